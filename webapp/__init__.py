@@ -1,0 +1,1 @@
+"""Closeloop: complaint handling on BPMN workflows. The Flask app factory is webapp.app.create_app."""

@@ -1,0 +1,16 @@
+"""The only package that imports SpiffWorkflow: parse, run and serialize BPMN processes."""
+
+from __future__ import annotations
+
+from SpiffWorkflow.util import task as _spiff_task_util
+
+from webapp.engine import clock
+
+# SpiffWorkflow's TaskIterator stops descending at depth 1000, so a case reopened a few hundred
+# times would silently stop finding its ready tasks. Raise the default bound (the walk is iterative).
+_defaults = list(_spiff_task_util.TaskIterator.__init__.__defaults__ or ())
+if _defaults and _defaults[1] == 1000:
+    _defaults[1] = 10**9
+    _spiff_task_util.TaskIterator.__init__.__defaults__ = tuple(_defaults)
+
+clock.install()

@@ -1,0 +1,323 @@
+"""Run process instances: start, complete a task, fire timers; report what happened as an Outcome."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from handlers.registry import HandlerContext, HistoryPort, Notice, get_handler
+from webapp.engine import clock
+from webapp.engine.pack import FORM_PROPERTY, ProcessBundle, group_for_lane
+from webapp.engine.scripting import ClosedScriptEngine, HandlerFailed
+from webapp.engine.serializer import dump_state, load_state
+
+
+class TaskNotReady(LookupError):
+    """The task does not exist in this instance or is no longer waiting for a person."""
+
+    def __init__(self, task_id: str, state: str | None) -> None:
+        super().__init__(f"task {task_id} is {state or 'unknown'}")
+        self.task_id, self.state = task_id, state
+
+
+@dataclass
+class HumanTaskInfo:
+    """A READY user task as the store needs it."""
+
+    task_id: str
+    spec_id: str
+    title: str
+    lane: str | None
+    group: str | None
+    assignee: str | None
+    form: str | None
+    due_in: str | None
+    clock: str | None
+    process_key: str
+
+
+@dataclass
+class TimerInfo:
+    """A waiting timer event and when it is due."""
+
+    task_id: str
+    spec_id: str
+    name: str
+    due_at: datetime | None
+
+
+@dataclass
+class ErrorInfo:
+    """Why an attempt failed: message, element, line and trace."""
+
+    message: str
+    task_id: str | None = None
+    task_name: str | None = None
+    element: str | None = None
+    line: int | None = None
+    error_line: str | None = None
+    trace: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class Outcome:
+    """Everything one engine call produced; the store writes it in one transaction."""
+
+    state: str | None
+    status: str
+    data: dict[str, Any]
+    human_tasks: list[HumanTaskInfo] = field(default_factory=list)
+    timers: list[TimerInfo] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    case_updates: dict[str, Any] = field(default_factory=dict)
+    links: list[str] = field(default_factory=list)
+    completed: list[tuple[str, str, str]] = field(default_factory=list)
+    error: ErrorInfo | None = None
+
+
+@dataclass
+class RunContext:
+    """Who and what an engine call runs for."""
+
+    instance_id: str
+    case_number: str
+    actor: str
+    history: HistoryPort | None = None
+
+
+class Engine:
+    """Stateless runner: every call takes the bundle and the saved state and returns an Outcome."""
+
+    def __init__(self, invoke: Callable[[HandlerContext, str, dict[str, Any]], Any] | None = None) -> None:
+        self._invoke_handler = invoke or _call_registered
+
+    # -- public operations -------------------------------------------------
+    def start(self, bundle: ProcessBundle, data: dict[str, Any], ctx: RunContext) -> Outcome:
+        """Create a workflow from the bundle with the given data and run it until it waits."""
+        return self._attempt(ctx, lambda acc: self._start(bundle, data, ctx, acc))
+
+    def complete(
+        self, bundle: ProcessBundle, state: str, task_id: str, data: dict[str, Any], ctx: RunContext
+    ) -> Outcome:
+        """Merge the submitted data into a READY user task, complete it and run until the instance waits."""
+        return self._attempt(ctx, lambda acc: self._complete(bundle, state, task_id, data, ctx, acc))
+
+    def fire_timers(self, bundle: ProcessBundle, state: str, ctx: RunContext) -> Outcome:
+        """Let every timer that is due by the clock fire, and run until the instance waits again."""
+        return self._attempt(ctx, lambda acc: self._advance(self._load(bundle, state, ctx, acc), ctx, acc))
+
+    def inspect(self, bundle: ProcessBundle, state: str) -> Outcome:
+        """Describe a saved instance without running anything."""
+        wf = load_state(state, bundle.spec, bundle.subprocess_specs)
+        return self._describe(wf, _Acc())
+
+    def task_data(self, bundle: ProcessBundle, state: str, task_id: str) -> dict[str, Any]:
+        """The current data of one task (form prefill)."""
+        wf = load_state(state, bundle.spec, bundle.subprocess_specs)
+        task = wf.get_task_from_id(UUID(task_id))
+        return dict(task.data)
+
+    # -- internals ---------------------------------------------------------
+    def _attempt(self, ctx: RunContext, body: Callable[[_Acc], BpmnWorkflow]) -> Outcome:
+        acc = _Acc()
+        try:
+            wf = body(acc)
+        except TaskNotReady:
+            raise
+        except Exception as exc:  # any script/gateway/handler failure ends the attempt
+            return Outcome(state=None, status="error", data={}, error=_error_info(exc))
+        return self._describe(wf, acc)
+
+    def _load(self, bundle: ProcessBundle, state: str, ctx: RunContext, acc: _Acc) -> BpmnWorkflow:
+        wf = load_state(state, bundle.spec, bundle.subprocess_specs)
+        wf.script_engine = self._script_engine(ctx, acc)  # the serializer does not keep it
+        acc.bundle = bundle
+        return wf
+
+    def _start(self, bundle: ProcessBundle, data: dict[str, Any], ctx: RunContext, acc: _Acc) -> BpmnWorkflow:
+        wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self._script_engine(ctx, acc))
+        acc.bundle = bundle
+        start = wf.task_tree
+        start.data.update(data)
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        return self._advance(wf, ctx, acc)
+
+    def _complete(
+        self, bundle: ProcessBundle, state: str, task_id: str, data: dict[str, Any], ctx: RunContext, acc: _Acc
+    ) -> BpmnWorkflow:
+        wf = self._load(bundle, state, ctx, acc)
+        try:
+            task = wf.get_task_from_id(UUID(task_id))
+        except (SpiffWorkflowException, ValueError):
+            raise TaskNotReady(task_id, None) from None
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(task_id, TaskState.get_name(task.state) if task is not None else None)
+        task.data.update(data)
+        task.run()
+        acc.completed.append((str(task.id), task.task_spec.bpmn_id or task.task_spec.name, ctx.actor))
+        return self._advance(wf, ctx, acc)
+
+    def _advance(self, wf: BpmnWorkflow, ctx: RunContext, acc: _Acc) -> BpmnWorkflow:
+        def did(task: Any) -> None:
+            acc.ran.append(task)
+
+        for _ in range(10_000):  # bounded: a diagram whose timers refire forever must not hang us
+            before = len(acc.ran)
+            wf.refresh_timers()
+            wf.do_engine_steps(did_complete_task=did)
+            if len(acc.ran) == before:
+                break
+        return wf
+
+    def _script_engine(self, ctx: RunContext, acc: _Acc) -> ClosedScriptEngine:
+        def invoke(task: Any, operation: str, params: dict[str, Any]) -> Any:
+            hctx = HandlerContext(
+                instance_id=ctx.instance_id,
+                case_number=ctx.case_number,
+                data=task.data,
+                actor=ctx.actor,
+                now=clock.now(),
+                task_id=str(task.id),
+                task_name=task.task_spec.bpmn_id or task.task_spec.name,
+                history=ctx.history,
+            )
+            result = self._invoke_handler(hctx, operation, params)
+            acc.notices.extend(hctx.notices)
+            acc.records.extend(hctx.records)
+            acc.case_updates.update(hctx.case_updates)
+            acc.links.extend(n for n in hctx.links if n not in acc.links)
+            return result
+
+        return ClosedScriptEngine(invoke)
+
+    def _describe(self, wf: BpmnWorkflow, acc: _Acc) -> Outcome:
+        ready = [t for t in wf.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+        waiting = list(wf.top_workflow.event_manager.tasks.values())
+        timers = [info for t in waiting if (info := _timer_info(t)) is not None]
+        messages = [t for t in waiting if isinstance(t.task_spec.event_definition, MessageEventDefinition)]
+        if wf.is_completed():
+            status = "complete"
+        elif ready:
+            status = "user_input"
+        elif timers or messages:
+            status = "waiting"
+        else:
+            status = "running"
+        last = wf.last_task
+        data = dict(last.data) if last is not None else dict(wf.task_tree.data)
+        key = acc.bundle.key if acc.bundle else wf.spec.name
+        return Outcome(
+            state=dump_state(wf),
+            status=status,
+            data=data,
+            human_tasks=[_human_task(t, key, wf) for t in ready],
+            timers=timers,
+            notices=acc.notices,
+            records=acc.records,
+            case_updates=acc.case_updates,
+            links=acc.links,
+            completed=acc.completed,
+        )
+
+
+@dataclass
+class _Acc:
+    bundle: ProcessBundle | None = None
+    ran: list[Any] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    case_updates: dict[str, Any] = field(default_factory=dict)
+    links: list[str] = field(default_factory=list)
+    completed: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _call_registered(ctx: HandlerContext, operation: str, params: dict[str, Any]) -> Any:
+    fn = get_handler(operation)
+    if fn is None:
+        raise LookupError(f"no handler registered for operation '{operation}'")
+    return fn(ctx, **params)
+
+
+def _human_task(task: Any, process_key: str, wf: BpmnWorkflow) -> HumanTaskInfo:
+    spec = task.task_spec
+    props = (spec.extensions or {}).get("properties", {})
+    group = group_for_lane(spec.lane)
+    assignee = None
+    engine = wf.script_engine
+    if props.get("assignGroup") and engine is not None:
+        group = str(engine.evaluate(task, props["assignGroup"]))
+    if props.get("assignUser") and engine is not None:
+        assignee = engine.evaluate(task, props["assignUser"]) or None
+    return HumanTaskInfo(
+        task_id=str(task.id),
+        spec_id=spec.bpmn_id or spec.name,
+        title=spec.bpmn_name or spec.bpmn_id or spec.name,
+        lane=spec.lane,
+        group=group,
+        assignee=assignee,
+        form=props.get(FORM_PROPERTY),
+        due_in=props.get("dueIn"),
+        clock=props.get("clock"),
+        process_key=task.workflow.spec.name or process_key,
+    )
+
+
+def _timer_info(task: Any) -> TimerInfo | None:
+    definition = task.task_spec.event_definition
+    if not isinstance(definition, TimerEventDefinition):
+        return None
+    value = task._get_internal_data("event_value")
+    due: datetime | None = None
+    if isinstance(definition, CycleTimerEventDefinition):
+        if isinstance(value, dict) and value.get("next"):
+            due = _plain(datetime.fromisoformat(value["next"]))
+    elif isinstance(value, str):
+        try:
+            due = _plain(TimerEventDefinition.get_datetime(value))
+        except ValueError:
+            due = None
+    spec = task.task_spec
+    return TimerInfo(str(task.id), spec.bpmn_id or spec.name, spec.bpmn_name or definition.name or "", due)
+
+
+def _error_info(exc: Exception) -> ErrorInfo:
+    trace = "".join(traceback.format_exception(exc))
+    info = ErrorInfo(message=str(exc.args[0]) if exc.args else type(exc).__name__, trace=trace[-8000:])
+    if isinstance(exc, WorkflowTaskException) and exc.task is not None:
+        spec = exc.task.task_spec
+        info.task_id = str(exc.task.id)
+        info.task_name = spec.bpmn_name or spec.bpmn_id
+        info.element = spec.bpmn_id or spec.name
+        info.line = getattr(exc, "line_number", None) or None
+        info.error_line = getattr(exc, "error_line", None) or None
+        if isinstance(exc, HandlerFailed) and exc.error:
+            info.message = str(exc)
+        notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None)
+        if notes:
+            info.message = f"{info.message} ({'; '.join(str(n) for n in notes)})"
+    return info
+
+
+def _plain(value: datetime) -> datetime:
+    """A plain aware UTC datetime (Spiff may hand back our clock's datetime subclass)."""
+    return datetime.fromtimestamp(value.timestamp(), UTC)
