@@ -1,0 +1,166 @@
+"""The `closeloop` command: init, deploy, create-user, token, serve, fire-timers."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from webapp.extensions import db
+
+DEMO_USERS = [
+    ("agent", "Alice Agent", ["customer_service"], []),
+    ("handler1", "Hugo Handler (tier 1)", ["tier_1_handler", "customer_service"], []),
+    ("handler2", "Hana Handler (tier 2)", ["tier_2_handler"], []),
+    ("handler3", "Tom Tier-3", ["tier_3_handler"], []),
+    ("supervisor", "Sam Supervisor", ["service_supervisor", "tier_1_handler", "tier_2_handler"],
+     ["tier_1_handler", "tier_2_handler", "customer_service", "callback_staff"]),
+    ("techsup", "Tess Technical", ["technical_supervisor"], []),
+    ("gm", "Grace General-Manager", ["general_manager", "crisis_team", "tier_3_handler"], ["tier_3_handler"]),
+    ("depthead", "Dan Department-Head", ["department_head", "responsible_department"], []),
+    ("caller", "Cora Caller", ["callback_staff"], []),
+    ("owner", "Olga Process-Owner", ["process_owner"], []),
+    ("admin", "Ada Admin", ["admin"], []),
+]
+
+
+def init_database(app: Flask) -> None:
+    """Create or upgrade the schema with the Alembic migrations."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(directory=str(Path(app.root_path) / "migrations"))
+
+
+def deploy_default(actor: str = "system") -> list[str]:
+    """Deploy the process pack of the configured folders; lines describing what happened."""
+    from webapp.services.definitions import deploy_directory
+
+    results = deploy_directory(db.session, Path(current_app.config["PROCESSES_DIR"]),
+                               Path(current_app.config["FORMS_DIR"]), actor)
+    return [f"{r.key} v{r.version} ({'new' if r.created else 'unchanged'})" for r in results]
+
+
+def create_demo_users(password: str | None) -> list[tuple[str, str]]:
+    """Create the demo staff (skipping existing ones); returns (username, password) pairs created."""
+    from sqlalchemy import select
+
+    from webapp.models import User
+    from webapp.services.users import create_user
+
+    created = []
+    for username, name, groups, supervises in DEMO_USERS:
+        if db.session.scalars(select(User).where(User.username == username)).first():
+            continue
+        pw = password or secrets.token_urlsafe(9)
+        create_user(db.session, username, pw, groups, name, f"{username}@closeloop.example", supervises)
+        created.append((username, pw))
+    db.session.commit()
+    return created
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the commands to the app's CLI."""
+
+    @app.cli.command("init")
+    @click.option("--demo", is_flag=True, help="also create demo users and print their passwords once")
+    @click.option("--demo-password", default=None, help="one password for all demo users (default: random)")
+    @with_appcontext
+    def init_cmd(demo: bool, demo_password: str | None) -> None:
+        """Create/upgrade the schema, deploy processes/, optionally create demo users."""
+        init_database(current_app._get_current_object())  # type: ignore[attr-defined]
+        click.echo("schema up to date")
+        _deploy_or_explain(lambda: deploy_default())
+        if demo:
+            for username, pw in create_demo_users(demo_password):
+                click.echo(f"demo user {username:<11} password {pw}")
+
+    @app.cli.command("deploy")
+    @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=None)
+    @click.option("--actor", default="cli")
+    @with_appcontext
+    def deploy_cmd(path: Path, forms_dir: Path | None, actor: str) -> None:
+        """Deploy every .bpmn/.dmn of PATH (forms from --forms or the configured forms folder)."""
+        from webapp.services.definitions import deploy_directory
+
+        forms = forms_dir or Path(current_app.config["FORMS_DIR"])
+        _deploy_or_explain(lambda: [f"{r.key} v{r.version} ({'new' if r.created else 'unchanged'})"
+                                    for r in deploy_directory(db.session, path, forms, actor)])
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--group", "groups", multiple=True, required=True)
+    @click.option("--supervises", multiple=True)
+    @click.option("--name", default="")
+    @click.option("--email", default=None)
+    @click.password_option()
+    @with_appcontext
+    def create_user_cmd(username: str, groups: tuple[str, ...], supervises: tuple[str, ...], name: str,
+                        email: str | None, password: str) -> None:
+        """Create a staff user in one or more groups."""
+        from webapp.services.errors import ServiceError
+        from webapp.services.users import create_user
+
+        try:
+            create_user(db.session, username, password, list(groups), name, email, list(supervises))
+            db.session.commit()
+        except ServiceError as exc:
+            raise click.ClickException(f"{exc.message} {exc.fields or ''}") from None
+        click.echo(f"created {username}")
+
+    @app.cli.command("token")
+    @click.argument("username")
+    @with_appcontext
+    def token_cmd(username: str) -> None:
+        """Print a new API token for a user."""
+        from sqlalchemy import select
+
+        from webapp.models import User
+        from webapp.services.users import issue_token
+
+        user = db.session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            raise click.ClickException(f"no user '{username}'")
+        click.echo(issue_token(db.session, user, "cli"))
+
+    @app.cli.command("fire-timers")
+    @with_appcontext
+    def fire_timers_cmd() -> None:
+        """Fire every timer that is due now, once."""
+        from webapp.services.timers import fire_due_timers
+
+        total = 0
+        while (n := fire_due_timers(db.session)) > 0:
+            total += n
+        click.echo(f"advanced {total} instance(s)")
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=5000, type=int)
+    def serve_cmd(host: str, port: int) -> None:
+        """Run the development server."""
+        current_app.run(host=host, port=port, use_reloader=False)
+
+
+def _deploy_or_explain(action) -> None:  # type: ignore[no-untyped-def]
+    from webapp.engine.pack import DeployError
+
+    try:
+        for line in action():
+            click.echo(f"deployed {line}")
+    except DeployError as exc:
+        for problem in exc.problems:
+            click.echo(f"refused: {problem}", err=True)
+        raise click.ClickException("nothing was deployed; fix the problems above") from None
+
+
+def main() -> None:
+    """Entry point of the `closeloop` console script."""
+    from webapp.app import create_app
+
+    cli = FlaskGroup(create_app=create_app, add_default_commands=False)
+    cli.main(prog_name="closeloop")

@@ -1,0 +1,38 @@
+"""Configuration from the environment, with safe development defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    """DATABASE_URL, defaulting to an SQLite file under var/."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    (ROOT / "var").mkdir(exist_ok=True)
+    return f"sqlite:///{ROOT / 'var' / 'closeloop.db'}"
+
+
+def load() -> dict[str, Any]:
+    """The app configuration."""
+    url = database_url()
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        engine_options = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "PROCESSES_DIR": os.environ.get("CLOSELOOP_PROCESSES", str(ROOT / "processes")),
+        "FORMS_DIR": os.environ.get("CLOSELOOP_FORMS", str(ROOT / "forms")),
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "DEFAULT_TIMEZONE": os.environ.get("CLOSELOOP_TIMEZONE", "Asia/Shanghai"),
+        "PAGE_SIZE": 50,
+    }

@@ -1,0 +1,21 @@
+"""Database models: users and groups, process definitions, instances and their side tables, cases."""
+
+from webapp.models.cases import Case, CaseLink
+from webapp.models.definitions import ProcessDefinition
+from webapp.models.runtime import Event, HumanTask, Instance, Outbox, Timer
+from webapp.models.users import ApiToken, Group, Membership, User
+
+__all__ = [
+    "ApiToken",
+    "Case",
+    "CaseLink",
+    "Event",
+    "Group",
+    "HumanTask",
+    "Instance",
+    "Membership",
+    "Outbox",
+    "ProcessDefinition",
+    "Timer",
+    "User",
+]

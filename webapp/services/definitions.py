@@ -1,0 +1,91 @@
+"""Deploy diagrams as versioned process definitions and serve their parsed specs from a cache."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.registry import registered_operations
+from webapp.engine.pack import DeployError, ProcessBundle, build_pack, forms_of_bundle, read_dir
+from webapp.models import ProcessDefinition
+
+_cache: dict[int, ProcessBundle] = {}
+_cache_lock = threading.Lock()
+
+
+@dataclass
+class Deployed:
+    """What a deploy did for one process."""
+
+    key: str
+    version: int
+    definition_id: int
+    created: bool
+
+
+def deploy_files(session: Session, files: dict[str, bytes], forms: dict[str, bytes], actor: str) -> list[Deployed]:
+    """Validate and store a set of diagrams; identical content makes no new version. Raises DeployError."""
+    pack = build_pack(files, forms, registered_operations())
+    results: list[Deployed] = []
+    for key, bundle in sorted(pack.processes.items()):
+        latest = latest_definition(session, key)
+        if latest is not None and latest.content_hash == bundle.content_hash:
+            results.append(Deployed(key, latest.version, latest.id, False))
+            continue
+        used = forms_of_bundle(bundle)
+        definition = ProcessDefinition(
+            key=key,
+            name=bundle.name,
+            version=(latest.version + 1) if latest else 1,
+            content_hash=bundle.content_hash,
+            files=bundle.files,
+            forms={name: pack.forms[name] for name in sorted(used) if name in pack.forms},
+            deployed_by=actor,
+        )
+        session.add(definition)
+        session.flush()
+        with _cache_lock:
+            _cache[definition.id] = bundle
+        results.append(Deployed(key, definition.version, definition.id, True))
+    session.commit()
+    return results
+
+
+def deploy_directory(session: Session, processes_dir: Path, forms_dir: Path, actor: str) -> list[Deployed]:
+    """Deploy every diagram of a folder with the forms of another."""
+    files, forms = read_dir(processes_dir, forms_dir)
+    return deploy_files(session, files, forms, actor)
+
+
+def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
+    """The newest version of a process, or None."""
+    stmt = select(ProcessDefinition).where(ProcessDefinition.key == key)
+    return session.scalars(stmt.order_by(ProcessDefinition.version.desc()).limit(1)).first()
+
+
+def bundle_for(definition: ProcessDefinition) -> ProcessBundle:
+    """The parsed spec of a stored version (parsed once per process version per process)."""
+    bundle = _cache.get(definition.id)
+    if bundle is not None:
+        return bundle
+    files = {name: text.encode() for name, text in definition.files.items()}
+    forms = {name: json.dumps(schema).encode() for name, schema in definition.forms.items()}
+    pack = build_pack(files, forms, registered_operations())
+    bundle = pack.processes[definition.key]
+    with _cache_lock:
+        _cache[definition.id] = bundle
+    return bundle
+
+
+def clear_cache() -> None:
+    """Forget parsed specs (tests that recreate the database)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+__all__ = ["DeployError", "Deployed", "bundle_for", "deploy_directory", "deploy_files", "latest_definition"]

@@ -1,0 +1,39 @@
+"""Errors services raise; the API and the pages turn them into 4xx answers."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of expected, user-facing failures."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+
+class NotFound(ServiceError):
+    """The thing asked for does not exist (or is not visible to the user)."""
+
+    status, code = 404, "not_found"
+
+
+class Forbidden(ServiceError):
+    """The user's role does not allow this."""
+
+    status, code = 403, "forbidden"
+
+
+class Conflict(ServiceError):
+    """The state changed under the user (already completed, claimed by someone else, stale version)."""
+
+    status, code = 409, "conflict"
+
+
+class Invalid(ServiceError):
+    """Input that fails validation; `fields` says what to fix."""
+
+    status, code = 422, "invalid"

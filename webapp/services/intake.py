@@ -1,0 +1,61 @@
+"""The intake schema of a case registration (API body and the register page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CHANNELS = ["phone", "walk_in", "callback", "letter", "email", "web", "forum", "forwarded", "authority", "media",
+            "lawyer", "consumer_association"]
+MAJOR_CHANNELS = {"media", "authority", "lawyer", "consumer_association"}
+KINDS = ["inquiry", "rescue", "new_failure", "grievance", "external"]
+BEHAVIOURS = ["passive", "talker", "angry", "activist"]
+
+INTAKE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["channel", "customer", "description"],
+    "additionalProperties": False,
+    "properties": {
+        "channel": {"type": "string", "enum": CHANNELS},
+        "kind": {"type": ["string", "null"], "enum": [*KINDS, None]},
+        "customer": {
+            "type": "object",
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                "phone": {"type": ["string", "null"], "maxLength": 50},
+                "email": {"type": ["string", "null"], "maxLength": 254, "format": "email"},
+                "address": {"type": ["string", "null"], "maxLength": 500},
+            },
+        },
+        "category": {"type": ["string", "null"], "maxLength": 80},
+        "subject": {"type": ["string", "null"], "maxLength": 200},
+        "description": {"type": "string", "minLength": 1, "maxLength": 20000},
+        "demand": {"type": ["string", "null"], "maxLength": 5000},
+        "purchase_intent": {"type": "boolean"},
+        "solved_on_the_spot": {"type": "boolean"},
+        "solution_on_the_spot": {"type": ["string", "null"], "maxLength": 5000},
+        "facts": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "media_exposure": {"type": "string", "enum": ["none", "possible", "actual"]},
+                "lawsuit": {"type": "string", "enum": ["none", "possible", "group"]},
+                "households": {"type": "integer", "minimum": 1, "maximum": 1000000},
+                "needs_other_departments": {"type": "boolean"},
+                "key_customer": {"type": "boolean"},
+                "behaviour": {"type": ["string", "null"], "enum": [*BEHAVIOURS, None]},
+            },
+        },
+    },
+}
+
+DEFAULT_FACTS: dict[str, Any] = {
+    "media_exposure": "none",
+    "lawsuit": "none",
+    "households": 1,
+    "needs_other_departments": False,
+    "key_customer": False,
+    "behaviour": None,
+}

@@ -1,0 +1,60 @@
+"""Fire due timers: each due instance is advanced in its own transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from webapp.engine.clock import now
+from webapp.models import Instance, Timer
+from webapp.services.runtime import fire_instance_timers
+
+log = logging.getLogger("closeloop.timers")
+FIREABLE = ("waiting", "user_input", "running")
+
+
+def due_instance_ids(session: Session, at: datetime, limit: int = 100) -> list[int]:
+    """Ids of instances with a waiting timer due by `at`, earliest first."""
+    stmt = (select(Timer.instance_id, Timer.due_at).where(Timer.state == "waiting", Timer.due_at <= at)
+            .order_by(Timer.due_at).limit(limit * 4))
+    seen: list[int] = []
+    for instance_id, _ in session.execute(stmt):
+        if instance_id not in seen:
+            seen.append(instance_id)
+        if len(seen) >= limit:
+            break
+    return seen
+
+
+def fire_one(session: Session, instance_id: int, at: datetime | None = None) -> bool:
+    """Lock one instance (skipping it if another worker holds it), fire its due timers, commit."""
+    stmt = select(Instance).where(Instance.id == instance_id)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    instance = session.scalars(stmt).first()
+    if instance is None or instance.status not in FIREABLE:
+        session.rollback()
+        return False
+    try:
+        fire_instance_timers(session, instance)
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        return False
+    log.info("fired timers of instance %s -> %s", instance_id, instance.status)
+    return True
+
+
+def fire_due_timers(session: Session, at: datetime | None = None, limit: int = 100) -> int:
+    """Fire every timer due by `at` (default: the clock's now); returns how many instances advanced."""
+    at = at or now()
+    fired = 0
+    for instance_id in due_instance_ids(session, at, limit):
+        session.rollback()  # end the read transaction before each write
+        if fire_one(session, instance_id, at):
+            fired += 1
+    return fired
