@@ -84,6 +84,9 @@ def read_dir(processes_dir: Path, forms_dir: Path | None = None) -> tuple[dict[s
     return files, forms
 
 
+_DUPLICATE_ID = "id is used by more than one element (a service-task parameter id may not equal an element id); rename one"
+
+
 def _msg(exc: Exception) -> str:
     return str(exc.args[0]) if exc.args else str(exc)
 
@@ -111,7 +114,7 @@ def _parse_files(files: dict[str, bytes], problems: list[Problem]) -> SpiffBpmnP
             continue
         dupes = _duplicate_ids(root)
         if dupes:
-            problems.extend(Problem(name, d, "id is used by more than one element (a service-task parameter id may not equal an element id); rename one") for d in dupes)
+            problems.extend(Problem(name, d, _DUPLICATE_ID) for d in dupes)
             continue
         try:
             if name.endswith(".dmn"):

@@ -10,19 +10,19 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
 )
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from handlers.registry import HandlerContext, HistoryPort, Notice, get_handler
 from webapp.engine import clock
 from webapp.engine.pack import FORM_PROPERTY, ProcessBundle, group_for_lane
-from webapp.engine.scripting import ClosedScriptEngine, HandlerFailed
+from webapp.engine.scripting import ClosedScriptEngine
 from webapp.engine.serializer import dump_state, load_state
 
 
@@ -310,8 +310,6 @@ def _error_info(exc: Exception) -> ErrorInfo:
         info.element = spec.bpmn_id or spec.name
         info.line = getattr(exc, "line_number", None) or None
         info.error_line = getattr(exc, "error_line", None) or None
-        if isinstance(exc, HandlerFailed) and exc.error:
-            info.message = str(exc)
         notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None)
         if notes:
             info.message = f"{info.message} ({'; '.join(str(n) for n in notes)})"

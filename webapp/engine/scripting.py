@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from webapp.engine.sandbox import SandboxEnvironment
 

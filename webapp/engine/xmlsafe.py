@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+_REFUSAL = "DOCTYPE/ENTITY declarations are not allowed in diagrams; remove the <!DOCTYPE ...> block"
+
 
 class UnsafeXmlError(ValueError):
     """The document declares a DTD or entities, which uploaded diagrams may not do."""
@@ -22,6 +24,9 @@ def _parser() -> etree.XMLParser:
 
 def parse_xml(content: bytes, filename: str) -> etree._Element:
     """Parse untrusted XML; refuse any DOCTYPE (XXE, billion laughs) with a clear message."""
+    head = content.upper()
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise UnsafeXmlError(f"{filename}: {_REFUSAL}")
     try:
         root = etree.fromstring(content, parser=_parser())
     except etree.XMLSyntaxError as exc:
@@ -30,7 +35,5 @@ def parse_xml(content: bytes, filename: str) -> etree._Element:
         raise ValueError(f"{filename}{where}: XML does not parse: {exc.msg}") from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
-        raise UnsafeXmlError(
-            f"{filename}: DOCTYPE/ENTITY declarations are not allowed in diagrams; remove the <!DOCTYPE ...> block"
-        )
+        raise UnsafeXmlError(f"{filename}: {_REFUSAL}")
     return root

@@ -56,7 +56,8 @@ def complete_task(session: Session, task: HumanTask, data: dict[str, Any], actor
                                    run_context(session, instance, case, actor))
     except TaskNotReady as exc:
         raise Conflict(f"task is no longer open ({exc.state})") from None
-    add_event(session, instance, case, actor, "task_completed", {"data": data}, task.task_id, task.title)
+    if outcome.error is None:
+        add_event(session, instance, case, actor, "task_completed", {"data": data}, task.task_id, task.title)
     _store(session, instance, case, outcome, actor,
            {"kind": "complete", "task_id": task.task_id, "data": data, "actor": actor})
     return instance

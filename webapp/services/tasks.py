@@ -101,8 +101,6 @@ def complete(session: Session, task_id: int, data: Any, user: User) -> HumanTask
     instance = session.get(Instance, task.instance_id)
     schema = form_schema(instance, task) if instance else None
     clean = validated(schema, data)
-    if not task.assignee:
-        task.assignee = user.username
     try:
         runtime.complete_task(session, task, clean, user.username)
         session.commit()
