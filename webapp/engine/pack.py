@@ -84,7 +84,9 @@ def read_dir(processes_dir: Path, forms_dir: Path | None = None) -> tuple[dict[s
     return files, forms
 
 
-_DUPLICATE_ID = "id is used by more than one element (a service-task parameter id may not equal an element id); rename one"
+_DUPLICATE_ID = (
+    "id is used by more than one element (a service-task parameter id may not equal an element id); rename one"
+)
 
 
 def _msg(exc: Exception) -> str:
