@@ -1,5 +1,6 @@
 """Database models: users and groups, process definitions, instances and their side tables, cases."""
 
+from webapp.models.audit import AuditEntry  # noqa: F401  (admin audit log)
 from webapp.models.cases import Case, CaseLink
 from webapp.models.definitions import ProcessDefinition
 from webapp.models.runtime import Event, HumanTask, Instance, Outbox, Timer
