@@ -18,16 +18,19 @@ def database_url() -> str:
     return f"sqlite:///{ROOT / 'var' / 'closeloop.db'}"
 
 
+def engine_options(url: str) -> dict[str, Any]:
+    """SQLAlchemy engine options for a database URL."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
 def load() -> dict[str, Any]:
     """The app configuration."""
     url = database_url()
-    engine_options: dict[str, Any] = {"pool_pre_ping": True}
-    if url.startswith("sqlite"):
-        engine_options = {"connect_args": {"timeout": 30, "check_same_thread": False}}
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "PROCESSES_DIR": os.environ.get("CLOSELOOP_PROCESSES", str(ROOT / "processes")),
         "FORMS_DIR": os.environ.get("CLOSELOOP_FORMS", str(ROOT / "forms")),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,

@@ -1,0 +1,164 @@
+"""Runtime benchmark: in-memory ceiling, completions/s through the service layer, state size, worklist latency.
+
+Run: .venv/bin/python bench/runtime.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import FIXTURES, PG_URL, bulk_open_tasks, make_app, percentiles, pg_available, timed  # noqa: E402
+
+STEPS = [("Find the facts", {"cause": "busy"}), ("Agree the solution", {"solution_type": "apology"}),
+         ("Follow-up call", {"satisfaction": 5})]
+INTAKE = {"channel": "phone", "kind": "grievance", "customer": {"name": "Bench"}, "category": "staff_attitude",
+          "subject": "SP", "description": "bench"}
+
+
+def in_memory_ceiling(cases: int) -> float:
+    """Task completions/s of bare SpiffWorkflow (no DB, no serialization) on the fixture grievance."""
+    import tests.fixtures.handlers  # noqa: F401
+    from handlers.registry import registered_operations
+    from webapp.engine.pack import build_pack, read_dir
+    from webapp.engine.runtime import Engine, RunContext, _Acc
+
+    files, forms = read_dir(FIXTURES / "processes", FIXTURES / "forms")
+    bundle = build_pack(files, forms, registered_operations()).processes["complaint"]
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.util.task import TaskState
+
+    engine = Engine()
+    completions = 0
+    t0 = time.perf_counter()
+    for i in range(cases):
+        ctx = RunContext(str(i), f"CL-{i}", "bench")
+        wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine._script_engine(ctx, _Acc()))
+        wf.task_tree.data.update({"facts": {}, "case_number": f"CL-{i}"})
+        wf.do_engine_steps()
+        for _, data in STEPS:
+            task = next(t for t in wf.get_tasks(state=TaskState.READY) if t.task_spec.manual)
+            task.data.update(data)
+            task.run()
+            wf.do_engine_steps()
+            completions += 1
+        assert wf.is_completed()
+    return completions / (time.perf_counter() - t0)
+
+
+def service_throughput(url: str | None, cases: int) -> tuple[float, float]:
+    """(completions/s, p50 ms) through webapp.services.tasks.complete on a real database."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.models import HumanTask, User
+    from webapp.services import cases as case_service
+    from webapp.services import tasks
+
+    app = make_app(url)
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.username == "agent")).one()
+        numbers = [case_service.register(db.session, dict(INTAKE), "agent").id for _ in range(cases)]
+        samples: list[float] = []
+        for _title, data in STEPS:
+            for case_id in numbers:
+                task_id = db.session.scalars(select(HumanTask.id).where(
+                    HumanTask.case_id == case_id, HumanTask.state == "open")).first()
+                t0 = time.perf_counter()
+                tasks.complete(db.session, task_id, data, user)
+                samples.append(time.perf_counter() - t0)
+        db.session.remove()
+        db.engine.dispose()
+    return len(samples) / sum(samples), percentiles(samples)[0]
+
+
+def state_sizes() -> tuple[int, int]:
+    """Serialized state bytes of a standard case mid-way, and after 300 reopen loops."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.models import HumanTask, Instance, User
+    from webapp.services import cases as case_service
+    from webapp.services import tasks
+
+    app = make_app(None)
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.username == "agent")).one()
+        case = case_service.register(db.session, dict(INTAKE), "agent")
+
+        def do(data: dict) -> None:
+            tid = db.session.scalars(select(HumanTask.id).where(HumanTask.case_id == case.id,
+                                                                HumanTask.state == "open")).one()
+            tasks.complete(db.session, tid, data, user)
+
+        do(STEPS[0][1])
+        mid = len(db.session.get(Instance, case.instance_id).state or "")
+        for _ in range(300):
+            do({"solution_type": "apology"})
+            do({"satisfaction": 1})
+        looped = len(db.session.get(Instance, case.instance_id).state or "")
+    return mid, looped
+
+
+def worklist_latency(url: str | None, sizes: list[int]) -> list[tuple[int, float, float, float, float]]:
+    """(open cases, DB p50, DB p95, Flask p50, Flask p95) of the group queue's first page."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.models import User
+    from webapp.services.worklist import list_tasks
+
+    out = []
+    app = make_app(url)
+    loaded = 0
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"username": "handler", "password": "bench-pass-1"}).get_json()
+    headers = {"Authorization": f"Bearer {token['token']}"}
+    for size in sizes:
+        bulk_open_tasks(app, size - loaded)
+        loaded = size
+        with app.app_context():
+            user = db.session.scalars(select(User).where(User.username == "handler")).one()
+            list_tasks(db.session, user, "group", limit=50)
+            db_samples = timed(lambda: list_tasks(db.session, user, "group", limit=50), 200)
+            db.session.remove()
+        client.get("/api/v1/tasks?scope=group", headers=headers)
+        web = timed(lambda: client.get("/api/v1/tasks?scope=group", headers=headers), 200)
+        out.append((size, *percentiles(db_samples), *percentiles(web)))
+    with app.app_context():
+        db.engine.dispose()
+    return out
+
+
+def main() -> None:
+    """Print every figure of the runtime benchmark."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="smaller runs (smoke test of the bench)")
+    args = parser.parse_args()
+    cases = 30 if args.quick else 200
+    sizes = [1000, 2000] if args.quick else [10_000, 100_000]
+    ceiling = in_memory_ceiling(cases * 2)
+    print(f"(1) in-memory SpiffWorkflow ceiling: {ceiling:,.0f} task completions/s")
+    rate, p50 = service_throughput(None, cases)
+    print(f"(2) service layer, SQLite WAL: {rate:,.0f} completions/s (p50 {p50:.1f} ms), {rate / ceiling:.1%} of (1)")
+    has_pg = pg_available()
+    if has_pg:
+        rate, p50 = service_throughput(PG_URL, cases)
+        print(f"(2) service layer, PostgreSQL: {rate:,.0f} completions/s (p50 {p50:.1f} ms), {rate / ceiling:.1%} of (1)")
+    else:
+        print("(2) PostgreSQL not reachable: skipped")
+    mid, looped = state_sizes()
+    print(f"(3) state bytes: {mid:,} mid-way (after fact finding); {looped:,} after 300 reopen loops "
+          f"({(looped - mid) / 300:,.0f} bytes/loop)")
+    for label, url in [("SQLite", None)] + ([("PostgreSQL", PG_URL)] if has_pg else []):
+        for size, dp50, dp95, wp50, wp95 in worklist_latency(url, sizes):
+            print(f"(4) worklist {label} {size:>7,} open cases: DB p50 {dp50:.2f} ms p95 {dp95:.2f} ms; "
+                  f"Flask p50 {wp50:.2f} ms p95 {wp95:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
