@@ -22,7 +22,8 @@ def engine_options(url: str) -> dict[str, Any]:
     """SQLAlchemy engine options for a database URL."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    # no pool_pre_ping: it costs a round trip per transaction; stale connections are recycled instead
+    return {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 20}
 
 
 def load() -> dict[str, Any]:

@@ -36,6 +36,7 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
     instance.error = None
     instance.pending_action = None
     instance.updated_at = at
+    session.flush()  # the version-checked UPDATE goes first: a concurrent writer fails here, cleanly
     if case is not None:
         _apply_case_updates(session, case, outcome, at)
     completed_ids = {tid for tid, _, _ in outcome.completed}
