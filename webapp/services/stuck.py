@@ -1,0 +1,150 @@
+"""Stuck instances: each rule is an SQL condition over the side tables (no workflow is ever loaded)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from webapp.models import HumanTask, Instance, Outbox, Timer
+
+RULES = ("error", "overdue_unclaimed", "timer_late", "no_path", "outbox_failing", "idle")
+RULE_TITLES = {
+    "error": "stopped on an error",
+    "overdue_unclaimed": "a task is past its deadline and nobody has claimed it",
+    "timer_late": "a timer is overdue (worker not running or failing)",
+    "no_path": "not complete, but no ready task, no waiting timer and no waiting message",
+    "outbox_failing": "a message keeps failing to deliver",
+    "idle": "no activity for too long while not waiting on a person",
+}
+DELIVERED = ("sent", "delivered", "read", "cancelled")  # outbox states that need nothing more
+FIREABLE = ("running", "waiting", "user_input")  # statuses whose timers the worker fires
+FINISHED = ("complete", "terminated")
+
+
+@dataclass(frozen=True)
+class StuckSettings:
+    """Thresholds of the rules (from the app configuration)."""
+
+    timer_grace: timedelta = timedelta(minutes=1)
+    outbox_attempts: int = 3
+    idle_after: timedelta = timedelta(hours=72)
+
+    @classmethod
+    def from_config(cls, config: Any) -> StuckSettings:
+        """Read STUCK_* keys from a mapping (e.g. app.config)."""
+        return cls(
+            timer_grace=timedelta(seconds=int(config.get("STUCK_TIMER_GRACE_SECONDS", 60))),
+            outbox_attempts=int(config.get("STUCK_OUTBOX_ATTEMPTS", 3)),
+            idle_after=timedelta(hours=float(config.get("STUCK_IDLE_HOURS", 72))),
+        )
+
+
+@dataclass
+class Reason:
+    """Why one instance is stuck: the rule and a sentence an administrator can act on."""
+
+    rule: str
+    text: str
+
+
+def _open_tasks() -> Any:
+    return select(HumanTask.id).where(HumanTask.instance_id == Instance.id, HumanTask.state == "open")
+
+
+def rule_condition(rule: str, at: datetime, settings: StuckSettings) -> ColumnElement[bool]:
+    """The WHERE condition on Instance for one rule."""
+    if rule == "error":
+        return Instance.status == "error"
+    if rule == "overdue_unclaimed":
+        late = _open_tasks().where(HumanTask.assignee.is_(None), HumanTask.due_at < at)
+        return and_(Instance.status.in_(FIREABLE), exists(late))
+    if rule == "timer_late":
+        late = select(Timer.id).where(Timer.instance_id == Instance.id, Timer.state == "waiting",
+                                      Timer.due_at < at - settings.timer_grace)
+        return and_(Instance.status.in_(FIREABLE), exists(late))
+    if rule == "no_path":
+        return or_(Instance.status == "running",
+                   and_(Instance.status == "user_input", ~exists(_open_tasks())))
+    if rule == "outbox_failing":
+        failing = select(Outbox.id).where(Outbox.instance_id == Instance.id, Outbox.status.notin_(DELIVERED),
+                                          Outbox.attempts >= settings.outbox_attempts)
+        return and_(Instance.status.notin_(("terminated",)), exists(failing))
+    if rule == "idle":
+        planned = select(Timer.id).where(Timer.instance_id == Instance.id, Timer.state == "waiting",
+                                         Timer.due_at >= at)
+        return and_(Instance.status.in_(("running", "waiting")), Instance.updated_at < at - settings.idle_after,
+                    ~exists(planned))
+    return false()
+
+
+def stuck_condition(at: datetime, settings: StuckSettings, rule: str | None = None) -> ColumnElement[bool]:
+    """Any rule (or the one named) holds."""
+    if rule:
+        return rule_condition(rule, at, settings)
+    return or_(*(rule_condition(r, at, settings) for r in RULES))
+
+
+def count_by_rule(session: Session, at: datetime, settings: StuckSettings) -> dict[str, int]:
+    """How many instances each rule catches, plus 'any'."""
+    counts = {r: session.scalar(select(func.count(Instance.id)).where(rule_condition(r, at, settings))) or 0
+              for r in RULES}
+    counts["any"] = session.scalar(select(func.count(Instance.id)).where(stuck_condition(at, settings))) or 0
+    return counts
+
+
+def reasons_for(session: Session, ids: list[int], at: datetime, settings: StuckSettings) -> dict[int, list[Reason]]:
+    """The reasons of each given instance that is stuck (instances not stuck are absent)."""
+    out: dict[int, list[Reason]] = {}
+    if not ids:
+        return out
+    for rule in RULES:
+        matched = session.scalars(select(Instance).where(Instance.id.in_(ids), rule_condition(rule, at, settings)))
+        for instance in matched:
+            out.setdefault(instance.id, []).append(Reason(rule, _explain(session, rule, instance, at, settings)))
+    return out
+
+
+def _explain(session: Session, rule: str, instance: Instance, at: datetime, settings: StuckSettings) -> str:
+    if rule == "error":
+        err = instance.error or {}
+        where = err.get("task_name") or err.get("element") or "?"
+        return f"error at '{where}': {err.get('message', 'unknown error')} ({err.get('attempts', 1)} attempt(s))"
+    if rule == "overdue_unclaimed":
+        task = session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state == "open", HumanTask.assignee.is_(None),
+            HumanTask.due_at < at).order_by(HumanTask.due_at)).first()
+        if task is not None and task.due_at is not None:
+            return (f"task '{task.title}' was due {_ago(at - task.due_at)} ago ({task.due_at:%Y-%m-%d %H:%M} UTC) "
+                    f"and nobody in '{task.group_key}' has claimed it")
+    if rule == "timer_late":
+        timer = session.scalars(select(Timer).where(
+            Timer.instance_id == instance.id, Timer.state == "waiting",
+            Timer.due_at < at - settings.timer_grace).order_by(Timer.due_at)).first()
+        if timer is not None and timer.due_at is not None:
+            return (f"timer '{timer.name or timer.spec_id}' was due {_ago(at - timer.due_at)} ago and has not "
+                    f"fired: is the worker running?")
+    if rule == "no_path":
+        return f"status '{instance.status}' but no open task, no waiting timer and no waiting message"
+    if rule == "outbox_failing":
+        msg = session.scalars(select(Outbox).where(
+            Outbox.instance_id == instance.id, Outbox.status.notin_(DELIVERED),
+            Outbox.attempts >= settings.outbox_attempts).order_by(Outbox.id)).first()
+        if msg is not None:
+            return (f"{msg.channel} '{msg.template}' to {msg.recipient} failed {msg.attempts} times: "
+                    f"{(msg.last_error or 'no error text')[:200]}")
+    if rule == "idle":
+        return f"no activity for {_ago(at - instance.updated_at)} (status '{instance.status}', nobody's turn)"
+    return RULE_TITLES.get(rule, rule)
+
+
+def _ago(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60} min"
+    return f"{minutes // 1440} days"
