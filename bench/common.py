@@ -81,7 +81,9 @@ def bulk_open_tasks(app: Flask, count: int, group: str = "tier_1_handler") -> No
 
     with app.app_context():
         definition_id = db.session.query(ProcessDefinition.id).first()[0]
-        start = db.session.query(Instance.id).count()
+        from sqlalchemy import func, select
+
+        start = max(db.session.scalar(select(func.max(m.id))) or 0 for m in (Instance, Case, HumanTask))
         base = datetime(2026, 1, 1, tzinfo=UTC)
         batch = 5000
         for offset in range(0, count, batch):

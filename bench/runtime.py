@@ -124,7 +124,7 @@ def worklist_latency(url: str | None, sizes: list[int]) -> list[tuple[int, float
         with app.app_context():
             user = db.session.scalars(select(User).where(User.username == "handler")).one()
             list_tasks(db.session, user, "group", limit=50)
-            db_samples = timed(lambda: list_tasks(db.session, user, "group", limit=50), 200)
+            db_samples = timed(lambda u=user: list_tasks(db.session, u, "group", limit=50), 200)
             db.session.remove()
         client.get("/api/v1/tasks?scope=group", headers=headers)
         web = timed(lambda: client.get("/api/v1/tasks?scope=group", headers=headers), 200)
@@ -148,7 +148,8 @@ def main() -> None:
     has_pg = pg_available()
     if has_pg:
         rate, p50 = service_throughput(PG_URL, cases)
-        print(f"(2) service layer, PostgreSQL: {rate:,.0f} completions/s (p50 {p50:.1f} ms), {rate / ceiling:.1%} of (1)")
+        print(f"(2) service layer, PostgreSQL: {rate:,.0f} completions/s (p50 {p50:.1f} ms), "
+              f"{rate / ceiling:.1%} of (1)")
     else:
         print("(2) PostgreSQL not reachable: skipped")
     mid, looped = state_sizes()
