@@ -1,0 +1,166 @@
+"""Admin API: stuck list, repair actions on one instance or in bulk, diagram trace, audit log (admin only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, request, stream_with_context
+
+from webapp.api import bp
+from webapp.api.auth import api_user, require
+from webapp.api.views import instance_json
+from webapp.engine.clock import now
+from webapp.extensions import db
+from webapp.models import Instance
+from webapp.services import admin, admin_bulk, admin_repair
+from webapp.services.admin_diagram import flows_taken, process_xml
+from webapp.services.admin_query import InstanceFilters, detail, list_instances, matching_ids, status_counts
+from webapp.services.audit import AuditFilters, entry_json, export_csv, list_entries
+from webapp.services.errors import Invalid, NotFound
+from webapp.services.stuck import RULES, StuckSettings, count_by_rule
+
+
+def settings() -> StuckSettings:
+    """Stuck thresholds from the app configuration."""
+    return StuckSettings.from_config(current_app.config)
+
+
+def body() -> dict[str, Any]:
+    """The JSON object of the request (or Invalid)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Invalid("send a JSON object with at least a 'reason'", {"": "expected application/json object"})
+    return data
+
+
+def _int(data: dict[str, Any], key: str, required: bool = True) -> int | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Invalid(f"'{key}' must be an integer id", {key: "required integer"})
+    return value
+
+
+def filters_from(args: Any) -> InstanceFilters:
+    """InstanceFilters from query parameters or a JSON object."""
+    def num(key: str) -> float | None:
+        value = args.get(key)
+        if value in (None, ""):
+            return None
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise Invalid(f"'{key}' must be a number", {key: "number"}) from None
+
+    version = num("version")
+    return InstanceFilters(
+        status=args.get("status") or None, stuck=str(args.get("stuck", "")).lower() in ("1", "true", "yes"),
+        rule=args.get("rule") or None, process=args.get("process") or None,
+        version=int(version) if version else None, grade=args.get("grade") or None,
+        older_than_days=num("older_than_days"), idle_hours=num("idle_hours"),
+        error_text=args.get("error") or None, case_number=args.get("case") or None,
+    )
+
+
+@bp.get("/instances/stuck")
+@require("admin")
+def stuck_instances() -> Any:
+    """Stuck instances with the rule(s) that caught each, newest first, keyset-paged (?before=<id>)."""
+    filters = filters_from(request.args)
+    filters.stuck = True
+    rows, nxt = list_instances(db.session, filters, settings(), request.args.get("before", type=int),
+                               max(1, min(request.args.get("limit", 50, type=int) or 50, 200)))
+    return {
+        "counts": {"by_rule": count_by_rule(db.session, now(), settings()), "by_status": status_counts(db.session)},
+        "items": [instance_json(r.instance) | {
+            "case_number": r.case.number if r.case else None,
+            "reasons": [{"rule": x.rule, "text": x.text} for x in r.reasons]} for r in rows],
+        "next_before": nxt, "rules": list(RULES),
+    }
+
+
+@bp.get("/instances/<int:instance_id>/trace")
+@require("admin")
+def instance_trace(instance_id: int) -> Any:
+    """Element ids to highlight: completed, current, waiting, errored, and the sequence flows taken."""
+    info = detail(db.session, instance_id, settings())
+    xml = process_xml(info.instance.definition)
+    err = (info.instance.error or {}).get("element") if info.instance.status == "error" else None
+    return {"instance_id": instance_id, "status": info.instance.status, "completed": info.trace.completed,
+            "current": info.trace.current, "waiting": info.trace.waiting, "errored": [err] if err else [],
+            "flows": flows_taken(xml, info.trace.flows), "actions": info.actions}
+
+
+@bp.post("/instances/<int:instance_id>/<action>")
+@require("admin")
+def instance_action(instance_id: int, action: str) -> Any:
+    """Run one repair action; the body carries 'reason' and the action's parameters."""
+    data = body()
+    user, reason, s = api_user(), data.get("reason"), db.session
+    if action == "edit_data" and data.get("preview"):
+        return {"diff": admin_repair.preview_data(s, instance_id, user, data.get("data"))}
+    if action == "retry":
+        result = admin_repair.retry(s, instance_id, user, reason)
+    elif action == "skip":
+        result = admin_repair.skip(s, instance_id, user, reason, data.get("data", {}),
+                                   _int(data, "task_id", required=False))
+    elif action == "edit_data":
+        result = admin_repair.edit_data(s, instance_id, user, reason, data.get("data"))
+    elif action == "reassign":
+        result = admin.reassign(s, instance_id, user, reason, _int(data, "task_id") or 0, data.get("username"))
+    elif action in ("suspend", "resume", "terminate"):
+        result = getattr(admin, action)(s, instance_id, user, reason)
+    elif action == "fire_timer":
+        result = admin_repair.fire_timer(s, instance_id, user, reason, _int(data, "timer_id") or 0)
+    elif action == "redeliver":
+        result = admin.redeliver(s, instance_id, user, reason, _int(data, "outbox_id", required=False))
+    elif action == "reset":
+        if not isinstance(data.get("task_id"), str):
+            raise Invalid("name the completed task to move back to", {"task_id": "required task id (uuid)"})
+        result = admin_repair.reset(s, instance_id, user, reason, data["task_id"])
+    else:
+        raise NotFound(f"unknown action '{action}'; one of: {', '.join(admin.ACTIONS)}")
+    instance = s.get(Instance, instance_id)
+    return {"result": result.as_dict(), "instance": instance_json(instance) if instance else None}
+
+
+@bp.post("/instances/bulk/<action>")
+@require("admin")
+def bulk_action(action: str) -> Any:
+    """Run an action on many instances: {'reason', 'ids': [...]} or {'reason', 'filter': {...}}."""
+    data = body()
+    if action not in admin.BULK_ACTIONS:
+        raise NotFound(f"'{action}' cannot be done in bulk; one of: {', '.join(admin.BULK_ACTIONS)}")
+    ids = data.get("ids")
+    if ids is None and isinstance(data.get("filter"), dict):
+        admin_bulk.check(action, [0], api_user(), data.get("reason"))  # refuse early, before any query
+        ids = matching_ids(db.session, filters_from(data["filter"]), settings())
+        if not ids:
+            raise Invalid("no instance matches the filter", {"filter": "matches nothing"})
+    return admin_bulk.run(db.session, action, ids, api_user(), data.get("reason") or "").as_dict()
+
+
+@bp.get("/audit")
+@require("admin")
+def audit_log() -> Any:
+    """Admin audit entries, newest first (?actor, action, instance, case, before=<id>)."""
+    entries, nxt = list_entries(db.session, audit_filters(request.args), request.args.get("before", type=int),
+                                max(1, min(request.args.get("limit", 50, type=int) or 50, 500)))
+    return {"items": [entry_json(e) for e in entries], "next_before": nxt}
+
+
+@bp.get("/audit.csv")
+@require("admin")
+def audit_csv() -> Response:
+    """The filtered audit log as CSV."""
+    stream = stream_with_context(export_csv(db.session, audit_filters(request.args)))
+    return Response(stream, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=closeloop-audit.csv"})
+
+
+def audit_filters(args: Any) -> AuditFilters:
+    """AuditFilters from query parameters."""
+    return AuditFilters(actor=args.get("actor") or None, action=args.get("action") or None,
+                        instance_id=args.get("instance", type=int), case_number=args.get("case") or None,
+                        bulk_id=args.get("bulk") or None)
