@@ -1,11 +1,18 @@
-"""Database connection tuning (SQLite WAL and busy timeout) and schema creation."""
+"""Database connection tuning: SQLite WAL, busy timeout, foreign keys, and one writer at a time per process."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, SessionTransaction
+
+# SQLite allows one writer; when threads of one process collide, its busy handler sleeps in growing steps
+# (up to 100 ms). Queueing our own writers on a lock from their first flush to commit/rollback avoids that.
+_SQLITE_WRITE_LOCK = threading.RLock()
+_HELD = "closeloop_sqlite_write_lock"
 
 
 def tune_sqlite(engine: Engine) -> None:
@@ -21,3 +28,17 @@ def tune_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+
+
+@event.listens_for(Session, "before_flush")
+def _take_write_lock(session: Session, _ctx: Any, _instances: Any) -> None:
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite" and not session.info.get(_HELD):
+        _SQLITE_WRITE_LOCK.acquire()
+        session.info[_HELD] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_write_lock(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and session.info.pop(_HELD, False):
+        _SQLITE_WRITE_LOCK.release()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
 import jsonschema
@@ -10,9 +12,14 @@ from jsonschema import Draft202012Validator, FormatChecker
 from webapp.services.errors import Invalid
 
 
+@functools.lru_cache(maxsize=512)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+
+
 def field_errors(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
     """Map each failing field (dotted path, '' for the whole form) to a message saying what to fix."""
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = _validator(json.dumps(schema, sort_keys=True))
     errors: dict[str, str] = {}
     for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in err.absolute_path)
