@@ -165,7 +165,7 @@ def test_redeliver_resets_a_failed_message_but_never_a_delivered_one(mini, users
     clock.advance(timedelta(hours=4, minutes=1))
     fire_due_timers(db.session)
     message = db.session.scalars(select(Outbox).where(Outbox.case_id == case.id)).one()
-    message.status, message.attempts, message.last_error = "failed", 5, "SMTP 550 relay denied"
+    message.status, message.attempts, message.last_error = "dead", 5, "SMTP 550 relay denied"
     db.session.commit()
     result = admin.redeliver(db.session, case.instance_id, user("admin"), "relay fixed", message.id)
     assert result.ok

@@ -171,9 +171,8 @@ def reassign(session: Session, instance_id: int, user: User, reason: str, task_i
 
 
 def redeliverable(message: Outbox) -> bool:
-    """A message that failed (at least once) and has not been delivered."""
-    return message.status not in DELIVERED and message.status != "cancelled" and (
-        message.attempts > 0 or message.status not in ("pending",))
+    """A message that failed (given up, or failed at least once and waiting to retry) and is not in flight."""
+    return message.status == "dead" or (message.status == "pending" and message.attempts > 0)
 
 
 def redeliver(session: Session, instance_id: int, user: User, reason: str, outbox_id: int | None = None,
@@ -186,12 +185,14 @@ def redeliver(session: Session, instance_id: int, user: User, reason: str, outbo
     rows = list(session.scalars(stmt.order_by(Outbox.id)))
     if outbox_id is not None and not rows:
         raise NotFound(f"message {outbox_id} is not a message of instance {instance_id}")
-    delivered = [m for m in rows if m.status in DELIVERED]
     targets = [m for m in rows if redeliverable(m)]
     if not targets:
-        if outbox_id is not None and delivered:
-            raise Conflict(f"message {outbox_id} was already delivered at {delivered[0].sent_at}; "
+        one = rows[0] if outbox_id is not None else None
+        if one is not None and one.status in DELIVERED:
+            raise Conflict(f"message {outbox_id} was already delivered at {one.sent_at}; "
                            "delivering it again would send it twice")
+        if one is not None and one.status == "sending":
+            raise Conflict(f"message {outbox_id} is being sent by a worker right now; wait for the result")
         raise Conflict(f"instance {instance_id} has no failed message to re-deliver")
     before = snapshot(ctx.instance) | {"messages": [_msg(m) for m in targets]}
     at = now()

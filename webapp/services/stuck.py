@@ -70,8 +70,7 @@ def rule_condition(rule: str, at: datetime, settings: StuckSettings) -> ColumnEl
         return or_(Instance.status == "running",
                    and_(Instance.status == "user_input", ~exists(_open_tasks())))
     if rule == "outbox_failing":
-        failing = select(Outbox.id).where(Outbox.instance_id == Instance.id, Outbox.status.notin_(DELIVERED),
-                                          Outbox.attempts >= settings.outbox_attempts)
+        failing = select(Outbox.id).where(Outbox.instance_id == Instance.id, _failing(settings))
         return and_(Instance.status.notin_(("terminated",)), exists(failing))
     if rule == "idle":
         planned = select(Timer.id).where(Timer.instance_id == Instance.id, Timer.state == "waiting",
@@ -79,6 +78,12 @@ def rule_condition(rule: str, at: datetime, settings: StuckSettings) -> ColumnEl
         return and_(Instance.status.in_(("running", "waiting")), Instance.updated_at < at - settings.idle_after,
                     ~exists(planned))
     return false()
+
+
+def _failing(settings: StuckSettings) -> ColumnElement[bool]:
+    """Given up by the worker, or still retrying after many failed attempts."""
+    return or_(Outbox.status == "dead",
+               and_(Outbox.status.notin_(DELIVERED), Outbox.attempts >= settings.outbox_attempts))
 
 
 def stuck_condition(at: datetime, settings: StuckSettings, rule: str | None = None) -> ColumnElement[bool]:
@@ -130,11 +135,11 @@ def _explain(session: Session, rule: str, instance: Instance, at: datetime, sett
     if rule == "no_path":
         return f"status '{instance.status}' but no open task, no waiting timer and no waiting message"
     if rule == "outbox_failing":
-        msg = session.scalars(select(Outbox).where(
-            Outbox.instance_id == instance.id, Outbox.status.notin_(DELIVERED),
-            Outbox.attempts >= settings.outbox_attempts).order_by(Outbox.id)).first()
+        msg = session.scalars(select(Outbox).where(Outbox.instance_id == instance.id, _failing(settings))
+                              .order_by(Outbox.id)).first()
         if msg is not None:
-            return (f"{msg.channel} '{msg.template}' to {msg.recipient} failed {msg.attempts} times: "
+            gave_up = " (the worker gave up: dead)" if msg.status == "dead" else ""
+            return (f"{msg.channel} '{msg.template}' to {msg.recipient} failed {msg.attempts} times{gave_up}: "
                     f"{(msg.last_error or 'no error text')[:200]}")
     if rule == "idle":
         return f"no activity for {_ago(at - instance.updated_at)} (status '{instance.status}', nobody's turn)"
