@@ -145,6 +145,10 @@ def register_cli(app: Flask) -> None:
         """Run the development server."""
         current_app.run(host=host, port=port, use_reloader=False)
 
+    from webapp.worker.commands import register_worker_commands
+
+    register_worker_commands(app)  # worker, run, mailsink, outbox; configures the business calendar
+
 
 def _deploy_or_explain(action) -> None:  # type: ignore[no-untyped-def]
     from webapp.engine.pack import DeployError

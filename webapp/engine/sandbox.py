@@ -20,6 +20,12 @@ _SAFE_BUILTINS = {
     ).split()
 }
 _FORBIDDEN_NODES = (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.Lambda, ast.ClassDef)
+_EXTENSIONS: dict[str, Any] = {}
+
+
+def extend_globals(**functions: Any) -> None:
+    """Offer more safe helper functions to diagram scripts (e.g. sla_due for business-time due dates)."""
+    _EXTENSIONS.update(functions)
 
 
 class UnsafeScriptError(ValueError):
@@ -52,6 +58,7 @@ class SandboxEnvironment(TaskDataEnvironment):
             "json": json,
             "math": math,
         }
+        env.update(_EXTENSIONS)
         env.update(extra_globals or {})
         super().__init__(env)
         self._checked: set[str] = set()

@@ -2,6 +2,7 @@
 
 from webapp.models.audit import AuditEntry  # noqa: F401  (admin audit log)
 from webapp.models.cases import Case, CaseLink
+from webapp.models.deadlines import Deadline  # noqa: F401  (SLA clocks)
 from webapp.models.definitions import ProcessDefinition
 from webapp.models.runtime import Event, HumanTask, Instance, Outbox, Timer
 from webapp.models.users import ApiToken, Group, Membership, User

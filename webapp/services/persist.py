@@ -50,6 +50,9 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
         ))
         add_event(session, instance, case, actor, "notice_queued",
                   {"channel": notice.channel, "to": notice.recipient, "template": notice.template})
+    from webapp.services.deadlines import on_outcome as apply_clocks  # SLA clocks (docs/clocks.md)
+
+    apply_clocks(session, instance, case, outcome.records, outcome.status, actor, at)
     for kind, details in outcome.records:
         add_event(session, instance, case, actor, kind, details)
     if previous != outcome.status:

@@ -1,0 +1,120 @@
+"""CLI commands of the worker: `worker`, `run` (web + worker in one command), `mailsink`, `outbox`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from webapp.delivery.settings import load_settings
+from webapp.extensions import db
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), format=LOG_FORMAT)
+
+
+def _worker_thread(app: Flask, stop: threading.Event) -> threading.Thread:
+    from webapp.worker import run_forever
+
+    def body() -> None:
+        with app.app_context():
+            run_forever(lambda: db.session, load_settings(app.config), stop)
+
+    thread = threading.Thread(target=body, name="closeloop-worker", daemon=True)
+    thread.start()
+    return thread
+
+
+def _sink_thread(host: str, port: int, folder: Path, stop: threading.Event) -> threading.Thread:
+    from webapp.worker.mailsink import serve
+
+    thread = threading.Thread(target=serve, args=(host, port, folder, stop), name="closeloop-mailsink", daemon=True)
+    thread.start()
+    return thread
+
+
+def register_worker_commands(app: Flask) -> None:
+    """Attach the worker commands to the app's CLI."""
+    from webapp.services import calendar
+
+    calendar.configure(calendar.from_mapping(app.config))
+
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="do what is due now, then exit")
+    @click.option("--log-level", default="INFO")
+    @with_appcontext
+    def worker_cmd(once: bool, log_level: str) -> None:
+        """Fire due timers, warn/breach SLA clocks and deliver the outbox until SIGTERM."""
+        from webapp.worker import Worker, install_signal_handlers
+
+        _logging(log_level)
+        stop = threading.Event()
+        install_signal_handlers(stop)
+        worker = Worker(db.session, load_settings(current_app.config), stop)
+        if once:
+            click.echo(f"{worker.run_once()} action(s)")
+            return
+        worker.run()
+
+    @app.cli.command("mailsink")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=None, type=int, help="default: MAIL_PORT (8025)")
+    @click.option("--dir", "folder", default=None, type=click.Path(path_type=Path), help="default: var/mail")
+    def mailsink_cmd(host: str, port: int | None, folder: Path | None) -> None:
+        """Run a local SMTP server that writes every message it receives to var/mail/ (demo mode)."""
+        from webapp.config import ROOT
+        from webapp.worker import install_signal_handlers
+        from webapp.worker.mailsink import serve
+
+        _logging()
+        stop = threading.Event()
+        install_signal_handlers(stop)
+        serve(host, port or load_settings(current_app.config).mail.port, folder or ROOT / "var" / "mail", stop)
+
+    @app.cli.command("run")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=5000, type=int)
+    @click.option("--mailsink/--no-mailsink", default=None,
+                  help="also run the local mail sink (default: when MAIL_HOST is not configured)")
+    def run_cmd(host: str, port: int, mailsink: bool | None) -> None:
+        """Run the web app and the worker (and, in demo mode, a mail sink writing to var/mail/) in one command."""
+        import os
+
+        from webapp.config import ROOT
+        from webapp.worker import watch_commits
+
+        _logging()
+        application: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        settings = load_settings(application.config)
+        if mailsink is None:
+            mailsink = not (application.config.get("MAIL_HOST") or os.environ.get("MAIL_HOST"))
+        stop = threading.Event()
+        if mailsink:
+            _sink_thread(settings.mail.host, settings.mail.port, ROOT / "var" / "mail", stop)
+            click.echo(f"mail sink on {settings.mail.host}:{settings.mail.port}: messages land in var/mail/")
+        watch_commits(db.session)
+        _worker_thread(application, stop)
+        try:
+            application.run(host=host, port=port, use_reloader=False, threaded=True)
+        finally:
+            stop.set()
+
+    @app.cli.command("outbox")
+    @click.option("--retry-dead", is_flag=True, help="queue every dead message again (after fixing the cause)")
+    @with_appcontext
+    def outbox_cmd(retry_dead: bool) -> None:
+        """Show outbox messages by status (dead ones are incidents); optionally retry the dead ones."""
+        from webapp.services import outbox
+
+        if retry_dead:
+            click.echo(f"queued {outbox.retry(db.session)} dead message(s) again")
+            db.session.commit()
+        for status, count in sorted(outbox.counts(db.session).items()):
+            click.echo(f"{status:<10} {count}")

@@ -1,0 +1,188 @@
+"""The worker: fires due timers, warns and breaches SLA clocks, delivers the outbox with retries.
+
+One loop, one item per transaction, one log line per action. It sleeps until the earliest due timer, clock or
+outbox row (capped by a short poll, and woken early when this process commits new work), and stops cleanly on
+SIGTERM/SIGINT after the item in hand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from handlers.registry import load_all
+from webapp.delivery import DeliveryError, mail, webhook
+from webapp.delivery.settings import WorkerSettings
+from webapp.engine.clock import now
+from webapp.models import Outbox, Timer
+from webapp.models.deadlines import Deadline
+from webapp.services import deadlines, outbox, timers
+
+log = logging.getLogger("closeloop.worker")
+wakeup = threading.Event()  # set when this process commits a new timer, clock or message
+
+
+class Worker:
+    """Runs the three duties on one SQLAlchemy session until told to stop."""
+
+    def __init__(self, session: Session, settings: WorkerSettings, stop: threading.Event | None = None) -> None:
+        self.session = session
+        self.settings = settings
+        self.stop = stop or threading.Event()
+        load_all()  # every handler of the handlers package, even if a plug-in module registered first
+        for module in settings.handler_modules:
+            importlib.import_module(module)  # extra handler packages a deployment plugs in
+
+    # -- one pass ------------------------------------------------------------
+    def run_once(self, at: datetime | None = None) -> int:
+        """Do every piece of work that is due now (or at `at`); how many actions were taken."""
+        done = 0
+        while not self.stop.is_set():
+            step = self.fire_timers(at) + self.check_clocks(at) + self.deliver(at)
+            done += step
+            if step == 0:
+                break
+        return done
+
+    def fire_timers(self, at: datetime | None = None) -> int:
+        """Fire up to one batch of due timers, one instance per transaction."""
+        fired = 0
+        for _ in range(self.settings.batch):
+            if self.stop.is_set() or timers.fire_next(self.session, at or now()) is None:
+                break
+            fired += 1
+        return fired
+
+    def check_clocks(self, at: datetime | None = None) -> int:
+        """Warn or breach up to one batch of clocks."""
+        acted = 0
+        for _ in range(self.settings.batch):
+            if self.stop.is_set() or deadlines.check_next(self.session, at or now()) is None:
+                break
+            acted += 1
+        return acted
+
+    def deliver(self, at: datetime | None = None) -> int:
+        """Deliver due in-app notices in bulk, then up to one batch of e-mails and webhooks one by one."""
+        ids = outbox.deliver_in_app(self.session, at=at)
+        for row_id in ids:
+            log.info("delivered in_app outbox=%s", row_id)
+        sent = len(ids)
+        for _ in range(self.settings.batch):
+            if self.stop.is_set():
+                break
+            claims = outbox.claim(self.session, self.settings, at, channels=("email", "webhook"))
+            if not claims:
+                break
+            self.deliver_one(claims[0], at)
+            sent += 1
+        return sent
+
+    def deliver_one(self, claim: outbox.Claim, at: datetime | None = None) -> str:
+        """One attempt at one claimed message; the status it ends in."""
+        env = outbox.envelope(self.session, claim, self.settings)
+        try:
+            if claim.channel == "email":
+                detail = mail.send(env, self.settings.mail)
+            elif claim.channel == "webhook":
+                detail = webhook.send(env, self.settings.webhook_timeout)
+            else:
+                raise DeliveryError(f"unknown channel {claim.channel}", permanent=True)
+        except DeliveryError as exc:
+            status = outbox.mark_failed(self.session, claim, str(exc), self.settings, exc.permanent, at)
+            level = logging.ERROR if status == "dead" else logging.WARNING
+            log.log(level, "%s outbox=%s %s attempt=%s to=%s: %s", "dead" if status == "dead" else "retry",
+                    claim.id, claim.channel, claim.attempt, claim.recipient, exc)
+            return status
+        recorded = outbox.mark_done(self.session, claim, at)
+        log.info("delivered %s outbox=%s attempt=%s%s %s", claim.channel, claim.id, claim.attempt,
+                 " (resent after an interrupted attempt)" if claim.recovered else "", detail)
+        if not recorded:
+            log.warning("outbox=%s attempt=%s was taken over by another worker meanwhile", claim.id, claim.attempt)
+        return "sent"
+
+    # -- the loop ----------------------------------------------------------------
+    def next_due(self) -> datetime | None:
+        """The earliest moment any timer, clock or message is due."""
+        s = self.session
+        found = [
+            s.scalar(select(func.min(Timer.due_at)).where(Timer.state == "waiting")),
+            deadlines.earliest(s),
+            outbox.earliest(s),
+        ]
+        s.rollback()
+        due = [d for d in found if d is not None]
+        return min(due) if due else None
+
+    def sleep_seconds(self) -> float:
+        """How long to sleep: until the next due item, at most the poll interval."""
+        due = self.next_due()
+        cap = self.settings.poll_seconds
+        if due is None:
+            return cap
+        return max(0.0, min(cap, (due - now()).total_seconds()))
+
+    def run(self) -> None:
+        """Loop until stopped."""
+        log.info("worker started (poll %.1fs, max %d attempts)", self.settings.poll_seconds,
+                 self.settings.max_attempts)
+        while not self.stop.is_set():
+            try:
+                self.run_once()
+                pause = self.sleep_seconds()
+            except Exception:  # a database hiccup must not end the worker; log and try again shortly
+                log.exception("worker pass failed; retrying")
+                self.session.rollback()
+                pause = self.settings.poll_seconds
+            if pause > 0:
+                wakeup.wait(pause)
+                wakeup.clear()
+        log.info("worker stopped")
+
+
+def install_signal_handlers(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT ask the loop to stop after the item in hand."""
+
+    def handle(signum: int, _frame: Any) -> None:
+        log.info("received %s; finishing the current item", signal.Signals(signum).name)
+        stop.set()
+        wakeup.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+def watch_commits(session_class: Any) -> None:
+    """Wake the in-process worker when a commit adds a timer, clock or message (web + worker in one process)."""
+
+    @event.listens_for(session_class, "after_flush")
+    def _seen(session: Session, _ctx: Any) -> None:
+        if any(isinstance(o, Outbox | Timer | Deadline) for o in session.new):
+            session.info["closeloop_wake"] = True
+
+    @event.listens_for(session_class, "after_commit")
+    def _committed(session: Session) -> None:
+        if session.info.pop("closeloop_wake", False):
+            wakeup.set()
+
+
+def run_forever(make_session: Callable[[], Session], settings: WorkerSettings, stop: threading.Event) -> None:
+    """Run a worker, restarting its session after unexpected errors, until stopped (used by `closeloop run`)."""
+    while not stop.is_set():
+        session = make_session()
+        try:
+            Worker(session, settings, stop).run()
+        except Exception:
+            log.exception("worker crashed; restarting in 1s")
+            time.sleep(1)
+        finally:
+            session.close()
