@@ -149,7 +149,7 @@ def test_process_upload_new_version_or_every_problem(api, mini):
     assert r.status_code == 201 and r.get_json()["deployed"][0]["version"] == 2
     bad = dict(files)
     bad["mini.bpmn"] = bad["mini.bpmn"].replace(b"<bpmn:flowNodeRef>followup</bpmn:flowNodeRef>", b"")
-    del bad["facts.json"]
+    bad["facts.json"] = b"{\"type\": 5}"
     r = _upload(api, bad)
     assert r.status_code == 422
     problems = r.get_json()["error"]["fields"]["problems"]
@@ -157,3 +157,7 @@ def test_process_upload_new_version_or_every_problem(api, mini):
     versions = api.as_("owner").get("/api/v1/processes").get_json()["items"]
     assert [v["version"] for v in versions] == [2, 1]
     assert _upload(api, {"notes.txt": b"hi"}).status_code == 422
+    only_diagram = {"mini.bpmn": files["mini.bpmn"].replace(b'value="PT2H"', b'value="PT1H"'),
+                    "mini_grade.dmn": files["mini_grade.dmn"]}
+    r = _upload(api, only_diagram)  # the forms already deployed are reused
+    assert r.status_code == 201 and r.get_json()["deployed"][0]["version"] == 3

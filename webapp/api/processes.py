@@ -12,7 +12,7 @@ from webapp.api.auth import api_user, require
 from webapp.api.views import iso
 from webapp.extensions import db
 from webapp.models import ProcessDefinition
-from webapp.services.definitions import deploy_files
+from webapp.services.definitions import deploy_files, deployed_forms
 from webapp.services.errors import Invalid
 
 MAX_FILES = 100
@@ -48,6 +48,7 @@ def upload_processes() -> Any:
             forms[name] = upload.read()
         else:
             raise Invalid(f"unsupported file '{name}'", {"files": "only .bpmn, .dmn and .json forms"})
-    results = deploy_files(db.session, diagrams, forms, api_user().username)
+    # forms not uploaded again are taken from the deployed versions
+    results = deploy_files(db.session, diagrams, deployed_forms(db.session) | forms, api_user().username)
     created = any(r.created for r in results)
     return {"deployed": [r.__dict__ for r in results]}, 201 if created else 200

@@ -62,6 +62,17 @@ def deploy_directory(session: Session, processes_dir: Path, forms_dir: Path, act
     return deploy_files(session, files, forms, actor)
 
 
+def deployed_forms(session: Session) -> dict[str, bytes]:
+    """The forms of the newest version of every process (a diagram-only upload reuses them)."""
+    newest: dict[str, ProcessDefinition] = {}
+    for definition in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version)):
+        newest[definition.key] = definition
+    forms: dict[str, bytes] = {}
+    for definition in newest.values():
+        forms.update({name: json.dumps(schema).encode() for name, schema in definition.forms.items()})
+    return forms
+
+
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
     """The newest version of a process, or None."""
     stmt = select(ProcessDefinition).where(ProcessDefinition.key == key)
