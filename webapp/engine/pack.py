@@ -185,9 +185,7 @@ def build_pack(files: dict[str, bytes], forms: dict[str, bytes], known_ops: set[
     parser = _parse_files(files, problems)
     texts = {name: raw.decode("utf-8", "replace") for name, raw in files.items()}
     pack = Pack(forms=loaded_forms)
-    if problems:
-        raise DeployError(problems)
-    for key in parser.get_process_ids():
+    for key in parser.get_process_ids():  # check what parsed even if other files failed: report every problem
         try:
             spec = parser.get_spec(key)
             subs = parser.get_subprocess_specs(key)
