@@ -33,15 +33,6 @@ def body() -> dict[str, Any]:
     return data
 
 
-def _int(data: dict[str, Any], key: str, required: bool = True) -> int | None:
-    value = data.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid(f"'{key}' must be an integer id", {key: "required integer"})
-    return value
-
-
 def filters_from(args: Any) -> InstanceFilters:
     """InstanceFilters from query parameters or a JSON object."""
     def num(key: str) -> float | None:
@@ -97,31 +88,11 @@ def instance_trace(instance_id: int) -> Any:
 def instance_action(instance_id: int, action: str) -> Any:
     """Run one repair action; the body carries 'reason' and the action's parameters."""
     data = body()
-    user, reason, s = api_user(), data.get("reason"), db.session
     if action == "edit_data" and data.get("preview"):
-        return {"diff": admin_repair.preview_data(s, instance_id, user, data.get("data"))}
-    if action == "retry":
-        result = admin_repair.retry(s, instance_id, user, reason)
-    elif action == "skip":
-        result = admin_repair.skip(s, instance_id, user, reason, data.get("data", {}),
-                                   _int(data, "task_id", required=False))
-    elif action == "edit_data":
-        result = admin_repair.edit_data(s, instance_id, user, reason, data.get("data"))
-    elif action == "reassign":
-        result = admin.reassign(s, instance_id, user, reason, _int(data, "task_id") or 0, data.get("username"))
-    elif action in ("suspend", "resume", "terminate"):
-        result = getattr(admin, action)(s, instance_id, user, reason)
-    elif action == "fire_timer":
-        result = admin_repair.fire_timer(s, instance_id, user, reason, _int(data, "timer_id") or 0)
-    elif action == "redeliver":
-        result = admin.redeliver(s, instance_id, user, reason, _int(data, "outbox_id", required=False))
-    elif action == "reset":
-        if not isinstance(data.get("task_id"), str):
-            raise Invalid("name the completed task to move back to", {"task_id": "required task id (uuid)"})
-        result = admin_repair.reset(s, instance_id, user, reason, data["task_id"])
-    else:
-        raise NotFound(f"unknown action '{action}'; one of: {', '.join(admin.ACTIONS)}")
-    instance = s.get(Instance, instance_id)
+        return {"diff": admin_repair.preview_data(db.session, instance_id, api_user(), data.get("data"))}
+    admin.check_admin(api_user())
+    result = admin_bulk.perform(db.session, instance_id, api_user(), action, data)
+    instance = db.session.get(Instance, instance_id)
     return {"result": result.as_dict(), "instance": instance_json(instance) if instance else None}
 
 

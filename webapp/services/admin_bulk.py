@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from webapp.models import User
 from webapp.services import admin, admin_repair
-from webapp.services.errors import Invalid, ServiceError
+from webapp.services.errors import Invalid, NotFound, ServiceError
 
 log = logging.getLogger("closeloop.admin")
 MAX_BULK = 5000
@@ -82,3 +82,40 @@ def run(session: Session, action: str, ids: Any, user: User, reason: str,
             report.results.append({"instance_id": instance_id, "outcome": "refused", "code": "internal_error",
                                    "http_status": 500, "message": f"{type(exc).__name__}: {exc}"})
     return report
+
+
+def _id(params: dict[str, Any], key: str, required: bool = True) -> int | None:
+    value = params.get(key)
+    if value in (None, "") and not required:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Invalid(f"'{key}' must be an integer id", {key: "required integer"})
+    return value
+
+
+def perform(session: Session, instance_id: int, user: User, action: str, params: dict[str, Any]) -> admin.ActionResult:
+    """Run one named action with its parameters (from JSON or a form); 'reason' is always required."""
+    reason = params.get("reason") or ""
+    if action == "retry":
+        return admin_repair.retry(session, instance_id, user, reason)
+    if action == "skip":
+        return admin_repair.skip(session, instance_id, user, reason, params.get("data", {}),
+                                 _id(params, "task_id", required=False))
+    if action == "edit_data":
+        return admin_repair.edit_data(session, instance_id, user, reason, params.get("data"))
+    if action == "reassign":
+        return admin.reassign(session, instance_id, user, reason, _id(params, "task_id") or 0, params.get("username"))
+    if action in ("suspend", "resume", "terminate"):
+        fn: Callable[..., admin.ActionResult] = getattr(admin, action)
+        return fn(session, instance_id, user, reason)
+    if action == "fire_timer":
+        return admin_repair.fire_timer(session, instance_id, user, reason, _id(params, "timer_id") or 0)
+    if action == "redeliver":
+        return admin.redeliver(session, instance_id, user, reason, _id(params, "outbox_id", required=False))
+    if action == "reset":
+        if not isinstance(params.get("task_id"), str) or not params["task_id"]:
+            raise Invalid("name the completed task to move back to", {"task_id": "required task id (uuid)"})
+        return admin_repair.reset(session, instance_id, user, reason, params["task_id"])
+    raise NotFound(f"unknown action '{action}'; one of: {', '.join(admin.ACTIONS)}")
