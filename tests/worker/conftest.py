@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -38,12 +39,15 @@ class MailBox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], Any]] = []
         self.lock = threading.Lock()
+        self.delay = 0.0  # seconds between taking the message and answering 250 (a slow server)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         """Keep the message."""
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.original_content,
                                                                                       policy=policy.default)))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 OK"
 
     def ids(self) -> list[str]:
