@@ -14,7 +14,7 @@ from webapp.extensions import db
 from webapp.models import Instance
 from webapp.services import admin, admin_bulk, admin_repair
 from webapp.services.admin_diagram import flows_taken, process_xml
-from webapp.services.admin_query import InstanceFilters, detail, list_instances, matching_ids, status_counts
+from webapp.services.admin_query import detail, filters_from, list_instances, matching_ids, status_counts
 from webapp.services.audit import AuditFilters, entry_json, export_csv, list_entries
 from webapp.services.errors import Invalid, NotFound
 from webapp.services.stuck import RULES, StuckSettings, count_by_rule
@@ -31,27 +31,6 @@ def body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Invalid("send a JSON object with at least a 'reason'", {"": "expected application/json object"})
     return data
-
-
-def filters_from(args: Any) -> InstanceFilters:
-    """InstanceFilters from query parameters or a JSON object."""
-    def num(key: str) -> float | None:
-        value = args.get(key)
-        if value in (None, ""):
-            return None
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise Invalid(f"'{key}' must be a number", {key: "number"}) from None
-
-    version = num("version")
-    return InstanceFilters(
-        status=args.get("status") or None, stuck=str(args.get("stuck", "")).lower() in ("1", "true", "yes"),
-        rule=args.get("rule") or None, process=args.get("process") or None,
-        version=int(version) if version else None, grade=args.get("grade") or None,
-        older_than_days=num("older_than_days"), idle_hours=num("idle_hours"),
-        error_text=args.get("error") or None, case_number=args.get("case") or None,
-    )
 
 
 @bp.get("/instances/stuck")

@@ -42,6 +42,27 @@ class InstanceFilters:
             raise Invalid(f"unknown stuck rule '{self.rule}'", {"rule": "one of " + ", ".join(RULES)})
 
 
+def filters_from(args: Any) -> InstanceFilters:
+    """InstanceFilters from query parameters or a JSON object."""
+    def num(key: str) -> float | None:
+        value = args.get(key)
+        if value in (None, ""):
+            return None
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise Invalid(f"'{key}' must be a number", {key: "number"}) from None
+
+    version = num("version")
+    return InstanceFilters(
+        status=args.get("status") or None, stuck=str(args.get("stuck", "")).lower() in ("1", "true", "yes"),
+        rule=args.get("rule") or None, process=args.get("process") or None,
+        version=int(version) if version else None, grade=args.get("grade") or None,
+        older_than_days=num("older_than_days"), idle_hours=num("idle_hours"),
+        error_text=args.get("error") or None, case_number=args.get("case") or None,
+    )
+
+
 @dataclass
 class Row:
     """One line of the list: the instance, its case and why it is stuck (if it is)."""
