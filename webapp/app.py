@@ -27,6 +27,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.api import bp as api_bp
 
     app.register_blueprint(api_bp)
+    from webapp.web import init_web
+
+    init_web(app)
+    from webapp.admin import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
     from webapp.cli import register_cli
 
     register_cli(app)

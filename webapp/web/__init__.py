@@ -1,0 +1,65 @@
+"""The staff web UI (and the public intake pages): Flask-Login, CSRF, Babel, blueprints, error pages.
+
+`init_web(app)` is called once by the app factory. Blueprints of other teams (admin, processes ...)
+register themselves in the factory and extend templates/base.html (see the docstring at its top);
+`@role_required` from webapp.web.access guards their views.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+from flask_login import current_user
+
+from webapp.config import ROOT
+from webapp.extensions import babel, csrf, db, login_manager
+from webapp.web.access import _install_login_protocol, has_endpoint
+from webapp.web.errors import register_error_pages
+from webapp.web.i18n import init_i18n, select_locale, select_timezone
+
+WEB_DEFAULTS: dict[str, Any] = {
+    "WTF_CSRF_TIME_LIMIT": None,  # the token is bound to the session; a long form must not expire
+    "BABEL_DEFAULT_LOCALE": "en",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
+    "PUBLIC_RATE_LIMIT": 10,  # submissions/lookups per client address per window
+    "PUBLIC_RATE_WINDOW_SECONDS": 600,
+}
+
+
+def _header_context() -> dict[str, Any]:
+    """Counters for the header: my open/overdue tasks and unread notices (only when signed in)."""
+    if not current_user.is_authenticated:
+        return {"has_endpoint": has_endpoint}
+    if "header_counts" not in g:
+        from webapp.services.notifications_inapp import unread_count
+        from webapp.services.worklist import counts
+
+        user = current_user._get_current_object()
+        g.header_counts = {**counts(db.session, user), "unread": unread_count(db.session, user)}
+    return {"has_endpoint": has_endpoint, "header_counts": g.header_counts}
+
+
+def init_web(app: Flask) -> None:
+    """Initialise login, CSRF and Babel and register the web blueprints."""
+    for key, value in WEB_DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.config.setdefault("UPLOAD_DIR", str(ROOT / "var" / "uploads"))
+    _install_login_protocol()
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    from webapp.api import bp as api_bp
+
+    csrf.exempt(api_bp)  # bearer tokens, no cookies: no CSRF exposure
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    init_i18n(app)
+    from webapp.web import auth, worklist
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(worklist.bp)
+    register_error_pages(app)
+    app.context_processor(_header_context)

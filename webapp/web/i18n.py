@@ -1,0 +1,124 @@
+"""Languages and time zones: locale/timezone selection, catalogue compilation, date and deadline filters.
+
+Catalogues: `webapp/translations/<lang>/LC_MESSAGES/messages.po` are the source (in git); the `.mo` files are
+compiled from them when the app starts (if missing or older than the .po) and are git-ignored, so a fresh
+clone works without a build step. Extract new strings with
+`pybabel extract -F babel.cfg -o webapp/translations/messages.pot .` and
+`pybabel update -i webapp/translations/messages.pot -d webapp/translations`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, current_app, request, session
+from flask_babel import format_datetime, format_timedelta, get_locale, get_timezone, gettext
+from flask_login import current_user
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+log = logging.getLogger(__name__)
+
+
+def normalize_language(value: str | None) -> str | None:
+    """'zh_CN', 'zh-Hans' -> 'zh'; 'en-GB' -> 'en'; unknown -> None."""
+    if not value:
+        return None
+    base = value.replace("-", "_").split("_")[0].lower()
+    return base if base in LANGUAGES else None
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the session's choice, else the browser's."""
+    if current_user and current_user.is_authenticated:
+        lang = normalize_language(current_user.language)
+        if lang:
+            return lang
+    lang = normalize_language(session.get("lang"))
+    if lang:
+        return lang
+    return request.accept_languages.best_match(list(LANGUAGES)) or "en"
+
+
+def select_timezone() -> str:
+    """The signed-in user's time zone, else the configured default."""
+    default = str(current_app.config.get("DEFAULT_TIMEZONE") or "UTC")
+    tz = getattr(current_user, "timezone", None) if current_user and current_user.is_authenticated else None
+    return tz if tz and valid_timezone(tz) else default
+
+
+def valid_timezone(name: str) -> bool:
+    """True if the IANA zone name is known."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def compile_catalogues(root: Path = TRANSLATIONS) -> list[str]:
+    """Compile every messages.po whose .mo is missing or stale; returns the languages compiled."""
+    done = []
+    for po_path in sorted(root.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        try:
+            with po_path.open("rb") as fh:
+                catalog = read_po(fh, locale=po_path.parent.parent.name)
+            fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+            with os.fdopen(fd, "wb") as out:
+                write_mo(out, catalog)
+            os.replace(tmp, mo_path)  # atomic: several workers may start at once
+            done.append(po_path.parent.parent.name)
+        except OSError as exc:  # read-only install: keep the existing .mo (or English)
+            log.warning("could not compile %s: %s", po_path, exc)
+    return done
+
+
+def when(value: datetime | None, fmt: str = "medium") -> str:
+    """A date-time in the user's language and time zone ('' for None)."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def time_left(due: datetime | None, at: datetime) -> str:
+    """'due in 25 minutes' or 'overdue by 2 hours' in the user's language ('' without a deadline)."""
+    if due is None:
+        return ""
+    delta = due - at
+    if delta >= timedelta(0):
+        return gettext("due in %(t)s", t=format_timedelta(delta, threshold=1.1))
+    return gettext("overdue by %(t)s", t=format_timedelta(-delta, threshold=1.1))
+
+
+def localized(schema: dict[str, object] | None, key: str) -> str:
+    """A schema's title/description in the user's language: `x-title-zh` in Chinese, else `title`."""
+    if not schema:
+        return ""
+    lang = str(get_locale() or "en").split("_")[0]
+    if lang != "en":
+        value = schema.get(f"x-{key}-{lang}")
+        if isinstance(value, str) and value:
+            return value
+    value = schema.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def init_i18n(app: Flask) -> None:
+    """Compile catalogues and register the date filters."""
+    compile_catalogues()
+    app.add_template_filter(when, "when")
+    app.add_template_global(time_left, "time_left")
+    app.add_template_global(localized, "localized")
+    app.add_template_global(LANGUAGES, "LANGUAGES")
+    app.add_template_global(get_locale, "get_locale")
+    app.add_template_global(lambda: str(get_timezone()), "current_timezone")
