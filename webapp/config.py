@@ -39,4 +39,8 @@ def load() -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "DEFAULT_TIMEZONE": os.environ.get("CLOSELOOP_TIMEZONE", "Asia/Shanghai"),
         "PAGE_SIZE": 50,
+        # admin console: when an instance counts as stuck (see webapp/services/stuck.py)
+        "STUCK_TIMER_GRACE_SECONDS": int(os.environ.get("CLOSELOOP_STUCK_TIMER_GRACE_SECONDS", "60")),
+        "STUCK_OUTBOX_ATTEMPTS": int(os.environ.get("CLOSELOOP_STUCK_OUTBOX_ATTEMPTS", "3")),
+        "STUCK_IDLE_HOURS": float(os.environ.get("CLOSELOOP_STUCK_IDLE_HOURS", "72")),
     }
