@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
-from flask_login import current_user
+from flask import Flask
 
 from webapp.config import ROOT
-from webapp.extensions import babel, csrf, db, login_manager
-from webapp.web.access import _install_login_protocol, has_endpoint
+from webapp.extensions import babel, csrf, login_manager
+from webapp.web.access import _install_login_protocol
 from webapp.web.errors import register_error_pages
+from webapp.web.header import header_context
 from webapp.web.i18n import init_i18n, select_locale, select_timezone
 
 WEB_DEFAULTS: dict[str, Any] = {
@@ -27,19 +27,6 @@ WEB_DEFAULTS: dict[str, Any] = {
     "PUBLIC_RATE_LIMIT": 10,  # submissions/lookups per client address per window
     "PUBLIC_RATE_WINDOW_SECONDS": 600,
 }
-
-
-def _header_context() -> dict[str, Any]:
-    """Counters for the header: my open/overdue tasks and unread notices (only when signed in)."""
-    if not current_user.is_authenticated:
-        return {"has_endpoint": has_endpoint}
-    if "header_counts" not in g:
-        from webapp.services.notifications_inapp import unread_count
-        from webapp.services.worklist import counts
-
-        user = current_user._get_current_object()
-        g.header_counts = {**counts(db.session, user), "unread": unread_count(db.session, user)}
-    return {"has_endpoint": has_endpoint, "header_counts": g.header_counts}
 
 
 def init_web(app: Flask) -> None:
@@ -57,9 +44,10 @@ def init_web(app: Flask) -> None:
     csrf.exempt(api_bp)  # bearer tokens, no cookies: no CSRF exposure
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     init_i18n(app)
-    from webapp.web import auth, worklist
+    from webapp.web import auth, case_files, cases, notices, public, tasks, worklist
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(worklist.bp)
+    for blueprint in (auth.bp, worklist.bp, tasks.bp, cases.bp, notices.bp, public.bp):
+        app.register_blueprint(blueprint)
+    del case_files  # imported for its views, which live on the cases blueprint
     register_error_pages(app)
-    app.context_processor(_header_context)
+    app.context_processor(header_context)

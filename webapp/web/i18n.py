@@ -121,4 +121,8 @@ def init_i18n(app: Flask) -> None:
     app.add_template_global(localized, "localized")
     app.add_template_global(LANGUAGES, "LANGUAGES")
     app.add_template_global(get_locale, "get_locale")
+    from webapp.web.labels import guidance, label
+
+    app.add_template_global(label, "label")
+    app.add_template_global(guidance, "guidance")
     app.add_template_global(lambda: str(get_timezone()), "current_timezone")

@@ -1,19 +1,125 @@
-"""The worklist (home page after sign-in)."""
+"""The worklist (home page after sign-in): tabs, filters, keyset paging, claim / unclaim / reassign."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
 
+from webapp.engine.clock import now
 from webapp.extensions import db
-from webapp.services.worklist import list_tasks
+from webapp.models import Group, Membership, User
+from webapp.services import tasks
+from webapp.services.errors import ServiceError
+from webapp.services.intake import KINDS
+from webapp.services.worklist import TaskFilters, list_tasks
 from webapp.web.access import login_required, staff
+from webapp.web.auth import safe_next
+from webapp.web.header import header_counts
 
 bp = Blueprint("worklist", __name__)
+TABS = ("mine", "group", "overdue", "team")
+GRADES = ("G1", "G2", "G3", "G4")
+
+
+def tabs_for(user: User) -> list[str]:
+    """The tabs a user sees: Team only for supervisors (and admins)."""
+    return [t for t in TABS if t != "team" or user.supervised_keys or user.has_role("admin")]
+
+
+def _colleagues(group_keys: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """Active members of each group, for the supervisor's reassign menu."""
+    if not group_keys:
+        return {}
+    rows = db.session.execute(
+        select(Group.key, User.username, User.display_name).join(Membership, Membership.group_id == Group.id)
+        .join(User, User.id == Membership.user_id).where(Group.key.in_(sorted(group_keys)), User.is_active)
+        .order_by(User.username)).all()
+    result: dict[str, list[tuple[str, str]]] = {}
+    for key, username, name in rows:
+        result.setdefault(key, []).append((username, name or username))
+    return result
 
 
 @bp.get("/")
 @login_required
 def index() -> str:
-    """My tasks, by deadline."""
-    page = list_tasks(db.session, staff(), "mine")
-    return render_template("worklist/index.html", page=page, scope="mine")
+    """One tab of open tasks, by deadline, with filters and a next-page link."""
+    user = staff()
+    tabs = tabs_for(user)
+    scope = request.args.get("tab") or ("mine" if _has_mine(user) else "group")
+    if scope not in tabs:
+        scope = "mine"
+    filters = TaskFilters(grade=request.args.get("grade") or None, kind=request.args.get("kind") or None,
+                          category=request.args.get("category") or None,
+                          process=request.args.get("process") or None)
+    try:
+        page = list_tasks(db.session, user, scope, filters, request.args.get("cursor") or None,
+                          int(request.args.get("limit", 50) or 50))
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        page = list_tasks(db.session, user, scope, filters, None)
+    team = scope in ("team", "group") and (user.supervised_keys or user.has_role("admin"))
+    colleagues = _colleagues({t.group_key for t in page.items if t.group_key}) if team else {}
+    args = {k: v for k, v in request.args.items() if k != "cursor" and v}
+    return render_template("worklist/index.html", page=page, scope=scope, tabs=tabs, filters=filters,
+                           grades=GRADES, kinds=KINDS, now=now(), colleagues=colleagues, args=args,
+                           supervises=user.supervised_keys, is_admin=user.has_role("admin"))
+
+
+def _has_mine(user: User) -> bool:
+    return header_counts()["open"] > 0
+
+
+def _back() -> Response:
+    return redirect(safe_next(request.form.get("next"), "worklist.index"))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim(task_id: int) -> Response:
+    """Take a task of my group's queue."""
+    try:
+        task = tasks.claim(db.session, task_id, staff())
+        flash(_("You have claimed “%(title)s” of %(case)s.", title=task.title, case=task.case_number or ""),
+              "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return _back()
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@login_required
+def unclaim(task_id: int) -> Response:
+    """Give a task back to its group's queue."""
+    try:
+        task = tasks.unclaim(db.session, task_id, staff())
+        flash(_("“%(title)s” is back in the queue of %(group)s.", title=task.title, group=task.group_key or ""),
+              "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return _back()
+
+
+@bp.post("/tasks/<int:task_id>/assign")
+@login_required
+def assign(task_id: int) -> Response:
+    """Supervisors give a task to a named colleague (recorded in the timeline)."""
+    username = (request.form.get("username") or "").strip()
+    try:
+        task = tasks.assign(db.session, task_id, username, staff())
+        flash(_("“%(title)s” is now with %(user)s.", title=task.title, user=username), "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return _back()
+
+
+@bp.get("/home")
+@login_required
+def home() -> Response:
+    """Alias of the worklist."""
+    return redirect(url_for("worklist.index"))

@@ -1,0 +1,71 @@
+"""Case search for staff: number, customer name or phone, status, grade, kind, category, date range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from webapp.models import Case
+
+
+@dataclass
+class CaseQuery:
+    """What the searcher asked for (empty fields are ignored)."""
+
+    text: str = ""
+    status: str = ""
+    grade: str = ""
+    kind: str = ""
+    category: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    timezone: str = "UTC"
+
+
+def _day_start(day: date, tz: str) -> datetime:
+    return datetime.combine(day, time.min, ZoneInfo(tz))
+
+
+def search(session: Session, q: CaseQuery, before_id: int | None = None,
+           limit: int = 50) -> tuple[list[Case], int | None]:
+    """Matching cases, newest first, keyset paged by id; returns (cases, id to continue before or None)."""
+    stmt = select(Case)
+    text = q.text.strip()
+    if text:
+        like = f"%{text.lower()}%"
+        digits = "".join(ch for ch in text if ch.isdigit())
+        clauses = [Case.number == text.upper(), func.lower(Case.customer_name).like(like)]
+        if len(digits) >= 4:
+            clauses.append(Case.customer_phone.like(f"%{digits}%"))
+        if text.upper().startswith("CL-"):
+            clauses.append(Case.number.like(f"{text.upper()}%"))
+        stmt = stmt.where(or_(*clauses))
+    if q.status == "open":
+        stmt = stmt.where(Case.status == "open")
+    elif q.status == "closed":
+        stmt = stmt.where(Case.status.like("closed%"))
+    elif q.status:
+        stmt = stmt.where(Case.status == q.status)
+    for column, value in ((Case.grade, q.grade), (Case.kind, q.kind), (Case.category, q.category)):
+        if value:
+            stmt = stmt.where(column == value)
+    if q.date_from:
+        stmt = stmt.where(Case.created_at >= _day_start(q.date_from, q.timezone))
+    if q.date_to:
+        stmt = stmt.where(Case.created_at < _day_start(q.date_to + timedelta(days=1), q.timezone))
+    if before_id:
+        stmt = stmt.where(Case.id < before_id)
+    rows = list(session.scalars(stmt.order_by(Case.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, rows[-1].id if more and rows else None
+
+
+def categories(session: Session, limit: int = 100) -> list[str]:
+    """Categories in use (for the search and register forms)."""
+    stmt = select(Case.category).where(Case.category.is_not(None)).group_by(Case.category).limit(limit)
+    return sorted(c for c in session.scalars(stmt) if c)

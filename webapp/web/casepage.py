@@ -1,0 +1,104 @@
+"""What the case summary shows (task page and case page): links, deadlines, grade reasons, timeline rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from webapp.engine.clock import now
+from webapp.models import Case, Event
+from webapp.services import cases
+from webapp.web.labels import label
+
+HIDDEN_EVENT_DATA = {"data"}  # task form data is shown as its own block
+
+
+@dataclass
+class DeadlineRow:
+    """A named deadline with its state: met, missed, at risk, running, paused or cancelled."""
+
+    name: str
+    due_at: datetime | None
+    state: str
+    finished_at: datetime | None
+
+
+def deadlines(session: Session, case: Case) -> list[DeadlineRow]:
+    """The case's SLA clocks (from the deadline table, when the worker's clocks are deployed)."""
+    try:
+        from webapp.services.deadlines import for_case
+    except ImportError:  # pragma: no cover - the SLA clocks module is optional
+        return []
+    at = now()
+    rows = []
+    for row in for_case(session, case.id):
+        state = row.state
+        if state == "running" and row.due_at and row.due_at < at:
+            state = "missed"
+        elif state == "running" and row.warn_at and row.warn_at <= at:
+            state = "at_risk"
+        rows.append(DeadlineRow(row.name, row.due_at, state, row.stopped_at or row.breached_at))
+    return rows
+
+
+def grade_reasons(case: Case, events: list[Event] | None = None) -> list[str]:
+    """Why the case has its grade: record['grade_reasons'] (list or text), else the last 'graded' event."""
+    record = case.record or {}
+    found = record.get("grade_reasons") or record.get("grade_reason") or record.get("reasons")
+    if not found and events:
+        for event in reversed(events):
+            if event.kind == "graded" and event.data:
+                found = event.data.get("reasons") or event.data.get("reason") or event.data.get("rules")
+                break
+    if isinstance(found, str):
+        return [found]
+    if isinstance(found, list):
+        return [str(item) for item in found]
+    return []
+
+
+def summary(session: Session, case: Case, with_events: bool = False) -> dict[str, Any]:
+    """Template context of a case summary."""
+    events = cases.history(session, case) if with_events else None
+    return {"case": case, "linked": cases.linked(session, case), "deadlines": deadlines(session, case),
+            "reasons": grade_reasons(case, events or cases.history(session, case, limit=200)),
+            "events": events, "now": now()}
+
+
+def readable(value: Any) -> str:
+    """A form or event value as plain text (lists joined, booleans yes/no)."""
+    if isinstance(value, bool):
+        from flask_babel import gettext
+
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list):
+        return ", ".join(readable(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {readable(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def event_line(event: Event) -> str:
+    """One sentence for a timeline event."""
+    data = event.data or {}
+    kind = event.kind
+    if kind == "task_ready":
+        who = data.get("assignee") or data.get("group") or ""
+        return f"{event.task_name or data.get('title', '')} → {who}"
+    if kind in ("task_claimed", "task_completed", "task_unclaimed"):
+        return event.task_name or ""
+    if kind == "task_assigned":
+        return f"{event.task_name or ''}: {data.get('from') or '—'} → {data.get('to')}"
+    if kind == "status_changed":
+        return f"{label('status', data.get('from'))} → {label('status', data.get('to'))}"
+    if kind == "notice_queued":
+        return f"{data.get('template', '')} → {data.get('to', '')} ({data.get('channel', '')})"
+    if kind == "case_registered":
+        return f"{label('channel', data.get('channel'))} · {label('kind', data.get('kind'))}"
+    if kind == "error":
+        return str(data.get("message", ""))
+    rest = {k: v for k, v in data.items() if k not in HIDDEN_EVENT_DATA}
+    return readable(rest)

@@ -1,0 +1,68 @@
+"""Human labels (English and Chinese) for the codes stored on cases, tasks and events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+LABELS: dict[str, dict[str, Any]] = {
+    "kind": {"inquiry": _l("Inquiry"), "rescue": _l("Rescue"), "new_failure": _l("New failure mode"),
+             "grievance": _l("Grievance"), "external": _l("External complaint")},
+    "channel": {"phone": _l("Phone"), "walk_in": _l("Walk-in / on site"), "callback": _l("Follow-up call"),
+                "letter": _l("Letter or fax"), "email": _l("E-mail"), "web": _l("Web form"),
+                "forum": _l("Website or forum post"), "forwarded": _l("Forwarded internally"),
+                "authority": _l("Authority"), "media": _l("Media"), "lawyer": _l("Lawyer"),
+                "consumer_association": _l("Consumer association")},
+    "status": {"open": _l("Open"), "closed": _l("Closed"), "closed_malicious": _l("Closed as malicious"),
+               "terminated": _l("Terminated"), "error": _l("Stopped on an error"), "running": _l("Running"),
+               "waiting": _l("Waiting"), "user_input": _l("Waiting for staff"), "complete": _l("Complete"),
+               "suspended": _l("Suspended")},
+    "behaviour": {"passive": _l("Passive"), "talker": _l("Talker"), "angry": _l("Angry"),
+                  "activist": _l("Activist")},
+    "media_exposure": {"none": _l("None"), "possible": _l("Possible"), "actual": _l("Actual")},
+    "lawsuit": {"none": _l("None"), "possible": _l("Possible"), "group": _l("Group lawsuit (10+)")},
+    "deadline": {"running": _l("running"), "paused": _l("paused"), "met": _l("met"), "missed": _l("missed"),
+                 "cancelled": _l("cancelled"), "at_risk": _l("at risk")},
+    "group": {"customer_service": _l("Customer service"), "tier_1_handler": _l("Tier-1 handlers"),
+              "tier_2_handler": _l("Tier-2 handlers"), "tier_3_handler": _l("Tier-3 handlers"),
+              "service_supervisor": _l("Service supervisors"), "callback_staff": _l("Follow-up callers"),
+              "technical_supervisor": _l("Technical supervisors"), "general_manager": _l("General manager"),
+              "crisis_team": _l("Crisis team"), "responsible_department": _l("Responsible departments"),
+              "department_head": _l("Department heads"), "sales": _l("Sales"),
+              "process_owner": _l("Process owners"), "admin": _l("Administrators")},
+    "event": {
+        "case_registered": _l("Case registered"), "instance_started": _l("Process started"),
+        "task_ready": _l("Task ready"), "task_claimed": _l("Task claimed"), "task_unclaimed": _l("Task released"),
+        "task_assigned": _l("Task reassigned"), "task_completed": _l("Task completed"),
+        "notice_queued": _l("Notice sent"), "status_changed": _l("Status changed"), "graded": _l("Graded"),
+        "timer_fired": _l("Deadline timer fired"), "error": _l("Stopped on an error"),
+        "comment_added": _l("Comment"), "attachment_added": _l("Attachment"),
+        "solved_on_the_spot": _l("Solved on the spot"),
+    },
+}
+
+GUIDANCE: dict[str, Any] = {
+    "passive": _l("Positive attitude, proactive care, act at once, offer 2-3 options and let them choose in "
+                  "good time."),
+    "talker": _l("Acknowledge, talk privately, clarify, bring them back to the problem, apologise but hold the "
+                 "line, explain, agree a plan, thank, follow up."),
+    "angry": _l("Take them aside, listen without interrupting, find the real cause, answer clear differences, "
+                "hand over to a compatible colleague or a leader."),
+    "activist": _l("Handle carefully, listen, lower expectations, watch closely, communicate actively — and raise "
+                   "the grade (G2-a)."),
+}
+
+
+def label(group: str, value: Any) -> str:
+    """The label of a code in a group, or the code itself (humanised) when unknown."""
+    if value is None or value == "":
+        return ""
+    found = LABELS.get(group, {}).get(str(value))
+    return str(found) if found is not None else str(value).replace("_", " ")
+
+
+def guidance(behaviour: str | None) -> str:
+    """Handling guidance for a customer behaviour type (section 7 of the domain notes)."""
+    text = GUIDANCE.get(behaviour or "")
+    return str(text) if text else ""

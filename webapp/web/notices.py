@@ -1,0 +1,67 @@
+"""The notification bell: my in-app notices, marked read when opened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from webapp.extensions import db
+from webapp.models import Case
+from webapp.services import notifications_inapp as service
+from webapp.web.access import login_required, staff
+
+bp = Blueprint("notices", __name__, url_prefix="/notices")
+
+
+def notice_text(template: str, payload: dict[str, Any]) -> str:
+    """One line for a notice, from its template name and payload."""
+    number = payload.get("case_number", "")
+    known = {
+        "deadline_missed": _("Deadline missed on %(n)s", n=number),
+        "deadline_warning": _("Deadline at risk on %(n)s", n=number),
+        "task_assigned": _("A task of %(n)s was given to you", n=number),
+        "case_registered": _("New case %(n)s", n=number),
+        "closed": _("Case %(n)s was closed", n=number),
+        "escalated": _("Case %(n)s was escalated", n=number),
+        "crisis": _("Crisis: case %(n)s needs the crisis team", n=number),
+    }
+    if template in known:
+        return known[template]
+    text = payload.get("message") or payload.get("subject") or template.replace("_", " ").capitalize()
+    return f"{text} · {number}" if number else str(text)
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    """My notices, newest first."""
+    before = request.args.get("before", type=int)
+    items = service.recent(db.session, staff(), 50, before)
+    numbers = dict(db.session.execute(db.select(Case.id, Case.number).where(
+        Case.id.in_({n.case_id for n in items if n.case_id})))) if items else {}
+    return render_template("notices/index.html", items=items, numbers=numbers, notice_text=notice_text,
+                           more=items[-1].id if len(items) == 50 else None)
+
+
+@bp.post("/<int:notice_id>/read")
+@login_required
+def read(notice_id: int) -> Response:
+    """Mark a notice read and open its case."""
+    row = service.mark_read(db.session, staff(), notice_id)
+    number = (row.payload or {}).get("case_number")
+    if not number and row.case_id:
+        case = db.session.get(Case, row.case_id)
+        number = case.number if case else None
+    return redirect(url_for("cases.show", number=number) if number else url_for("notices.index"))
+
+
+@bp.post("/read-all")
+@login_required
+def read_all() -> Response:
+    """Mark every notice read."""
+    n = service.mark_all_read(db.session, staff())
+    flash(_("%(n)d notices marked read.", n=n), "success")
+    return redirect(url_for("notices.index"))
