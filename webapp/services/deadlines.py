@@ -37,7 +37,7 @@ def on_outcome(session: Session, instance: Instance, case: Case | None, records:
     if touched:
         session.flush()
         _summarize(session, instance, case)
-    _sync_task_due(session, instance)
+    _sync_task_due(session, instance, touched)
 
 
 def _active(session: Session, instance_id: int, name: str) -> list[Deadline]:
@@ -121,10 +121,14 @@ def describe(row: Deadline) -> dict[str, Any]:
             "paused_since": _iso(row.paused_at), "paused_seconds": round(row.paused_total)}
 
 
-def _sync_task_due(session: Session, instance: Instance) -> None:
-    """Open tasks that name a clock take its due time."""
-    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open",
-                                                    HumanTask.clock.is_not(None))).all()
+def _sync_task_due(session: Session, instance: Instance, clocks_changed: bool) -> None:
+    """Open tasks that name a clock take its due time (no query unless a clock changed or such a task is new)."""
+    new = [o for o in session.new if isinstance(o, HumanTask) and o.instance_id == instance.id and o.clock]
+    if not new and not clocks_changed:
+        return
+    with session.no_autoflush:
+        tasks = new + list(session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state == "open", HumanTask.clock.is_not(None))))
     if not tasks:
         return
     clocks = {r.name: r for r in _active(session, instance.id, "*")}

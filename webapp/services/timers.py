@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.engine.clock import now
@@ -60,35 +60,38 @@ def fire_due_timers(session: Session, at: datetime | None = None, limit: int = 1
     return fired
 
 
-def fire_next(session: Session, at: datetime | None = None) -> int | None:
+def fire_next(session: Session, at: datetime | None = None, candidates: int = 20) -> int | None:
     """Claim the instance of the earliest due timer that no other worker holds, fire it, commit; its id or None.
 
-    The instance row is locked with FOR UPDATE SKIP LOCKED on PostgreSQL, so workers side by side take different
-    instances; the due timer is checked again after the lock, so a timer another worker just fired is not
-    fired twice.
+    Candidates come from the timer index; each instance is then locked by primary key with FOR UPDATE SKIP
+    LOCKED on PostgreSQL, so workers side by side take different instances. The due timer is checked again
+    after the lock, so a timer another worker has just fired is not fired twice.
     """
     at = at or now()
-    due = (Timer.instance_id == Instance.id) & (Timer.state == "waiting") & (Timer.due_at <= at)
-    stmt = (select(Instance.id).join(Timer, due).where(Instance.status.in_(FIREABLE))
-            .order_by(Timer.due_at).limit(1))
+    due_ids = list(dict.fromkeys(session.scalars(
+        select(Timer.instance_id).where(Timer.state == "waiting", Timer.due_at <= at)
+        .order_by(Timer.due_at).limit(candidates))))
     postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        stmt = stmt.with_for_update(of=Instance, skip_locked=True)
-    instance_id = session.scalar(stmt)
-    if instance_id is None:
-        session.rollback()
-        return None
-    still_due = select(Timer.id).where(Timer.instance_id == instance_id, Timer.state == "waiting",
-                                       Timer.due_at <= at).limit(1)
-    instance = session.get(Instance, instance_id, populate_existing=True)
-    if session.scalar(still_due) is None or instance is None or instance.status not in FIREABLE:
-        session.rollback()
-        return None
-    try:
-        fire_instance_timers(session, instance)
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        return None
-    log.info("fired timers of instance %s -> %s", instance_id, instance.status)
-    return instance_id
+    for instance_id in due_ids:
+        # the definition comes from the identity map (many-to-one lazy load), not a join under FOR UPDATE
+        lock = (select(Instance).options(lazyload(Instance.definition))
+                .where(Instance.id == instance_id, Instance.status.in_(FIREABLE)))
+        if postgres:
+            lock = lock.with_for_update(skip_locked=True)
+        instance = session.scalars(lock.execution_options(populate_existing=True)).first()
+        if instance is None:
+            continue
+        still_due = select(Timer.id).where(Timer.instance_id == instance_id, Timer.state == "waiting",
+                                           Timer.due_at <= at).limit(1)
+        if session.scalar(still_due) is None:
+            continue
+        try:
+            fire_instance_timers(session, instance)
+            session.commit()
+        except StaleDataError:
+            session.rollback()
+            return None
+        log.info("fired timers of instance %s -> %s", instance_id, instance.status)
+        return instance_id
+    session.rollback()
+    return None

@@ -1,0 +1,175 @@
+"""Timer benchmark: lateness percentiles and throughput of the real worker loop.
+
+Scenarios (both on real instances of the fixture grievance, whose 4-hour timer sends an in-app notice):
+  burst   N timers all due at the same moment -> time until every one has fired, timers/s, lateness
+  steady  N timers due spread over S seconds -> lateness p50/p95/p99 at a sustainable rate
+
+Run: .venv/bin/python bench/timers.py [--db sqlite|postgresql] [--workers 1|2] [--burst 10000] [--steady 2000]
+The workers are separate processes (forked) running webapp.worker.Worker, as `closeloop worker` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]  # bench/http.py must not shadow http
+sys.path.insert(0, str(_HERE.parent))
+
+from bench.common import make_app  # noqa: E402
+
+PG_URL = os.environ.get("BENCH_TIMERS_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/closeloop_bench_timers")
+
+
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered) + 0.5)) - 1))]
+
+
+def ensure_pg_database() -> None:
+    """Create the benchmark's own PostgreSQL database if missing."""
+    import psycopg
+
+    name = PG_URL.rsplit("/", 1)[1]
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+        if not conn.execute("select 1 from pg_database where datname=%s", (name,)).fetchone():
+            conn.execute(f'create database "{name}"')
+
+
+def create_instances(app, due_times: list[datetime]) -> None:  # type: ignore[no-untyped-def]
+    """Register one grievance per due time, registered 4 hours before it (so its timer falls due then)."""
+    from tests.helpers import GRIEVANCE
+    from webapp.engine import clock
+    from webapp.extensions import db
+    from webapp.services import cases
+
+    with app.app_context():
+        for i, due in enumerate(due_times):
+            clock.freeze(due - timedelta(hours=4))
+            cases.register(db.session, dict(GRIEVANCE), "agent")
+            if i % 1000 == 999:
+                print(f"  created {i + 1}/{len(due_times)}", flush=True)
+    clock.reset()
+
+
+def _work(url: str, offset: float) -> None:
+    """Child process: a real worker on its own connections, on a clock shifted by `offset` seconds."""
+    import threading
+
+    import tests.fixtures.handlers  # noqa: F401
+    from webapp.app import create_app
+    from webapp.delivery.settings import WorkerSettings
+    from webapp.engine import clock
+    from webapp.extensions import db
+    from webapp.worker import Worker
+
+    clock.reset()
+    clock.advance(timedelta(seconds=offset))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with app.app_context():
+        Worker(db.session, WorkerSettings(poll_seconds=0.5, batch=100), stop).run()
+
+
+def run_workers(url: str, workers: int, offset: float, total: int) -> tuple[float, float]:
+    """Start workers, wait until `total` timers have fired and their notices are delivered; (fired_s, all_s)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_work, args=(url, offset)) for _ in range(workers)]
+    t0 = time.monotonic()
+    for p in procs:
+        p.start()
+    fired_at = None
+    while True:
+        with engine.connect() as conn:
+            fired = conn.execute(text("select count(*) from timer where state='fired'")).scalar_one()
+            pending = conn.execute(text("select count(*) from outbox where status in ('pending','sending')")
+                                   ).scalar_one()
+        if fired >= total and fired_at is None:
+            fired_at = time.monotonic() - t0
+        if fired >= total and pending == 0:
+            break
+        if time.monotonic() - t0 > 1800:
+            print("  gave up after 30 minutes", flush=True)
+            break
+        time.sleep(0.2)
+    done = time.monotonic() - t0
+    for p in procs:
+        os.kill(p.pid, signal.SIGTERM)
+    for p in procs:
+        p.join(30)
+    engine.dispose()
+    return fired_at or done, done
+
+
+def lateness(url: str) -> list[float]:
+    """fired_at - due_at of every fired timer, in seconds."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("select due_at, fired_at from timer where state='fired'")).all()
+    engine.dispose()
+    out = []
+    for due, fired in rows:
+        due, fired = (datetime.fromisoformat(v) if isinstance(v, str) else v for v in (due, fired))
+        out.append((fired - due).total_seconds())
+    return out
+
+
+def scenario(name: str, db: str, workers: int, count: int, spread: float, lead: float) -> None:
+    """Create `count` timers due over `spread` seconds starting `lead` seconds after the workers start; report."""
+    from webapp.engine import clock
+
+    url = None
+    if db == "postgresql":
+        ensure_pg_database()
+        url = PG_URL
+    app = make_app(url)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    base = datetime(2030, 1, 7, 9, 0, tzinfo=clock.now().tzinfo)
+    due_times = [base + timedelta(seconds=spread * i / max(1, count - 1)) for i in range(count)]
+    t0 = time.monotonic()
+    create_instances(app, due_times)
+    print(f"  {count} instances created in {time.monotonic() - t0:.1f}s", flush=True)
+    offset = (base - clock.now()).total_seconds() - lead  # the workers' clock reaches `base` after `lead` s
+    fired_s, all_s = run_workers(url, workers, offset, count)
+    late = lateness(url)
+    busy = fired_s - lead
+    print(f"{name:<7} db={db:<10} workers={workers} timers={len(late)} spread={spread:.0f}s: "
+          f"lateness p50={pct(late, 50):.3f}s p95={pct(late, 95):.3f}s p99={pct(late, 99):.3f}s "
+          f"max={max(late):.3f}s; all fired {busy:.1f}s after the first was due "
+          f"({len(late) / max(busy, 1e-9):.0f} timers/s); notices delivered {all_s - lead:.1f}s", flush=True)
+
+
+def main() -> None:
+    """Parse arguments and run the scenarios."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--burst", type=int, default=10_000, help="timers due at once (0 to skip)")
+    parser.add_argument("--steady", type=int, default=2_000, help="timers spread over --spread seconds (0 to skip)")
+    parser.add_argument("--spread", type=float, default=60.0)
+    args = parser.parse_args()
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    if args.steady:
+        scenario("steady", args.db, args.workers, args.steady, args.spread, lead=3.0)
+    if args.burst:
+        scenario("burst", args.db, args.workers, args.burst, 0.0, lead=3.0)
+
+
+if __name__ == "__main__":
+    main()
