@@ -125,7 +125,8 @@ def _ranks(order: list[str], succ: dict[str, list[str]], attached: dict[str, str
     for _ in range(len(order) + 1):  # relax: rank = 1 + max rank of forward predecessors
         changed = False
         for node in order:
-            base = rank.get(attached[node], 0) if node in attached and attached[node] else rank.get(node, 0)
+            host = attached.get(node)
+            base = rank.get(host, 0) if host else rank.get(node, 0)
             if node in attached and rank.get(node) != base:
                 rank[node], changed = base, True
             for nxt in succ.get(node, []):

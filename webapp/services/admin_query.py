@@ -72,7 +72,7 @@ class Row:
     reasons: list[Reason] = field(default_factory=list)
 
 
-def filtered(filters: InstanceFilters, at: datetime, settings: StuckSettings) -> Select[tuple[Instance]]:
+def filtered(filters: InstanceFilters, at: datetime, settings: StuckSettings) -> Select[Any]:
     """SELECT of the instances matching the filters."""
     filters.check()
     stmt = select(Instance)

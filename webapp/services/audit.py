@@ -51,7 +51,7 @@ class AuditFilters:
     bulk_id: str | None = None
 
 
-def _query(filters: AuditFilters) -> Select[tuple[AuditEntry]]:
+def _query(filters: AuditFilters) -> Select[Any]:
     stmt = select(AuditEntry)
     if filters.actor:
         stmt = stmt.where(AuditEntry.actor == filters.actor)
