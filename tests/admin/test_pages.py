@@ -169,3 +169,24 @@ def test_reassign_and_terminate_from_the_page_and_the_audit_page(mini, web):
     assert "terminated by admin: customer withdrew" in web.text(f"/admin/instances/{case.instance_id}")
     rows = list(csv.DictReader(io.StringIO(web.get("/admin/audit.csv?action=terminate").get_data(as_text=True))))
     assert [(r["action"], r["actor"], r["reason"]) for r in rows] == [("terminate", "admin", "customer withdrew")]
+
+
+def test_waiting_timer_and_current_task_are_marked_and_the_token_moves_back_from_the_page(mini, web):
+    case = register()
+    web.login("admin")
+    html = web.text(f"/admin/instances/{case.instance_id}")
+    trace = json.loads(re.search(r'<script type="application/json" id="trace-data">(.*?)</script>', html, re.S)[1])
+    assert trace == {"completed": ["start", "grade_task", "record_grade"], "current": ["fact_finding"],
+                     "waiting": ["late"], "errored": [], "flows": ["f1", "f2", "f3"]}
+    assert "Fire now" in html and 'data-testid="do-reset"' not in html  # nothing completed by a person yet
+    from tests.helpers import complete
+
+    complete(case, "Find the facts", {"cause": "busy"}, "handler1")
+    html = web.text(f"/admin/instances/{case.instance_id}")
+    point = re.search(r'<option value="([0-9a-f-]{36})">Find the facts — undoes', html)
+    assert point is None  # undoes nothing yet: listed without the "undoes" note
+    task_id = re.search(r'<option value="([0-9a-f-]{36})">Find the facts</option>', html)[1]
+    r = web.post(f"/admin/instances/{case.instance_id}/do/reset", {"task_id": task_id, "reason": "wrong cause"})
+    assert r.status_code == 303
+    assert open_task(case).title == "Find the facts"
+    assert "token moved back to &#39;Find the facts&#39;" in web.text(f"/admin/instances/{case.instance_id}")
