@@ -102,7 +102,9 @@ def register_worker_commands(app: Flask) -> None:
         watch_commits(db.session)
         _worker_thread(application, stop)
         try:
-            application.run(host=host, port=port, use_reloader=False, threaded=True)
+            from werkzeug.serving import run_simple  # app.run() is a no-op under the flask CLI
+
+            run_simple(host, port, application, threaded=True, use_reloader=False)
         finally:
             stop.set()
 

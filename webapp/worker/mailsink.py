@@ -39,6 +39,7 @@ def serve(host: str, port: int, folder: Path, stop: threading.Event) -> None:
     """Run the sink until `stop` is set."""
     from aiosmtpd.controller import Controller
 
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP verb at INFO
     controller = Controller(MailDirHandler(folder), hostname=host, port=port)
     controller.start()
     log.info("mail sink listening on %s:%s, writing to %s", host, port, folder)
