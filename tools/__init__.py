@@ -1,0 +1,1 @@
+"""Developer tools: the generator of the default process pack (diagrams, decision tables, forms)."""
