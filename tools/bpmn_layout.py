@@ -19,9 +19,18 @@ POOL_X, POOL_HEAD, LANE_HEAD = 120, 30, 30
 COL_W, ROW_H, POOL_GAP = 150, 120, 40
 SIZES = {"task": (100, 80), "event": (36, 36), "gateway": (50, 50)}
 TAGS = {
-    "start": "startEvent", "end": "endEvent", "user": "userTask", "service": "serviceTask", "script": "scriptTask",
-    "rule": "businessRuleTask", "call": "callActivity", "xgw": "exclusiveGateway", "pgw": "parallelGateway",
-    "igw": "inclusiveGateway", "boundary": "boundaryEvent", "throw": "intermediateThrowEvent",
+    "start": "startEvent",
+    "end": "endEvent",
+    "user": "userTask",
+    "service": "serviceTask",
+    "script": "scriptTask",
+    "rule": "businessRuleTask",
+    "call": "callActivity",
+    "xgw": "exclusiveGateway",
+    "pgw": "parallelGateway",
+    "igw": "inclusiveGateway",
+    "boundary": "boundaryEvent",
+    "throw": "intermediateThrowEvent",
 }
 
 
@@ -80,8 +89,9 @@ class Pool:
         """Index of a lane given by index or name."""
         return lane if isinstance(lane, int) else self.lanes.index(lane)
 
-    def add(self, kind: str, id: str, name: str, lane: int | str, col: float, row: float = 0, doc: str = "",
-            **ext: Any) -> Node:
+    def add(
+        self, kind: str, id: str, name: str, lane: int | str, col: float, row: float = 0, doc: str = "", **ext: Any
+    ) -> Node:
         """Add a node of any kind."""
         if id in self.nodes:
             raise ValueError(f"duplicate node id {id}")
@@ -97,13 +107,24 @@ class Pool:
         """A none end event."""
         return self.add("end", id, name, lane, col, row)
 
-    def user(self, id: str, name: str, lane: int | str, col: float, form: str, row: float = 0, doc: str = "",
-             **props: str) -> Node:
+    def user(
+        self, id: str, name: str, lane: int | str, col: float, form: str, row: float = 0, doc: str = "", **props: str
+    ) -> Node:
         """A user task with its form and optional properties (dueIn, clock, assignGroup)."""
         return self.add("user", id, name, lane, col, row, doc, props={"formJsonSchemaFilename": form, **props})
 
-    def service(self, id: str, name: str, lane: int | str, col: float, op: str, params: dict[str, str],
-                row: float = 0, doc: str = "", result: str | None = None) -> Node:
+    def service(
+        self,
+        id: str,
+        name: str,
+        lane: int | str,
+        col: float,
+        op: str,
+        params: dict[str, str],
+        row: float = 0,
+        doc: str = "",
+        result: str | None = None,
+    ) -> Node:
         """A service task calling a registered handler; params are Python expressions."""
         return self.add("service", id, name, lane, col, row, doc, op=op, params=params, result=result)
 
@@ -111,15 +132,35 @@ class Pool:
         """A gateway (exclusive by default)."""
         return self.add(kind, id, name, lane, col, row)
 
-    def timer(self, id: str, name: str, host: str, duration: str, slot: int = 0, interrupting: bool = False,
-              doc: str = "") -> Node:
+    def timer(
+        self, id: str, name: str, host: str, duration: str, slot: int = 0, interrupting: bool = False, doc: str = ""
+    ) -> Node:
         """A boundary timer (ISO-8601 duration expression) on a task or call activity."""
         h = self.nodes[host]
-        return self.add("boundary", id, name, h.lane, h.col, h.row, doc, attached=host, slot=slot,
-                        interrupting=interrupting, timer=("timeDuration", duration))
+        return self.add(
+            "boundary",
+            id,
+            name,
+            h.lane,
+            h.col,
+            h.row,
+            doc,
+            attached=host,
+            slot=slot,
+            interrupting=interrupting,
+            timer=("timeDuration", duration),
+        )
 
-    def flow(self, source: str, target: str, name: str = "", cond: str | None = None, default: bool = False,
-             via: tuple[int | str, float, float] | None = None, bend: float | None = None) -> Flow:
+    def flow(
+        self,
+        source: str,
+        target: str,
+        name: str = "",
+        cond: str | None = None,
+        default: bool = False,
+        via: tuple[int | str, float, float] | None = None,
+        bend: float | None = None,
+    ) -> Flow:
         """Connect two nodes; `via` = (lane, row, dy) routes the flow through a horizontal channel."""
         flow = Flow(f"Flow_{source}_{target}", source, target, name, cond, default, via, bend)
         if any(f.id == flow.id for f in self.flows):
@@ -277,9 +318,14 @@ def _label(points: list[tuple[float, float]], text: str) -> Box:
 
 def build(file_id: str, pools: list[Pool], escalations: dict[str, str] | None = None) -> bytes:
     """Serialize pools (one collaboration, one process each) to BPMN XML with DI."""
-    root = etree.Element(q("bpmn", "definitions"), nsmap=NS, id=f"Definitions_{file_id}",
-                         targetNamespace="http://closeloop.example/processes",
-                         exporter="Closeloop tools/bpmn_layout.py", exporterVersion="1")
+    root = etree.Element(
+        q("bpmn", "definitions"),
+        nsmap=NS,
+        id=f"Definitions_{file_id}",
+        targetNamespace="http://closeloop.example/processes",
+        exporter="Closeloop tools/bpmn_layout.py",
+        exporterVersion="1",
+    )
     for code, name in (escalations or {}).items():
         _sub(root, "bpmn", "escalation", id=f"Escalation_{code}", name=name, escalationCode=code)
     collab = _sub(root, "bpmn", "collaboration", id=f"Collaboration_{file_id}")
@@ -316,8 +362,9 @@ def build(file_id: str, pools: list[Pool], escalations: dict[str, str] | None = 
         for n in pool.nodes.values():
             _node_xml(proc, pool, n)
         for f in pool.flows:
-            fl = _sub(proc, "bpmn", "sequenceFlow", id=f.id, name=f.name or None, sourceRef=f.source,
-                      targetRef=f.target)
+            fl = _sub(
+                proc, "bpmn", "sequenceFlow", id=f.id, name=f.name or None, sourceRef=f.source, targetRef=f.target
+            )
             if f.cond:
                 c = _sub(fl, "bpmn", "conditionExpression", f.cond)
                 c.set(q("xsi", "type"), "bpmn:tFormalExpression")
@@ -357,8 +404,9 @@ def _n(v: float) -> str:
     return str(int(round(v)))
 
 
-def _shape(plane: etree._Element, sid: str, ref: str, b: Box, horizontal: bool = False,
-           marker: bool = False) -> etree._Element:
+def _shape(
+    plane: etree._Element, sid: str, ref: str, b: Box, horizontal: bool = False, marker: bool = False
+) -> etree._Element:
     attrs: dict[str, Any] = {"id": sid, "bpmnElement": ref}
     if horizontal:
         attrs["isHorizontal"] = "true"

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 DMN = "https://www.omg.org/spec/DMN/20191111/MODEL/"
-NSMAP = {None: DMN, "dmndi": "https://www.omg.org/spec/DMN/20191111/DMNDI/",
-         "dc": "http://www.omg.org/spec/DMN/20180521/DC/"}
+NSMAP = {
+    None: DMN,
+    "dmndi": "https://www.omg.org/spec/DMN/20191111/DMNDI/",
+    "dc": "http://www.omg.org/spec/DMN/20180521/DC/",
+}
 
 
 @dataclass
@@ -39,8 +42,13 @@ def _el(parent: etree._Element, tag: str, text: str | None = None, ns: str = DMN
 
 def build(table: Table) -> bytes:
     """Serialize a table to a DMN file."""
-    root = etree.Element(f"{{{DMN}}}definitions", nsmap=NSMAP, id=f"Definitions_{table.id}", name=table.name,
-                         namespace="http://closeloop.example/decisions")
+    root = etree.Element(
+        f"{{{DMN}}}definitions",
+        nsmap=NSMAP,
+        id=f"Definitions_{table.id}",
+        name=table.name,
+        namespace="http://closeloop.example/decisions",
+    )
     decision = _el(root, "decision", id=table.id, name=table.name)
     if table.description:
         _el(decision, "description", table.description)

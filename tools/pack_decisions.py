@@ -10,7 +10,9 @@ MAJOR_CHANNELS = "? in ('authority', 'lawyer', 'consumer_association')"
 def grade_decision() -> Table:
     """G1-G4: any one criterion suffices, highest wins (FIRST hit policy, rows ordered G1..G4)."""
     t = Table(
-        "grade_decision", "Complaint grade (G1-G4)", "FIRST",
+        "grade_decision",
+        "Complaint grade (G1-G4)",
+        "FIRST",
         inputs=[
             ("Previous grade", "grade", "string"),
             ("Media exposure", "facts.get('media_exposure', 'none')", "string"),
@@ -26,7 +28,7 @@ def grade_decision() -> Table:
         ],
         outputs=[("Grade", "new_grade", "string"), ("Rule", "new_grade_reason", "string")],
         description="Any one criterion suffices and the highest grade wins: rows are checked top to bottom "
-                    "(FIRST). A case is never graded lower than before (rows 'kept').",
+        "(FIRST). A case is never graded lower than before (rows 'kept').",
     )
     n = len(t.inputs)
 
@@ -58,25 +60,28 @@ def grade_decision() -> Table:
 def tier_decision() -> Table:
     """Tier routing from the grade, one tier up per escalation (second rejection)."""
     t = Table(
-        "tier_decision", "Handling tier", "FIRST",
+        "tier_decision",
+        "Handling tier",
+        "FIRST",
         inputs=[
             ("Grade", "new_grade", "string"),
             ("Escalations", "escalations", "integer"),
             ("Needs other departments", "bool(facts.get('needs_other_departments'))", "boolean"),
         ],
         outputs=[
-            ("Tier", "new_tier", "integer"), ("Handler group", "new_handler_group", "string"),
+            ("Tier", "new_tier", "integer"),
+            ("Handler group", "new_handler_group", "string"),
             ("Next tier group", "next_tier_group", "string"),
             ("Manager coordination", "manager_coordination", "boolean"),
             ("Technical supervisor", "technical_support", "boolean"),
         ],
         description="G4 -> tier 1, G3 -> tier 2 (+ technical supervisor when other departments are needed), "
-                    "G2 -> tier 2 with manager coordination, G1 -> tier 3 (crisis). Each escalation moves one "
-                    "tier up, at most to tier 3.",
+        "G2 -> tier 2 with manager coordination, G1 -> tier 3 (crisis). Each escalation moves one "
+        "tier up, at most to tier 3.",
     )
-    t3 = ['3', '"tier_3_handler"', '"general_manager"']
-    t2 = ['2', '"tier_2_handler"', '"tier_3_handler"']
-    t1 = ['1', '"tier_1_handler"', '"tier_2_handler"']
+    t3 = ["3", '"tier_3_handler"', '"general_manager"']
+    t2 = ["2", '"tier_2_handler"', '"tier_3_handler"']
+    t1 = ["1", '"tier_1_handler"', '"tier_2_handler"']
     t.rule(['"G1"', "-", "-"], [*t3, "True", "False"], "G1: tier 3, general manager coordinates (crisis)")
     t.rule(['"G2"', "? >= 1", "-"], [*t3, "True", "False"], "G2 escalated: tier 3")
     t.rule(['"G2"', "-", "-"], [*t2, "True", "False"], "G2: tier 2 with manager coordination")
@@ -93,7 +98,9 @@ def tier_decision() -> Table:
 def approval_decision() -> Table:
     """Solutions with compensation above the threshold need the next tier's approval."""
     t = Table(
-        "approval_decision", "Solution approval", "FIRST",
+        "approval_decision",
+        "Solution approval",
+        "FIRST",
         inputs=[
             ("Compensation offered", "'compensation' in solution_types", "boolean"),
             ("Compensation amount", "compensation_amount or 0", "number"),
@@ -112,11 +119,13 @@ def approval_decision() -> Table:
 def resolution_deadline() -> Table:
     """K1/K2: the resolution clock of a grievance by category."""
     t = Table(
-        "resolution_deadline", "Resolution deadline (K1/K2)", "FIRST",
+        "resolution_deadline",
+        "Resolution deadline (K1/K2)",
+        "FIRST",
         inputs=[("Category", "category", "string")],
         outputs=[("Clock", "resolution_clock", "string"), ("Deadline", "resolution_deadline", "string")],
         description="K1 product complaints resolved within two weeks, K2 parts-supply complaints within one week. "
-                    "Other categories have no KPI clock (the timer still needs a duration; its branch does nothing).",
+        "Other categories have no KPI clock (the timer still needs a duration; its branch does nothing).",
     )
     t.rule(['"product_quality"'], ['"K1"', '"P14D"'], "K1: product complaints, two weeks")
     t.rule(['"parts_supply"'], ['"K2"', '"P7D"'], "K2: parts-supply complaints, one week")

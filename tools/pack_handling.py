@@ -6,95 +6,160 @@ from tools.bpmn_layout import Pool
 from tools.pack_grievance import APPROVER, CALL, GM, HANDLER, HEAD, NEXT_TIER, SUP, TECH, H
 from tools.pack_intake import INFORM_REGISTRAR, q
 
-REVIEW_NEEDED = ("grade in ('G1', 'G2') or key_complaint or bool(facts.get('key_customer')) "
-                 "or repeats_after_closure > 0 or reopen_count > 0 or complainants_30d >= 3")
+REVIEW_NEEDED = (
+    "grade in ('G1', 'G2') or key_complaint or bool(facts.get('key_customer')) "
+    "or repeats_after_closure > 0 or reopen_count > 0 or complainants_30d >= 3"
+)
 DONE = "customer_confirmed and work_done and (compensation_received or 'compensation' not in solution_types)"
 
 
 def handling() -> Pool:
     """Steps 1-6 of a grievance (domain section 6)."""
-    p = Pool("grievance_handling", "Grievance handling (six steps)", [H, APPROVER, TECH, GM, SUP, HEAD, CALL],
-             doc="Pre-judgement, fact finding, responsibility, solution (approval above the threshold), "
-                 "communicate and execute until confirmed, review, department-head sign-off, follow-up survey. "
-                 "Handler tasks go to the group of the case's tier (assignGroup handler_group).")
+    p = Pool(
+        "grievance_handling",
+        "Grievance handling (six steps)",
+        [H, APPROVER, TECH, GM, SUP, HEAD, CALL],
+        doc="Pre-judgement, fact finding, responsibility, solution (approval above the threshold), "
+        "communicate and execute until confirmed, review, department-head sign-off, follow-up survey. "
+        "Handler tasks go to the group of the case's tier (assignGroup handler_group).",
+    )
     p.start("h_start", "Handling starts", H, 0)
     p.add("call", "first_response", "First response (steps 1-2)", H, 1, called="grievance_first_response")
     p.timer("t5_timer", "First response due (T5)", "first_response", '"PT8H"')
-    p.service("t5_missed", "T5 missed: notify next tier", H, 2, "deadline_missed",
-              {"clock": q("T5"), "duration": q("PT8H"), "to": NEXT_TIER, "task": q("first_response")}, row=1)
+    p.service(
+        "t5_missed",
+        "T5 missed: notify next tier",
+        H,
+        2,
+        "deadline_missed",
+        {"clock": q("T5-first-response"), "duration": q("PT8H"), "to": NEXT_TIER, "task": q("first_response")},
+        row=1,
+    )
     p.end("end_t5", "Next tier told", H, 2, row=2)
-    p.user("internal_facts", "Fact finding inside the company (step 2)", H, 2, "internal_facts.json",
-           dueIn="P2D", **HANDLER)
-    p.gw("m_regrade", "", H, 3)
-    p.add("call", "regrade", "Re-grade (facts, G2-d, escalation)", H, 4, called="grade_case")
-    p.gw("gw_malicious", "Suspected malicious?", H, 5)
-    p.user("malicious_review", "Review a malicious complaint", SUP, 5, "malicious_review.json", dueIn="P1D")
-    p.gw("gw_malicious_ok", "Close as malicious?", SUP, 6)
-    p.service("close_malicious", "Close: malicious complaint", SUP, 7, "record_closure",
-              {"reason": q("malicious"), "note": "malicious_reason", "inform": INFORM_REGISTRAR})
-    p.end("end_malicious", "Closed as malicious", SUP, 8)
-    p.add("script", "clear_suspicion", "Clear the suspicion", SUP, 7, 1, script="suspected_malicious = False")
-    p.gw("m_malicious", "", H, 9)
-    p.gw("gw_coord", "Manager coordination?", H, 10)
-    p.user("coordinate", "Coordinate measures, name the responsible person", GM, 10, "coordination.json",
-           dueIn="P1D")
-    p.gw("m_coord", "", H, 11)
-    p.gw("gw_tech", "Technical support?", H, 12)
-    p.user("technical", "Give technical / expert support", TECH, 12, "technical_opinion.json", dueIn="P2D")
-    p.gw("m_tech", "", H, 13)
-    p.gw("gw_resp", "Responsibility open?", H, 14)
-    p.user("responsibility_step", "Judge responsibility (step 3)", H, 15, "responsibility.json", dueIn="P1D",
-           **HANDLER)
-    p.service("record_resp", "Record responsibility", H, 16, "record_responsibility",
-              {"responsibility": "responsibility", "department": "responsible_department",
-               "person": "responsible_person"})
-    p.gw("gw_assess", "Department / service point at fault?", H, 17)
-    p.service("assess", "Propose assessment", H, 18, "assessment",
-              {"target": "responsible_department", "target_type": "responsible_party_type",
-               "reason": "'responsibility: ' + responsibility",
-               "executor": "'group:finance' if responsible_party_type == 'service_point' "
-                           "else 'group:integrated_management'"}, row=1)
-    p.gw("m_solution", "", H, 19)
-    p.user("solution_step", "Confirm the solution (step 4)", H, 20, "solution.json", dueIn="P1D", **HANDLER)
-    p.add("rule", "approval_rule", "Approval needed? (threshold)", H, 21, decision="approval_decision")
-    p.gw("gw_approval", "Approval needed?", H, 22)
-    p.user("approve", "Approve the solution (next tier)", APPROVER, 22, "approval.json", dueIn="P1D",
-           assignGroup="approver_group")
-    p.gw("gw_approved", "Approved?", APPROVER, 23)
-    p.gw("m_approval", "", H, 24)
-    p.service("record_sol", "Record the solution", H, 25, "record_solution",
-              {"solution_types": "solution_types", "amount": "compensation_amount", "executor": "solution_executor",
-               "deadline": "solution_deadline"})
-    p.user("communicate", "Tell the customer the solution (step 5)", H, 26, "communicate.json", dueIn="P1D",
-           **HANDLER)
-    p.gw("gw_accept", "Customer accepts?", H, 27)
-    p.service("record_rej", "Count the rejection", H, 27, "record_rejection", {"reason": "customer_response"},
-              row=1)
-    p.gw("gw_second", "Second rejection?", H, 26, row=1)
-    p.add("script", "escalate", "Escalate one tier", H, 25, 1, script="escalations = escalations + 1")
-    p.gw("m_escalate", "", H, 24, row=1)
-    p.service("status_executing", "Status: executing", H, 28, "record_status", {"status": q("executing")})
-    p.user("execute", "Carry out the solution until done (step 5)", H, 29, "execution.json", dueIn="P3D",
-           **HANDLER)
-    p.gw("gw_done", "Done and confirmed?", H, 30)
-    p.gw("gw_review", "Review needed?", H, 31)
-    p.user("review", "Review: cause, risk, improvement (step 6)", H, 32, "review.json", row=1, dueIn="P3D",
-           **HANDLER)
-    p.gw("m_review", "", H, 33)
-    p.user("signoff", "Sign off the result", HEAD, 34, "signoff.json", dueIn="P1D")
-    p.gw("gw_signed", "Signed off?", HEAD, 35)
-    p.service("status_follow_up", "Status: follow-up", CALL, 36, "record_status", {"status": q("follow_up")})
-    p.user("follow_up", "Follow-up call with satisfaction survey", CALL, 37, "followup.json", dueIn="P2D")
-    p.gw("gw_reached", "Customer reached?", CALL, 38)
-    p.service("record_sat", "Record satisfaction", CALL, 39, "record_satisfaction",
-              {"score": "satisfaction", "comment": "satisfaction_comment"})
-    p.gw("gw_satisfied", "Satisfied (4-5)?", CALL, 40)
-    p.service("close", "Close: resolved", CALL, 41, "record_closure",
-              {"reason": q("resolved"), "note": "result_record", "inform": INFORM_REGISTRAR})
-    p.end("h_end", "Closed", CALL, 42)
-    p.service("reopen", "Reopen (counted)", CALL, 40, "record_reopen", {"reason": "satisfaction_comment"}, row=1)
+    p.add("call", "regrade_first", "Re-grade (first contact)", H, 2, called="grade_case")
+    p.user(
+        "internal_facts",
+        "Fact finding inside the company (step 2)",
+        H,
+        3,
+        "internal_facts.json",
+        dueIn="P2D",
+        **HANDLER,
+    )
+    p.gw("m_regrade", "", H, 4)
+    p.add("call", "regrade", "Re-grade (facts, G2-d, escalation)", H, 5, called="grade_case")
+    p.gw("gw_malicious", "Suspected malicious?", H, 6)
+    p.user("malicious_review", "Review a malicious complaint", SUP, 6, "malicious_review.json", dueIn="P1D")
+    p.gw("gw_malicious_ok", "Close as malicious?", SUP, 7)
+    p.service(
+        "close_malicious",
+        "Close: malicious complaint",
+        SUP,
+        8,
+        "record_closure",
+        {"reason": q("malicious"), "note": "malicious_reason", "inform": INFORM_REGISTRAR},
+    )
+    p.end("end_malicious", "Closed as malicious", SUP, 9)
+    p.add("script", "clear_suspicion", "Clear the suspicion", SUP, 8, 1, script="suspected_malicious = False")
+    p.gw("m_malicious", "", H, 10)
+    p.gw("gw_coord", "Manager coordination?", H, 11)
+    p.user("coordinate", "Coordinate measures, name the responsible person", GM, 11, "coordination.json", dueIn="P1D")
+    p.gw("m_coord", "", H, 12)
+    p.gw("gw_tech", "Technical support?", H, 13)
+    p.user("technical", "Give technical / expert support", TECH, 13, "technical_opinion.json", dueIn="P2D")
+    p.gw("m_tech", "", H, 14)
+    p.gw("gw_resp", "Responsibility open?", H, 15)
+    p.user("responsibility_step", "Judge responsibility (step 3)", H, 16, "responsibility.json", dueIn="P1D", **HANDLER)
+    p.service(
+        "record_resp",
+        "Record responsibility",
+        H,
+        17,
+        "record_responsibility",
+        {"responsibility": "responsibility", "department": "responsible_department", "person": "responsible_person"},
+    )
+    p.gw("gw_assess", "Department / service point at fault?", H, 18)
+    p.service(
+        "assess",
+        "Propose assessment",
+        H,
+        19,
+        "assessment",
+        {
+            "target": "responsible_department",
+            "target_type": "responsible_party_type",
+            "reason": "'responsibility: ' + responsibility",
+            "executor": "'group:finance' if responsible_party_type == 'service_point' "
+            "else 'group:integrated_management'",
+        },
+        row=1,
+    )
+    p.gw("m_solution", "", H, 20)
+    p.user("solution_step", "Confirm the solution (step 4)", H, 21, "solution.json", dueIn="P1D", **HANDLER)
+    p.add("rule", "approval_rule", "Approval needed? (threshold)", H, 22, decision="approval_decision")
+    p.gw("gw_approval", "Approval needed?", H, 23)
+    p.user(
+        "approve",
+        "Approve the solution (next tier)",
+        APPROVER,
+        23,
+        "approval.json",
+        dueIn="P1D",
+        assignGroup="approver_group",
+    )
+    p.gw("gw_approved", "Approved?", APPROVER, 24)
+    p.gw("m_approval", "", H, 25)
+    p.service(
+        "record_sol",
+        "Record the solution",
+        H,
+        26,
+        "record_solution",
+        {
+            "solution_types": "solution_types",
+            "amount": "compensation_amount",
+            "executor": "solution_executor",
+            "deadline": "solution_deadline",
+        },
+    )
+    p.user("communicate", "Tell the customer the solution (step 5)", H, 27, "communicate.json", dueIn="P1D", **HANDLER)
+    p.gw("gw_accept", "Customer accepts?", H, 28)
+    p.service("record_rej", "Count the rejection", H, 28, "record_rejection", {"reason": "customer_response"}, row=1)
+    p.gw("gw_second", "Second rejection?", H, 27, row=1)
+    p.add("script", "escalate", "Escalate one tier", H, 26, 1, script="escalations = escalations + 1")
+    p.gw("m_escalate", "", H, 25, row=1)
+    p.service("status_executing", "Status: executing", H, 29, "record_status", {"status": q("executing")})
+    p.user("execute", "Carry out the solution until done (step 5)", H, 30, "execution.json", dueIn="P3D", **HANDLER)
+    p.gw("gw_done", "Done and confirmed?", H, 31)
+    p.gw("gw_review", "Review needed?", H, 32)
+    p.user("review", "Review: cause, risk, improvement (step 6)", H, 33, "review.json", row=1, dueIn="P3D", **HANDLER)
+    p.gw("m_review", "", H, 34)
+    p.user("signoff", "Sign off the result", HEAD, 35, "signoff.json", dueIn="P1D")
+    p.gw("gw_signed", "Signed off?", HEAD, 36)
+    p.service("status_follow_up", "Status: follow-up", CALL, 37, "record_status", {"status": q("follow_up")})
+    p.user("follow_up", "Follow-up call with satisfaction survey", CALL, 38, "followup.json", dueIn="P2D")
+    p.gw("gw_reached", "Customer reached?", CALL, 39)
+    p.service(
+        "record_sat",
+        "Record satisfaction",
+        CALL,
+        40,
+        "record_satisfaction",
+        {"score": "satisfaction", "comment": "satisfaction_comment"},
+    )
+    p.gw("gw_satisfied", "Satisfied (4-5)?", CALL, 41)
+    p.service(
+        "close",
+        "Close: resolved",
+        CALL,
+        42,
+        "record_closure",
+        {"reason": q("resolved"), "note": "result_record", "inform": INFORM_REGISTRAR},
+    )
+    p.end("h_end", "Closed", CALL, 43)
+    p.service("reopen", "Reopen (counted)", CALL, 41, "record_reopen", {"reason": "satisfaction_comment"}, row=1)
 
-    p.chain("h_start", "first_response", "internal_facts", "m_regrade", "regrade", "gw_malicious")
+    p.chain("h_start", "first_response", "regrade_first", "internal_facts", "m_regrade", "regrade", "gw_malicious")
     p.chain("t5_timer", "t5_missed", "end_t5")
     p.flow("gw_malicious", "malicious_review", "yes", cond="suspected_malicious")
     p.flow("gw_malicious", "m_malicious", "no", default=True)
@@ -115,8 +180,9 @@ def handling() -> Pool:
     p.flow("gw_resp", "responsibility_step", "yes", cond="responsibility is None")
     p.flow("gw_resp", "m_solution", "judged", default=True, via=(H, 0, -52))
     p.chain("responsibility_step", "record_resp", "gw_assess")
-    p.flow("gw_assess", "assess", "yes",
-           cond="responsibility in ('company', 'shared') and bool(responsible_department)")
+    p.flow(
+        "gw_assess", "assess", "yes", cond="responsibility in ('company', 'shared') and bool(responsible_department)"
+    )
     p.flow("gw_assess", "m_solution", "no", default=True)
     p.flow("assess", "m_solution")
     p.chain("m_solution", "solution_step", "approval_rule", "gw_approval")

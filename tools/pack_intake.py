@@ -13,11 +13,19 @@ def q(text: str) -> str:
     return repr(text)
 
 
-def clock_start(p: Pool, id: str, lane: str, col: float, clock: str, duration: str, breach_to: str,
-                row: float = 0) -> None:
+def clock_start(
+    p: Pool, id: str, lane: str, col: float, clock: str, duration: str, breach_to: str, row: float = 0
+) -> None:
     """Start a named SLA clock (deadline row, task due times, warning and breach notices by the worker)."""
-    p.service(id, f"Start clock {clock} ({duration})", lane, col, "clock_start",
-              {"name": q(clock), "duration": q(duration), "breach_to": breach_to}, row=row)
+    p.service(
+        id,
+        f"Start clock {clock} ({duration})",
+        lane,
+        col,
+        "clock_start",
+        {"name": q(clock), "duration": q(duration), "breach_to": breach_to},
+        row=row,
+    )
 
 
 def clock_stop(p: Pool, id: str, lane: str, col: float, clock: str, row: float = 0) -> None:
@@ -25,33 +33,68 @@ def clock_stop(p: Pool, id: str, lane: str, col: float, clock: str, row: float =
     p.service(id, f"Stop clock {clock}", lane, col, "clock_stop", {"name": q(clock)}, row=row)
 
 
-def missed(p: Pool, id: str, lane: str, col: float, row: float, clock: str, duration: str, to: str,
-           task: str) -> None:
+def missed(p: Pool, id: str, lane: str, col: float, row: float, clock: str, duration: str, to: str, task: str) -> None:
     """Timer branch: record the miss and notify the next tier (deadline_escalation)."""
-    p.service(id, f"{clock} missed: notify next tier", lane, col, "deadline_missed",
-              {"clock": q(clock), "duration": q(duration), "to": to, "task": q(task)}, row=row)
+    p.service(
+        id,
+        f"{clock} missed: notify next tier",
+        lane,
+        col,
+        "deadline_missed",
+        {"clock": q(clock), "duration": q(duration), "to": to, "task": q(task)},
+        row=row,
+    )
 
 
 def complaint() -> Pool:
     """Entry process of every registered case: first contact, on-the-spot closure, classification, routing."""
-    p = Pool("complaint", "Complaint intake", [CS],
-             doc="Every registered case starts here (R1-R2): first contact recorded, solved on the spot or "
-                 "classified and routed to the flow of its kind; purchase intent goes to sales.")
+    p = Pool(
+        "complaint",
+        "Complaint intake",
+        [CS],
+        doc="Every registered case starts here (R1-R2): first contact recorded, solved on the spot or "
+        "classified and routed to the flow of its kind; purchase intent goes to sales.",
+    )
     p.start("start", "Case registered", CS, 0)
     p.service("record_first_contact", "Record first contact (R2)", CS, 1, "record_intake", {})
     p.gw("gw_spot", "Solved on the spot? (R1)", CS, 2)
-    p.service("close_on_spot", "Close: solved on the spot", CS, 3, "record_closure",
-              {"reason": q("on_the_spot"), "note": "solution_on_the_spot"}, row=2)
+    p.service(
+        "close_on_spot",
+        "Close: solved on the spot",
+        CS,
+        3,
+        "record_closure",
+        {"reason": q("on_the_spot"), "note": "solution_on_the_spot"},
+        row=2,
+    )
     p.end("end_on_spot", "Solved on the spot", CS, 4, row=2)
     p.gw("gw_kind_known", "Kind known?", CS, 3)
-    p.user("classify", "Classify the contact", CS, 4, "classify.json", row=1, dueIn="PT30M",
-           doc="Customer service decides the kind (inquiry, rescue, new failure mode, grievance, external).")
+    p.user(
+        "classify",
+        "Classify the contact",
+        CS,
+        4,
+        "classify.json",
+        row=1,
+        dueIn="PT30M",
+        doc="Customer service decides the kind (inquiry, rescue, new failure mode, grievance, external).",
+    )
     p.gw("merge_kind", "", CS, 5)
     p.service("record_kind_task", "Record the kind", CS, 6, "record_kind", {"kind": "kind"})
     p.gw("gw_lead", "Purchase intent?", CS, 7)
-    p.service("notify_sales", "Send lead to sales", CS, 8, "notify",
-              {"to": "['webhook:sales', 'group:sales']", "template": q("sales_lead"),
-               "data": "{'customer': customer, 'question': description}"}, row=1)
+    p.service(
+        "notify_sales",
+        "Send lead to sales",
+        CS,
+        8,
+        "notify",
+        {
+            "to": "['webhook:sales', 'group:sales']",
+            "template": q("sales_lead"),
+            "data": "{'customer': customer, 'question': description}",
+        },
+        row=1,
+    )
     p.gw("merge_lead", "", CS, 9)
     p.gw("gw_route", "Which kind?", CS, 10)
     p.add("call", "call_inquiry", "Inquiry (T1)", CS, 11, 0, called="inquiry")
@@ -84,53 +127,117 @@ def complaint() -> Pool:
 
 def inquiry() -> Pool:
     """T1: answer at once, or promise a 3-hour callback, coordinate with the department and call back."""
-    p = Pool("inquiry", "Inquiry (T1)", [CS, SUP, DEPT],
-             doc="T1: an inquiry not answerable at once gets a 3-hour callback promise; the section chief signs "
-                 "the coordination notice within 30 minutes; the department replies within 2 hours.")
+    p = Pool(
+        "inquiry",
+        "Inquiry (T1)",
+        [CS, SUP, DEPT],
+        doc="T1: an inquiry not answerable at once gets a 3-hour callback promise; the section chief signs "
+        "the coordination notice within 30 minutes; the department replies within 2 hours.",
+    )
     p.start("start", "Inquiry", CS, 0)
     p.user("answer", "Answer from published documents", CS, 1, "inquiry_answer.json", dueIn="PT30M")
     p.gw("gw_answered", "Answered at once?", CS, 2)
-    p.service("close_answered", "Close: answered at once", CS, 3, "record_closure",
-              {"reason": q("answered"), "note": "answer", "inform": INFORM_REGISTRAR}, row=1)
+    p.service(
+        "close_answered",
+        "Close: answered at once",
+        CS,
+        3,
+        "record_closure",
+        {"reason": q("answered"), "note": "answer", "inform": INFORM_REGISTRAR},
+        row=1,
+    )
     p.end("end_answered", "Answered", CS, 4, row=1)
-    p.service("promise", "Promise callback within 3 hours", CS, 3, "notify",
-              {"to": q("customer"), "template": q("inquiry_callback_promise"), "data": "{'within': 'PT3H'}"})
+    p.service(
+        "promise",
+        "Promise callback within 3 hours",
+        CS,
+        3,
+        "notify",
+        {"to": q("customer"), "template": q("inquiry_callback_promise"), "data": "{'within': 'PT3H'}"},
+    )
     clock_start(p, "clock_callback", CS, 4, "T1-callback", "PT3H", "['group:service_supervisor']")
     p.gw("split", "", CS, 5, kind="pgw")
-    p.user("callback", "Call the customer back (T1, 3 h)", CS, 6, "inquiry_callback.json", clock="T1-callback",
-           doc="Call back within the promised 3 hours with the department's reply (see the case history).")
+    p.user(
+        "callback",
+        "Call the customer back (T1, 3 h)",
+        CS,
+        6,
+        "inquiry_callback.json",
+        clock="T1-callback",
+        doc="Call back within the promised 3 hours with the department's reply (see the case history).",
+    )
     p.timer("callback_timer", "3 hours", "callback", '"PT3H"')
     missed(p, "callback_missed", CS, 7, 1, "T1-callback", "PT3H", "['group:service_supervisor']", "callback")
     p.end("end_callback_missed", "Supervisor told", CS, 8, row=1)
     clock_stop(p, "stop_callback", CS, 7, "T1-callback")
     clock_start(p, "clock_notice", SUP, 6, "T1-notice", "PT30M", "['group:general_manager']")
-    p.user("sign_notice", "Sign the coordination notice (T1, 30 min)", SUP, 7, "coordination_notice.json",
-           clock="T1-notice", doc="The section chief signs the inquiry coordination notice to the department.")
+    p.user(
+        "sign_notice",
+        "Sign the coordination notice (T1, 30 min)",
+        SUP,
+        7,
+        "coordination_notice.json",
+        clock="T1-notice",
+        doc="The section chief signs the inquiry coordination notice to the department.",
+    )
     p.timer("notice_timer", "30 minutes", "sign_notice", '"PT30M"')
     missed(p, "notice_missed", SUP, 8, 1, "T1-notice", "PT30M", "['group:general_manager']", "sign_notice")
     p.end("end_notice_missed", "Manager told", SUP, 9, row=1)
     clock_stop(p, "stop_notice", SUP, 8, "T1-notice")
-    p.service("send_notice", "Send coordination notice", SUP, 9, "notify",
-              {"to": q("group:responsible_department"), "template": q("inquiry_coordination_notice"),
-               "data": "{'department': department, 'question': question_summary, 'signed_by': signed_by}"})
+    p.service(
+        "send_notice",
+        "Send coordination notice",
+        SUP,
+        9,
+        "notify",
+        {
+            "to": q("group:responsible_department"),
+            "template": q("inquiry_coordination_notice"),
+            "data": "{'department': department, 'question': question_summary, 'signed_by': signed_by}",
+        },
+    )
     clock_start(p, "clock_reply", DEPT, 10, "T1-reply", "PT2H", "['group:department_head']")
     p.user("reply", "Reply to the inquiry (T1, 2 h)", DEPT, 11, "department_reply.json", clock="T1-reply")
     p.timer("reply_timer", "2 hours", "reply", '"PT2H"')
     missed(p, "reply_missed", DEPT, 12, 1, "T1-reply", "PT2H", "['group:department_head']", "reply")
-    p.service("assess_reply", "Propose assessment of the department", DEPT, 13, "assessment",
-              {"target": "department", "target_type": q("department"), "reason": q("T1 reply later than 2 hours"),
-               "executor": q("group:integrated_management")}, row=1)
+    p.service(
+        "assess_reply",
+        "Propose assessment of the department",
+        DEPT,
+        13,
+        "assessment",
+        {
+            "target": "department",
+            "target_type": q("department"),
+            "reason": q("T1 reply later than 2 hours"),
+            "executor": q("group:integrated_management"),
+        },
+        row=1,
+    )
     p.end("end_reply_missed", "Head told", DEPT, 14, row=1)
     clock_stop(p, "stop_reply", DEPT, 12, "T1-reply")
-    p.service("forward_reply", "Forward the reply to customer service", DEPT, 13, "notify",
-              {"to": q("group:customer_service"), "template": q("inquiry_reply_ready"), "data": "{'reply': reply}"})
+    p.service(
+        "forward_reply",
+        "Forward the reply to customer service",
+        DEPT,
+        13,
+        "notify",
+        {"to": q("group:customer_service"), "template": q("inquiry_reply_ready"), "data": "{'reply': reply}"},
+    )
     p.gw("join", "", CS, 14, kind="pgw")
     p.gw("gw_told", "Customer answered?", CS, 15)
-    p.user("final_call", "Call back with the department's reply", CS, 16, "inquiry_final_call.json", row=1,
-           dueIn="PT1H")
+    p.user(
+        "final_call", "Call back with the department's reply", CS, 16, "inquiry_final_call.json", row=1, dueIn="PT1H"
+    )
     p.gw("merge_told", "", CS, 17)
-    p.service("close", "Close: inquiry answered", CS, 18, "record_closure",
-              {"reason": q("answered"), "note": "reply", "inform": INFORM_REGISTRAR})
+    p.service(
+        "close",
+        "Close: inquiry answered",
+        CS,
+        18,
+        "record_closure",
+        {"reason": q("answered"), "note": "reply", "inform": INFORM_REGISTRAR},
+    )
     p.end("end", "Inquiry answered", CS, 19)
     p.chain("start", "answer", "gw_answered")
     p.flow("gw_answered", "close_answered", "yes", cond="answered_at_once")
@@ -141,8 +248,17 @@ def inquiry() -> Pool:
     p.flow("split", "clock_notice")
     p.chain("callback", "stop_callback", "join")
     p.chain("callback_timer", "callback_missed", "end_callback_missed")
-    p.chain("clock_notice", "sign_notice", "stop_notice", "send_notice", "clock_reply", "reply", "stop_reply",
-            "forward_reply", "join")
+    p.chain(
+        "clock_notice",
+        "sign_notice",
+        "stop_notice",
+        "send_notice",
+        "clock_reply",
+        "reply",
+        "stop_reply",
+        "forward_reply",
+        "join",
+    )
     p.chain("notice_timer", "notice_missed", "end_notice_missed")
     p.chain("reply_timer", "reply_missed", "assess_reply", "end_reply_missed")
     p.flow("join", "gw_told")
@@ -155,39 +271,96 @@ def inquiry() -> Pool:
 
 def rescue() -> Pool:
     """T3: notice to the nearest service point within 10 minutes; its acknowledgement; outbound service."""
-    p = Pool("rescue", "Rescue (T3)", [CS, DEPT],
-             doc="T3: the nearest service point is notified within 10 minutes; if it does not acknowledge, the "
-                 "supervisor is alerted; the service point returns the outbound-service registration.")
+    p = Pool(
+        "rescue",
+        "Rescue (T3)",
+        [CS, DEPT],
+        doc="T3: the nearest service point is notified within 10 minutes; if it does not acknowledge, the "
+        "supervisor is alerted; the service point returns the outbound-service registration.",
+    )
     p.start("start", "Rescue call", CS, 0)
     clock_start(p, "clock_notice", CS, 1, "T3-notice", "PT10M", "['group:service_supervisor']")
-    p.user("dispatch", "Find the nearest service point (T3, 10 min)", CS, 2, "rescue_dispatch.json",
-           clock="T3-notice")
+    p.user("dispatch", "Find the nearest service point (T3, 10 min)", CS, 2, "rescue_dispatch.json", clock="T3-notice")
     p.timer("dispatch_timer", "10 minutes", "dispatch", '"PT10M"')
     missed(p, "dispatch_missed", CS, 3, 1, "T3-notice", "PT10M", "['group:service_supervisor']", "dispatch")
     p.end("end_dispatch_missed", "Supervisor told", CS, 4, row=1)
-    p.service("notify_point", "Urgent notice to the service point", CS, 3, "notify",
-              {"to": "'service_point:' + service_point", "template": q("rescue_notice"),
-               "data": "{'location': location, 'situation': situation, 'safety_risk': safety_risk}"})
+    p.service(
+        "notify_point",
+        "Urgent notice to the service point",
+        CS,
+        3,
+        "notify",
+        {
+            "to": "'service_point:' + service_point",
+            "template": q("rescue_notice"),
+            "data": "{'location': location, 'situation': situation, 'safety_risk': safety_risk}",
+        },
+    )
     clock_stop(p, "stop_notice", CS, 4, "T3-notice")
     clock_start(p, "clock_ack", CS, 5, "T3-ack", "PT15M", "['group:service_supervisor']")
-    p.user("acknowledge", "Acknowledge the rescue notice", DEPT, 6, "rescue_ack.json", clock="T3-ack",
-           doc="The service point (or customer service on its behalf) confirms it has taken the rescue.")
+    p.user(
+        "acknowledge",
+        "Acknowledge the rescue notice",
+        DEPT,
+        6,
+        "rescue_ack.json",
+        clock="T3-ack",
+        doc="The service point (or customer service on its behalf) confirms it has taken the rescue.",
+    )
     p.timer("ack_timer", "15 minutes", "acknowledge", '"PT15M"')
     missed(p, "ack_missed", DEPT, 7, 1, "T3-ack", "PT15M", "['group:service_supervisor']", "acknowledge")
-    p.service("assess_ack", "Propose assessment of the service point", DEPT, 8, "assessment",
-              {"target": "service_point", "target_type": q("service_point"),
-               "reason": q("T3 rescue notice not acknowledged in time"), "executor": q("group:finance")}, row=1)
+    p.service(
+        "assess_ack",
+        "Propose assessment of the service point",
+        DEPT,
+        8,
+        "assessment",
+        {
+            "target": "service_point",
+            "target_type": q("service_point"),
+            "reason": q("T3 rescue notice not acknowledged in time"),
+            "executor": q("group:finance"),
+        },
+        row=1,
+    )
     p.end("end_ack_missed", "Supervisor told", DEPT, 9, row=1)
     clock_stop(p, "stop_ack", DEPT, 7, "T3-ack")
-    p.service("tell_customer", "Tell the customer help is coming", CS, 8, "notify",
-              {"to": q("customer"), "template": q("rescue_on_the_way"),
-               "data": "{'service_point': service_point, 'eta_minutes': eta_minutes}"})
+    p.service(
+        "tell_customer",
+        "Tell the customer help is coming",
+        CS,
+        8,
+        "notify",
+        {
+            "to": q("customer"),
+            "template": q("rescue_on_the_way"),
+            "data": "{'service_point': service_point, 'eta_minutes': eta_minutes}",
+        },
+    )
     p.user("outbound", "Return the outbound-service registration", DEPT, 9, "outbound_service.json", dueIn="PT8H")
-    p.service("close", "Close: rescued", CS, 10, "record_closure",
-              {"reason": q("rescued"), "note": "work_done", "inform": INFORM_REGISTRAR})
+    p.service(
+        "close",
+        "Close: rescued",
+        CS,
+        10,
+        "record_closure",
+        {"reason": q("rescued"), "note": "work_done", "inform": INFORM_REGISTRAR},
+    )
     p.end("end", "Rescue done", CS, 11)
-    p.chain("start", "clock_notice", "dispatch", "notify_point", "stop_notice", "clock_ack", "acknowledge",
-            "stop_ack", "tell_customer", "outbound", "close", "end")
+    p.chain(
+        "start",
+        "clock_notice",
+        "dispatch",
+        "notify_point",
+        "stop_notice",
+        "clock_ack",
+        "acknowledge",
+        "stop_ack",
+        "tell_customer",
+        "outbound",
+        "close",
+        "end",
+    )
     p.chain("dispatch_timer", "dispatch_missed", "end_dispatch_missed")
     p.chain("ack_timer", "ack_missed", "assess_ack", "end_ack_missed")
     return p
@@ -195,38 +368,88 @@ def rescue() -> Pool:
 
 def new_failure() -> Pool:
     """T4: notice within 60 minutes; the service point books an appointment within 2 hours."""
-    p = Pool("new_failure", "New failure mode (T4)", [CS, DEPT],
-             doc="T4: a first-time failure mode is notified to the nearest service point (and the technical "
-                 "supervisor) within 60 minutes; the service point books an appointment within 2 hours.")
+    p = Pool(
+        "new_failure",
+        "New failure mode (T4)",
+        [CS, DEPT],
+        doc="T4: a first-time failure mode is notified to the nearest service point (and the technical "
+        "supervisor) within 60 minutes; the service point books an appointment within 2 hours.",
+    )
     p.start("start", "New failure reported", CS, 0)
     clock_start(p, "clock_notice", CS, 1, "T4-notice", "PT60M", "['group:service_supervisor']")
-    p.user("prepare", "Prepare the new-failure notice (T4, 60 min)", CS, 2, "failure_notice.json",
-           clock="T4-notice")
+    p.user("prepare", "Prepare the new-failure notice (T4, 60 min)", CS, 2, "failure_notice.json", clock="T4-notice")
     p.timer("notice_timer", "60 minutes", "prepare", '"PT60M"')
     missed(p, "notice_missed", CS, 3, 1, "T4-notice", "PT60M", "['group:service_supervisor']", "prepare")
     p.end("end_notice_missed", "Supervisor told", CS, 4, row=1)
-    p.service("notify_point", "Notice to service point and technical supervisor", CS, 3, "notify",
-              {"to": "['service_point:' + service_point, 'group:technical_supervisor']",
-               "template": q("new_failure_notice"), "data": "{'part': part, 'failure_mode': failure_mode}"})
+    p.service(
+        "notify_point",
+        "Notice to service point and technical supervisor",
+        CS,
+        3,
+        "notify",
+        {
+            "to": "['service_point:' + service_point, 'group:technical_supervisor']",
+            "template": q("new_failure_notice"),
+            "data": "{'part': part, 'failure_mode': failure_mode}",
+        },
+    )
     clock_stop(p, "stop_notice", CS, 4, "T4-notice")
     clock_start(p, "clock_appointment", CS, 5, "T4-appointment", "PT2H", "['group:service_supervisor']")
     p.user("book", "Book the appointment (T4, 2 h)", DEPT, 6, "appointment.json", clock="T4-appointment")
     p.timer("book_timer", "2 hours", "book", '"PT2H"')
     missed(p, "book_missed", DEPT, 7, 1, "T4-appointment", "PT2H", "['group:service_supervisor']", "book")
-    p.service("assess_book", "Propose assessment of the service point", DEPT, 8, "assessment",
-              {"target": "service_point", "target_type": q("service_point"),
-               "reason": q("T4 appointment not booked within 2 hours"), "executor": q("group:finance")}, row=1)
+    p.service(
+        "assess_book",
+        "Propose assessment of the service point",
+        DEPT,
+        8,
+        "assessment",
+        {
+            "target": "service_point",
+            "target_type": q("service_point"),
+            "reason": q("T4 appointment not booked within 2 hours"),
+            "executor": q("group:finance"),
+        },
+        row=1,
+    )
     p.end("end_book_missed", "Supervisor told", DEPT, 9, row=1)
     clock_stop(p, "stop_appointment", DEPT, 7, "T4-appointment")
-    p.service("tell_customer", "Confirm the appointment to the customer", CS, 8, "notify",
-              {"to": q("customer"), "template": q("appointment_booked"),
-               "data": "{'appointment_at': appointment_at, 'service_point': service_point}"})
+    p.service(
+        "tell_customer",
+        "Confirm the appointment to the customer",
+        CS,
+        8,
+        "notify",
+        {
+            "to": q("customer"),
+            "template": q("appointment_booked"),
+            "data": "{'appointment_at': appointment_at, 'service_point': service_point}",
+        },
+    )
     p.user("repair", "Record the repair result", DEPT, 9, "repair_result.json", dueIn="P3D")
-    p.service("close", "Close: repaired", CS, 10, "record_closure",
-              {"reason": q("repaired"), "note": "findings", "inform": INFORM_REGISTRAR})
+    p.service(
+        "close",
+        "Close: repaired",
+        CS,
+        10,
+        "record_closure",
+        {"reason": q("repaired"), "note": "findings", "inform": INFORM_REGISTRAR},
+    )
     p.end("end", "Failure handled", CS, 11)
-    p.chain("start", "clock_notice", "prepare", "notify_point", "stop_notice", "clock_appointment", "book",
-            "stop_appointment", "tell_customer", "repair", "close", "end")
+    p.chain(
+        "start",
+        "clock_notice",
+        "prepare",
+        "notify_point",
+        "stop_notice",
+        "clock_appointment",
+        "book",
+        "stop_appointment",
+        "tell_customer",
+        "repair",
+        "close",
+        "end",
+    )
     p.chain("notice_timer", "notice_missed", "end_notice_missed")
     p.chain("book_timer", "book_missed", "assess_book", "end_book_missed")
     return p

@@ -29,14 +29,24 @@ def render(out: Path, width: int = 3200, height: int = 1800) -> dict[str, list[s
     out.mkdir(parents=True, exist_ok=True)
     warnings: dict[str, list[str]] = {}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                     args=["--headless", "--no-sandbox", "--disable-gpu",
-                                           "--disable-background-networking", "--allow-file-access-from-files"])
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--allow-file-access-from-files",
+            ],
+        )
         page = browser.new_page(viewport={"width": width, "height": height})
         for path in sorted((ROOT / "processes").glob("*.bpmn")):
             html = out / f"{path.stem}.html"
-            html.write_text(PAGE.format(assets=VIEWER.parent / "assets", viewer=VIEWER, w=width, h=height,
-                                        xml=json.dumps(path.read_text())))
+            html.write_text(
+                PAGE.format(
+                    assets=VIEWER.parent / "assets", viewer=VIEWER, w=width, h=height, xml=json.dumps(path.read_text())
+                )
+            )
             page.goto(f"file://{html}")
             page.wait_for_function("window.done === true")
             warnings[path.name] = page.evaluate("window.warnings")

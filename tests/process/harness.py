@@ -122,9 +122,11 @@ class Case:
         """Timeline records of one kind."""
         return [d for k, d in self.records if k == kind]
 
-    def value(self, key: str) -> Any:
-        """A key of the current workflow data (last completed task)."""
-        return self.outcome.data.get(key)
+    def value(self, key: str, task: str | None = None) -> Any:
+        """A key of the workflow data a READY task sees (the given one, else the first), else of the last task."""
+        if task is None and not self.outcome.human_tasks:
+            return self.outcome.data.get(key)
+        return self.task_data(task or self.outcome.human_tasks[0].spec_id).get(key)
 
     def task_data(self, spec_id: str) -> dict[str, Any]:
         """The data a READY task sees (form prefill)."""
