@@ -1,4 +1,4 @@
-"""The `deadline_missed` handler: record a missed SLA clock and tell the next tier."""
+"""The `deadline_missed` handler: a diagram timer passed; record it and tell the next tier to step in."""
 
 from __future__ import annotations
 
@@ -10,13 +10,17 @@ from handlers.registry import HandlerContext, handler
 
 @handler("deadline_missed")
 def deadline_missed(ctx: HandlerContext, clock: str, duration: str, to: Any, task: str | None = None) -> dict[str, Any]:
-    """Record that a named deadline (T1, T3, T4, T5, K1, K2 ...) passed and notify the escalation recipients."""
+    """Record the escalation of a missed deadline (T1, T3, T4, T5, K1, K2 ...) and notify the recipients.
+
+    The worker's own breach notice of the SLA clock (template and event `deadline_missed`) is separate: this one
+    (template `deadline_escalation`, event `deadline_escalated`) is the process asking the next tier to act.
+    """
     missed = {"clock": clock, "duration": duration, "task": task, "at": ctx.now.isoformat()}
     history = [*ctx.data.get("missed_deadlines", []), missed]
     ctx.data["missed_deadlines"] = history
-    ctx.record("deadline_missed", clock=clock, duration=duration, task=task)
+    ctx.record("deadline_escalated", clock=clock, duration=duration, task=task, to=recipients_of(to))
     ctx.update_case(missed_deadlines=[m["clock"] for m in history])
     for recipient in recipients_of(to):
         payload = case_payload(ctx.data, {"clock": clock, "duration": duration, "task": task})
-        ctx.send(default_channel(recipient), recipient, "deadline_missed", payload)
+        ctx.send(default_channel(recipient), recipient, "deadline_escalation", payload)
     return missed
