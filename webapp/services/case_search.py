@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.models import Case
@@ -26,6 +26,14 @@ class CaseQuery:
     timezone: str = "UTC"
 
 
+def _phone_digits() -> ColumnElement[str]:
+    """The phone column without the usual separators, so '139-0000-0002' matches '13900000002'."""
+    column: ColumnElement[str] = Case.customer_phone  # type: ignore[assignment]
+    for sep in ("-", " ", "+", "(", ")", "."):
+        column = func.replace(column, sep, "")
+    return column
+
+
 def _day_start(day: date, tz: str) -> datetime:
     return datetime.combine(day, time.min, ZoneInfo(tz))
 
@@ -40,7 +48,7 @@ def search(session: Session, q: CaseQuery, before_id: int | None = None,
         digits = "".join(ch for ch in text if ch.isdigit())
         clauses = [Case.number == text.upper(), func.lower(Case.customer_name).like(like)]
         if len(digits) >= 4:
-            clauses.append(Case.customer_phone.like(f"%{digits}%"))
+            clauses.append(_phone_digits().like(f"%{digits}%"))
         if text.upper().startswith("CL-"):
             clauses.append(Case.number.like(f"{text.upper()}%"))
         stmt = stmt.where(or_(*clauses))

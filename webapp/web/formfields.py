@@ -37,6 +37,15 @@ class Field:
     children: list[Field] = field(default_factory=list)
 
 
+def localize_error(message: str) -> str:
+    """The validator's English messages that people see most, in the user's language."""
+    if message == "this field is required":
+        return _("this field is required")
+    if message.startswith("choose one of: "):
+        return _("choose one of: %(values)s", values=message[len("choose one of: "):])
+    return message
+
+
 def _type(schema: dict[str, Any]) -> str:
     kind = schema.get("type", "string")
     if isinstance(kind, list):
@@ -130,7 +139,8 @@ def build_fields(schema: dict[str, Any] | None, values: dict[str, Any], errors: 
         if widget == "object" and depth >= 1:
             continue  # one level of nesting is what the form supports
         fld = Field(name=name, widget=widget, label=_text(sub, "title", lang) or key.replace("_", " ").capitalize(),
-                    help=_text(sub, "description", lang), required=key in required, error=errors.get(name))
+                    help=_text(sub, "description", lang), required=key in required,
+                    error=localize_error(errors[name]) if name in errors else None)
         current = values.get(key) if isinstance(values, dict) else None
         if widget == "object":
             fld.children = build_fields(sub, current if isinstance(current, dict) else {}, errors, lang, tz,

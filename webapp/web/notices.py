@@ -40,9 +40,7 @@ def index() -> str:
     """My notices, newest first."""
     before = request.args.get("before", type=int)
     items = service.recent(db.session, staff(), 50, before)
-    numbers = dict(db.session.execute(db.select(Case.id, Case.number).where(
-        Case.id.in_({n.case_id for n in items if n.case_id})))) if items else {}
-    return render_template("notices/index.html", items=items, numbers=numbers, notice_text=notice_text,
+    return render_template("notices/index.html", items=items, notice_text=notice_text,
                            more=items[-1].id if len(items) == 50 else None)
 
 

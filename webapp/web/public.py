@@ -39,6 +39,9 @@ def intake() -> tuple[str, int]:
     if not _allowed("intake"):
         return _too_many()
     errors: dict[str, str] = {}
+    for required in ("name", "description"):
+        if not (request.form.get(required) or "").strip():
+            errors[required] = _("this field is required")
     if not (request.form.get("phone") or request.form.get("email") or "").strip():
         errors["phone"] = _("Give a phone number or an e-mail address so that we can answer you.")
     if not errors:

@@ -1,0 +1,144 @@
+"""Register case (R1, R2), case page and timeline, search, comments and attachments."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.helpers import GRIEVANCE, complete, register
+from webapp.extensions import db
+from webapp.models import Case, Event
+
+FORM = {"customer.name": "Zhang Wei", "customer.phone": "13700000007", "customer.email": "zw@example.test",
+        "channel": "phone", "kind": "grievance", "category": "staff_attitude", "subject": "Service point 3",
+        "description": "The receptionist shouted at me", "demand": "An apology", "facts.households": "1"}
+
+
+def test_any_staff_member_registers_a_case_and_sees_number_grade_tier_and_who_has_it(web: Any, mini: Any) -> None:
+    web.login("outsider")  # sales: not customer service, still bound by first-contact duty (R2)
+    web.get("/cases/new")
+    r = web.post("/cases/new", FORM)
+    assert r.status_code == 302
+    case = db.session.scalars(select(Case)).one()
+    assert case.registered_by == "outsider" and case.customer_name == "Zhang Wei" and case.channel == "phone"
+    page = web.text(r.headers["Location"])
+    assert f"Registered as {case.number}." in page
+    assert 'class="badge G4"' in page and "tier 1" in page
+    assert "Find the facts — in the queue of Tier-1 handlers" in page
+
+
+def test_register_validation_keeps_the_values(web: Any, mini: Any) -> None:
+    web.login("agent")
+    web.get("/cases/new")
+    bad = {**FORM, "customer.name": "", "customer.email": "not-an-email", "facts.households": "many"}
+    r = web.post("/cases/new", bad)
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'data-error-for="customer.name">this field is required' in page
+    assert 'data-error-for="customer.email"' in page and 'data-error-for="facts.households"' in page
+    assert "The receptionist shouted at me</textarea>" in page and 'value="not-an-email"' in page
+    assert 'value="many"' in page
+    assert db.session.scalars(select(Case)).first() is None
+
+
+def test_solved_on_the_spot_needs_the_solution_and_passes_it_to_the_process(web: Any, mini: Any) -> None:
+    web.login("agent")
+    web.get("/cases/new")
+    r = web.post("/cases/new", {**FORM, "solved_on_the_spot": "true"})
+    assert r.status_code == 422 and "Say how it was solved." in r.get_data(as_text=True)
+    r = web.post("/cases/new", {**FORM, "solved_on_the_spot": "true", "solution_on_the_spot": "Apologised"})
+    assert r.status_code == 302
+    case = db.session.scalars(select(Case)).one()
+    started = db.session.scalars(select(Event).where(Event.case_id == case.id,
+                                                     Event.kind == "instance_started")).one()
+    assert started is not None
+    from webapp.models import Instance
+    from webapp.services.definitions import bundle_for
+    from webapp.services.runtime import _engine
+
+    instance = db.session.get(Instance, case.instance_id)
+    data = _engine.task_data(bundle_for(instance.definition), instance.state, _open_task_id(case))
+    assert data["solved_on_the_spot"] is True and data["solution_on_the_spot"] == "Apologised"
+
+
+def _open_task_id(case: Case) -> str:
+    from webapp.services import cases
+
+    return cases.open_tasks(db.session, case)[0].task_id
+
+
+def test_case_page_timeline_shows_every_step_readably(web: Any, mini: Any) -> None:
+    case = register()
+    complete(case, "Find the facts", {"cause": "tired staff", "media_mentioned": True}, "handler1")
+    web.login("agent")
+    page = web.text(f"/cases/{case.number}")
+    timeline = page[page.index('data-testid="timeline"'):]
+    for text in ("Case registered", "Process started", "Task ready", "Graded", "Task completed",
+                 "Find the facts → tier_1_handler", "Agree the solution → tier_1_handler",
+                 "<dt>cause</dt><dd>tired staff</dd>", "<dt>media mentioned</dt><dd>yes</dd>"):
+        assert text in timeline, text
+    assert "Agree the solution" in page[page.index('data-testid="open-tasks"'):]
+
+
+def test_search_by_number_name_phone_and_filters(web: Any, mini: Any) -> None:
+    a = register()
+    b = register({**GRIEVANCE, "kind": "inquiry", "customer": {"name": "Han Meimei", "phone": "139-0000-0002"}})
+    web.login("agent")
+    r = web.get(f"/cases/?q={a.number.lower()}")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/cases/{a.number}")
+    assert b.number in web.text("/cases/?q=meimei") and a.number not in web.text("/cases/?q=meimei")
+    assert b.number in web.text("/cases/?q=00000002")
+    page = web.text("/cases/?kind=inquiry")
+    assert b.number in page and a.number not in page
+    assert a.number in web.text("/cases/?status=open&grade=G4&from=2000-01-01")
+    assert "No case matches." in web.text("/cases/?to=2000-01-01")
+
+
+def test_comments_are_added_and_shown_on_the_timeline(web: Any, mini: Any) -> None:
+    case = register()
+    web.login("handler1")
+    web.get(f"/cases/{case.number}")
+    r = web.post(f"/cases/{case.number}/comments", {"body": "Called the shop manager, waiting for CCTV"})
+    assert r.status_code == 302
+    page = web.text(f"/cases/{case.number}")
+    assert "Called the shop manager, waiting for CCTV" in page and 'data-kind="comment_added"' in page
+    web.post(f"/cases/{case.number}/comments", {"body": "   "})
+    assert "Comment not added" in web.text(f"/cases/{case.number}")
+
+
+def test_attachments_limits_storage_and_staff_only_download(web: Any, mini: Any, app: Any, tmp_path: Any) -> None:
+    case = register()
+    web.login("agent")
+    web.get(f"/cases/{case.number}")
+    pdf = b"%PDF-1.4\n% receipt\n"
+    r = web.post(f"/cases/{case.number}/attachments", {"file": (io.BytesIO(pdf), "receipt.pdf")},
+                 content_type="multipart/form-data")
+    assert r.status_code == 302
+    page = web.text(f"/cases/{case.number}")
+    assert "File attached." in page and "receipt.pdf" in page
+    stored = list((tmp_path / "uploads").rglob("*.pdf"))
+    assert len(stored) == 1 and stored[0].read_bytes() == pdf
+    url = f"/cases/{case.number}/attachments/1"
+    r = web.get(url)
+    assert r.status_code == 200 and r.data == pdf
+    assert r.headers["Content-Disposition"].startswith("attachment")
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    for name, body in (("run.exe", b"MZ..."), ("fake.pdf", b"<html>not a pdf</html>")):
+        web.post(f"/cases/{case.number}/attachments", {"file": (io.BytesIO(body), name)},
+                 content_type="multipart/form-data")
+        assert "File not attached" in web.text(f"/cases/{case.number}")
+    app.config["MAX_ATTACHMENT_BYTES"] = 1024
+    web.post(f"/cases/{case.number}/attachments", {"file": (io.BytesIO(b"%PDF" + b"x" * 2000), "big.pdf")},
+             content_type="multipart/form-data")
+    assert "file too large" in web.text(f"/cases/{case.number}")
+    assert len(list((tmp_path / "uploads").rglob("*.*"))) == 1, "refused files leave nothing on disk"
+    anonymous = web.client.application.test_client()
+    r = anonymous.get(url)
+    assert r.status_code == 302 and "/login" in r.headers["Location"], "no download without signing in"
+
+
+def test_unknown_case_is_404(web: Any, mini: Any) -> None:
+    web.login("agent")
+    assert web.get("/cases/CL-1999-000001").status_code == 404

@@ -1,0 +1,113 @@
+"""Worklist: tabs, claim/unclaim, supervisor reassign, filters, keyset paging, header counters, deadlines."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.helpers import GRIEVANCE, register
+from webapp.engine import clock
+from webapp.extensions import db
+from webapp.models import Event, HumanTask
+
+
+def _rows(page: str) -> list[str]:
+    return re.findall(r'<tr data-task="(\d+)" data-case="([^"]*)"', page)
+
+
+def test_new_case_is_on_top_of_the_group_queue_and_claim_moves_it_to_my_tasks(web: Any, mini: Any) -> None:
+    first = register()
+    second = register({**GRIEVANCE, "customer": {"name": "Han Meimei", "phone": "13900000002"}})
+    web.login("handler1")
+    page = web.text("/?tab=group")
+    numbers = [case for _, case in _rows(page)]
+    assert numbers == [first.number, second.number], "sorted by deadline, oldest first"
+    assert 'class="badge G4"' in page and "due in 4 hours" in page and "Han Meimei" in page
+    task_id = _rows(page)[0][0]
+    r = web.post(f"/tasks/{task_id}/claim", {"next": "/?tab=group"})
+    assert r.status_code == 302
+    mine = web.text("/?tab=mine")
+    assert [c for _, c in _rows(mine)] == [first.number]
+    assert "1 open" in mine
+    assert first.number not in web.text("/?tab=group")
+    web.post(f"/tasks/{task_id}/unclaim", {"next": "/"})
+    assert first.number in web.text("/?tab=group")
+
+
+def test_overdue_tasks_are_red_and_counted_in_the_header(web: Any, mini: Any) -> None:
+    case = register()
+    task = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)).one()
+    web.login("handler1")
+    web.post(f"/tasks/{task.id}/claim", {"next": "/"})
+    clock.advance(timedelta(hours=5))
+    page = web.text("/?tab=overdue")
+    assert case.number in page
+    assert re.search(r'class="due overdue"[^>]*>overdue by (1 hour|60 minutes)', page), page[-3000:]
+    assert "1 overdue" in page
+
+
+def test_team_tab_is_for_supervisors_only(web: Any, mini: Any) -> None:
+    register()
+    web.login("handler1")
+    assert 'data-testid="tab-team"' not in web.text("/")
+    page = web.text("/?tab=team")  # not a supervisor: falls back to my tasks instead of failing
+    assert 'aria-current="page" data-testid="tab-mine"' in page and "Reassign" not in page
+    web.login("supervisor")
+    page = web.text("/?tab=team")
+    assert 'data-testid="tab-team"' in page and "Reassign" in page
+
+
+def test_supervisor_reassigns_to_a_named_colleague_and_the_timeline_records_it(web: Any, mini: Any) -> None:
+    case = register()
+    task = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)).one()
+    web.login("supervisor")
+    web.get("/?tab=team")
+    r = web.post(f"/tasks/{task.id}/assign", {"username": "handler1b", "next": "/?tab=team"})
+    assert r.status_code == 302
+    assert "is now with handler1b" in web.text("/?tab=team")
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task.id).assignee == "handler1b"
+    events = db.session.scalars(select(Event).where(Event.case_id == case.id, Event.kind == "task_assigned")).all()
+    assert [e.data["to"] for e in events] == ["handler1b"] and events[0].actor == "supervisor"
+    page = web.text(f"/cases/{case.number}")
+    assert "Task reassigned" in page and "→ handler1b" in page
+
+
+def test_a_handler_cannot_reassign(web: Any, mini: Any) -> None:
+    case = register()
+    task = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)).one()
+    web.login("handler1")
+    web.post(f"/tasks/{task.id}/assign", {"username": "handler1b", "next": "/"})
+    assert "only a supervisor" in web.text("/")
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task.id).assignee is None
+
+
+def test_filters_and_keyset_paging(web: Any, mini: Any) -> None:
+    made = [register({**GRIEVANCE, "customer": {"name": f"Customer {i}", "phone": f"1380000{i:04d}"}})
+            for i in range(7)]
+    web.login("handler1")
+    seen: list[str] = []
+    url = "/?tab=group&limit=3"
+    while url:
+        page = web.text(url)
+        seen += [c for _, c in _rows(page)]
+        m = re.search(r'href="([^"]*cursor=[^"]*)" rel="next"', page)
+        url = m.group(1).replace("&amp;", "&") if m else ""
+    assert seen == [c.number for c in made], "every task exactly once, in deadline order"
+    assert _rows(web.text("/?tab=group&grade=G1")) == []
+    assert len(_rows(web.text("/?tab=group&grade=G4&kind=grievance"))) == 7
+    assert _rows(web.text("/?tab=group&category=no-such-category")) == []
+
+
+def test_someone_elses_claimed_task_cannot_be_claimed(web_factory: Any, mini: Any) -> None:
+    case = register()
+    task = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)).one()
+    a, b = web_factory().login("handler1"), web_factory().login("handler1b")
+    b.get("/?tab=group")
+    a.post(f"/tasks/{task.id}/claim", {"next": "/"})
+    b.post(f"/tasks/{task.id}/claim", {"next": "/?tab=group"})
+    assert "already claimed by handler1" in b.text("/?tab=group")
