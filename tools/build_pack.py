@@ -18,11 +18,13 @@ from tools import (
     bpmn_layout,
     dmn_layout,
     forms_grievance,
+    forms_handling,
     forms_intake,
     pack_decisions,
     pack_grievance,
     pack_handling,
     pack_intake,
+    pack_service,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +33,8 @@ CRISIS = {"crisis": "Crisis (Level 1)"}
 DIAGRAMS: dict[str, tuple[list[Callable[[], bpmn_layout.Pool]], dict[str, str]]] = {
     "complaint": ([pack_intake.complaint], {}),
     "inquiry": ([pack_intake.inquiry], {}),
-    "rescue": ([pack_intake.rescue], {}),
-    "new_failure": ([pack_intake.new_failure], {}),
+    "rescue": ([pack_service.rescue], {}),
+    "new_failure": ([pack_service.new_failure], {}),
     "grading": ([pack_grievance.grade_case], CRISIS),
     "grievance": ([pack_grievance.grievance, pack_grievance.first_response, pack_handling.handling], CRISIS),
 }
@@ -40,7 +42,7 @@ DIAGRAMS: dict[str, tuple[list[Callable[[], bpmn_layout.Pool]], dict[str, str]]]
 
 def render_forms() -> dict[str, bytes]:
     """Every form, by file name."""
-    all_forms = {**forms_intake.forms(), **forms_grievance.first_steps(), **forms_grievance.later_steps()}
+    all_forms = {**forms_intake.forms(), **forms_grievance.first_steps(), **forms_handling.later_steps()}
     return {name: (json.dumps(f, indent=2, ensure_ascii=False) + "\n").encode() for name, f in all_forms.items()}
 
 
