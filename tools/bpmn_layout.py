@@ -63,6 +63,8 @@ def _route(f: Flow, s: Box, t: Box, src: Node, tgt: Node, via_y: float | None) -
         if abs(t.cx - s.cx) < 1:
             return [(s.cx, s.bottom), (t.cx, t.y)]
         return [(s.cx, s.bottom), (s.cx, t.cy), (t.x if t.cx > s.cx else t.right, t.cy)]
+    if src.shape == "gateway" and t.cx < s.cx and abs(s.cy - t.cy) >= 1:  # back and down/up: into the side
+        return [(s.cx, s.bottom if t.cy > s.cy else s.y), (s.cx, t.cy), (t.right, t.cy)]
     if abs(s.cx - t.cx) < 1:  # straight up or down
         return [(s.cx, s.bottom), (t.cx, t.y)] if t.cy > s.cy else [(s.cx, s.y), (t.cx, t.bottom)]
     if abs(s.cy - t.cy) < 1:

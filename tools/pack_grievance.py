@@ -129,8 +129,23 @@ def grievance() -> Pool:
         slot=1,
         timer=("timeDuration", '"P30D"'),
     )
-    p.add("call", "regrade_g2d", "Re-grade (G2-d)", CS, 14, 3, called="grade_case")
-    p.end("end_g2d", "Re-graded", CS, 15, row=3)
+    p.service(
+        "g2d_notice",
+        "G2-d: notify, re-grade at the next step",
+        CS,
+        14,
+        "deadline_missed",
+        {
+            "clock": q("G2-d"),
+            "duration": q("P30D"),
+            "to": NEXT_TIER + " + ['group:general_manager']",
+            "task": q("handle"),
+        },
+        row=3,
+        doc="The grade table raises the case to Level 2 (G2-d: days open >= 30) at the handling's next re-grade; "
+        "this branch only sees the data of registration, so it must not write the grade itself.",
+    )
+    p.end("end_g2d", "Told", CS, 15, row=3)
     p.add(
         "boundary",
         "k_timer",
@@ -184,7 +199,7 @@ def grievance() -> Pool:
     p.flow("split", "merge_handle")
     p.flow("split", "merge_crisis")
     p.chain("merge_handle", "handle", "end")
-    p.chain("g2d_timer", "regrade_g2d", "end_g2d")
+    p.chain("g2d_timer", "g2d_notice", "end_g2d")
     p.flow("k_timer", "gw_k")
     p.flow("gw_k", "k_missed", "K1/K2", cond="resolution_clock in ('K1', 'K2')")
     p.flow("gw_k", "end_no_kpi", "none", default=True)

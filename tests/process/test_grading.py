@@ -136,16 +136,39 @@ def test_a_grade_is_never_lowered_when_facts_calm_down():
     assert case.value("grade_reason") == "G2-a"
 
 
-def test_G2_d_a_case_open_one_month_is_regraded_to_level_2():
+def test_G2_d_a_case_open_one_month_is_regraded_to_level_2_at_its_next_step():
     case = _to_internal_facts(Case(intake()))
     assert case.timers()["g2d_timer"] == START + timedelta(days=30)
     case.advance(days=30, seconds=1)
-    assert (case.case["grade"], case.case["grade_reason"], case.case["tier"]) == ("G2", "G2-d", 2)
-    assert {n.recipient for n in case.sent("case_escalated")} == {
-        "group:tier_2_handler", "group:service_supervisor", "group:general_manager"}
-    # the handling catches up at its next re-grade: later steps go to tier 2 with manager coordination
+    told = case.sent("deadline_escalation")
+    assert {n.recipient for n in told} == {"group:tier_2_handler", "group:service_supervisor",
+                                           "group:general_manager"}
+    assert told[0].payload["clock"] == "G2-d"
+    assert case.case["grade"] == "G4"  # the timer branch sees registration data only; the handling re-grades
     case.complete("internal_facts", **a.internal_facts())
+    assert (case.case["grade"], case.case["grade_reason"], case.case["tier"]) == ("G2", "G2-d", 2)
     assert case.value("days_open") == 30
+    assert case.sent("case_escalated", "group:tier_2_handler")
     assert case.task("coordinate").group == "general_manager"
     case.complete("coordinate", measures="Call daily", responsible_person="Wang", coordinated=True)
     assert case.task("responsibility_step").group == "tier_2_handler"
+
+
+def test_G2_d_a_case_waiting_in_execution_is_regraded_at_its_next_progress_update():
+    case = _to_internal_facts(Case(intake()))
+    case.complete("internal_facts", **a.internal_facts())
+    case.complete("responsibility_step", **a.responsibility())
+    case.complete("solution_step", **a.solution(solution_types=["rework"]))
+    case.complete("communicate", customer_accepts=True, customer_response="")
+    case.advance(days=31)
+    case.complete("execute", **a.execution(customer_confirmed=False, progress_note="Parts ordered"))
+    assert (case.case["grade"], case.case["grade_reason"]) == ("G2", "G2-d")
+    assert case.task("execute").group == "tier_2_handler"
+
+
+def test_G2_d_does_not_lower_a_case_raised_to_level_1_during_handling():
+    case = _to_internal_facts(Case(intake()), media_exposure="actual")
+    assert case.case["grade"] == "G1"
+    case.advance(days=30, seconds=1)
+    case.complete("internal_facts", **a.internal_facts(facts=a.facts(media_exposure="actual")))
+    assert (case.case["grade"], case.case["tier"]) == ("G1", 3)
