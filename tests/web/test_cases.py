@@ -76,8 +76,9 @@ def test_case_page_timeline_shows_every_step_readably(web: Any, mini: Any) -> No
     page = web.text(f"/cases/{case.number}")
     timeline = page[page.index('data-testid="timeline"'):]
     for text in ("Case registered", "Process started", "Task ready", "Graded", "Task completed",
-                 "Find the facts → tier_1_handler", "Agree the solution → tier_1_handler",
-                 "<dt>cause</dt><dd>tired staff</dd>", "<dt>media mentioned</dt><dd>yes</dd>"):
+                 "Find the facts → Tier-1 handlers", "Agree the solution → Tier-1 handlers",
+                 "<dt>Cause</dt><dd class=\"prewrap\">tired staff</dd>",
+                 "<dt>Media mentioned</dt><dd class=\"prewrap\">yes</dd>"):
         assert text in timeline, text
     assert "Agree the solution" in page[page.index('data-testid="open-tasks"'):]
 

@@ -38,7 +38,11 @@ def login() -> str | Response:
         password = request.form.get("password") or ""
         user = users.authenticate(db.session, username, password) if username and password else None
         if user is not None:
+            chosen = normalize_language(session.get("lang"))  # picked on the sign-in page: keep it
             session.clear()  # no fixation: a fresh session for the signed-in user
+            if chosen and chosen != user.language:
+                user.language = chosen
+                db.session.commit()
             login_user(user)
             return redirect(safe_next(request.args.get("next") or request.form.get("next")))
         error = _("Wrong username or password. After %(n)d failed attempts the account is locked for "

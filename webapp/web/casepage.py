@@ -60,6 +60,41 @@ def grade_reasons(case: Case, events: list[Event] | None = None) -> list[str]:
     return []
 
 
+def form_fields_shown(session: Session, case: Case, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """For each completed task of the case: its submitted data as (field title, readable value) in form order."""
+    from sqlalchemy import select
+
+    from webapp.models import HumanTask, Instance
+    from webapp.services.tasks import form_schema
+
+    rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
+                                                   HumanTask.state == "completed")).all()
+    instance = session.get(Instance, case.instance_id) if case.instance_id else None
+    schemas = {r.task_id: (form_schema(instance, r) if instance else None) or {} for r in rows}
+    shown: dict[str, list[tuple[str, str]]] = {}
+    for event in cases.history(session, case):
+        if event.kind != "task_completed" or not event.task_id or not (event.data or {}).get("data"):
+            continue
+        props = (schemas.get(event.task_id) or {}).get("properties") or {}
+        lines = []
+        for key, value in event.data["data"].items():
+            sub = props.get(key) or {}
+            title = sub.get(f"x-title-{lang}") or sub.get("title") or key.replace("_", " ")
+            lines.append((str(title), readable(_enum_title(sub, value, lang))))
+        shown[event.task_id] = lines
+    return shown
+
+
+def _enum_title(sub: dict[str, Any], value: Any, lang: str) -> Any:
+    titles = sub.get(f"x-enum-titles-{lang}") or sub.get("x-enum-titles")
+    values = sub.get("enum") or []
+    if value in values and isinstance(titles, list) and values.index(value) < len(titles):
+        return titles[values.index(value)]
+    if isinstance(titles, dict) and str(value) in titles:
+        return titles[str(value)]
+    return value
+
+
 def summary(session: Session, case: Case, with_events: bool = False) -> dict[str, Any]:
     """Template context of a case summary."""
     events = cases.history(session, case) if with_events else None
@@ -86,7 +121,7 @@ def event_line(event: Event) -> str:
     data = event.data or {}
     kind = event.kind
     if kind == "task_ready":
-        who = data.get("assignee") or data.get("group") or ""
+        who = data.get("assignee") or label("group", data.get("group")) or ""
         return f"{event.task_name or data.get('title', '')} → {who}"
     if kind in ("task_claimed", "task_completed", "task_unclaimed"):
         return event.task_name or ""

@@ -75,7 +75,8 @@ def show(number: str) -> str:
         comments=comment_service.comments(db.session, case),
         attachments=comment_service.attachments(db.session, case),
         registered=request.args.get("registered") == "1", event_line=casepage.event_line,
-        readable=casepage.readable, max_mb=current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
+        form_data=casepage.form_fields_shown(db.session, case, _lang()),
+        max_mb=current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
         allowed=", ".join(sorted(comment_service.ALLOWED)), **context)
 
 
