@@ -225,7 +225,7 @@ def forms() -> dict[str, dict[str, Any]]:
             {
                 "arrived_at": field("date-time", "Arrived at", "到达时间", "When help arrived.", "到达现场的时间。"),
                 "technician": s("Technician", "外出技师", "Who went out.", "外出服务人员。"),
-                "work_done": t("Work done", "服务内容", "Repair, towing, advice ...", "维修、拖车、指导等。"),
+                "outbound_work": t("Work done", "服务内容", "Repair, towing, advice ...", "维修、拖车、指导等。"),
                 "rescue_result": enum(
                     ["fixed_on_site", "towed", "referred", "not_needed"],
                     {
@@ -243,7 +243,7 @@ def forms() -> dict[str, dict[str, Any]]:
                     "Customer confirmed", "客户已确认", "The customer confirmed the help.", "客户已确认。"
                 ),
             },
-            ["arrived_at", "work_done", "rescue_result"],
+            ["arrived_at", "outbound_work", "rescue_result"],
         ),
         "failure_notice.json": form(
             "New-failure notice",

@@ -157,7 +157,8 @@ def handling() -> Pool:
         "record_closure",
         {"reason": q("resolved"), "note": "result_record", "inform": INFORM_REGISTRAR},
     )
-    p.end("h_end", "Closed", CALL, 43)
+    p.service("stop_k", "Stop clock K1/K2", CALL, 43, "clock_stop", {"name": "resolution_clock"})
+    p.end("h_end", "Closed", CALL, 44)
     p.service("reopen", "Reopen (counted)", CALL, 41, "record_reopen", {"reason": "satisfaction_comment"}, row=1)
 
     p.chain("h_start", "first_response", "regrade_first", "internal_facts", "m_regrade", "regrade", "gw_malicious")
@@ -217,6 +218,6 @@ def handling() -> Pool:
     p.flow("record_sat", "gw_satisfied")
     p.flow("gw_satisfied", "close", "yes", cond="satisfaction >= 4")
     p.flow("gw_satisfied", "reopen", "no", default=True)
-    p.flow("close", "h_end")
+    p.chain("close", "stop_k", "h_end")
     p.flow("reopen", "m_regrade", via=(H, 2, 30))
     return p

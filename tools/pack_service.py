@@ -121,7 +121,7 @@ def rescue() -> Pool:
         CS,
         10,
         "record_closure",
-        {"reason": q("rescued"), "note": "work_done", "inform": INFORM_REGISTRAR},
+        {"reason": q("rescued"), "note": "outbound_work", "inform": INFORM_REGISTRAR},
     )
     p.end("end", "Rescue done", CS, 11)
     p.chain(

@@ -114,7 +114,7 @@ def test_T3_story_4_the_nearest_service_point_is_notified_within_10_minutes():
     assert (ack.group, ack.clock) == ("responsible_department", "T3-ack")
     case.complete("acknowledge", acknowledged_by="Zhang", eta_minutes=40)
     assert case.sent("rescue_on_the_way", "customer")[0].payload["eta_minutes"] == 40
-    case.complete("outbound", arrived_at="2026-03-02T10:00:00+00:00", work_done="Replaced fuel pump",
+    case.complete("outbound", arrived_at="2026-03-02T10:00:00+00:00", outbound_work="Replaced fuel pump",
                   rescue_result="fixed_on_site")
     assert case.status == "complete" and case.case["closure"]["reason"] == "rescued"
     assert not case.sent("deadline_escalation")
@@ -227,3 +227,4 @@ def test_K1_a_case_closed_in_time_ends_its_timers():
     case.complete("signoff", **a.signoff())
     case.complete("follow_up", **a.followup(5))
     assert case.status == "complete" and case.timers() == {}
+    assert "K1" in stopped(case)
