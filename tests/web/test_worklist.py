@@ -12,6 +12,7 @@ from tests.helpers import GRIEVANCE, register
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Event, HumanTask
+from webapp.services.worklist import TaskFilters
 
 
 def _rows(page: str) -> list[str]:
@@ -111,3 +112,29 @@ def test_someone_elses_claimed_task_cannot_be_claimed(web_factory: Any, mini: An
     a.post(f"/tasks/{task.id}/claim", {"next": "/"})
     b.post(f"/tasks/{task.id}/claim", {"next": "/?tab=group"})
     assert "already claimed by handler1" in b.text("/?tab=group")
+
+
+def test_overdue_tab_pages_through_the_same_rows_as_the_service(web: Any, mini: Any, app: Any) -> None:
+    from webapp.services.worklist import list_tasks
+    from webapp.web.worklist import overdue_page
+
+    made = [register({**GRIEVANCE, "customer": {"name": f"C{i}", "phone": f"1370000{i:04d}"}}) for i in range(7)]
+    handler = db.session.scalars(select(HumanTask).where(HumanTask.case_id.in_([c.id for c in made]))).all()
+    from tests.helpers import user
+    from webapp.services import tasks
+
+    for row in handler[::2]:
+        tasks.claim(db.session, row.id, user("handler1"))
+    tasks.claim(db.session, handler[1].id, user("handler1b"))  # someone else's: not in my overdue list
+    clock.advance(timedelta(hours=5))
+    me = user("handler1")
+    with app.test_request_context():
+        expected = [t.id for t in list_tasks(db.session, me, "overdue", limit=200).items]
+        seen, cursor = [], None
+        while True:
+            page = overdue_page(me, TaskFilters(), cursor, 2)
+            seen += [t.id for t in page.items]
+            if not page.next_cursor:
+                break
+            cursor = page.next_cursor
+    assert seen == expected and len(seen) == 6

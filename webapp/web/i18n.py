@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_timedelta as babel_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, request, session
@@ -98,6 +99,27 @@ def time_left(due: datetime | None, at: datetime) -> str:
     if delta >= timedelta(0):
         return gettext("due in %(t)s", t=format_timedelta(delta, threshold=1.1))
     return gettext("overdue by %(t)s", t=format_timedelta(-delta, threshold=1.1))
+
+
+class DeadlineText:
+    """Fast 'due in …' / 'overdue by …' for long lists: locale, zone and phrases resolved once per page."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+        self.locale = get_locale()
+        self.tz = get_timezone()
+        self.due_in, self.overdue_by = gettext("due in %(t)s"), gettext("overdue by %(t)s")
+
+    def __call__(self, due: datetime | None) -> tuple[str, str, str]:
+        """(text, css class, exact local time) of a deadline; empty text without one."""
+        if due is None:
+            return "", "", ""
+        delta = due - self.at
+        span = babel_timedelta(abs(delta), threshold=1.1, locale=self.locale)
+        exact = due.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        if delta < timedelta(0):
+            return self.overdue_by % {"t": span}, "overdue", exact
+        return self.due_in % {"t": span}, "soon" if delta < timedelta(hours=1) else "", exact
 
 
 def localized(schema: dict[str, object] | None, key: str) -> str:
