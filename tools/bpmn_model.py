@@ -106,7 +106,7 @@ class Pool:
         return self.add("end", id, name, lane, col, row)
 
     def user(
-        self, id: str, name: str, lane: int | str, col: float, form: str, row: float = 0, doc: str = "", **props: str
+        self, id: str, name: str, lane: int | str, col: float, form: str, *, row: float = 0, doc: str = "", **props: str
     ) -> Node:
         """A user task with its form and optional properties (dueIn, clock, assignGroup)."""
         return self.add("user", id, name, lane, col, row, doc, props={"formJsonSchemaFilename": form, **props})
@@ -183,16 +183,20 @@ class Box:
 
     @property
     def cx(self) -> float:
+        """Centre x."""
         return self.x + self.w / 2
 
     @property
     def cy(self) -> float:
+        """Centre y."""
         return self.y + self.h / 2
 
     @property
     def right(self) -> float:
+        """Right edge."""
         return self.x + self.w
 
     @property
     def bottom(self) -> float:
+        """Bottom edge."""
         return self.y + self.h

@@ -33,6 +33,7 @@ def grade_decision() -> Table:
     n = len(t.inputs)
 
     def row(col: int, entry: str, grade: str, reason: str, note: str) -> None:
+        """One criterion in one column, the others any."""
         cells = ["-"] * n
         cells[col] = entry
         t.rule(cells, [f'"{grade}"', reason if reason == "grade_reason" else f'"{reason}"'], note)
