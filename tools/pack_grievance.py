@@ -7,7 +7,6 @@ from tools.pack_intake import CS, clock_start, clock_stop, q
 
 H, APPROVER, TECH, GM = "Tier 1 handler", "Tier 2 handler", "Technical supervisor", "General manager"
 SUP, HEAD, CALL, CRISIS = "Service supervisor", "Department head", "Callback staff", "Crisis team"
-HANDLER = {"assignGroup": "handler_group"}
 NEXT_TIER = "['group:' + next_tier_group, 'group:service_supervisor']"
 INIT = "\n".join(
     [
@@ -223,7 +222,15 @@ def first_response() -> Pool:
         "with a promised reply time (T5).",
     )
     p.start("fr_start", "First response", H, 0)
-    p.user("prejudgement", "Pre-judgement (step 1)", H, 1, "prejudgement.json", clock="T5-first-response", **HANDLER)
+    p.user(
+        "prejudgement",
+        "Pre-judgement (step 1)",
+        H,
+        1,
+        "prejudgement.json",
+        clock="T5-first-response",
+        assignGroup="handler_group",
+    )
     p.user(
         "fact_finding",
         "Fact finding with the customer (step 2)",
@@ -231,7 +238,7 @@ def first_response() -> Pool:
         2,
         "fact_finding.json",
         clock="T5-first-response",
-        **HANDLER,
+        assignGroup="handler_group",
     )
     p.service(
         "record_response",

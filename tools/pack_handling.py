@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tools.bpmn_layout import Pool
-from tools.pack_grievance import APPROVER, CALL, GM, HANDLER, HEAD, NEXT_TIER, SUP, TECH, H
+from tools.pack_grievance import APPROVER, CALL, GM, HEAD, NEXT_TIER, SUP, TECH, H
 from tools.pack_intake import INFORM_REGISTRAR, q
 
 REVIEW_NEEDED = (
@@ -44,7 +44,7 @@ def handling() -> Pool:
         3,
         "internal_facts.json",
         dueIn="P2D",
-        **HANDLER,
+        assignGroup="handler_group",
     )
     p.gw("m_regrade", "", H, 4)
     p.add("call", "regrade", "Re-grade (facts, G2-d, escalation)", H, 5, called="grade_case")
@@ -69,7 +69,15 @@ def handling() -> Pool:
     p.user("technical", "Give technical / expert support", TECH, 13, "technical_opinion.json", dueIn="P2D")
     p.gw("m_tech", "", H, 14)
     p.gw("gw_resp", "Responsibility open?", H, 15)
-    p.user("responsibility_step", "Judge responsibility (step 3)", H, 16, "responsibility.json", dueIn="P1D", **HANDLER)
+    p.user(
+        "responsibility_step",
+        "Judge responsibility (step 3)",
+        H,
+        16,
+        "responsibility.json",
+        dueIn="P1D",
+        assignGroup="handler_group",
+    )
     p.service(
         "record_resp",
         "Record responsibility",
@@ -95,7 +103,15 @@ def handling() -> Pool:
         row=1,
     )
     p.gw("m_solution", "", H, 20)
-    p.user("solution_step", "Confirm the solution (step 4)", H, 21, "solution.json", dueIn="P1D", **HANDLER)
+    p.user(
+        "solution_step",
+        "Confirm the solution (step 4)",
+        H,
+        21,
+        "solution.json",
+        dueIn="P1D",
+        assignGroup="handler_group",
+    )
     p.add("rule", "approval_rule", "Approval needed? (threshold)", H, 22, decision="approval_decision")
     p.gw("gw_approval", "Approval needed?", H, 23)
     p.user(
@@ -122,18 +138,43 @@ def handling() -> Pool:
             "deadline": "solution_deadline",
         },
     )
-    p.user("communicate", "Tell the customer the solution (step 5)", H, 27, "communicate.json", dueIn="P1D", **HANDLER)
+    p.user(
+        "communicate",
+        "Tell the customer the solution (step 5)",
+        H,
+        27,
+        "communicate.json",
+        dueIn="P1D",
+        assignGroup="handler_group",
+    )
     p.gw("gw_accept", "Customer accepts?", H, 28)
     p.service("record_rej", "Count the rejection", H, 28, "record_rejection", {"reason": "customer_response"}, row=1)
     p.gw("gw_second", "Second rejection?", H, 27, row=1)
     p.add("script", "escalate", "Escalate one tier", H, 26, 1, script="escalations = escalations + 1")
     p.gw("m_escalate", "", H, 25, row=1)
     p.service("status_executing", "Status: executing", H, 29, "record_status", {"status": q("executing")})
-    p.user("execute", "Carry out the solution until done (step 5)", H, 30, "execution.json", dueIn="P3D", **HANDLER)
+    p.user(
+        "execute",
+        "Carry out the solution until done (step 5)",
+        H,
+        30,
+        "execution.json",
+        dueIn="P3D",
+        assignGroup="handler_group",
+    )
     p.gw("gw_done", "Done and confirmed?", H, 31)
     p.add("call", "regrade_progress", "Re-grade (G2-d while waiting)", H, 30, 1, called="grade_case")
     p.gw("gw_review", "Review needed?", H, 32)
-    p.user("review", "Review: cause, risk, improvement (step 6)", H, 33, "review.json", row=1, dueIn="P3D", **HANDLER)
+    p.user(
+        "review",
+        "Review: cause, risk, improvement (step 6)",
+        H,
+        33,
+        "review.json",
+        row=1,
+        dueIn="P3D",
+        assignGroup="handler_group",
+    )
     p.gw("m_review", "", H, 34)
     p.user("signoff", "Sign off the result", HEAD, 35, "signoff.json", dueIn="P1D")
     p.gw("gw_signed", "Signed off?", HEAD, 36)
