@@ -70,7 +70,12 @@ def first_steps() -> dict[str, dict[str, Any]]:
                     "发布渠道",
                     "Where it is published.",
                     "发布的渠道。",
-                    items={"type": "string", "enum": ["website", "press", "social_media", "customer_letter"]},
+                    items={
+                        "type": "string",
+                        "enum": ["website", "press", "social_media", "customer_letter"],
+                        "x-enum-titles": ["website", "press release", "social media", "letter to customers"],
+                        "x-enum-titles-zh": ["官网", "新闻稿", "社交媒体", "致客户函"],
+                    },
                 ),
                 "published_at": field("date-time", "Published at", "发布时间", "When it went out.", "发布时间。"),
             },

@@ -136,8 +136,9 @@ def later_steps() -> dict[str, dict[str, Any]]:
                     "One or more.",
                     "可多选。",
                     minItems=1,
-                    items={"type": "string", "enum": list(SOLUTIONS)},
-                    **{
+                    items={
+                        "type": "string",
+                        "enum": list(SOLUTIONS),
                         "x-enum-titles": [v[0] for v in SOLUTIONS.values()],
                         "x-enum-titles-zh": [v[1] for v in SOLUTIONS.values()],
                     },
