@@ -68,7 +68,7 @@ def complaint() -> Pool:
         row=2,
     )
     p.end("end_on_spot", "Solved on the spot", CS, 4, row=2)
-    p.gw("gw_kind_known", "Kind known?", CS, 3)
+    p.gw("gw_kind_known", "Kind known?", CS, 3)  # grievances also need a category to be counted (G2-b)
     p.user(
         "classify",
         "Classify the contact",
@@ -107,7 +107,12 @@ def complaint() -> Pool:
     p.flow("gw_spot", "close_on_spot", "yes", cond="solved_on_the_spot")
     p.flow("gw_spot", "gw_kind_known", "no", default=True)
     p.flow("close_on_spot", "end_on_spot")
-    p.flow("gw_kind_known", "merge_kind", "yes", cond="bool(kind)")
+    p.flow(
+        "gw_kind_known",
+        "merge_kind",
+        "yes",
+        cond="bool(kind) and (bool(category) or kind not in ('grievance', 'external'))",
+    )
     p.flow("gw_kind_known", "classify", "no", default=True)
     p.flow("classify", "merge_kind")
     p.chain("merge_kind", "record_kind_task", "gw_lead")

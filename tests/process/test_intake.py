@@ -57,3 +57,15 @@ def test_each_kind_goes_to_its_flow(kind: str, first_task: str, group: str):
     case = Case(intake(kind=kind))
     assert case.open() == [first_task]
     assert case.task(first_task).group == group
+
+
+def test_a_grievance_without_a_category_is_classified_first_so_that_G2_b_can_count_it():
+    case = Case(intake(category=None, subject=None))
+    assert case.open() == ["classify"]
+    case.complete("classify", kind="grievance", category="product_quality", subject="Pump")
+    assert case.case["category"] == "product_quality"
+    assert case.task("prejudgement").group == "tier_1_handler"
+
+
+def test_a_rescue_without_a_category_is_not_delayed_by_classification():
+    assert Case(intake(kind="rescue", category=None)).open() == ["dispatch"]

@@ -112,6 +112,10 @@ def test_every_form_is_a_bilingual_json_schema(path: Path):
             assert node.get(key), f"{path.name} {where}: no {key}"
         for name, prop in (node.get("properties") or {}).items():
             bilingual(prop, f"{where}.{name}")
+        for choices in (node, node.get("items") or {}):
+            if "enum" in choices and choices is not schema:
+                for key in ("x-enum-titles", "x-enum-titles-zh"):
+                    assert len(choices.get(key, [])) == len(choices["enum"]), f"{path.name} {where}: {key}"
 
     bilingual(schema, "")
     assert set(schema["required"]) <= set(schema["properties"])
