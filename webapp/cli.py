@@ -141,9 +141,13 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=5000, type=int)
+    @with_appcontext
     def serve_cmd(host: str, port: int) -> None:
         """Run the development server."""
-        current_app.run(host=host, port=port, use_reloader=False)
+        from werkzeug.serving import run_simple
+
+        # app.run() does nothing under the flask CLI; serve the app object directly
+        run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
     from webapp.worker.commands import register_worker_commands
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ast
-import functools
 import builtins
 import datetime as _dt
+import functools
 import json
 import math
 from typing import Any
