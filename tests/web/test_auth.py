@@ -94,3 +94,12 @@ def test_unknown_page_is_a_404_page_and_api_stays_json(web: Any) -> None:
     assert "nothing at this address" in web.text("/no/such/page", 404)
     r = web.client.get("/api/v1/no-such-thing")
     assert r.status_code == 404 and r.is_json
+
+
+def test_many_failures_from_one_address_are_throttled(web: Any, app: Any) -> None:
+    app.config["LOGIN_IP_FAILURES"] = 3
+    web.get("/login")
+    for name in ("agent", "handler1", "handler2"):  # different accounts: no account lockout yet
+        assert web.post("/login", {"username": name, "password": "wrong-password"}).status_code == 401
+    r = web.post("/login", {"username": "handler3", "password": "test-pass-123"})
+    assert r.status_code == 429 and "Too many failed sign-ins" in r.get_data(as_text=True)

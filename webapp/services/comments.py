@@ -6,7 +6,7 @@ import hashlib
 import os
 import uuid
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -56,7 +56,7 @@ def comments(session: Session, case: Case) -> list[Comment]:
     return list(session.scalars(select(Comment).where(Comment.case_id == case.id).order_by(Comment.id)))
 
 
-def save_attachment(session: Session, case: Case, upload_dir: str | Path, filename: str, stream: BinaryIO,
+def save_attachment(session: Session, case: Case, upload_dir: str | Path, filename: str, stream: IO[bytes],
                     uploaded_by: str, max_bytes: int) -> Attachment:
     """Check type and size, store the bytes under upload_dir and record the attachment."""
     clean = _clean_name(filename)

@@ -45,7 +45,7 @@ def _unread_clause(user: User) -> Any:
                and_(Outbox.recipient.in_(groups), ~read_by_me))
 
 
-def _mine(user: User) -> Select[tuple[Outbox]]:
+def _mine(user: User) -> Select[Any]:
     personal, groups = _addresses(user)
     return select(Outbox).where(Outbox.channel == CHANNEL, Outbox.recipient.in_([personal, *groups]))
 

@@ -18,17 +18,25 @@ PUBLIC_ACTOR = "public"
 PUBLIC_KINDS = ("grievance", "inquiry")
 
 
+def recent_hits(session: Session, key: str, window_seconds: int) -> int:
+    """How many hits a key has in the window (older ones are deleted on the way)."""
+    since = now() - timedelta(seconds=window_seconds)
+    session.execute(delete(RateHit).where(RateHit.key == key, RateHit.at < since))
+    return session.scalar(select(func.count()).select_from(RateHit).where(RateHit.key == key)) or 0
+
+
+def record_hit(session: Session, key: str) -> None:
+    """Count one hit of a key."""
+    session.add(RateHit(key=key, at=now()))
+    session.commit()
+
+
 def allow(session: Session, key: str, limit: int, window_seconds: int) -> bool:
     """Count one request of a client; False when it has made `limit` requests in the window already."""
-    at = now()
-    since = at - timedelta(seconds=window_seconds)
-    session.execute(delete(RateHit).where(RateHit.key == key, RateHit.at < since))
-    used = session.scalar(select(func.count()).select_from(RateHit).where(RateHit.key == key)) or 0
-    if used >= limit:
+    if recent_hits(session, key, window_seconds) >= limit:
         session.commit()
         return False
-    session.add(RateHit(key=key, at=at))
-    session.commit()
+    record_hit(session, key)
     return True
 
 

@@ -26,6 +26,8 @@ WEB_DEFAULTS: dict[str, Any] = {
     "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
     "PUBLIC_RATE_LIMIT": 10,  # submissions/lookups per client address per window
     "PUBLIC_RATE_WINDOW_SECONDS": 600,
+    "LOGIN_IP_FAILURES": 30,  # failed sign-ins per client address per window, on top of the account lockout
+    "LOGIN_IP_WINDOW_SECONDS": 900,
 }
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
 from webapp.extensions import db
-from webapp.services import users
+from webapp.services import public, users
 from webapp.services.errors import Invalid
 from webapp.web.access import login_required, staff
 from webapp.web.i18n import LANGUAGES, normalize_language, valid_timezone
@@ -36,7 +36,16 @@ def login() -> str | Response:
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()
         password = request.form.get("password") or ""
+        key = f"login-failed:{request.remote_addr or 'unknown'}"
+        window = int(current_app.config["LOGIN_IP_WINDOW_SECONDS"])
+        if public.recent_hits(db.session, key, window) >= int(current_app.config["LOGIN_IP_FAILURES"]):
+            db.session.commit()
+            error = _("Too many failed sign-ins from your network. Wait a few minutes and try again.")
+            return render_template("auth/login.html", error=error, username=username,
+                                   next=request.args.get("next", "")), 429  # type: ignore[return-value]
         user = users.authenticate(db.session, username, password) if username and password else None
+        if user is None:
+            public.record_hit(db.session, key)  # per-address throttle on top of the per-account lockout
         if user is not None:
             chosen = normalize_language(session.get("lang"))  # picked on the sign-in page: keep it
             session.clear()  # no fixation: a fresh session for the signed-in user

@@ -73,11 +73,12 @@ def form_fields_shown(session: Session, case: Case, lang: str) -> dict[str, list
     schemas = {r.task_id: (form_schema(instance, r) if instance else None) or {} for r in rows}
     shown: dict[str, list[tuple[str, str]]] = {}
     for event in cases.history(session, case):
-        if event.kind != "task_completed" or not event.task_id or not (event.data or {}).get("data"):
+        submitted = (event.data or {}).get("data")
+        if event.kind != "task_completed" or not event.task_id or not isinstance(submitted, dict):
             continue
         props = (schemas.get(event.task_id) or {}).get("properties") or {}
         lines = []
-        for key, value in event.data["data"].items():
+        for key, value in submitted.items():
             sub = props.get(key) or {}
             title = sub.get(f"x-title-{lang}") or sub.get("title") or key.replace("_", " ")
             lines.append((str(title), readable(_enum_title(sub, value, lang))))

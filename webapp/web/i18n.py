@@ -141,7 +141,7 @@ def init_i18n(app: Flask) -> None:
     app.add_template_filter(when, "when")
     app.add_template_global(time_left, "time_left")
     app.add_template_global(localized, "localized")
-    app.add_template_global(LANGUAGES, "LANGUAGES")
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.add_template_global(get_locale, "get_locale")
     from webapp.web.labels import guidance, label
 
