@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from webapp.engine.clock import now
 from webapp.models import Case, Event
 from webapp.services import cases
-from webapp.web.labels import label
+from webapp.web.labels import LABELS, label
 
 HIDDEN_EVENT_DATA = {"data"}  # task form data is shown as its own block
 
@@ -54,9 +54,9 @@ def grade_reasons(case: Case, events: list[Event] | None = None) -> list[str]:
                 found = event.data.get("reasons") or event.data.get("reason") or event.data.get("rules")
                 break
     if isinstance(found, str):
-        return [found]
+        found = [found]
     if isinstance(found, list):
-        return [str(item) for item in found]
+        return [label("rule", item) if str(item) in LABELS["rule"] else str(item) for item in found]
     return []
 
 
@@ -136,5 +136,28 @@ def event_line(event: Event) -> str:
         return f"{label('channel', data.get('channel'))} · {label('kind', data.get('kind'))}"
     if kind == "error":
         return str(data.get("message", ""))
-    rest = {k: v for k, v in data.items() if k not in HIDDEN_EVENT_DATA}
+    if kind == "graded":
+        rule = data.get("rule")
+        text = label("rule", rule) if rule and str(rule) in LABELS["rule"] else str(data.get("grade", ""))
+        return f"{data.get('previous')} → {text}" if data.get("previous") else text
+    if kind == "routed":
+        return f"{data.get('tier', '')} → {label('group', data.get('group'))}"
+    if kind in ("clock_started", "clock_stopped", "clock_paused"):
+        due = _moment(data.get("due"))
+        parts = [str(data.get("name", "")), due, label("deadline", data.get("state"))]
+        return " · ".join(p for p in parts if p)
+    rest = {k: (label("group", v) if k.endswith("group") else v) for k, v in data.items()
+            if k not in HIDDEN_EVENT_DATA and v not in (None, "", [], {})}
     return readable(rest)
+
+
+def _moment(value: Any) -> str:
+    """An ISO timestamp from event data in the user's zone and language ('' if it is not one)."""
+    from webapp.web.i18n import when
+
+    if not isinstance(value, str):
+        return ""
+    try:
+        return when(datetime.fromisoformat(value))
+    except ValueError:
+        return ""

@@ -138,8 +138,10 @@ def build_fields(schema: dict[str, Any] | None, values: dict[str, Any], errors: 
         widget = _widget(sub)
         if widget == "object" and depth >= 1:
             continue  # one level of nesting is what the form supports
+        # a checkbox always sends a value: it is only "required" when it must be ticked (const: true)
+        needed = sub.get("const") is True if widget == "checkbox" else key in required
         fld = Field(name=name, widget=widget, label=_text(sub, "title", lang) or key.replace("_", " ").capitalize(),
-                    help=_text(sub, "description", lang), required=key in required,
+                    help=_text(sub, "description", lang), required=needed,
                     error=localize_error(errors[name]) if name in errors else None)
         current = values.get(key) if isinstance(values, dict) else None
         if widget == "object":

@@ -27,6 +27,17 @@ def notice_text(template: str, payload: dict[str, Any]) -> str:
         "closed": _("Case %(n)s was closed", n=number),
         "escalated": _("Case %(n)s was escalated", n=number),
         "crisis": _("Crisis: case %(n)s needs the crisis team", n=number),
+        "crisis_alert": _("Crisis: case %(n)s needs the crisis team", n=number),
+        "crisis_report": _("Crisis report on %(n)s", n=number),
+        "case_escalated": _("Case %(n)s was escalated", n=number),
+        "deadline_escalation": _("Deadline missed on %(n)s", n=number),
+        "assessment_proposed": _("An assessment is proposed on %(n)s", n=number),
+        "case_closed": _("Case %(n)s was closed", n=number),
+        "sales_lead": _("Sales lead from %(n)s", n=number),
+        "inquiry_coordination_notice": _("Inquiry %(n)s needs your department's answer", n=number),
+        "inquiry_reply_ready": _("The answer to inquiry %(n)s is ready", n=number),
+        "rescue_notice": _("Rescue needed: %(n)s", n=number),
+        "new_failure_notice": _("New failure mode reported: %(n)s", n=number),
     }
     if template in known:
         return known[template]
