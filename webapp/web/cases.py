@@ -34,8 +34,7 @@ def _register_page(values: dict, errors: dict[str, str], status: int = 200) -> t
     fields = build_fields(schema, values, errors, _lang(), str(get_timezone()))
     known = {f.name for f in fields} | {c.name for f in fields for c in f.children}
     general = [msg if not key else f"{key}: {msg}" for key, msg in errors.items() if key not in known]
-    return render_template("cases/register.html", fields=fields, general_errors=general,
-                           categories=case_search.categories(db.session)), status
+    return render_template("cases/register.html", fields=fields, general_errors=general), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
