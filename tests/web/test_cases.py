@@ -95,6 +95,9 @@ def test_search_by_number_name_phone_and_filters(web: Any, mini: Any) -> None:
     assert b.number in page and a.number not in page
     assert a.number in web.text("/cases/?status=open&grade=G4&from=2000-01-01")
     assert "No case matches." in web.text("/cases/?to=2000-01-01")
+    assert a.number in web.text("/cases/?mine=1"), "the registrar follows the cases they registered (R2)"
+    web.login("handler1")
+    assert "No case matches." in web.text("/cases/?mine=1")
 
 
 def test_comments_are_added_and_shown_on_the_timeline(web: Any, mini: Any) -> None:

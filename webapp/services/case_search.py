@@ -24,6 +24,7 @@ class CaseQuery:
     date_from: date | None = None
     date_to: date | None = None
     timezone: str = "UTC"
+    registered_by: str = ""
 
 
 def _phone_digits() -> ColumnElement[str]:
@@ -58,7 +59,8 @@ def search(session: Session, q: CaseQuery, before_id: int | None = None,
         stmt = stmt.where(Case.status.like("closed%"))
     elif q.status:
         stmt = stmt.where(Case.status == q.status)
-    for column, value in ((Case.grade, q.grade), (Case.kind, q.kind), (Case.category, q.category)):
+    for column, value in ((Case.grade, q.grade), (Case.kind, q.kind), (Case.category, q.category),
+                          (Case.registered_by, q.registered_by)):
         if value:
             stmt = stmt.where(column == value)
     if q.date_from:

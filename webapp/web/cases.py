@@ -95,7 +95,7 @@ def search() -> str:
     query = case_search.CaseQuery(
         text=a.get("q", ""), status=a.get("status", ""), grade=a.get("grade", ""), kind=a.get("kind", ""),
         category=a.get("category", ""), date_from=_date(a.get("from")), date_to=_date(a.get("to")),
-        timezone=str(get_timezone()))
+        timezone=str(get_timezone()), registered_by=staff().username if a.get("mine") else "")
     before = a.get("before", type=int)
     rows, more = case_search.search(db.session, query, before)
     if len(rows) == 1 and query.text and rows[0].number == query.text.strip().upper() and not before:
