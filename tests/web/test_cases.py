@@ -146,3 +146,12 @@ def test_attachments_limits_storage_and_staff_only_download(web: Any, mini: Any,
 def test_unknown_case_is_404(web: Any, mini: Any) -> None:
     web.login("agent")
     assert web.get("/cases/CL-1999-000001").status_code == 404
+
+
+def test_customer_text_is_escaped_everywhere(web: Any, mini: Any) -> None:
+    evil = '<script>alert("x")</script>'
+    case = register({**GRIEVANCE, "customer": {"name": evil, "phone": "13800000001"}, "description": evil})
+    web.login("handler1")
+    for url in (f"/cases/{case.number}", "/?tab=group", "/cases/?q=script"):
+        page = web.text(url)
+        assert evil not in page and "&lt;script&gt;" in page, url
