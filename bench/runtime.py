@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# replace (not prepend) the script's folder: bench/http.py would shadow the standard library's http package
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import FIXTURES, PG_URL, bulk_open_tasks, make_app, percentiles, pg_available, timed  # noqa: E402
 
