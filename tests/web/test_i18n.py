@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
@@ -82,3 +84,14 @@ def test_register_page_in_chinese(web: Any, mini: Any) -> None:
     page = web.text("/cases/new")
     for text in ("登记投诉", "客户", "渠道", "事情经过", "当场解决", "消极者", "媒体曝光"):
         assert text in page, text
+
+
+def test_every_string_the_pages_use_is_in_the_catalogue() -> None:
+    root = TRANSLATIONS.parent.parent
+    with (root / "babel.cfg").open() as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    used = {msg[2] if isinstance(msg[2], str) else msg[2][0] for msg in extract_from_dir(
+        str(root), method_map, options_map)}
+    with (TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    assert sorted(used - known) == []

@@ -14,4 +14,4 @@ def stuck_settings() -> StuckSettings:
     return StuckSettings.from_config(current_app.config)
 
 
-from webapp.admin import audit, bulk, instances, repairs  # noqa: E402,F401
+from webapp.admin import audit, bulk, instances, messages, repairs  # noqa: E402,F401
