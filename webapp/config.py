@@ -9,6 +9,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
+CALENDAR_KEYS = ("BUSINESS_HOURS", "BUSINESS_DAYS", "HOLIDAYS", "EXTRA_WORKDAYS")
+
+
 def database_url() -> str:
     """DATABASE_URL, defaulting to an SQLite file under var/."""
     url = os.environ.get("DATABASE_URL")
@@ -39,6 +42,8 @@ def load() -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "DEFAULT_TIMEZONE": os.environ.get("CLOSELOOP_TIMEZONE", "Asia/Shanghai"),
         "PAGE_SIZE": 50,
+        # business calendar of "business time" clocks (see docs/clocks.md)
+        **{key: os.environ.get(f"CLOSELOOP_{key}", os.environ.get(key)) for key in CALENDAR_KEYS},
         # admin console: when an instance counts as stuck (see webapp/services/stuck.py)
         "STUCK_TIMER_GRACE_SECONDS": int(os.environ.get("CLOSELOOP_STUCK_TIMER_GRACE_SECONDS", "60")),
         "STUCK_OUTBOX_ATTEMPTS": int(os.environ.get("CLOSELOOP_STUCK_OUTBOX_ATTEMPTS", "3")),
