@@ -114,27 +114,28 @@ def test_someone_elses_claimed_task_cannot_be_claimed(web_factory: Any, mini: An
     assert "already claimed by handler1" in b.text("/?tab=group")
 
 
-def test_overdue_tab_pages_through_the_same_rows_as_the_service(web: Any, mini: Any, app: Any) -> None:
+def test_overdue_tab_pages_through_mine_and_my_groups_late_tasks_by_deadline(web: Any, mini: Any, app: Any) -> None:
+    from tests.helpers import user
+    from webapp.services import tasks
     from webapp.services.worklist import list_tasks
-    from webapp.web.worklist import overdue_page
 
     made = [register({**GRIEVANCE, "customer": {"name": f"C{i}", "phone": f"1370000{i:04d}"}}) for i in range(7)]
     handler = db.session.scalars(select(HumanTask).where(HumanTask.case_id.in_([c.id for c in made]))).all()
-    from tests.helpers import user
-    from webapp.services import tasks
-
     for row in handler[::2]:
         tasks.claim(db.session, row.id, user("handler1"))
     tasks.claim(db.session, handler[1].id, user("handler1b"))  # someone else's: not in my overdue list
     clock.advance(timedelta(hours=5))
     me = user("handler1")
-    with app.test_request_context():
-        expected = [t.id for t in list_tasks(db.session, me, "overdue", limit=200).items]
-        seen, cursor = [], None
-        while True:
-            page = overdue_page(me, TaskFilters(), cursor, 2)
-            seen += [t.id for t in page.items]
-            if not page.next_cursor:
-                break
-            cursor = page.next_cursor
+    late = [t for t in db.session.scalars(select(HumanTask).where(HumanTask.state == "open"))
+            if t.due_at is not None and t.due_at < clock.now()
+            and (t.assignee == "handler1" or (t.assignee is None and t.group_key in me.group_keys))]
+    expected = [t.id for t in sorted(late, key=lambda t: (t.due_at, t.id))]
+    seen, cursor = [], None
+    while True:
+        page = list_tasks(db.session, me, "overdue", cursor=cursor, limit=2)
+        seen += [t.id for t in page.items]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
     assert seen == expected and len(seen) == 6
+    assert f"/tasks/{expected[0]}" in web.login("handler1").text("/?tab=overdue")

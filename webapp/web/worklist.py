@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -16,7 +15,7 @@ from webapp.models import Group, HumanTask, Membership, User
 from webapp.services import tasks
 from webapp.services.errors import ServiceError
 from webapp.services.intake import KINDS
-from webapp.services.worklist import Page, TaskFilters, encode_cursor, list_tasks
+from webapp.services.worklist import TaskFilters, list_tasks
 from webapp.web.access import login_required, staff
 from webapp.web.auth import safe_next
 from webapp.web.header import header_counts
@@ -61,8 +60,7 @@ def index() -> str:
                           process=request.args.get("process") or None)
     cursor, limit = request.args.get("cursor") or None, request.args.get("limit", 50, type=int) or 50
     try:
-        page = overdue_page(user, filters, cursor, limit) if scope == "overdue" else \
-            list_tasks(db.session, user, scope, filters, cursor, limit)
+        page = list_tasks(db.session, user, scope, filters, cursor, limit)
     except ServiceError as exc:
         flash(exc.message, "error")
         page = list_tasks(db.session, user, scope, filters, None)
@@ -89,22 +87,6 @@ def _rows(items: list[HumanTask], user: User, colleagues: dict[str, list[tuple[s
                      "can_claim": can_claim, "can_unclaim": t.assignee == user.username,
                      "assign_to": colleagues.get(t.group_key or "") if admin or t.group_key in supervised else None})
     return rows
-
-
-def overdue_page(user: User, filters: TaskFilters, cursor: str | None, limit: int) -> Page:
-    """The Overdue tab as two index-ordered lists merged (mine + my groups' unclaimed), not one OR query.
-
-    Same rows and order as list_tasks(scope="overdue"), but each half walks its own (state, assignee|group, due)
-    index, so the page stays fast when tens of thousands of tasks are late.
-    """
-    limit = max(1, min(limit, 200))
-    late = replace(filters, overdue=True)
-    halves = [list_tasks(db.session, user, scope, late, cursor, limit) for scope in ("mine", "group")]
-    merged = sorted((t for half in halves for t in half.items), key=lambda t: (t.due_at, t.id))
-    more = len(merged) > limit or any(half.next_cursor for half in halves)
-    items = merged[:limit]
-    last = items[-1] if items else None
-    return Page(items, encode_cursor(0, last.due_at, last.id) if more and last else None)
 
 
 def _has_mine(user: User) -> bool:
