@@ -7,15 +7,25 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 
 class Base(DeclarativeBase):
     """Declarative base of every model (plain SQLAlchemy 2.0 typed models)."""
 
 
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy whose request-scoped session is typed as the Session the services take."""
+
+    session: Session  # type: ignore[assignment]  # a scoped_session: it proxies every Session method
+
+    def plain_session(self) -> Session:
+        """The real Session of the current scope, for loops that hold on to it (the worker)."""
+        return self.session()  # type: ignore[operator,no-any-return]
+
+
 # expire_on_commit=False: a committed transition does not force the next read to reload every row
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = Database(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -106,7 +106,7 @@ def list_tasks(session: Session, user: User, scope: str = "mine", filters: TaskF
         ident = 0
     rest = limit - len(items)
     stmt = base.where(HumanTask.due_at.is_(None), HumanTask.id > ident)
-    tail = list(session.scalars(stmt.order_by(HumanTask.id).limit(rest + 1)))
+    tail: list[HumanTask] = list(session.scalars(stmt.order_by(HumanTask.id).limit(rest + 1)))
     items.extend(tail[:rest])
     more = len(tail) > rest
     return Page(items, encode_cursor(1, None, items[-1].id) if more and items else None)

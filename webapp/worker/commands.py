@@ -25,7 +25,7 @@ def _worker_thread(app: Flask, stop: threading.Event) -> threading.Thread:
 
     def body() -> None:
         with app.app_context():
-            run_forever(lambda: db.session(), load_settings(app.config), stop)
+            run_forever(lambda: db.plain_session(), load_settings(app.config), stop)
 
     thread = threading.Thread(target=body, name="closeloop-worker", daemon=True)
     thread.start()
@@ -57,7 +57,7 @@ def register_worker_commands(app: Flask) -> None:
         _logging(log_level)
         stop = threading.Event()
         install_signal_handlers(stop)
-        worker = Worker(db.session(), load_settings(current_app.config), stop)
+        worker = Worker(db.plain_session(), load_settings(current_app.config), stop)
         if once:
             click.echo(f"{worker.run_once()} action(s)")
             return
@@ -116,7 +116,7 @@ def register_worker_commands(app: Flask) -> None:
         from webapp.services import outbox
 
         if retry_dead:
-            click.echo(f"queued {outbox.retry(db.session())} dead message(s) again")
+            click.echo(f"queued {outbox.retry(db.plain_session())} dead message(s) again")
             db.session.commit()
-        for status, count in sorted(outbox.counts(db.session()).items()):
+        for status, count in sorted(outbox.counts(db.plain_session()).items()):
             click.echo(f"{status:<10} {count}")
