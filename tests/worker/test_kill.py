@@ -98,7 +98,7 @@ def test_sigkill_at_random_points_loses_nothing_and_fires_each_timer_once(app, u
             break
     proc = spawn(env, log)  # a last, undisturbed run finishes what the kills left
     wait_started(log, log.read_text().count("worker started") + 1)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # a wait limit, not a speed check: a loaded CI machine is slow
     while _pending_work() and time.monotonic() < deadline:
         time.sleep(0.3)
     proc.send_signal(signal.SIGTERM)
