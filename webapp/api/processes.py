@@ -12,7 +12,7 @@ from webapp.api.auth import api_user, require
 from webapp.api.views import iso
 from webapp.extensions import db
 from webapp.models import ProcessDefinition
-from webapp.services.definitions import deploy_files, deployed_forms
+from webapp.services.definitions import caller_files, deploy_files, deployed_forms
 from webapp.services.errors import Invalid
 
 MAX_FILES = 100
@@ -32,7 +32,10 @@ def list_processes() -> Any:
 @bp.post("/processes")
 @require("process_owner")
 def upload_processes() -> Any:
-    """Upload .bpmn/.dmn files and .json forms (multipart); all are validated before anything is stored."""
+    """Upload .bpmn/.dmn files and .json forms (multipart); all are validated before anything is stored.
+
+    A single changed diagram is enough: the processes that call it are deployed again with it.
+    """
     uploads = request.files.getlist("files")
     if not uploads:
         raise Invalid("attach the diagrams as multipart field 'files'", {"files": "required"})
@@ -48,7 +51,10 @@ def upload_processes() -> Any:
             forms[name] = upload.read()
         else:
             raise Invalid(f"unsupported file '{name}'", {"files": "only .bpmn, .dmn and .json forms"})
-    # forms not uploaded again are taken from the deployed versions
-    results = deploy_files(db.session, diagrams, deployed_forms(db.session) | forms, api_user().username)
+    # forms not uploaded again are taken from the deployed versions; so are the other diagrams of the processes
+    # that call an uploaded one, which get a new version too (new cases start the caller, e.g. `complaint`)
+    files = caller_files(db.session, set(diagrams)) | diagrams
+    results = deploy_files(db.session, files, deployed_forms(db.session) | forms, api_user().username,
+                           touching=set(diagrams))
     created = any(r.created for r in results)
     return {"deployed": [r.__dict__ for r in results]}, 201 if created else 200

@@ -28,11 +28,18 @@ class Deployed:
     created: bool
 
 
-def deploy_files(session: Session, files: dict[str, bytes], forms: dict[str, bytes], actor: str) -> list[Deployed]:
-    """Validate and store a set of diagrams; identical content makes no new version. Raises DeployError."""
+def deploy_files(session: Session, files: dict[str, bytes], forms: dict[str, bytes], actor: str,
+                 touching: set[str] | None = None) -> list[Deployed]:
+    """Validate and store a set of diagrams; identical content makes no new version. Raises DeployError.
+
+    With `touching`, only the processes built from one of those file names are stored (the other files were given
+    so that the processes calling a changed diagram are rebuilt with it, see `caller_files`).
+    """
     pack = build_pack(files, forms, registered_operations())
     results: list[Deployed] = []
     for key, bundle in sorted(pack.processes.items()):
+        if touching is not None and not touching & set(bundle.files):
+            continue
         latest = latest_definition(session, key)
         if latest is not None and latest.content_hash == bundle.content_hash:
             results.append(Deployed(key, latest.version, latest.id, False))
@@ -60,6 +67,20 @@ def deploy_directory(session: Session, processes_dir: Path, forms_dir: Path, act
     """Deploy every diagram of a folder with the forms of another."""
     files, forms = read_dir(processes_dir, forms_dir)
     return deploy_files(session, files, forms, actor)
+
+
+def caller_files(session: Session, names: set[str]) -> dict[str, bytes]:
+    """The files of the newest deployed processes built from one of `names` (e.g. `complaint`, which calls the
+    uploaded `inquiry.bpmn`): deployed again with the upload, those processes get a version that uses it."""
+    newest: dict[str, ProcessDefinition] = {}
+    for definition in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version)):
+        newest[definition.key] = definition
+    ordered = sorted(newest.values(), key=lambda d: d.id)
+    needed = {name for d in ordered if names & set(d.files) for name in d.files}
+    files: dict[str, bytes] = {}
+    for definition in ordered:  # each file as the latest deploy had it
+        files.update({name: text.encode() for name, text in definition.files.items() if name in needed})
+    return files
 
 
 def deployed_forms(session: Session) -> dict[str, bytes]:
@@ -99,4 +120,5 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-__all__ = ["DeployError", "Deployed", "bundle_for", "deploy_directory", "deploy_files", "latest_definition"]
+__all__ = ["DeployError", "Deployed", "bundle_for", "caller_files", "deploy_directory", "deploy_files",
+           "latest_definition"]
