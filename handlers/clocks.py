@@ -46,13 +46,39 @@ def clock_stop(ctx: HandlerContext, name: str) -> dict[str, Any]:
 
 @handler("clock_pause")
 def clock_pause(ctx: HandlerContext, name: str, reason: str = "waiting for the customer") -> dict[str, Any]:
-    """Pause the named clock (e.g. while waiting for the customer); the remaining time is kept."""
+    """Pause the named clock (e.g. while waiting for the customer); the remaining time is kept.
+
+    The name is added to `paused_clocks` in the process data, so that a gateway can ask whether the diagram
+    paused it (e.g. `'*' in paused_clocks`) and resume only what it paused.
+    """
     ctx.record("clock_paused", name=name, reason=reason)
+    paused = list(ctx.data.get("paused_clocks") or [])
+    ctx.data["paused_clocks"] = paused if name in paused else [*paused, name]
     return {"clock": name, "paused": ctx.now.isoformat()}
 
 
 @handler("clock_resume")
 def clock_resume(ctx: HandlerContext, name: str) -> dict[str, Any]:
-    """Resume a paused clock with the time it had left."""
+    """Resume a paused clock with the time it had left (`'*'` resumes every paused clock)."""
     ctx.record("clock_resumed", name=name)
+    paused = list(ctx.data.get("paused_clocks") or [])
+    ctx.data["paused_clocks"] = [] if name == "*" else [n for n in paused if n != name]
     return {"clock": name, "resumed": ctx.now.isoformat()}
+
+
+@handler("clock_status")
+def clock_status(ctx: HandlerContext, name: str) -> dict[str, Any]:
+    """What the store knows of the named clock now: state, due time and whether it is overdue.
+
+    For the branch of a boundary timer that stands beside a clock that can pause: the timer keeps its first due
+    time, the clock moves on with every pause. `overdue` is true when the clock is missed or running past its due
+    time, false when it is paused, stopped or due later. A store that cannot tell (no such clock, no clock
+    reader) answers `overdue=True`, so the timer alone decides as before.
+    """
+    reader = getattr(ctx.history, "clock", None)
+    found = reader(ctx.instance_id, name) if callable(reader) and name else None
+    if not found:
+        return {"clock": name, "state": None, "due": None, "overdue": True}
+    state, due = found.get("state"), found.get("due")
+    overdue = state == "missed" or (state == "running" and due is not None and due <= ctx.now)
+    return {"clock": name, "state": state, "due": due.isoformat() if due else None, "overdue": overdue}

@@ -48,7 +48,7 @@ def registered_operations() -> set[str]:
 
 
 class HistoryPort(Protocol):
-    """Read access to earlier cases, provided by the store (fake in process tests)."""
+    """Read access to earlier cases and to the instance's SLA clocks, provided by the store (fake in process tests)."""
 
     def distinct_complainants(self, category: str, subject: str, since: datetime, exclude: str) -> list[str]:
         """Case numbers of other complainants' cases with this category and subject since a date."""
@@ -56,6 +56,10 @@ class HistoryPort(Protocol):
 
     def repeats_after_closure(self, customer_key: str, category: str, subject: str, exclude: str) -> int:
         """How many closed cases of this customer had the same category and subject."""
+        ...
+
+    def clock(self, instance_id: str, name: str) -> dict[str, Any] | None:
+        """The newest SLA clock of that name on the instance: {'state', 'due' (aware datetime or None)}, or None."""
         ...
 
 

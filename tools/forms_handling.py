@@ -198,8 +198,10 @@ def later_steps() -> dict[str, dict[str, Any]]:
             "Carry out the solution until done (step 5)",
             "执行方案直至完成（第五步）",
             "The case stays open until the customer confirms the work is done and, for compensation, has received "
-            "the money. Save progress with the boxes unticked; the task comes back.",
-            "直至客户确认工作完成、且（如有赔偿）已收到款项，案件才可关闭。未完成时不勾选并提交进度，任务会再次出现。",
+            "the money. Save progress with the boxes unticked; the task comes back. Once the work is done and only the "
+            "customer's confirmation or receipt is missing, the deadlines (K1/K2) pause until the customer answers.",
+            "直至客户确认工作完成、且（如有赔偿）已收到款项，案件才可关闭。未完成时不勾选并提交进度，任务会再次出现。"
+            "工作已完成、仅待客户确认或到账时，时限（K1/K2）暂停计时，直至客户答复。",
             {
                 "work_done": b(
                     "Work done", "工作已完成", "Repair, paperwork, apology delivered.", "维修、手续、道歉已完成。"

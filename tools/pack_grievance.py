@@ -22,6 +22,7 @@ INIT = "\n".join(
         "grade_reason = None",
         "tier = None",
         "compensation_amount = 0",
+        "paused_clocks = []",
     ]
 )
 
@@ -157,15 +158,30 @@ def grievance() -> Pool:
     )
     p.gw("gw_k", "KPI clock?", CS, 14, row=1)
     p.service(
+        "check_k",
+        "Check clock K1/K2",
+        CS,
+        15,
+        "clock_status",
+        {"name": "resolution_clock"},
+        row=1,
+        result="k_clock",
+        doc="The timer keeps its first due time; the clock moves on by the time it was paused while the case "
+        "waited for the customer. Only a clock that is really overdue is escalated here; a moved one is "
+        "breached by the worker at its own due time (breach notice to the next tier).",
+    )
+    p.gw("gw_k_due", "Clock overdue (not moved by a pause)?", CS, 16, row=1)
+    p.service(
         "k_missed",
         "K1/K2 missed: notify next tier",
         CS,
-        15,
+        17,
         "deadline_missed",
         {"clock": "resolution_clock", "duration": "resolution_deadline", "to": NEXT_TIER, "task": q("handle")},
         row=1,
     )
-    p.end("end_k", "Next tier told", CS, 16, row=1)
+    p.end("end_k", "Next tier told", CS, 18, row=1)
+    p.end("end_k_moved", "Clock paused or moved: the worker breaches it", CS, 16, row=2)
     p.end("end_no_kpi", "No KPI clock", CS, 14, row=2)
     p.add(
         "boundary", "crisis_raised", "Crisis raised", CS, 12, attached="handle", slot=0, escalation="Escalation_crisis"
@@ -200,8 +216,11 @@ def grievance() -> Pool:
     p.chain("merge_handle", "handle", "end")
     p.chain("g2d_timer", "g2d_notice", "end_g2d")
     p.flow("k_timer", "gw_k")
-    p.flow("gw_k", "k_missed", "K1/K2", cond="resolution_clock in ('K1', 'K2')")
+    p.flow("gw_k", "check_k", "K1/K2", cond="resolution_clock in ('K1', 'K2')")
     p.flow("gw_k", "end_no_kpi", "none", default=True)
+    p.flow("check_k", "gw_k_due")
+    p.flow("gw_k_due", "k_missed", "overdue", cond="k_clock['overdue']")
+    p.flow("gw_k_due", "end_k_moved", "not due", default=True)
     p.chain("k_missed", "end_k")
     p.flow("crisis_raised", "merge_crisis")
     p.chain("merge_crisis", "crisis_meeting", "gw_statement")

@@ -11,6 +11,8 @@ REVIEW_NEEDED = (
     "or repeats_after_closure > 0 or reopen_count > 0 or complainants_30d >= 3"
 )
 DONE = "customer_confirmed and work_done and (compensation_received or 'compensation' not in solution_types)"
+# Step 5 waits for the customer once the work is done: confirmation, money received (docs/clocks.md)
+PAUSE = {"name": "'*'", "reason": "'waiting for the customer'"}
 
 
 def handling() -> Pool:
@@ -162,45 +164,51 @@ def handling() -> Pool:
         dueIn="P3D",
         assignGroup="handler_group",
     )
-    p.gw("gw_done", "Done and confirmed?", H, 31)
+    p.gw("gw_wait", "Work done, customer to confirm?", H, 31)
+    p.service("pause_customer", "Pause clocks: waiting for the customer", H, 32, "clock_pause", PAUSE, row=1)
+    p.gw("m_wait", "", H, 33)
+    p.gw("gw_answered", "Customer answered?", H, 34)
+    p.service("resume_customer", "Resume clocks", H, 35, "clock_resume", {"name": q("*")}, row=1)
+    p.gw("m_answered", "", H, 36)
+    p.gw("gw_done", "Done and confirmed?", H, 37)
     p.add("call", "regrade_progress", "Re-grade (G2-d while waiting)", H, 30, 1, called="grade_case")
-    p.gw("gw_review", "Review needed?", H, 32)
+    p.gw("gw_review", "Review needed?", H, 38)
     p.user(
         "review",
         "Review: cause, risk, improvement (step 6)",
         H,
-        33,
+        39,
         "review.json",
         row=1,
         dueIn="P3D",
         assignGroup="handler_group",
     )
-    p.gw("m_review", "", H, 34)
-    p.user("signoff", "Sign off the result", HEAD, 35, "signoff.json", dueIn="P1D")
-    p.gw("gw_signed", "Signed off?", HEAD, 36)
-    p.service("status_follow_up", "Status: follow-up", CALL, 37, "record_status", {"status": q("follow_up")})
-    p.user("follow_up", "Follow-up call with satisfaction survey", CALL, 38, "followup.json", dueIn="P2D")
-    p.gw("gw_reached", "Customer reached?", CALL, 39)
+    p.gw("m_review", "", H, 40)
+    p.user("signoff", "Sign off the result", HEAD, 41, "signoff.json", dueIn="P1D")
+    p.gw("gw_signed", "Signed off?", HEAD, 42)
+    p.service("status_follow_up", "Status: follow-up", CALL, 43, "record_status", {"status": q("follow_up")})
+    p.user("follow_up", "Follow-up call with satisfaction survey", CALL, 44, "followup.json", dueIn="P2D")
+    p.gw("gw_reached", "Customer reached?", CALL, 45)
     p.service(
         "record_sat",
         "Record satisfaction",
         CALL,
-        40,
+        46,
         "record_satisfaction",
         {"score": "satisfaction", "comment": "satisfaction_comment"},
     )
-    p.gw("gw_satisfied", "Satisfied (4-5)?", CALL, 41)
+    p.gw("gw_satisfied", "Satisfied (4-5)?", CALL, 47)
     p.service(
         "close",
         "Close: resolved",
         CALL,
-        42,
+        48,
         "record_closure",
         {"reason": q("resolved"), "note": "result_record", "inform": INFORM_REGISTRAR},
     )
-    p.service("stop_k", "Stop clock K1/K2", CALL, 43, "clock_stop", {"name": "resolution_clock"})
-    p.end("h_end", "Closed", CALL, 44)
-    p.service("reopen", "Reopen (counted)", CALL, 41, "record_reopen", {"reason": "satisfaction_comment"}, row=1)
+    p.service("stop_k", "Stop clock K1/K2", CALL, 49, "clock_stop", {"name": "resolution_clock"})
+    p.end("h_end", "Closed", CALL, 50)
+    p.service("reopen", "Reopen (counted)", CALL, 47, "record_reopen", {"reason": "satisfaction_comment"}, row=1)
 
     p.chain("h_start", "first_response", "regrade_first", "internal_facts", "m_regrade", "regrade", "gw_malicious")
     p.chain("t5_timer", "t5_missed", "end_t5")
@@ -242,9 +250,17 @@ def handling() -> Pool:
     p.flow("gw_second", "m_escalate", "no", default=True, via=(H, 1, -48))
     p.flow("escalate", "m_escalate")
     p.flow("m_escalate", "m_regrade", via=(H, 2, 0))
-    p.chain("status_executing", "execute", "gw_done")
+    p.chain("status_executing", "execute", "gw_wait")
+    p.flow("gw_wait", "pause_customer", "yes", cond=f"work_done and not ({DONE}) and '*' not in paused_clocks")
+    p.flow("gw_wait", "m_wait", "no", default=True)
+    p.flow("pause_customer", "m_wait")
+    p.flow("m_wait", "gw_answered")
+    p.flow("gw_answered", "resume_customer", "yes", cond=f"'*' in paused_clocks and (not work_done or ({DONE}))")
+    p.flow("gw_answered", "m_answered", "no", default=True)
+    p.flow("resume_customer", "m_answered")
+    p.chain("m_answered", "gw_done")
     p.flow("gw_done", "gw_review", "yes", cond=DONE)
-    p.flow("gw_done", "regrade_progress", "not yet", default=True)
+    p.flow("gw_done", "regrade_progress", "not yet", default=True, via=(H, 1, 52))
     p.flow("regrade_progress", "execute")
     p.flow("gw_review", "review", "yes", cond=REVIEW_NEEDED)
     p.flow("gw_review", "m_review", "no", default=True)

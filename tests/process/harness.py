@@ -14,6 +14,7 @@ from handlers.registry import Notice, registered_operations
 from webapp.engine import clock
 from webapp.engine.pack import Pack, build_pack, read_dir
 from webapp.engine.runtime import Engine, HumanTaskInfo, Outcome, RunContext
+from webapp.services import calendar
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
@@ -33,6 +34,7 @@ class FakeHistory:
     others: list[str] = field(default_factory=list)
     repeats: int = 0
     calls: list[tuple[str, ...]] = field(default_factory=list)
+    clocks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def distinct_complainants(self, category: str, subject: str, since: datetime, exclude: str) -> list[str]:
         """Other complainants' cases with this category and subject since `since`."""
@@ -43,6 +45,30 @@ class FakeHistory:
         """Closed cases of this customer with the same category and subject."""
         self.calls.append(("repeats", customer_key, category, subject, exclude))
         return self.repeats
+
+    def clock(self, instance_id: str, name: str) -> dict[str, Any] | None:
+        """The clock as the store would see it (state and due time), from the clock commands applied so far."""
+        return self.clocks.get(name)
+
+    def apply_clocks(self, records: list[tuple[str, dict[str, Any]]], at: datetime) -> None:
+        """What webapp.services.deadlines does with clock commands, in calendar time (enough for K1/K2, T5)."""
+        for kind, d in records:
+            name = d.get("name", "")
+            if kind == "clock_started":
+                budget = calendar.budget_seconds(calendar.current(), at, d["duration"], False)
+                self.clocks[name] = {"state": "running", "due": at + timedelta(seconds=budget), "budget": budget,
+                                     "used": 0.0, "since": at, "paused_at": None}
+                continue
+            rows = [c for n, c in self.clocks.items() if name in ("*", n) and c["state"] in ("running", "paused")]
+            for c in rows:
+                if kind == "clock_stopped":
+                    c["state"] = "met" if c["due"] is None or at <= c["due"] else "missed"
+                elif kind == "clock_paused" and c["state"] == "running":
+                    c["used"] += (at - c["since"]).total_seconds()
+                    c.update(state="paused", paused_at=at, due=None)
+                elif kind == "clock_resumed" and c["state"] == "paused":
+                    c.update(state="running", since=at, paused_at=None,
+                             due=at + timedelta(seconds=c["budget"] - c["used"]))
 
 
 def intake(**overrides: Any) -> dict[str, Any]:
@@ -88,6 +114,7 @@ class Case:
         assert [(t.spec_id, t.due_at) for t in restored.timers] == [(t.spec_id, t.due_at) for t in outcome.timers]
         self.notices += outcome.notices
         self.records += outcome.records
+        self.history.apply_clocks(outcome.records, clock.now())
         self.case.update(outcome.case_updates)
         self.links += [n for n in outcome.links if n not in self.links]
         self.outcome = outcome

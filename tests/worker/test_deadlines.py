@@ -231,3 +231,65 @@ def test_calendar_arithmetic_round_trips():
     assert cal.end_of_day(datetime(2026, 3, 6, 19, 0, tzinfo=SH)) == datetime(2026, 3, 10, 18, 0, tzinfo=SH)
     with pytest.raises(ValueError):
         calendar.budget_seconds(cal, start, "P1M", True)
+
+
+# -- the real pack: step 5 waits for the customer (K1), one record per miss ---------------------------------------
+def _pack_case_at_execution() -> Case:
+    """A product-quality grievance on the real pack, worked by handler1 to the execution task (step 5)."""
+    from tests.helpers import GRIEVANCE, register
+    from tests.process import answers as a
+
+    case = register({**GRIEVANCE, "category": "product_quality", "subject": "Pump model X"})
+    steps = [("Pre-judgement (step 1)", a.prejudgement()),
+             ("Fact finding with the customer (step 2)", a.fact_finding()),
+             ("Fact finding inside the company (step 2)", a.internal_facts()),
+             ("Judge responsibility (step 3)", a.responsibility()), ("Confirm the solution (step 4)", a.solution()),
+             ("Tell the customer the solution (step 5)", {"customer_accepts": True, "customer_response": "Agreed"})]
+    for title, data in steps:
+        complete(case, title, data, "handler1")
+    return case
+
+
+EXECUTE = "Carry out the solution until done (step 5)"
+WAITING = {"work_done": True, "customer_confirmed": False, "compensation_received": False}
+
+
+def test_K1_pack_clock_paused_while_waiting_for_the_customer_does_not_breach(app, users, pack, settings):
+    clock.freeze(MONDAY_10)
+    case = _pack_case_at_execution()
+    assert _clock(case, "K1").due_at == MONDAY_10 + timedelta(days=14)
+    clock.advance(timedelta(days=2))
+    complete(case, EXECUTE, WAITING, "handler1")
+    row = _clock(case, "K1")
+    assert (row.state, row.paused_at) == ("paused", MONDAY_10 + timedelta(days=2))
+    assert db.session.get(Case, case.id).record["deadlines"]["K1"]["state"] == "paused"
+    clock.advance(timedelta(days=18))  # day 20: past the boundary timer's 14 days, the clock has used 2
+    worker = Worker(db.session, settings)
+    worker.run_once()
+    assert _clock(case, "K1").state == "paused"
+    assert "deadline_missed" not in _kinds(case) and "deadline_escalated" not in _kinds(case)
+    assert _notices(case, "deadline_missed") == [] and _notices(case, "deadline_escalation") == []
+    complete(case, EXECUTE, {**WAITING, "customer_confirmed": True}, "handler1")
+    row = _clock(case, "K1")
+    resumed = MONDAY_10 + timedelta(days=20)
+    assert (row.state, row.due_at, row.paused_total) == ("running", resumed + timedelta(days=12), 18 * 86400)
+    kinds = _kinds(case)
+    assert kinds.index("clock_paused") < kinds.index("clock_resumed")
+    clock.freeze(row.due_at + timedelta(minutes=1))
+    worker.run_once()  # the moved clock is breached by the worker, once
+    assert _clock(case, "K1").state == "missed" and _kinds(case).count("deadline_missed") == 1
+    assert [r for _, r in _notices(case, "deadline_missed")] == ["group:tier_2_handler"] * 2 + \
+        ["group:service_supervisor"] * 2
+
+
+def test_K1_pack_miss_is_recorded_once_when_timer_and_clock_fall_due_together(app, users, pack, settings):
+    clock.freeze(MONDAY_10)
+    case = _pack_case_at_execution()
+    clock.advance(timedelta(days=14, seconds=1))
+    Worker(db.session, settings).run_once()
+    assert _clock(case, "K1").state == "missed"  # counted in the reports
+    kinds = _kinds(case)
+    assert kinds.count("deadline_escalated") == 1 and "deadline_missed" not in kinds
+    assert _notices(case, "deadline_missed") == []  # the next tier got the process's escalation, not a second one
+    assert {r for _, r in _notices(case, "deadline_escalation")} == {"group:tier_2_handler",
+                                                                      "group:service_supervisor"}

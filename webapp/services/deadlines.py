@@ -172,6 +172,8 @@ def check_next(session: Session, at: datetime | None = None) -> str | None:
             row.warned_at = at  # a missed clock needs no warning any more
         recipients = _split(row.breach_to) or breach_recipients(case)
         kind = "deadline_missed"
+        told = told_by_process(session, row)
+        recipients = [r for r in recipients if r not in told]  # the same miss once for the same people
     else:
         action = "warning"
         row.warned_at = at
@@ -184,8 +186,9 @@ def check_next(session: Session, at: datetime | None = None) -> str | None:
             session.add(Outbox(instance_id=row.instance_id, case_id=row.case_id, channel=channel,
                                recipient=recipient, template=kind, payload=payload, next_attempt_at=at,
                                idempotency_key=f"deadline:{row.id}:{action}:{channel}:{recipient}"))
-    session.add(Event(instance_id=row.instance_id, case_id=row.case_id, at=at, actor="worker", kind=kind,
-                      data={"clock": row.name, "due": _iso(row.due_at), "to": recipients}))
+    if recipients:
+        session.add(Event(instance_id=row.instance_id, case_id=row.case_id, at=at, actor="worker", kind=kind,
+                          data={"clock": row.name, "due": _iso(row.due_at), "to": recipients}))
     if case is not None and row.instance_id is not None:
         instance = session.get(Instance, row.instance_id)
         if instance is not None:
@@ -197,8 +200,23 @@ def check_next(session: Session, at: datetime | None = None) -> str | None:
         session.rollback()
         return None
     log.info("deadline %s case=%s clock=%s due=%s to=%s", action, row.case_number, row.name, _iso(row.due_at),
-             ",".join(recipients))
+             ",".join(recipients) or "(escalated by the process)")
     return action
+
+
+def told_by_process(session: Session, row: Deadline) -> set[str]:
+    """Who the diagram's own timer already told about this clock's miss (handler `deadline_missed`, event
+    `deadline_escalated`): the worker's breach sends them no second notice, and records no second event when
+    nobody is left to tell.
+
+    The timer is due no later than the clock (both start in one run; the clock's start is taken when the outcome is
+    stored) and the worker fires timers before it checks clocks, so the process's record comes first.
+    """
+    if row.instance_id is None:
+        return set()
+    found = session.scalars(select(Event.data).where(
+        Event.instance_id == row.instance_id, Event.kind == "deadline_escalated", Event.at >= row.started_at))
+    return {str(r) for data in found if (data or {}).get("clock") == row.name for r in (data or {}).get("to") or []}
 
 
 def warn_recipients(session: Session, row: Deadline) -> list[str]:

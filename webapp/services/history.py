@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from webapp.models import Case
+from webapp.models.deadlines import Deadline
 
 
 def customer_key(phone: str | None, name: str | None) -> str:
@@ -16,7 +18,7 @@ def customer_key(phone: str | None, name: str | None) -> str:
 
 
 class DbHistory:
-    """History figures for grading (G2-b, G3-a) from earlier cases."""
+    """History figures for grading (G2-b, G3-a) from earlier cases; the instance's clocks (clock_status)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -45,3 +47,18 @@ class DbHistory:
                    Case.status.like("closed%"), Case.number != exclude)
         ).all()
         return sum(1 for phone, name in rows if customer_key(phone, name) == customer_key_value)
+
+    def clock(self, instance_id: str, name: str) -> dict[str, Any] | None:
+        """The newest clock of that name on the instance (as the worker sees it), or None."""
+        try:
+            key = int(instance_id)
+        except (TypeError, ValueError):
+            return None
+        row = self.session.scalars(select(Deadline).where(Deadline.instance_id == key, Deadline.name == name)
+                                   .order_by(Deadline.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        due = row.due_at
+        if due is not None and due.tzinfo is None:  # SQLite hands back naive UTC
+            due = due.replace(tzinfo=UTC)
+        return {"state": row.state, "due": due}
