@@ -62,7 +62,7 @@ def test_status_page_needs_number_and_phone_and_shows_no_internal_data(web: Any,
     case = register()  # phone 13800000001, registered by agent
     complete(case, "Find the facts", {"cause": "tired staff member Wang"}, "handler1")
     add_comment(db.session, case, "handler1", "internal note: customer is a journalist")
-    web.get("/public/status")
+    assert f'value="{case.number}"' in web.text(f"/public/status?number={case.number}")  # the link in mails
     r = web.post("/public/status", {"number": case.number, "phone": "13800000002"})
     assert r.status_code == 404 and "No case matches" in r.get_data(as_text=True)
     r = web.post("/public/status", {"number": case.number.lower(), "phone": "138 0000 0001"})

@@ -37,8 +37,9 @@ def test_customer_mail_and_signed_webhook_are_delivered_once_with_their_keys(app
     assert msg["Subject"] == f"We have received your complaint {case.number}"
     assert msg["X-Closeloop-Key"] == ack.idempotency_key and msg["Content-Language"] == "en"
     text, html = (part.get_content() for part in msg.iter_parts())
-    assert f"http://closeloop.test/cases/{case.number}" in text
-    assert f'href="http://closeloop.test/cases/{case.number}"' in html and "<strong>" in html
+    # the customer's link is the public status page (the staff case page would ask them to sign in)
+    assert f"http://closeloop.test/public/status?number={case.number}" in text and "/cases/" not in text
+    assert f'href="http://closeloop.test/public/status?number={case.number}"' in html and "<strong>" in html
     (req,) = hooks.requests
     hook_row = next(r for r in _rows(case.id) if r.channel == "webhook")
     stamp = req["headers"]["X-Closeloop-Timestamp"]

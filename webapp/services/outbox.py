@@ -120,7 +120,9 @@ def envelope(session: Session, claim_: Claim, settings: WorkerSettings) -> Envel
                    claim_.attempt, language=language_of(claim_.payload.get("lang"), settings.language))
     case = session.get(Case, claim_.case_id) if claim_.case_id else None
     if case is not None:
-        env.case_url = f"{settings.base_url}/cases/{case.number}"
+        # staff get the case page; the customer gets the public status page (number in the link, phone asked)
+        env.case_url = (f"{settings.base_url}/public/status?number={case.number}" if claim_.recipient == "customer"
+                        else f"{settings.base_url}/cases/{case.number}")
         env.payload.setdefault("case_number", case.number)
         env.payload.setdefault("customer_name", case.customer_name)
     kind, _, name = claim_.recipient.partition(":")

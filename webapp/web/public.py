@@ -62,7 +62,9 @@ def intake() -> tuple[str, int]:
 def status() -> tuple[str, int]:
     """A case's public status when its number and the customer's phone match."""
     if request.method == "GET":
-        return render_template("public/status.html", result=None, asked=False, values={}), 200
+        # the link in the customer's mails carries the case number; the phone is asked for
+        number = (request.args.get("number") or "").strip()[:40]
+        return render_template("public/status.html", result=None, asked=False, values={"number": number}), 200
     if not _allowed("status"):
         return _too_many()
     number, phone = request.form.get("number", ""), request.form.get("phone", "")
