@@ -12,7 +12,6 @@ from tests.helpers import GRIEVANCE, register
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Event, HumanTask
-from webapp.services.worklist import TaskFilters
 
 
 def _rows(page: str) -> list[str]:
