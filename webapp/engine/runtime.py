@@ -92,6 +92,7 @@ class Outcome:
     links: list[str] = field(default_factory=list)
     completed: list[tuple[str, str, str]] = field(default_factory=list)
     error: ErrorInfo | None = None
+    timers_before: list[TimerInfo] | None = None  # the waiting timers of the state the call started from, if known
 
 
 @dataclass
@@ -156,6 +157,7 @@ class Engine:
     def _start(self, bundle: ProcessBundle, data: dict[str, Any], ctx: RunContext, acc: _Acc) -> BpmnWorkflow:
         wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self._script_engine(ctx, acc))
         acc.bundle = bundle
+        acc.timers_before = []
         start = wf.task_tree
         start.data.update(data)
         for task in wf.get_tasks(state=TaskState.READY):
@@ -166,6 +168,7 @@ class Engine:
         self, bundle: ProcessBundle, state: str, task_id: str, data: dict[str, Any], ctx: RunContext, acc: _Acc
     ) -> BpmnWorkflow:
         wf = self._load(bundle, state, ctx, acc)
+        acc.timers_before = _waiting_timers(wf)
         try:
             task = wf.get_task_from_id(UUID(task_id))
         except (SpiffWorkflowException, ValueError):
@@ -213,7 +216,7 @@ class Engine:
     def _describe(self, wf: BpmnWorkflow, acc: _Acc) -> Outcome:
         ready = [t for t in wf.get_tasks(state=TaskState.READY) if t.task_spec.manual]
         waiting = list(wf.top_workflow.event_manager.tasks.values())
-        timers = [info for t in waiting if (info := _timer_info(t)) is not None]
+        timers = _waiting_timers(wf)
         messages = [t for t in waiting if isinstance(t.task_spec.event_definition, MessageEventDefinition)]
         if wf.is_completed():
             status = "complete"
@@ -237,6 +240,7 @@ class Engine:
             case_updates=acc.case_updates,
             links=acc.links,
             completed=acc.completed,
+            timers_before=acc.timers_before,
         )
 
 
@@ -249,6 +253,11 @@ class _Acc:
     case_updates: dict[str, Any] = field(default_factory=dict)
     links: list[str] = field(default_factory=list)
     completed: list[tuple[str, str, str]] = field(default_factory=list)
+    timers_before: list[TimerInfo] | None = None
+
+
+def _waiting_timers(wf: BpmnWorkflow) -> list[TimerInfo]:
+    return [info for t in wf.top_workflow.event_manager.tasks.values() if (info := _timer_info(t)) is not None]
 
 
 def _call_registered(ctx: HandlerContext, operation: str, params: dict[str, Any]) -> Any:

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
 from webapp.engine.durations import add_iso_duration
-from webapp.engine.runtime import Outcome
-from webapp.models import Case, CaseLink, Event, HumanTask, Instance, Outbox, Timer
+from webapp.engine.runtime import Outcome, TimerInfo
+from webapp.models import Case, CaseLink, Event, HumanTask, Instance, Timer
+from webapp.services.rows import Rows, event_row
 
 CASE_COLUMNS = ("grade", "tier", "kind", "status", "category", "subject")
 
@@ -19,17 +20,19 @@ CASE_COLUMNS = ("grade", "tier", "kind", "status", "category", "subject")
 def add_event(session: Session, instance: Instance | None, case: Case | None, actor: str, kind: str,
               data: dict[str, Any] | None = None, task_id: str | None = None,
               task_name: str | None = None) -> None:
-    """Append one history event."""
-    session.add(Event(
-        instance_id=instance.id if instance else None, case_id=case.id if case else None, at=now(),
-        actor=actor, kind=kind, task_id=task_id, task_name=task_name, data=data,
-    ))
+    """Append one history event (an ORM row, written at the next flush)."""
+    session.add(Event(**event_row(instance, case, actor, kind, data, task_id, task_name)))
 
 
 def apply_outcome(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
-                  fired: bool = False) -> None:
-    """Store state, status, human tasks, timers, outbox rows, links and events of a successful attempt."""
+                  fired: bool = False, rows: Rows | None = None, open_tasks: list[HumanTask] | None = None) -> None:
+    """Store state, status, human tasks, timers, outbox rows, links and events of a successful attempt.
+
+    `rows` may hold events queued before (they come first); `open_tasks`, the instance's open human tasks when
+    the caller has read them already (no second query).
+    """
     at = now()
+    rows = rows if rows is not None else Rows()
     previous = instance.status
     instance.state = outcome.state
     instance.status = outcome.status
@@ -40,23 +43,21 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
     if case is not None:
         _apply_case_updates(session, case, outcome, at)
     completed_ids = {tid for tid, _, _ in outcome.completed}
-    _sync_human_tasks(session, instance, case, outcome, actor, at, completed_ids)
-    _sync_timers(session, instance, case, outcome, actor, at, fired)
+    _sync_human_tasks(session, instance, case, outcome, actor, at, completed_ids, rows, open_tasks)
+    _sync_timers(session, instance, case, outcome, actor, at, fired, rows)
     for notice in outcome.notices:
-        session.add(Outbox(
-            instance_id=instance.id, case_id=case.id if case else None, channel=notice.channel,
-            recipient=notice.recipient, template=notice.template,
-            payload=_with_case(notice.payload, case), idempotency_key=notice.key, next_attempt_at=at,
-        ))
-        add_event(session, instance, case, actor, "notice_queued",
-                  {"channel": notice.channel, "to": notice.recipient, "template": notice.template})
+        rows.message(instance, case, notice.channel, notice.recipient, notice.template,
+                     _with_case(notice.payload, case), notice.key, at)
+        rows.event(instance, case, actor, "notice_queued",
+                   {"channel": notice.channel, "to": notice.recipient, "template": notice.template})
     from webapp.services.deadlines import on_outcome as apply_clocks  # SLA clocks (docs/clocks.md)
 
     apply_clocks(session, instance, case, outcome.records, outcome.status, actor, at)
     for kind, details in outcome.records:
-        add_event(session, instance, case, actor, kind, details)
+        rows.event(instance, case, actor, kind, details)
     if previous != outcome.status:
-        add_event(session, instance, case, actor, "status_changed", {"from": previous, "to": outcome.status})
+        rows.event(instance, case, actor, "status_changed", {"from": previous, "to": outcome.status})
+    rows.write(session)  # updates and new human tasks follow at the caller's commit
 
 
 def _with_case(payload: dict[str, Any], case: Case | None) -> dict[str, Any]:
@@ -95,11 +96,13 @@ def _link(session: Session, case: Case, numbers: list[str]) -> None:
 
 
 def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
-                      at: datetime, completed_ids: set[str]) -> None:
-    rows = {r.task_id: r for r in session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open"))}
+                      at: datetime, completed_ids: set[str], rows: Rows, open_tasks: list[HumanTask] | None) -> None:
+    if open_tasks is None:
+        open_tasks = list(session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")))
+    current = {r.task_id: r for r in open_tasks if r.state == "open"}
     ready = {h.task_id: h for h in outcome.human_tasks}
-    for task_id, row in rows.items():
+    for task_id, row in current.items():
         if task_id in ready:
             info = ready[task_id]
             row.group_key = info.group
@@ -109,7 +112,7 @@ def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, o
         row.completed_at = at
         row.completed_by = actor if task_id in completed_ids else None
     for task_id, info in ready.items():
-        if task_id in rows:
+        if task_id in current:
             continue
         row = HumanTask(
             instance_id=instance.id, case_id=case.id if case else None, case_number=case.number if case else None,
@@ -119,8 +122,8 @@ def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, o
         )
         _denormalize(row, case)
         session.add(row)
-        add_event(session, instance, case, actor, "task_ready",
-                  {"title": info.title, "group": info.group, "assignee": info.assignee}, task_id, info.title)
+        rows.event(instance, case, actor, "task_ready",
+                   {"title": info.title, "group": info.group, "assignee": info.assignee}, task_id, info.title)
 
 
 def _denormalize(row: HumanTask, case: Case | None) -> None:
@@ -131,11 +134,19 @@ def _denormalize(row: HumanTask, case: Case | None) -> None:
 
 
 def _sync_timers(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
-                 at: datetime, fired: bool) -> None:
-    rows = {r.task_id: r for r in session.scalars(
-        select(Timer).where(Timer.instance_id == instance.id, Timer.state == "waiting"))}
+                 at: datetime, fired: bool, rows: Rows) -> None:
     waiting = {t.task_id: t for t in outcome.timers}
-    for task_id, row in rows.items():
+    before = outcome.timers_before
+    if not fired and before is not None and all(_same(t, waiting.get(t.task_id)) for t in before):
+        # the rows mirror the saved state's timers: none of them changed, so no need to read them
+        known = {t.task_id for t in before}
+        for task_id, info in waiting.items():
+            if task_id not in known:
+                rows.timer(instance, task_id, info.spec_id, info.name, info.due_at)
+        return
+    current = {r.task_id: r for r in session.scalars(
+        select(Timer).where(Timer.instance_id == instance.id, Timer.state == "waiting"))}
+    for task_id, row in current.items():
         if task_id in waiting:
             row.due_at = waiting[task_id].due_at
             continue
@@ -143,12 +154,15 @@ def _sync_timers(session: Session, instance: Instance, case: Case | None, outcom
         row.state = "fired" if is_fired else "cancelled"
         row.fired_at = at if is_fired else None
         if is_fired:
-            add_event(session, instance, case, actor, "timer_fired", {"name": row.name, "due": _iso(row.due_at)},
-                      task_id, row.name)
+            rows.event(instance, case, actor, "timer_fired", {"name": row.name, "due": _iso(row.due_at)},
+                       task_id, row.name)
     for task_id, info in waiting.items():
-        if task_id not in rows:
-            session.add(Timer(instance_id=instance.id, task_id=task_id, spec_id=info.spec_id, name=info.name,
-                              due_at=info.due_at))
+        if task_id not in current:
+            rows.timer(instance, task_id, info.spec_id, info.name, info.due_at)
+
+
+def _same(before: TimerInfo, after: TimerInfo | None) -> bool:
+    return after is not None and after.due_at == before.due_at
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -15,6 +15,7 @@ from webapp.services.definitions import bundle_for, latest_definition
 from webapp.services.errors import Conflict, NotFound
 from webapp.services.history import DbHistory
 from webapp.services.persist import add_event, apply_outcome
+from webapp.services.rows import Rows
 
 _engine = Engine()
 
@@ -43,8 +44,12 @@ def start_instance(session: Session, process_key: str, data: dict[str, Any], act
     return instance
 
 
-def complete_task(session: Session, task: HumanTask, data: dict[str, Any], actor: str) -> Instance:
-    """Complete a READY human task with validated data and advance the instance (no commit)."""
+def complete_task(session: Session, task: HumanTask, data: dict[str, Any], actor: str,
+                  open_tasks: list[HumanTask] | None = None) -> Instance:
+    """Complete a READY human task with validated data and advance the instance (no commit).
+
+    `open_tasks`: the instance's open human tasks if the caller has read them already.
+    """
     instance = _instance(session, task.instance_id)
     if instance.status in ("error", "suspended", "terminated"):
         raise Conflict(f"case is {instance.status}; the task cannot be completed until an administrator "
@@ -56,10 +61,13 @@ def complete_task(session: Session, task: HumanTask, data: dict[str, Any], actor
                                    run_context(session, instance, case, actor))
     except TaskNotReady as exc:
         raise Conflict(f"task is no longer open ({exc.state})") from None
-    if outcome.error is None:
-        add_event(session, instance, case, actor, "task_completed", {"data": data}, task.task_id, task.title)
-    _store(session, instance, case, outcome, actor,
-           {"kind": "complete", "task_id": task.task_id, "data": data, "actor": actor})
+    if outcome.error is not None:
+        _record_error(session, instance, case, outcome, actor,
+                      {"kind": "complete", "task_id": task.task_id, "data": data, "actor": actor})
+        return instance
+    rows = Rows()
+    rows.event(instance, case, actor, "task_completed", {"data": data}, task.task_id, task.title)
+    apply_outcome(session, instance, case, outcome, actor, rows=rows, open_tasks=open_tasks)
     return instance
 
 

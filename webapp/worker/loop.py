@@ -26,6 +26,7 @@ from webapp.engine.clock import now
 from webapp.models import Outbox, Timer
 from webapp.models.deadlines import Deadline
 from webapp.services import deadlines, outbox, timers
+from webapp.services.rows import WAKE_WORKER
 
 log = logging.getLogger("closeloop.worker")
 wakeup = threading.Event()  # set when this process commits a new timer, clock or message
@@ -167,11 +168,11 @@ def watch_commits(session_class: Any) -> None:
     @event.listens_for(session_class, "after_flush")
     def _seen(session: Session, _ctx: Any) -> None:
         if any(isinstance(o, Outbox | Timer | Deadline) for o in session.new):
-            session.info["closeloop_wake"] = True
+            session.info[WAKE_WORKER] = True
 
     @event.listens_for(session_class, "after_commit")
     def _committed(session: Session) -> None:
-        if session.info.pop("closeloop_wake", False):
+        if session.info.pop(WAKE_WORKER, False):  # also set by rows written without the ORM
             wakeup.set()
 
 
