@@ -76,11 +76,10 @@ def complete_task(task_id: int) -> Any:
     if body is None:
         raise Invalid("send the form data as a JSON object", {"": "expected application/json"})
     data = body.get("data", body) if isinstance(body, dict) else body
-    task = tasks.complete(db.session, task_id, data, api_user())
-    instance = db.session.get(Instance, task.instance_id)
-    result: dict[str, Any] = {"task": task_json(task), "instance": instance_json(instance) if instance else None}
+    task, instance = tasks.complete_with_instance(db.session, task_id, data, api_user())
+    result: dict[str, Any] = {"task": task_json(task), "instance": instance_json(instance)}
     result["next_tasks"] = [task_json(t) for t in tasks.next_tasks(db.session, task)]
-    if instance is not None and instance.status == "error":
+    if instance.status == "error":
         result["message"] = ("your input is kept; the case stopped on an error and the administrators can see it: "
                              + str((instance.error or {}).get("message", "")))
         return result, 202

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.engine.clock import now
-from webapp.models import Case, HumanTask, Instance, User
+from webapp.models import Case, HumanTask, Instance, ProcessDefinition, User
 from webapp.services import runtime
 from webapp.services.errors import Conflict, Forbidden, NotFound
 from webapp.services.forms import validated
 from webapp.services.persist import add_event
+
+# the instance's definition without its diagrams and forms (large JSON): specs and forms come from caches
+LIGHT_DEFINITION = joinedload(Instance.definition).defer(ProcessDefinition.files).defer(ProcessDefinition.forms)
+_FORMS: dict[tuple[int, str], dict[str, Any]] = {}
+# one round trip for the task, its instance (with definition), its case and the instance's other open tasks
+_SAME_INSTANCE = select(HumanTask.instance_id).where(HumanTask.id == bindparam("task_id")).scalar_subquery()
+_WITH_INSTANCE = (
+    select(HumanTask, Instance, Case).join(Instance, Instance.id == HumanTask.instance_id)
+    .outerjoin(Case, Case.id == HumanTask.case_id)
+    .where(HumanTask.instance_id == _SAME_INSTANCE,
+           or_(HumanTask.id == bindparam("task_id"), HumanTask.state == "open"))
+    .options(LIGHT_DEFINITION)
+)
 
 
 def get_task(session: Session, task_id: int) -> HumanTask:
@@ -92,30 +105,30 @@ def assign(session: Session, task_id: int, username: str, user: User) -> HumanTa
 
 def complete(session: Session, task_id: int, data: Any, user: User) -> HumanTask:
     """Validate the data against the task's form and complete it; the next tasks are created."""
-    # one round trip for the task, its instance (with definition) and its case: later gets hit the identity map
-    row = session.execute(
-        select(HumanTask, Instance, Case).join(Instance, Instance.id == HumanTask.instance_id)
-        .outerjoin(Case, Case.id == HumanTask.case_id).where(HumanTask.id == task_id)
-    ).first()
-    if row is None:
+    return complete_with_instance(session, task_id, data, user)[0]
+
+
+def complete_with_instance(session: Session, task_id: int, data: Any, user: User) -> tuple[HumanTask, Instance]:
+    """complete(), also handing back the instance it advanced (in memory: callers need not read it again)."""
+    rows = session.execute(_WITH_INSTANCE, {"task_id": task_id}).all()
+    found = next((row for row in rows if row[0].id == task_id), None)
+    if found is None:
         raise NotFound(f"task {task_id} not found")
-    task = row[0]
+    task, instance = found[0], found[1]
     _open(task)
     if not can_work(user, task):
         if task.assignee and task.assignee != user.username:
             raise Forbidden(f"this task is claimed by {task.assignee}")
         raise Forbidden(f"only members of the group '{task.group_key}' can complete this task")
-    instance = session.get(Instance, task.instance_id)
-    schema = form_schema(instance, task) if instance else None
-    clean = validated(schema, data)
+    clean = validated(form_schema(instance, task), data)
     try:
-        with session.no_autoflush:  # one flush at commit: fewer round trips
-            runtime.complete_task(session, task, clean, user.username)
+        with session.no_autoflush:  # flushes only where the store asks for them: fewer round trips
+            runtime.complete_task(session, task, clean, user.username, [row[0] for row in rows])
         session.commit()
     except StaleDataError:  # another completion of this instance committed first
         session.rollback()
         raise Conflict(_already_message(session, task_id)) from None
-    return task
+    return task, instance
 
 
 def _already_message(session: Session, task_id: int) -> str:
@@ -132,8 +145,17 @@ def form_schema(instance: Instance, task: HumanTask) -> dict[str, Any] | None:
     """The JSON Schema of the task's form, from the process version the instance runs on."""
     if not task.form_key:
         return None
-    schema = instance.definition.forms.get(task.form_key)
+    schema = _forms_of(instance.definition).get(task.form_key)
     return dict(schema) if schema else None
+
+
+def _forms_of(definition: ProcessDefinition) -> dict[str, Any]:
+    """A version's forms, read once: the content hash covers them, so (id, hash) names them for good."""
+    key = (definition.id, definition.content_hash)
+    forms = _FORMS.get(key)
+    if forms is None:
+        forms = _FORMS[key] = dict(definition.forms or {})
+    return forms
 
 
 def _supervises(user: User, task: HumanTask) -> bool:
@@ -150,5 +172,8 @@ def _event(session: Session, task: HumanTask, actor: str, kind: str, data: dict[
 
 def next_tasks(session: Session, task: HumanTask) -> list[HumanTask]:
     """Open tasks of the same instance (what came next after completing a task)."""
-    stmt = select(HumanTask).where(HumanTask.instance_id == task.instance_id, HumanTask.state == "open")
-    return list(session.scalars(stmt.order_by(HumanTask.id)))
+    return list(session.scalars(_OPEN_OF_INSTANCE, {"instance_id": task.instance_id}))
+
+
+_OPEN_OF_INSTANCE = (select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"),
+                                             HumanTask.state == "open").order_by(HumanTask.id))
