@@ -6,8 +6,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.engine.clock import now
@@ -103,10 +103,15 @@ def issue_token(session: Session, user: User, name: str = "api", days: int = 90)
 
 def user_for_token(session: Session, value: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
-    token = session.scalars(select(ApiToken).where(ApiToken.token_hash == _hash(value))).first()
+    token = session.scalars(_TOKEN, {"token_hash": _hash(value)}).unique().first()
     if token is None or (token.expires_at and token.expires_at < now()) or not token.user.is_active:
         return None
     return token.user
+
+
+# the token with its user and the user's groups: one round trip per API request
+_TOKEN = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+          .options(joinedload(ApiToken.user).joinedload(User.memberships)))
 
 
 def _hash(value: str) -> str:
