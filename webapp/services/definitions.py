@@ -6,6 +6,7 @@ import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from webapp.engine.pack import DeployError, ProcessBundle, build_pack, forms_of_
 from webapp.models import ProcessDefinition
 
 _cache: dict[int, ProcessBundle] = {}
+_forms: dict[tuple[int, str], dict[str, Any]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -114,11 +116,23 @@ def bundle_for(definition: ProcessDefinition) -> ProcessBundle:
     return bundle
 
 
+def forms_for(definition: ProcessDefinition) -> dict[str, Any]:
+    """The forms of a stored version, read once (its content hash covers them: (id, hash) names them for good)."""
+    key = (definition.id, definition.content_hash)
+    forms = _forms.get(key)
+    if forms is None:
+        forms = dict(definition.forms or {})
+        with _cache_lock:
+            _forms[key] = forms
+    return forms
+
+
 def clear_cache() -> None:
-    """Forget parsed specs (tests that recreate the database)."""
+    """Forget parsed specs and forms (tests that recreate the database)."""
     with _cache_lock:
         _cache.clear()
+        _forms.clear()
 
 
-__all__ = ["DeployError", "Deployed", "bundle_for", "caller_files", "deploy_directory", "deploy_files",
+__all__ = ["DeployError", "Deployed", "bundle_for", "forms_for", "caller_files", "deploy_directory", "deploy_files",
            "latest_definition"]

@@ -11,13 +11,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from webapp.engine.clock import now
 from webapp.models import Case, HumanTask, Instance, ProcessDefinition, User
 from webapp.services import runtime
+from webapp.services.definitions import forms_for
 from webapp.services.errors import Conflict, Forbidden, NotFound
 from webapp.services.forms import validated
 from webapp.services.persist import add_event
 
 # the instance's definition without its diagrams and forms (large JSON): specs and forms come from caches
 LIGHT_DEFINITION = joinedload(Instance.definition).defer(ProcessDefinition.files).defer(ProcessDefinition.forms)
-_FORMS: dict[tuple[int, str], dict[str, Any]] = {}
 # one round trip for the task, its instance (with definition), its case and the instance's other open tasks
 _SAME_INSTANCE = select(HumanTask.instance_id).where(HumanTask.id == bindparam("task_id")).scalar_subquery()
 _WITH_INSTANCE = (
@@ -145,17 +145,8 @@ def form_schema(instance: Instance, task: HumanTask) -> dict[str, Any] | None:
     """The JSON Schema of the task's form, from the process version the instance runs on."""
     if not task.form_key:
         return None
-    schema = _forms_of(instance.definition).get(task.form_key)
+    schema = forms_for(instance.definition).get(task.form_key)
     return dict(schema) if schema else None
-
-
-def _forms_of(definition: ProcessDefinition) -> dict[str, Any]:
-    """A version's forms, read once: the content hash covers them, so (id, hash) names them for good."""
-    key = (definition.id, definition.content_hash)
-    forms = _FORMS.get(key)
-    if forms is None:
-        forms = _FORMS[key] = dict(definition.forms or {})
-    return forms
 
 
 def _supervises(user: User, task: HumanTask) -> bool:
