@@ -50,8 +50,20 @@ def notify(ctx: HandlerContext, to: Any, template: str, channel: str | None = No
     keys: list[str] = []
     for recipient in recipients_of(to):
         payload = case_payload(ctx.data, data)
+        how = channel or default_channel(recipient)
         if recipient == "customer":
             customer = ctx.data.get("customer") or {}
+            if how == "email" and not customer.get("email"):
+                # a phone or walk-in customer without an address: nothing to send, nothing to repair later
+                ctx.record("notice_skipped", template=template, recipient=recipient,
+                           reason="no e-mail address for the customer")
+                continue
             payload["customer"] = {k: customer.get(k) for k in ("name", "phone", "email") if customer.get(k)}
-        keys.append(ctx.send(channel or default_channel(recipient), recipient, template, payload))
+        keys.append(ctx.send(how, recipient, template, payload))
     return keys
+
+
+def tell_customer(ctx: HandlerContext, template: str | None, data: dict[str, Any] | None = None) -> None:
+    """Mail the customer with a template when the diagram names one (and an address is known)."""
+    if template:
+        notify(ctx, "customer", template, data=data)

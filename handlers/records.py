@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.notify import case_payload, recipients_of
+from handlers.notify import case_payload, recipients_of, tell_customer
 from handlers.registry import HandlerContext, handler
 
 STATUSES = ("open", "handling", "executing", "follow_up", "reopened", "closed", "closed_malicious")
@@ -34,12 +34,14 @@ def record_kind(ctx: HandlerContext, kind: str) -> str:
 
 
 @handler("record_status")
-def record_status(ctx: HandlerContext, status: str, note: str | None = None) -> str:
-    """Set the case status (open, handling, executing, follow_up, reopened ...)."""
+def record_status(ctx: HandlerContext, status: str, note: str | None = None,
+                  customer_notice: str | None = None) -> str:
+    """Set the case status (open, handling, executing, follow_up, reopened ...); optionally mail the customer."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
     ctx.update_case(status=status)
     ctx.record("case_status", status=status, note=note)
+    tell_customer(ctx, customer_notice)
     return status
 
 
@@ -64,12 +66,15 @@ def record_responsibility(ctx: HandlerContext, responsibility: str, department: 
 
 @handler("record_solution")
 def record_solution(ctx: HandlerContext, solution_types: list[str], amount: float | None, executor: str | None,
-                    deadline: str | None, approved_by: str | None = None) -> dict[str, Any]:
-    """Record the agreed solution (step 4): types, compensation amount, executor, deadline, approver."""
+                    deadline: str | None, approved_by: str | None = None,
+                    customer_notice: str | None = None) -> dict[str, Any]:
+    """Record the agreed solution (step 4): types, amount, executor, deadline, approver; optionally mail it."""
     solution = {"types": list(solution_types or []), "compensation_amount": amount or 0, "executor": executor,
                 "deadline": deadline, "approved_by": approved_by}
     ctx.update_case(solution=solution, status="handling")
     ctx.record("solution_agreed", **solution)
+    tell_customer(ctx, customer_notice, {"solution": ctx.data.get("solution_description"),
+                                         "solution_type": ", ".join(solution["types"]), "deadline": deadline})
     return solution
 
 
@@ -111,12 +116,13 @@ def record_reopen(ctx: HandlerContext, reason: str | None) -> int:
 
 @handler("record_closure")
 def record_closure(ctx: HandlerContext, reason: str, note: str | None = None, by: str | None = None,
-                   inform: Any = None) -> dict[str, Any]:
-    """Close the case (resolved, on the spot, malicious ...) and inform the first contact (R2)."""
+                   inform: Any = None, customer_notice: str | None = None) -> dict[str, Any]:
+    """Close the case (resolved, on the spot, malicious ...), inform the first contact (R2), mail the customer."""
     status = "closed_malicious" if reason == "malicious" else "closed"
     closure = {"reason": reason, "note": note, "by": by or ctx.actor, "at": ctx.now.isoformat()}
     ctx.update_case(status=status, closure=closure)
     ctx.record("case_closed", **closure)
     for recipient in recipients_of(inform):
         ctx.send("in_app", recipient, "case_closed", case_payload(ctx.data, {"reason": reason, "note": note}))
+    tell_customer(ctx, customer_notice)
     return closure

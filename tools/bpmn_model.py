@@ -131,9 +131,10 @@ class Pool:
         return self.add(kind, id, name, lane, col, row)
 
     def timer(
-        self, id: str, name: str, host: str, duration: str, slot: int = 0, interrupting: bool = False, doc: str = ""
+        self, id: str, name: str, host: str, duration: str, slot: int = 0, interrupting: bool = False, doc: str = "",
+        kind: str = "timeDuration",
     ) -> Node:
-        """A boundary timer (ISO-8601 duration expression) on a task or call activity."""
+        """A boundary timer on a task or call activity: an ISO-8601 duration expression, or a timeDate one."""
         h = self.nodes[host]
         return self.add(
             "boundary",
@@ -146,7 +147,7 @@ class Pool:
             attached=host,
             slot=slot,
             interrupting=interrupting,
-            timer=("timeDuration", duration),
+            timer=(kind, duration),
         )
 
     def flow(

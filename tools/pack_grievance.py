@@ -5,6 +5,8 @@ from __future__ import annotations
 from tools.bpmn_layout import Pool
 from tools.pack_intake import CS, clock_start, clock_stop, q
 
+T5_DUE = "EOD"  # the T5 clock and its timer (sla_due) use the same value
+
 H, APPROVER, TECH, GM = "Tier 1 handler", "Tier 2 handler", "Technical supervisor", "General manager"
 SUP, HEAD, CALL, CRISIS = "Service supervisor", "Department head", "Callback staff", "Crisis team"
 NEXT_TIER = "['group:' + next_tier_group, 'group:service_supervisor']"
@@ -101,7 +103,8 @@ def grievance() -> Pool:
         {"to": q("customer"), "template": q("acknowledgement")},
     )
     p.add("call", "grade", "Grade and route (G1-G4)", CS, 3, called="grade_case")
-    clock_start(p, "clock_t5", CS, 4, "T5-first-response", "PT8H", NEXT_TIER)
+    # T5: first response the same working day (end of today's working hours, or of the next working day)
+    clock_start(p, "clock_t5", CS, 4, "T5-first-response", T5_DUE, NEXT_TIER, business_time=True)
     p.add("rule", "resolution", "Resolution deadline (K1/K2)", CS, 5, decision="resolution_deadline")
     p.gw("gw_kpi", "KPI clock?", CS, 6)
     p.service(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tools.bpmn_layout import Pool
-from tools.pack_grievance import APPROVER, CALL, GM, HEAD, NEXT_TIER, SUP, TECH, H
+from tools.pack_grievance import APPROVER, CALL, GM, HEAD, NEXT_TIER, SUP, T5_DUE, TECH, H
 from tools.pack_intake import INFORM_REGISTRAR, q
 
 REVIEW_NEEDED = (
@@ -27,14 +27,14 @@ def handling() -> Pool:
     )
     p.start("h_start", "Handling starts", H, 0)
     p.add("call", "first_response", "First response (steps 1-2)", H, 1, called="grievance_first_response")
-    p.timer("t5_timer", "First response due (T5)", "first_response", '"PT8H"')
+    p.timer("t5_timer", "First response due (T5)", "first_response", f"sla_due('{T5_DUE}', True)", kind="timeDate")
     p.service(
         "t5_missed",
         "T5 missed: notify next tier",
         H,
         2,
         "deadline_missed",
-        {"clock": q("T5-first-response"), "duration": q("PT8H"), "to": NEXT_TIER, "task": q("first_response")},
+        {"clock": q("T5-first-response"), "duration": q(T5_DUE), "to": NEXT_TIER, "task": q("first_response")},
         row=1,
     )
     p.end("end_t5", "Next tier told", H, 2, row=2)
@@ -138,6 +138,7 @@ def handling() -> Pool:
             "amount": "compensation_amount",
             "executor": "solution_executor",
             "deadline": "solution_deadline",
+            "customer_notice": q("solution"),
         },
     )
     p.user(
@@ -186,7 +187,8 @@ def handling() -> Pool:
     p.gw("m_review", "", H, 40)
     p.user("signoff", "Sign off the result", HEAD, 41, "signoff.json", dueIn="P1D")
     p.gw("gw_signed", "Signed off?", HEAD, 42)
-    p.service("status_follow_up", "Status: follow-up", CALL, 43, "record_status", {"status": q("follow_up")})
+    p.service("status_follow_up", "Status: follow-up", CALL, 43, "record_status",
+              {"status": q("follow_up"), "customer_notice": q("survey")})
     p.user("follow_up", "Follow-up call with satisfaction survey", CALL, 44, "followup.json", dueIn="P2D")
     p.gw("gw_reached", "Customer reached?", CALL, 45)
     p.service(
@@ -204,7 +206,8 @@ def handling() -> Pool:
         CALL,
         48,
         "record_closure",
-        {"reason": q("resolved"), "note": "result_record", "inform": INFORM_REGISTRAR},
+        {"reason": q("resolved"), "note": "result_record", "inform": INFORM_REGISTRAR,
+         "customer_notice": q("closed")},
     )
     p.service("stop_k", "Stop clock K1/K2", CALL, 49, "clock_stop", {"name": "resolution_clock"})
     p.end("h_end", "Closed", CALL, 50)

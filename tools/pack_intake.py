@@ -14,16 +14,20 @@ def q(text: str) -> str:
 
 
 def clock_start(
-    p: Pool, id: str, lane: str, col: float, clock: str, duration: str, breach_to: str, row: float = 0
+    p: Pool, id: str, lane: str, col: float, clock: str, duration: str, breach_to: str, row: float = 0,
+    business_time: bool = False,
 ) -> None:
     """Start a named SLA clock (deadline row, task due times, warning and breach notices by the worker)."""
+    params = {"name": q(clock), "duration": q(duration), "breach_to": breach_to}
+    if business_time:
+        params["business_time"] = "True"
     p.service(
         id,
-        f"Start clock {clock} ({duration})",
+        f"Start clock {clock} ({duration}{', business time' if business_time else ''})",
         lane,
         col,
         "clock_start",
-        {"name": q(clock), "duration": q(duration), "breach_to": breach_to},
+        params,
         row=row,
     )
 

@@ -166,13 +166,14 @@ def test_story_1_R2_T5_G4_phone_grievance_rude_staff_tier_1_six_steps_apology_fo
     assert case["record"]["grade_reason"] == "G4" and case["record"]["handler_group"] == "tier_1_handler"
     assert sent(number, "acknowledgement") == {("email", "customer")}
     t5 = case["record"]["deadlines"]["T5-first-response"]
-    assert (t5["state"], t5["duration"], t5["due"]) == ("running", "PT8H", at(hours=8))
+    # T5: the same working day (registered Monday 17:00 in Shanghai, the working day ends at 18:00)
+    assert (t5["state"], t5["duration"], t5["business_time"], t5["due"]) == ("running", "EOD", True, at(hours=1))
 
     # the tier-1 queue, nobody else's
     assert queued(api, "handler1", number) == ["prejudgement"]
     assert queued(api, "handler1b", number) == ["prejudgement"]
     assert queued(api, "handler2", number) == [] and queued(api, "handler3", number) == []
-    assert open_task(api, number, "prejudgement")["due_at"] == at(hours=8)  # T5 shown on the task
+    assert open_task(api, number, "prejudgement")["due_at"] == at(hours=1)  # T5 shown on the task
 
     clock.advance(timedelta(minutes=30))
     answer = work(api, number, "prejudgement", "tier_1_handler", a.prejudgement())
@@ -207,6 +208,9 @@ def test_story_1_R2_T5_G4_phone_grievance_rude_staff_tier_1_six_steps_apology_fo
     assert record["satisfaction"] == 5 and record["closure"]["reason"] == "resolved"
     assert closed["open_tasks"] == [] and closed["deadlines"] == []  # every timer cancelled at closure
     assert ("in_app", "user:agent") in sent(number, "case_closed")  # R2: the first contact stays informed
+    # the customer had it in writing: acknowledgement, the solution, the survey, the closure
+    for template in ("acknowledgement", "solution", "survey", "closed"):
+        assert sent(number, template) == {("email", "customer")}, template
 
     # the history shows every step, in order, with who did it
     done = [(e["task"], e["actor"]) for e in events(closed, "task_completed")]
@@ -379,7 +383,7 @@ def test_story_4_T3_a_rescue_not_dispatched_within_10_minutes_alerts_the_supervi
 def inquiry(api: Api, phone: str = "13800000001") -> str:
     """Register an inquiry and answer that it cannot be answered at once; its case number."""
     case = register(api, grievance(kind="inquiry", category="sales", subject="Pump warranty",
-                                   customer={"name": "Li Lei", "phone": phone},
+                                   customer={"name": "Li Lei", "phone": phone, "email": "li.lei@example.test"},
                                    description="Does the warranty cover the water pump?"))
     number = str(case["number"])
     assert queued(api, "agent", number) == ["answer"]

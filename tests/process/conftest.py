@@ -8,11 +8,13 @@ import pytest
 
 from tests.process.harness import START
 from webapp.engine import clock
+from webapp.services import calendar
 
 
 @pytest.fixture(autouse=True)
 def frozen_clock() -> Iterator[None]:
-    """Every test starts on Monday 2026-03-02 09:00 UTC."""
+    """Every test starts on Monday 2026-03-02 09:00 UTC (17:00 in Shanghai), on the default business calendar."""
+    calendar.configure(calendar.BusinessCalendar())  # also offers sla_due() to diagram expressions
     clock.freeze(START)
     yield
     clock.reset()

@@ -51,12 +51,15 @@ class FakeHistory:
         return self.clocks.get(name)
 
     def apply_clocks(self, records: list[tuple[str, dict[str, Any]]], at: datetime) -> None:
-        """What webapp.services.deadlines does with clock commands, in calendar time (enough for K1/K2, T5)."""
+        """What webapp.services.deadlines does with clock commands (business time when the clock says so)."""
         for kind, d in records:
             name = d.get("name", "")
             if kind == "clock_started":
-                budget = calendar.budget_seconds(calendar.current(), at, d["duration"], False)
-                self.clocks[name] = {"state": "running", "due": at + timedelta(seconds=budget), "budget": budget,
+                business = bool(d.get("business_time"))
+                cal = calendar.current()
+                budget = calendar.budget_seconds(cal, at, d["duration"], business)
+                self.clocks[name] = {"state": "running", "due": calendar.due_from(cal, at, budget, business),
+                                     "budget": budget, "business": business,
                                      "used": 0.0, "since": at, "paused_at": None}
                 continue
             rows = [c for n, c in self.clocks.items() if name in ("*", n) and c["state"] in ("running", "paused")]
@@ -64,11 +67,11 @@ class FakeHistory:
                 if kind == "clock_stopped":
                     c["state"] = "met" if c["due"] is None or at <= c["due"] else "missed"
                 elif kind == "clock_paused" and c["state"] == "running":
-                    c["used"] += (at - c["since"]).total_seconds()
+                    c["used"] += calendar.elapsed(calendar.current(), c["since"], at, c["business"])
                     c.update(state="paused", paused_at=at, due=None)
                 elif kind == "clock_resumed" and c["state"] == "paused":
-                    c.update(state="running", since=at, paused_at=None,
-                             due=at + timedelta(seconds=c["budget"] - c["used"]))
+                    c.update(state="running", since=at, paused_at=None, due=calendar.due_from(
+                        calendar.current(), at, c["budget"] - c["used"], c["business"]))
 
 
 def intake(**overrides: Any) -> dict[str, Any]:

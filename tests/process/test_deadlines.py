@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from tests.process import answers as a
 from tests.process.harness import START, Case, intake
+from webapp.engine import clock
 
 
 def clock_started(case: Case, name: str) -> dict:
@@ -170,12 +171,14 @@ def test_T4_missed_deadlines_notify_the_supervisor_and_propose_an_assessment():
 
 
 # -- T5 first response, K1/K2 resolution --------------------------------------
-def test_T5_first_response_clock_runs_from_registration_and_stops_at_the_first_contact():
-    case = Case(intake())
+def test_T5_first_response_clock_runs_from_registration_to_the_end_of_the_working_day():
+    case = Case(intake())  # Monday 17:00 in Shanghai: the working day ends at 18:00
     t5 = clock_started(case, "T5-first-response")
-    assert t5["duration"] == "PT8H" and t5["breach_to"] == "group:tier_2_handler,group:service_supervisor"
+    assert (t5["duration"], t5["business_time"]) == ("EOD", True)
+    assert t5["breach_to"] == "group:tier_2_handler,group:service_supervisor"
     assert case.task("prejudgement").clock == "T5-first-response"
-    assert case.timers()["t5_timer"] == START + timedelta(hours=8)
+    assert case.timers()["t5_timer"] == START + timedelta(hours=1)
+    assert case.history.clocks["T5-first-response"]["due"] == START + timedelta(hours=1)
     case.complete("prejudgement", **a.prejudgement())
     assert case.task("fact_finding").clock == "T5-first-response"
     case.complete("fact_finding", **a.fact_finding())
@@ -183,9 +186,19 @@ def test_T5_first_response_clock_runs_from_registration_and_stops_at_the_first_c
     assert "t5_timer" not in case.timers()
 
 
+def test_T5_a_case_registered_on_friday_evening_is_due_at_the_end_of_monday():
+    clock.freeze(datetime(2026, 3, 6, 12, 0, tzinfo=UTC))  # Friday 20:00 in Shanghai, after hours
+    case = Case(intake())
+    monday_close = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)  # Monday 18:00 in Shanghai
+    assert case.timers()["t5_timer"] == monday_close
+    assert case.history.clocks["T5-first-response"]["due"] == monday_close
+    case.advance(days=2, hours=21, minutes=59)  # Monday 17:59: still in time
+    assert case.sent("deadline_escalation") == []
+
+
 def test_T5_a_missed_first_response_notifies_the_next_tier():
     case = Case(intake())
-    case.advance(hours=8, seconds=1)
+    case.advance(hours=1, seconds=1)
     assert {n.recipient for n in case.sent("deadline_escalation")} == {"group:tier_2_handler",
                                                                        "group:service_supervisor"}
     assert case.open() == ["prejudgement"]

@@ -26,14 +26,22 @@ def call(op: str, c: HandlerContext, **params):
 
 
 def test_notify_picks_the_channel_per_recipient_and_carries_the_case():
-    c = ctx(grade="G2", tier=2)
+    c = ctx(grade="G2", tier=2, customer={"name": "Li", "phone": " 138 ", "email": "li@example.test"})
     keys = call("notify", c, to=["customer", "group:sales", "webhook:sales", "service_point:SP-1", "user:bo"],
                 template="x", data={"extra": 1})
     assert [n.channel for n in c.notices] == ["email", "in_app", "webhook", "email", "in_app"]
-    assert c.notices[0].payload["customer"] == {"name": "Li", "phone": " 138 "}
+    assert c.notices[0].payload["customer"] == {"name": "Li", "phone": " 138 ", "email": "li@example.test"}
     assert c.notices[1].payload == {"case_number": "CL-1", "category": "c", "subject": "s", "grade": "G2", "tier": 2,
                                     "extra": 1}
     assert len(set(keys)) == 5
+
+
+def test_a_customer_without_an_e_mail_address_is_not_mailed_and_the_timeline_says_why():
+    c = ctx()  # a phone customer: no address
+    assert call("notify", c, to="customer", template="acknowledgement") == []
+    assert c.notices == []
+    assert [(k, d["reason"]) for k, d in c.records if k == "notice_skipped"] == [
+        ("notice_skipped", "no e-mail address for the customer")]
 
 
 @pytest.mark.parametrize("bad", ["sales", "group:", "mail:x@y"])

@@ -131,10 +131,11 @@ def test_T1_T3_T4_T5_each_clock_and_its_boundary_timer_use_the_same_duration():
     """A process owner changing an SLA edits the clock and the timer next to it; this keeps them equal."""
     for path in DIAGRAMS:
         tree = _xml(path)
-        starts = {}
+        starts, business = {}, {}
         for op in tree.iterfind(".//spiff:serviceTaskOperator[@id='clock_start']", NS):
             params = {p.get("id"): p.get("value") for p in op.iterfind(".//spiff:parameter", NS)}
             starts[params["name"].strip("'\"")] = params["duration"]
+            business[params["name"].strip("'\"")] = params.get("business_time") == "True"
         clocked = {}
         for task in tree.iterfind(".//bpmn:userTask", NS):
             props = {p.get("name"): p.get("value") for p in task.iterfind(".//spiff:property", NS)}
@@ -145,8 +146,14 @@ def test_T1_T3_T4_T5_each_clock_and_its_boundary_timer_use_the_same_duration():
         for timer in tree.iterfind(".//bpmn:boundaryEvent", NS):
             host = timer.get("attachedToRef")
             duration = timer.find(".//bpmn:timeDuration", NS)
+            date = timer.find(".//bpmn:timeDate", NS)  # sla_due('EOD', True): the clock's own calendar arithmetic
             if host in clocked and clocked[host] in starts and duration is not None:
                 assert duration.text == starts[clocked[host]].replace("'", '"'), (path.name, host)
+                assert not business[clocked[host]], (path.name, host, "a business-time clock needs sla_due()")
+                checked += 1
+            elif host in clocked and clocked[host] in starts and date is not None:
+                name = clocked[host]
+                assert date.text == f"sla_due({starts[name]}, {business[name]})", (path.name, host)
                 checked += 1
         assert checked == {"inquiry.bpmn": 3, "rescue.bpmn": 2, "new_failure.bpmn": 2, "grievance.bpmn": 1}.get(
             path.name, 0), path.name
