@@ -74,7 +74,8 @@ def record_solution(ctx: HandlerContext, solution_types: list[str], amount: floa
     ctx.update_case(solution=solution, status="handling")
     ctx.record("solution_agreed", **solution)
     tell_customer(ctx, customer_notice, {"solution": ctx.data.get("solution_description"),
-                                         "solution_type": ", ".join(solution["types"]), "deadline": deadline})
+                                         "solution_type": ", ".join(str(t) for t in solution_types or []),
+                                         "deadline": deadline})
     return solution
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.helpers import complete, register
 from webapp.extensions import db
-from webapp.models import Case
+from webapp.models import Case, Event
 from webapp.services.comments import add_comment
 
 FORM = {"name": "Chen Jie", "phone": "13600000009", "kind": "grievance", "subject": "Water bill",
@@ -76,3 +76,29 @@ def test_status_page_needs_number_and_phone_and_shows_no_internal_data(web: Any,
 def test_public_pages_in_chinese(web: Any, mini: Any) -> None:
     r = web.get("/public/complaint", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     assert "提交投诉" in r.get_data(as_text=True)
+
+
+def test_customer_rates_the_handling_once_per_follow_up_from_the_survey_link(web: Any, mini: Any) -> None:
+    case = register()  # phone 13800000001
+    page = web.post("/public/status", {"number": case.number, "phone": "13800000001"}).get_data(as_text=True)
+    assert 'data-testid="survey"' not in page  # nothing to rate while the case is being handled
+    case.status = "follow_up"
+    db.session.commit()
+    page = web.post("/public/status", {"number": case.number, "phone": "13800000001"}).get_data(as_text=True)
+    assert 'data-testid="survey"' in page
+    r = web.post("/public/status/survey", {"number": case.number, "phone": "13800000001"})
+    assert r.status_code == 422 and "Choose a rating from 1 to 5." in r.get_data(as_text=True)
+    r = web.post("/public/status/survey", {"number": case.number, "phone": "13800000009", "score": "2"})
+    assert r.status_code == 409  # the phone must match again
+    r = web.post("/public/status/survey", {"number": case.number, "phone": "138 0000 0001", "score": "2",
+                                           "comment": "Took too long"})
+    assert r.status_code == 200 and "Thank you for your rating" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).record["customer_surveys"][0] | {"at": None} == {
+        "round": 0, "score": 2, "comment": "Took too long", "at": None}
+    again = web.post("/public/status/survey", {"number": case.number, "phone": "13800000001", "score": "5"})
+    assert again.status_code == 409  # once per follow-up round
+    events = db.session.scalars(select(Event).where(Event.case_id == case.id, Event.kind == "customer_survey")).all()
+    assert [(e.actor, e.data["score"]) for e in events] == [("public", 2)]
+    staff = web.login("handler1").text(f"/cases/{case.number}")
+    assert 'data-testid="customer-rating"' in staff and "2/5" in staff and "Took too long" in staff

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from webapp.engine.clock import now
-from webapp.models import Case, HumanTask
+from webapp.models import Case, Event, HumanTask
 from webapp.models.web import RateHit
 from webapp.services import cases
 
@@ -70,13 +71,13 @@ class PublicStatus:
     received_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    survey_open: bool = False
 
 
 def status(session: Session, number: str, phone: str) -> PublicStatus | None:
     """The public status of a case when number and phone match (None otherwise, without saying which failed)."""
-    case = session.scalars(select(Case).where(Case.number == number.strip().upper())).first()
-    given = _digits(phone)
-    if case is None or len(given) < 6 or _digits(case.customer_phone) != given:
+    case = _matching(session, number, phone)
+    if case is None:
         return None
     if case.status.startswith("closed"):
         stage = "closed"
@@ -86,4 +87,37 @@ def status(session: Session, number: str, phone: str) -> PublicStatus | None:
         working = session.scalar(select(func.count()).select_from(HumanTask).where(
             HumanTask.case_id == case.id, HumanTask.state == "completed")) or 0
         stage = "in_progress" if working else "received"
-    return PublicStatus(case.number, stage, case.created_at, case.updated_at, case.closed_at)
+    return PublicStatus(case.number, stage, case.created_at, case.updated_at, case.closed_at, survey_open(case))
+
+
+def _matching(session: Session, number: str, phone: str) -> Case | None:
+    case = session.scalars(select(Case).where(Case.number == number.strip().upper())).first()
+    given = _digits(phone)
+    if case is None or len(given) < 6 or _digits(case.customer_phone) != given:
+        return None
+    return case
+
+
+def survey_open(case: Case) -> bool:
+    """The customer may rate the handling once per follow-up round (the survey mail links here)."""
+    if case.status not in ("follow_up", "closed"):
+        return False
+    record = case.record or {}
+    round_ = int(record.get("reopen_count") or 0)
+    return not any(s.get("round") == round_ for s in record.get("customer_surveys") or [])
+
+
+def record_survey(session: Session, number: str, phone: str, score: int, comment: str) -> bool:
+    """Keep the customer's own rating (1-5, comment) on the case and its timeline; False if not allowed (no commit)."""
+    case = _matching(session, number, phone)
+    if case is None or not survey_open(case) or not 1 <= score <= 5:
+        return False
+    record = dict(case.record or {})
+    entry = {"round": int(record.get("reopen_count") or 0), "score": score, "comment": comment.strip()[:2000],
+             "at": now().isoformat()}
+    record["customer_surveys"] = [*(record.get("customer_surveys") or []), entry]
+    case.record = record
+    flag_modified(case, "record")
+    session.add(Event(instance_id=case.instance_id, case_id=case.id, at=now(), actor=PUBLIC_ACTOR,
+                      kind="customer_survey", data={"score": score, "comment": entry["comment"]}))
+    return True

@@ -56,7 +56,9 @@ LABELS: dict[str, dict[str, Any]] = {
         "case_reopened": _l("Case reopened"), "case_status": _l("Case status"), "case_closed": _l("Case closed"),
         "deadline_escalated": _l("Deadline missed: escalated"), "assessment_proposed": _l("Assessment proposed"),
         "clock_started": _l("Deadline clock started"), "clock_stopped": _l("Deadline clock stopped"),
-        "clock_paused": _l("Deadline clock paused"),
+        "clock_paused": _l("Deadline clock paused"), "clock_resumed": _l("Deadline clock resumed"),
+        "deadline_missed": _l("Deadline missed"), "notice_skipped": _l("Notice not sent"),
+        "customer_survey": _l("Customer's own rating"),
     },
 }
 

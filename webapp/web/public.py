@@ -70,4 +70,24 @@ def status() -> tuple[str, int]:
     number, phone = request.form.get("number", ""), request.form.get("phone", "")
     result = public.status(db.session, number, phone)
     return render_template("public/status.html", result=result, asked=True,
-                           values={"number": number}), 200 if result else 404
+                           values={"number": number, "phone": phone}), 200 if result else 404
+
+
+@bp.post("/status/survey")
+def survey() -> tuple[str, int]:
+    """The customer rates the handling (1-5 and a comment) after number and phone matched again."""
+    if not _allowed("status"):
+        return _too_many()
+    number, phone = request.form.get("number", ""), request.form.get("phone", "")
+    score = request.form.get("score", type=int)
+    if score is None or not 1 <= score <= 5:
+        result = public.status(db.session, number, phone)
+        return render_template("public/status.html", result=result, asked=True, survey_error=True,
+                               values={"number": number, "phone": phone}), 422
+    if not public.record_survey(db.session, number, phone, score, request.form.get("comment", "")):
+        db.session.rollback()
+        return render_template("public/message.html", title=_("Sorry"),
+                               message=_("This case cannot be rated now.")), 409
+    db.session.commit()
+    return render_template("public/message.html", title=_("Thank you"),
+                           message=_("Thank you for your rating. It is kept with your case.")), 200
