@@ -59,6 +59,7 @@ def test_message_page_renders_the_mail_and_redelivers_a_dead_one(mini, web):
     web.login("admin")
     page = web.text(f"/admin/messages/{msg.id}")
     assert 'data-testid="mail-preview"' in page and case.number in page and "Subject:" in page
+    assert f"/public/status?number={case.number}" in page  # the customer's link, as the worker sends it
     assert 'data-testid="redeliver"' in page
     r = web.post(f"/admin/instances/{case.instance_id}/do/redeliver",
                  {"reason": "mail settings fixed", "outbox_id": str(msg.id)})

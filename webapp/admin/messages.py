@@ -46,8 +46,7 @@ def message(message_id: int) -> Any:
     msg = db.session.get(Outbox, message_id)
     if msg is None:
         abort(404)
-    settings = load_settings(current_app.config)
-    shown = preview(db.session, msg, settings.base_url, settings.language)
     case = db.session.get(Case, msg.case_id) if msg.case_id else None
+    shown = preview(db.session, msg, load_settings(current_app.config))
     return render_template("admin/message.html", msg=msg, case=case, preview=shown,
                            redeliverable=admin.redeliverable(msg))

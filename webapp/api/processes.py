@@ -12,7 +12,7 @@ from webapp.api.auth import api_user, require
 from webapp.api.views import iso
 from webapp.extensions import db
 from webapp.models import ProcessDefinition
-from webapp.services.definitions import caller_files, deploy_files, deployed_forms
+from webapp.services.definitions import caller_files, deploy_files, deployed_forms, newest_definitions
 from webapp.services.errors import Invalid
 
 MAX_FILES = 100
@@ -53,8 +53,9 @@ def upload_processes() -> Any:
             raise Invalid(f"unsupported file '{name}'", {"files": "only .bpmn, .dmn and .json forms"})
     # forms not uploaded again are taken from the deployed versions; so are the other diagrams of the processes
     # that call an uploaded one, which get a new version too (new cases start the caller, e.g. `complaint`)
-    files = caller_files(db.session, set(diagrams)) | diagrams
-    results = deploy_files(db.session, files, deployed_forms(db.session) | forms, api_user().username,
+    newest = newest_definitions(db.session)
+    files = caller_files(newest, set(diagrams)) | diagrams
+    results = deploy_files(db.session, files, deployed_forms(newest) | forms, api_user().username,
                            touching=set(diagrams))
     created = any(r.created for r in results)
     return {"deployed": [r.__dict__ for r in results]}, 201 if created else 200

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from webapp.delivery import DeliveryError
-from webapp.delivery.mail import language_of, render
+from webapp.delivery.mail import build
+from webapp.delivery.settings import WorkerSettings
 from webapp.models import Case
 from webapp.models.runtime import Outbox
+from webapp.services.outbox import Claim, envelope
 
 STATUSES = ("pending", "sending", "sent", "delivered", "dead")
 CHANNELS = ("email", "webhook", "in_app")
@@ -78,20 +79,15 @@ class Preview:
     error: str | None
 
 
-def preview(session: Session, message: Outbox, base_url: str, default_language: str) -> Preview:
-    """Render a mail message as the worker would send it (same templates, same language choice)."""
+def preview(session: Session, message: Outbox, settings: WorkerSettings) -> Preview:
+    """Render a mail message as the worker would send it: its envelope (language, link) and its MIME build."""
     if message.channel != "email":
         return Preview(None, None, None)
-    context: dict[str, Any] = dict(message.payload or {})
-    case = session.get(Case, message.case_id) if message.case_id else None
-    if case is not None:
-        context.setdefault("case_number", case.number)
-        context.setdefault("customer_name", case.customer_name)
-    language = language_of(context.get("lang"), default_language)
-    context.update(case_url=f"{base_url}/cases/{case.number}" if case else None, recipient=message.recipient,
-                   lang=language)
+    claim = Claim(message.id, message.channel, message.recipient, message.template, dict(message.payload or {}),
+                  message.idempotency_key, message.attempts, message.case_id, False)
     try:
-        subject, text, _html = render(message.template, language, context)
+        mime = build(envelope(session, claim, settings), settings.mail)
     except DeliveryError as exc:
         return Preview(None, None, str(exc))
-    return Preview(subject, text, None)
+    body = mime.get_body(("plain",))
+    return Preview(str(mime["Subject"]), body.get_content() if body is not None else "", None)

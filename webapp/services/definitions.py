@@ -71,27 +71,28 @@ def deploy_directory(session: Session, processes_dir: Path, forms_dir: Path, act
     return deploy_files(session, files, forms, actor)
 
 
-def caller_files(session: Session, names: set[str]) -> dict[str, bytes]:
-    """The files of the newest deployed processes built from one of `names` (e.g. `complaint`, which calls the
-    uploaded `inquiry.bpmn`): deployed again with the upload, those processes get a version that uses it."""
+def newest_definitions(session: Session) -> list[ProcessDefinition]:
+    """The newest version of every process, oldest deploy first."""
     newest: dict[str, ProcessDefinition] = {}
     for definition in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version)):
         newest[definition.key] = definition
-    ordered = sorted(newest.values(), key=lambda d: d.id)
-    needed = {name for d in ordered if names & set(d.files) for name in d.files}
+    return sorted(newest.values(), key=lambda d: d.id)
+
+
+def caller_files(newest: list[ProcessDefinition], names: set[str]) -> dict[str, bytes]:
+    """The files of the newest processes built from one of `names` (e.g. `complaint`, which calls the uploaded
+    `inquiry.bpmn`): deployed again with the upload, those processes get a version that uses it."""
+    needed = {name for d in newest if names & set(d.files) for name in d.files}
     files: dict[str, bytes] = {}
-    for definition in ordered:  # each file as the latest deploy had it
+    for definition in newest:  # each file as the latest deploy had it
         files.update({name: text.encode() for name, text in definition.files.items() if name in needed})
     return files
 
 
-def deployed_forms(session: Session) -> dict[str, bytes]:
+def deployed_forms(newest: list[ProcessDefinition]) -> dict[str, bytes]:
     """The forms of the newest version of every process (a diagram-only upload reuses them)."""
-    newest: dict[str, ProcessDefinition] = {}
-    for definition in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version)):
-        newest[definition.key] = definition
     forms: dict[str, bytes] = {}
-    for definition in newest.values():
+    for definition in newest:
         forms.update({name: json.dumps(schema).encode() for name, schema in definition.forms.items()})
     return forms
 
@@ -134,5 +135,5 @@ def clear_cache() -> None:
         _forms.clear()
 
 
-__all__ = ["DeployError", "Deployed", "bundle_for", "forms_for", "caller_files", "deploy_directory", "deploy_files",
-           "latest_definition"]
+__all__ = ["DeployError", "Deployed", "bundle_for", "forms_for", "caller_files", "newest_definitions",
+           "deploy_directory", "deploy_files", "latest_definition"]
