@@ -35,10 +35,10 @@ def pg_available() -> bool:
 def make_app(url: str | None = None) -> Flask:
     """A fresh app and schema on SQLite (temp file) or the given URL, with fixture processes and users."""
     import tests.fixtures.handlers  # noqa: F401
+    from webapp.accounts.service import create_user
     from webapp.app import create_app
     from webapp.extensions import db
-    from webapp.services.definitions import clear_cache, deploy_directory
-    from webapp.services.users import create_user
+    from webapp.workflow.definitions import clear_cache, deploy_directory
 
     clear_cache()
     url = url or f"sqlite:///{tempfile.mkdtemp(prefix='clbench')}/bench.db"

@@ -52,13 +52,13 @@ def in_memory_ceiling(cases: int) -> float:
 
 
 def service_throughput(url: str | None, cases: int) -> tuple[float, float]:
-    """(completions/s, p50 ms) through webapp.services.tasks.complete on a real database."""
+    """(completions/s, p50 ms) through webapp.tasks.service.complete on a real database."""
     from sqlalchemy import select
 
+    from webapp.cases import service as case_service
     from webapp.extensions import db
     from webapp.models import HumanTask, User
-    from webapp.services import cases as case_service
-    from webapp.services import tasks
+    from webapp.tasks import service as tasks
 
     app = make_app(url)
     with app.app_context():
@@ -81,10 +81,10 @@ def state_sizes() -> tuple[int, int]:
     """Serialized state bytes of a standard case mid-way, and after 300 reopen loops."""
     from sqlalchemy import select
 
+    from webapp.cases import service as case_service
     from webapp.extensions import db
     from webapp.models import HumanTask, Instance, User
-    from webapp.services import cases as case_service
-    from webapp.services import tasks
+    from webapp.tasks import service as tasks
 
     app = make_app(None)
     with app.app_context():
@@ -111,7 +111,7 @@ def worklist_latency(url: str | None, sizes: list[int]) -> list[tuple[int, float
 
     from webapp.extensions import db
     from webapp.models import User
-    from webapp.services.worklist import list_tasks
+    from webapp.tasks.worklist import list_tasks
 
     out = []
     app = make_app(url)

@@ -47,9 +47,9 @@ def ensure_pg_database() -> None:
 def create_instances(app, due_times: list[datetime]) -> None:  # type: ignore[no-untyped-def]
     """Register one grievance per due time, registered 4 hours before it (so its timer falls due then)."""
     from tests.helpers import GRIEVANCE
+    from webapp.cases import service as cases
     from webapp.engine import clock
     from webapp.extensions import db
-    from webapp.services import cases
 
     with app.app_context():
         for i, due in enumerate(due_times):
@@ -66,9 +66,9 @@ def _work(url: str, offset: float) -> None:
 
     import tests.fixtures.handlers  # noqa: F401
     from webapp.app import create_app
-    from webapp.delivery.settings import WorkerSettings
     from webapp.engine import clock
     from webapp.extensions import db
+    from webapp.outbox.delivery.settings import WorkerSettings
     from webapp.worker import Worker
 
     clock.reset()

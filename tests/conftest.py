@@ -15,7 +15,7 @@ from sqlalchemy import text
 from webapp.app import create_app
 from webapp.engine import clock
 from webapp.extensions import db
-from webapp.services.definitions import clear_cache, deploy_directory
+from webapp.workflow.definitions import clear_cache, deploy_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -73,7 +73,7 @@ def app(tmp_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def users(app: Flask) -> dict[str, Any]:
     """The test staff, one per role, all with PASSWORD."""
-    from webapp.services.users import create_user
+    from webapp.accounts.service import create_user
 
     made = {}
     for username, groups, supervises in USERS:

@@ -6,9 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from webapp.cases import service as cases
 from webapp.extensions import db
 from webapp.models import Case, HumanTask, Instance, User
-from webapp.services import cases, tasks
+from webapp.tasks import service as tasks
 
 GRIEVANCE: dict[str, Any] = {
     "channel": "phone", "kind": "grievance", "customer": {"name": "Li Lei", "phone": "13800000001",

@@ -1,14 +1,40 @@
-"""The Flask application factory."""
+"""The Flask application factory: the one place that wires the app for web, CLI and worker alike."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from flask import Flask
 
+import webapp.models  # noqa: F401  (register every package's tables)
 from webapp import config
+from webapp.accounts import api as accounts_api
+from webapp.accounts import web as accounts_web
+from webapp.admin import api as admin_api
+from webapp.admin import api_instances, web_audit, web_bulk, web_instances, web_messages, web_repairs
+from webapp.admin.web import bp as admin_bp
+from webapp.api import bp as api_bp
+from webapp.api import errors as api_errors
+from webapp.cases import api as cases_api
+from webapp.cases import web as cases_web
+from webapp.cases import web_files, web_public
+from webapp.cli import register_cli
 from webapp.db_setup import tune_sqlite
+from webapp.deadlines import business_calendar
 from webapp.extensions import db, migrate
+from webapp.outbox import web as outbox_web
+from webapp.outbox.delivery.settings import load_settings
+from webapp.processes import api as processes_api
+from webapp.tasks import api as tasks_api
+from webapp.tasks import web as tasks_web
+from webapp.tasks import web_worklist
+from webapp.web import init_web
+
+# Modules imported for their routes, which they attach to a blueprint of their own or of the API/admin.
+ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_errors, cases_api, processes_api, tasks_api,
+                 web_audit, web_bulk, web_instances, web_messages, web_repairs, web_files)
+WEB_BLUEPRINTS = (accounts_web.bp, web_worklist.bp, tasks_web.bp, cases_web.bp, outbox_web.bp, web_public.bp)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -18,22 +44,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
-    import webapp.models  # noqa: F401  (register the tables)
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.ROOT / "webapp" / "migrations"))
     with app.app_context():
         tune_sqlite(db.engine)
-    from webapp.api import bp as api_bp
-
+    wire_runtime(app)
     app.register_blueprint(api_bp)
-    from webapp.web import init_web
-
-    init_web(app)
-    from webapp.admin import bp as admin_bp
-
+    init_web(app, WEB_BLUEPRINTS)
     app.register_blueprint(admin_bp)
-    from webapp.cli import register_cli
-
     register_cli(app)
     return app
+
+
+def wire_runtime(app: Flask) -> None:
+    """Install the business calendar (and the diagrams' sandbox helpers) and import the handler plug-ins."""
+    business_calendar.configure(business_calendar.from_mapping(app.config))
+    for module in load_settings(app.config).handler_modules:
+        importlib.import_module(module)  # extra handler packages a deployment plugs in

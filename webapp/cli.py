@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from webapp.extensions import db
 
@@ -37,7 +37,7 @@ def init_database(app: Flask) -> None:
 
 def deploy_default(actor: str = "system") -> list[str]:
     """Deploy the process pack of the configured folders; lines describing what happened."""
-    from webapp.services.definitions import deploy_directory
+    from webapp.workflow.definitions import deploy_directory
 
     results = deploy_directory(db.session, Path(current_app.config["PROCESSES_DIR"]),
                                Path(current_app.config["FORMS_DIR"]), actor)
@@ -48,8 +48,8 @@ def create_demo_users(password: str | None) -> list[tuple[str, str]]:
     """Create the demo staff (skipping existing ones); returns (username, password) pairs created."""
     from sqlalchemy import select
 
+    from webapp.accounts.service import create_user
     from webapp.models import User
-    from webapp.services.users import create_user
 
     created = []
     for username, name, groups, supervises in DEMO_USERS:
@@ -85,7 +85,7 @@ def register_cli(app: Flask) -> None:
     @with_appcontext
     def deploy_cmd(path: Path, forms_dir: Path | None, actor: str) -> None:
         """Deploy every .bpmn/.dmn of PATH (forms from --forms or the configured forms folder)."""
-        from webapp.services.definitions import deploy_directory
+        from webapp.workflow.definitions import deploy_directory
 
         forms = forms_dir or Path(current_app.config["FORMS_DIR"])
         _deploy_or_explain(lambda: [f"{r.key} v{r.version} ({'new' if r.created else 'unchanged'})"
@@ -102,8 +102,8 @@ def register_cli(app: Flask) -> None:
     def create_user_cmd(username: str, groups: tuple[str, ...], supervises: tuple[str, ...], name: str,
                         email: str | None, password: str) -> None:
         """Create a staff user in one or more groups."""
-        from webapp.services.errors import ServiceError
-        from webapp.services.users import create_user
+        from webapp.accounts.service import create_user
+        from webapp.errors import ServiceError
 
         try:
             create_user(db.session, username, password, list(groups), name, email, list(supervises))
@@ -119,8 +119,8 @@ def register_cli(app: Flask) -> None:
         """Print a new API token for a user."""
         from sqlalchemy import select
 
+        from webapp.accounts.service import issue_token
         from webapp.models import User
-        from webapp.services.users import issue_token
 
         user = db.session.scalars(select(User).where(User.username == username)).first()
         if user is None:
@@ -131,7 +131,7 @@ def register_cli(app: Flask) -> None:
     @with_appcontext
     def fire_timers_cmd() -> None:
         """Fire every timer that is due now, once."""
-        from webapp.services.timers import fire_due_timers
+        from webapp.deadlines.timers import fire_due_timers
 
         total = 0
         while (n := fire_due_timers(db.session)) > 0:
@@ -165,10 +165,3 @@ def _deploy_or_explain(action) -> None:  # type: ignore[no-untyped-def]
             click.echo(f"refused: {problem}", err=True)
         raise click.ClickException("nothing was deployed; fix the problems above") from None
 
-
-def main() -> None:
-    """Entry point of the `closeloop` console script."""
-    from webapp.app import create_app
-
-    cli = FlaskGroup(create_app=create_app, add_default_commands=False)
-    cli.main(prog_name="closeloop")

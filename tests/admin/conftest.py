@@ -12,12 +12,12 @@ from flask import Flask
 
 from tests.fixtures import handlers as fixture_handlers
 from tests.helpers import complete, instance_of, open_task, register, user
+from webapp.admin.stuck import StuckSettings
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Case, Instance
-from webapp.services import tasks
-from webapp.services.definitions import deploy_files
-from webapp.services.stuck import StuckSettings
+from webapp.tasks import service as tasks
+from webapp.workflow.definitions import deploy_files
 
 HERE = Path(__file__).resolve().parent
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

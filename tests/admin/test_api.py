@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from tests.admin.conftest import errored_case, fresh
 from tests.fixtures import handlers as fixture_handlers
 from tests.helpers import open_task, register
+from webapp.admin.models import AuditEntry
 from webapp.extensions import db
 from webapp.models import Timer
-from webapp.models.audit import AuditEntry
 
 NON_ADMINS = ("agent", "handler1", "supervisor", "gm", "owner", "outsider")
 ACTIONS = ("retry", "skip", "edit_data", "reassign", "suspend", "resume", "terminate", "fire_timer", "redeliver",

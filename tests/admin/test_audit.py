@@ -12,12 +12,12 @@ from sqlalchemy.exc import DatabaseError
 from tests.admin.conftest import errored_case
 from tests.conftest import FIXTURES
 from tests.helpers import user
+from webapp.admin import repair as admin_repair
+from webapp.admin.audit_log import AuditFilters, export_csv
+from webapp.admin.diagram import BPMN, BPMNDI, add_layout, flows_taken, process_xml
+from webapp.admin.models import AuditEntry, AuditReadOnly
+from webapp.admin.stuck import StuckSettings
 from webapp.extensions import db
-from webapp.models.audit import AuditEntry, AuditReadOnly
-from webapp.services import admin_repair
-from webapp.services.admin_diagram import BPMN, BPMNDI, add_layout, flows_taken, process_xml
-from webapp.services.audit import AuditFilters, export_csv
-from webapp.services.stuck import StuckSettings
 
 
 def test_audit_rows_cannot_be_edited_or_deleted(mini, users):

@@ -16,9 +16,9 @@ from tests.admin.conftest import errored_case, fresh
 from tests.fixtures import handlers as fixture_handlers
 from tests.helpers import open_task, register
 from tests.web.conftest import Web
+from webapp.admin.models import AuditEntry
 from webapp.extensions import db
 from webapp.models import Outbox
-from webapp.models.audit import AuditEntry
 
 
 @pytest.fixture

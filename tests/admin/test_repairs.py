@@ -10,14 +10,16 @@ from sqlalchemy import func, select
 from tests.admin.conftest import SETTINGS, errored_case, fresh, to_followup
 from tests.fixtures import handlers as fixture_handlers
 from tests.helpers import complete, open_task, register, user
+from webapp.admin import actions as admin
+from webapp.admin import repair as admin_repair
+from webapp.admin.models import AuditEntry
+from webapp.admin.query import detail
+from webapp.deadlines.timers import fire_due_timers
 from webapp.engine import clock
+from webapp.errors import Conflict, Forbidden, Invalid
 from webapp.extensions import db
 from webapp.models import Case, Event, HumanTask, Outbox, Timer
-from webapp.models.audit import AuditEntry
-from webapp.services import admin, admin_repair, tasks
-from webapp.services.admin_query import detail
-from webapp.services.errors import Conflict, Forbidden, Invalid
-from webapp.services.timers import fire_due_timers
+from webapp.tasks import service as tasks
 
 
 def outbox(case: Case) -> list[tuple[str, str]]:

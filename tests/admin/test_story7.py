@@ -13,10 +13,10 @@ from tests.admin.conftest import errored_case, fresh, to_followup
 from tests.fixtures import handlers as fixture_handlers
 from tests.helpers import complete, register
 from tests.worker.conftest import SmtpServer, free_port
-from webapp.delivery.settings import MailSettings, WorkerSettings
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Case, Outbox
+from webapp.outbox.delivery.settings import MailSettings, WorkerSettings
 from webapp.worker import Worker
 
 CUSTOMERS = [("Li Lei", "li.lei@example.test", "13800000001"), ("Wang Fang", "wang.fang@example.test", "13800000002"),

@@ -9,14 +9,14 @@ from sqlalchemy import select
 
 from tests.admin.conftest import SETTINGS, errored_case
 from tests.helpers import instance_of, open_task, register
+from webapp.admin.query import InstanceFilters, list_instances, matching_ids, status_counts
+from webapp.admin.stuck import count_by_rule
+from webapp.deadlines.timers import fire_due_timers
 from webapp.engine import clock
+from webapp.errors import Invalid
 from webapp.extensions import db
 from webapp.models import Outbox
-from webapp.services import runtime
-from webapp.services.admin_query import InstanceFilters, list_instances, matching_ids, status_counts
-from webapp.services.errors import Invalid
-from webapp.services.stuck import count_by_rule
-from webapp.services.timers import fire_due_timers
+from webapp.workflow import transitions as runtime
 
 
 def stuck_rows(rule: str | None = None) -> dict[int, dict[str, str]]:
@@ -57,7 +57,7 @@ def test_unclaimed_overdue_task_is_stuck_and_claiming_it_clears_the_rule(mini, u
     assert reasons["overdue_unclaimed"].startswith("task 'Find the facts' was due 2 h 1 min ago")
     assert "nobody in 'tier_1_handler' has claimed it" in reasons["overdue_unclaimed"]
     from tests.helpers import user
-    from webapp.services import tasks
+    from webapp.tasks import service as tasks
 
     tasks.claim(db.session, open_task(case).id, user("handler1"))
     assert inst.id not in stuck_rows()
@@ -99,7 +99,7 @@ def test_waiting_on_a_message_is_fine_until_it_has_been_idle_too_long(waits, use
 
 def test_a_quiet_case_waiting_on_a_person_who_has_claimed_it_is_not_stuck(mini, users, frozen):
     from tests.helpers import user
-    from webapp.services import tasks
+    from webapp.tasks import service as tasks
 
     case = register()
     tasks.claim(db.session, open_task(case).id, user("handler1"))

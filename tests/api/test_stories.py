@@ -4,7 +4,7 @@ Every story is driven through the JSON API (/api/v1) as the people of the story:
 POST /api/v1/cases, tasks are found in the worklist of the user who would work them (GET /api/v1/tasks),
 claimed and completed; the case is read back with GET /api/v1/cases/<number>. What the API does not show
 (outbox rows, SLA clock rows) is read from the database. Time is a frozen, movable clock; due timers are fired
-with the service the worker calls (webapp.services.timers.fire_due_timers) — the real-time worker itself is
+with the service the worker calls (webapp.deadlines.timers.fire_due_timers) — the real-time worker itself is
 tested in tests/worker.
 """
 
@@ -23,12 +23,12 @@ from sqlalchemy import select
 
 from tests.conftest import ROOT, Api
 from tests.process import answers as a
+from webapp.deadlines.models import Deadline
+from webapp.deadlines.timers import fire_due_timers
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Case, Outbox
-from webapp.models.deadlines import Deadline
-from webapp.services.outbox import deliver_in_app
-from webapp.services.timers import fire_due_timers
+from webapp.outbox.service import deliver_in_app
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
 

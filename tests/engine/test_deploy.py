@@ -11,7 +11,7 @@ from tests.conftest import FIXTURES
 from webapp.engine.pack import DeployError, build_pack, read_dir
 from webapp.extensions import db
 from webapp.models import ProcessDefinition
-from webapp.services.definitions import deploy_files
+from webapp.workflow.definitions import deploy_files
 
 OPS = {"test_record", "test_notify"}
 

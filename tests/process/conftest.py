@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.process.harness import START
+from webapp.deadlines import business_calendar as calendar
 from webapp.engine import clock
-from webapp.services import calendar
 
 
 @pytest.fixture(autouse=True)

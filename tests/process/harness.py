@@ -11,10 +11,10 @@ from typing import Any
 import jsonschema
 
 from handlers.registry import Notice, registered_operations
+from webapp.deadlines import business_calendar as calendar
 from webapp.engine import clock
 from webapp.engine.pack import Pack, build_pack, read_dir
 from webapp.engine.runtime import Engine, HumanTaskInfo, Outcome, RunContext
-from webapp.services import calendar
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
@@ -51,7 +51,7 @@ class FakeHistory:
         return self.clocks.get(name)
 
     def apply_clocks(self, records: list[tuple[str, dict[str, Any]]], at: datetime) -> None:
-        """What webapp.services.deadlines does with clock commands (business time when the clock says so)."""
+        """What webapp.deadlines.service does with clock commands (business time when the clock says so)."""
         for kind, d in records:
             name = d.get("name", "")
             if kind == "clock_started":

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import instance_of, open_task, register
+from webapp.errors import Conflict
 from webapp.extensions import db
 from webapp.models import Event, HumanTask
-from webapp.services import runtime, tasks
-from webapp.services.errors import Conflict
+from webapp.tasks import service as tasks
+from webapp.workflow import transitions as runtime
 
 
 def _race(app, task_id: int, names: list[str], monkeypatch) -> list[Any]:
@@ -88,7 +89,7 @@ def test_completing_a_completed_task_says_by_whom(api, mini):
 @pytest.mark.parametrize("threads", [4])
 def test_many_threads_on_one_task_exactly_one_transition(app, mini, users, monkeypatch, threads):
     from tests.helpers import user
-    from webapp.services.users import create_user
+    from webapp.accounts.service import create_user
 
     for i in range(threads):
         create_user(db.session, f"h{i}", "test-pass-123", ["tier_1_handler"])

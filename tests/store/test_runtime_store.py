@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 
 from tests.fixtures import handlers as fixture_handlers
 from tests.helpers import complete, instance_of, open_task, register
+from webapp.deadlines.timers import fire_due_timers
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Event, HumanTask, Outbox, Timer
-from webapp.services import runtime
-from webapp.services.definitions import deploy_files
-from webapp.services.timers import fire_due_timers
+from webapp.workflow import transitions as runtime
+from webapp.workflow.definitions import deploy_files
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -65,7 +65,7 @@ def test_handler_error_puts_instance_in_error_and_keeps_nothing_of_the_attempt(m
     task = open_task(case, "Follow-up call")
     state_before = instance_of(case).state
     from tests.helpers import user
-    from webapp.services import tasks
+    from webapp.tasks import service as tasks
 
     tasks.complete(db.session, task.id, {"satisfaction": 5}, user("agent"))
     inst = instance_of(case)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp.accounts.access import role_required
 from webapp.extensions import db
 from webapp.models import User
-from webapp.web.access import role_required
 
 
 def test_login_page_and_redirect_when_signed_out(web: Any) -> None:

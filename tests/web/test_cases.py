@@ -55,8 +55,8 @@ def test_solved_on_the_spot_needs_the_solution_and_passes_it_to_the_process(web:
                                                      Event.kind == "instance_started")).one()
     assert started is not None
     from webapp.models import Instance
-    from webapp.services.definitions import bundle_for
-    from webapp.services.runtime import _engine
+    from webapp.workflow.definitions import bundle_for
+    from webapp.workflow.transitions import _engine
 
     instance = db.session.get(Instance, case.instance_id)
     data = _engine.task_data(bundle_for(instance.definition), instance.state, _open_task_id(case))
@@ -64,7 +64,7 @@ def test_solved_on_the_spot_needs_the_solution_and_passes_it_to_the_process(web:
 
 
 def _open_task_id(case: Case) -> str:
-    from webapp.services import cases
+    from webapp.cases import service as cases
 
     return cases.open_tasks(db.session, case)[0].task_id
 

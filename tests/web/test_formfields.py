@@ -6,8 +6,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from webapp.services.forms import field_errors
-from webapp.web.formfields import build_fields, parse_form
+from webapp.tasks.formfields import build_fields, parse_form
+from webapp.workflow.forms import field_errors
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -62,8 +62,8 @@ def test_mark_all_read(web: Any, mini: Any) -> None:
 def test_notices_from_the_process_reach_the_bell(web: Any, mini: Any) -> None:
     from datetime import timedelta
 
+    from webapp.deadlines.timers import fire_due_timers
     from webapp.engine import clock
-    from webapp.services.timers import fire_due_timers
 
     case = register()
     clock.advance(timedelta(hours=5))

@@ -12,9 +12,9 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import ROOT
-from webapp.services import cases
-from webapp.services.forms import field_errors
-from webapp.web.formfields import build_fields, parse_form
+from webapp.cases import service as cases
+from webapp.tasks.formfields import build_fields, parse_form
+from webapp.workflow.forms import field_errors
 
 FORMS = sorted((ROOT / "forms").glob("*.json"))
 

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.helpers import complete, register
+from webapp.cases.comments import add_comment
 from webapp.extensions import db
 from webapp.models import Case, Event
-from webapp.services.comments import add_comment
 
 FORM = {"name": "Chen Jie", "phone": "13600000009", "kind": "grievance", "subject": "Water bill",
         "description": "Billed twice for March", "demand": "Refund"}

@@ -115,8 +115,8 @@ def test_someone_elses_claimed_task_cannot_be_claimed(web_factory: Any, mini: An
 
 def test_overdue_tab_pages_through_mine_and_my_groups_late_tasks_by_deadline(web: Any, mini: Any, app: Any) -> None:
     from tests.helpers import user
-    from webapp.services import tasks
-    from webapp.services.worklist import list_tasks
+    from webapp.tasks import service as tasks
+    from webapp.tasks.worklist import list_tasks
 
     made = [register({**GRIEVANCE, "customer": {"name": f"C{i}", "phone": f"1370000{i:04d}"}}) for i in range(7)]
     handler = db.session.scalars(select(HumanTask).where(HumanTask.case_id.in_([c.id for c in made]))).all()

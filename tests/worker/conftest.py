@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from webapp.delivery.settings import MailSettings, WorkerSettings
 from webapp.engine.clock import now
 from webapp.extensions import db
 from webapp.models import Case
-from webapp.services import runtime
-from webapp.services.definitions import deploy_directory
+from webapp.outbox.delivery.settings import MailSettings, WorkerSettings
+from webapp.workflow import transitions as runtime
+from webapp.workflow.definitions import deploy_directory
 
 HERE = Path(__file__).resolve().parent
 HOOK_SECRET = "test-hook-secret"

@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from tests.helpers import complete, instance_of, open_task
 from tests.worker.conftest import start_sla
+from webapp.deadlines import business_calendar as calendar
+from webapp.deadlines import service as deadlines
+from webapp.deadlines.models import Deadline
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Case, Event, HumanTask, Outbox, Timer
-from webapp.models.deadlines import Deadline
-from webapp.services import calendar, deadlines
 from webapp.worker import Worker
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -205,7 +206,7 @@ def test_late_stop_stays_missed_and_several_clocks_run_at_once(app, users, sla, 
     clock.freeze(MONDAY_10)
     case = start_sla("T3-notice", "PT10M", False)
     instance = instance_of(case)
-    from webapp.services.deadlines import on_outcome
+    from webapp.deadlines.service import on_outcome
 
     on_outcome(db.session, instance, db.session.get(Case, case.id),
                [("clock_started", {"name": "K2", "duration": "P7D", "business_time": False})], "user_input", "t")

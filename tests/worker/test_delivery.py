@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from tests.worker.conftest import HOOK_SECRET, start_sla
-from webapp.delivery import webhook
-from webapp.delivery.mail import message_id
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Event, Outbox
-from webapp.services import outbox
+from webapp.outbox import service as outbox
+from webapp.outbox.delivery import webhook
+from webapp.outbox.delivery.mail import message_id
 from webapp.worker import Worker
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday

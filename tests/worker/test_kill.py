@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 from tests.conftest import ROOT, database_url
 from tests.helpers import register
 from tests.worker.conftest import HOOK_SECRET, start_sla
-from webapp.delivery.mail import message_id
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Event, Outbox, Timer
+from webapp.outbox.delivery.mail import message_id
 
 HANDLERS = "tests.fixtures.handlers,tests.worker.fixture_handlers"
 MINI, SLA = 100, 40  # 140 timers, 120 e-mails, 40 webhooks, 340 in-app notices
@@ -159,7 +159,7 @@ def test_two_workers_on_postgresql_fire_each_of_1000_timers_exactly_once(app, us
     real = clock.now()
     clock.freeze(real - timedelta(hours=5))
     from tests.helpers import GRIEVANCE
-    from webapp.services import cases
+    from webapp.cases import service as cases
 
     for _ in range(1000):
         cases.register(db.session, dict(GRIEVANCE), "agent")

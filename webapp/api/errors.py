@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from webapp.api import bp
 from webapp.engine.pack import DeployError
-from webapp.services.errors import ServiceError
+from webapp.errors import ServiceError
 
 
 def error_response(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> Response:

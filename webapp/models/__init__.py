@@ -1,12 +1,12 @@
 """Database models: users and groups, process definitions, instances and their side tables, cases."""
 
-from webapp.models.audit import AuditEntry  # noqa: F401  (admin audit log)
-from webapp.models.cases import Case, CaseLink
-from webapp.models.deadlines import Deadline  # noqa: F401  (SLA clocks)
-from webapp.models.definitions import ProcessDefinition
-from webapp.models.runtime import Event, HumanTask, Instance, Outbox, Timer
-from webapp.models.users import ApiToken, Group, Membership, User
+from webapp.accounts.models import ApiToken, Group, Membership, User
+from webapp.admin.models import AuditEntry  # noqa: F401  (admin audit log)
+from webapp.cases.models import Case, CaseLink
+from webapp.deadlines.models import Deadline  # noqa: F401  (SLA clocks)
 from webapp.models.web import Attachment, Comment, NoticeRead, RateHit  # noqa: F401  (web UI tables)
+from webapp.workflow.definition_model import ProcessDefinition
+from webapp.workflow.models import Event, HumanTask, Instance, Outbox, Timer
 
 __all__ = [
     "ApiToken",

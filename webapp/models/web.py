@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.db_types import UtcDateTime
 from webapp.engine.clock import now
 from webapp.extensions import db
-from webapp.models.runtime import BigId
-from webapp.models.types import UtcDateTime
+from webapp.workflow.models import BigId
 
 
 class Comment(db.Model):  # type: ignore[name-defined,misc]

@@ -2,18 +2,20 @@
 
 `init_web(app)` is called once by the app factory. Blueprints of other teams (admin, processes ...)
 register themselves in the factory and extend templates/base.html (see the docstring at its top);
-`@role_required` from webapp.web.access guards their views.
+`@role_required` from webapp.accounts.access guards their views.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask
+from flask import Blueprint, Flask
 
+from webapp.accounts.access import _install_login_protocol
+from webapp.api import bp as api_bp
 from webapp.config import ROOT
 from webapp.extensions import babel, csrf, login_manager
-from webapp.web.access import _install_login_protocol
 from webapp.web.errors import register_error_pages
 from webapp.web.header import header_context
 from webapp.web.i18n import init_i18n, select_locale, select_timezone
@@ -31,8 +33,8 @@ WEB_DEFAULTS: dict[str, Any] = {
 }
 
 
-def init_web(app: Flask) -> None:
-    """Initialise login, CSRF and Babel and register the web blueprints."""
+def init_web(app: Flask, blueprints: Iterable[Blueprint]) -> None:
+    """Initialise login, CSRF and Babel and register the given web blueprints."""
     for key, value in WEB_DEFAULTS.items():
         app.config.setdefault(key, value)
     app.config.setdefault("UPLOAD_DIR", str(ROOT / "var" / "uploads"))
@@ -41,15 +43,10 @@ def init_web(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     csrf.init_app(app)
-    from webapp.api import bp as api_bp
-
     csrf.exempt(api_bp)  # bearer tokens, no cookies: no CSRF exposure
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     init_i18n(app)
-    from webapp.web import auth, case_files, cases, notices, public, tasks, worklist
-
-    for blueprint in (auth.bp, worklist.bp, tasks.bp, cases.bp, notices.bp, public.bp):
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    del case_files  # imported for its views, which live on the cases blueprint
     register_error_pages(app)
     app.context_processor(header_context)

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from webapp.services.errors import ServiceError
+from webapp.errors import ServiceError
 
 ROLES_PREFIX = "roles:"
 PAGES = {403: "errors/403.html", 404: "errors/404.html", 409: "errors/409.html"}

@@ -10,8 +10,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from webapp.delivery.settings import load_settings
 from webapp.extensions import db
+from webapp.outbox.delivery.settings import load_settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -42,10 +42,6 @@ def _sink_thread(host: str, port: int, folder: Path, stop: threading.Event) -> t
 
 def register_worker_commands(app: Flask) -> None:
     """Attach the worker commands to the app's CLI."""
-    from webapp.services import calendar
-
-    calendar.configure(calendar.from_mapping(app.config))
-
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="do what is due now, then exit")
     @click.option("--log-level", default="INFO")
@@ -113,7 +109,7 @@ def register_worker_commands(app: Flask) -> None:
     @with_appcontext
     def outbox_cmd(retry_dead: bool) -> None:
         """Show outbox messages by status (dead ones are incidents); optionally retry the dead ones."""
-        from webapp.services import outbox
+        from webapp.outbox import service as outbox
 
         if retry_dead:
             click.echo(f"queued {outbox.retry(db.plain_session())} dead message(s) again")

@@ -20,13 +20,15 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from handlers.registry import load_all
-from webapp.delivery import DeliveryError, mail, webhook
-from webapp.delivery.settings import WorkerSettings
+from webapp.deadlines import service as deadlines
+from webapp.deadlines import timers
+from webapp.deadlines.models import Deadline
 from webapp.engine.clock import now
 from webapp.models import Outbox, Timer
-from webapp.models.deadlines import Deadline
-from webapp.services import deadlines, outbox, timers
-from webapp.services.rows import WAKE_WORKER
+from webapp.outbox import service as outbox
+from webapp.outbox.delivery import DeliveryError, mail, webhook
+from webapp.outbox.delivery.settings import WorkerSettings
+from webapp.workflow.rows import WAKE_WORKER
 
 log = logging.getLogger("closeloop.worker")
 wakeup = threading.Event()  # set when this process commits a new timer, clock or message

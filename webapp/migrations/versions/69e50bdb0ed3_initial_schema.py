@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-import webapp.models.types
+import webapp.db_types
 
 # revision identifiers, used by Alembic.
 revision = '69e50bdb0ed3'
@@ -29,7 +29,7 @@ def upgrade():
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('files', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('forms', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('deployed_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('deployed_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('deployed_by', sa.String(length=80), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key', 'version')
@@ -47,8 +47,8 @@ def upgrade():
     sa.Column('timezone', sa.String(length=64), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
     )
@@ -64,9 +64,9 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('created_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('token_hash')
@@ -84,8 +84,8 @@ def upgrade():
     sa.Column('error', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.Column('pending_action', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.Column('status_before_suspend', sa.String(length=20), nullable=True),
-    sa.Column('created_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=80), nullable=False),
     sa.ForeignKeyConstraint(['definition_id'], ['process_definition.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -124,9 +124,9 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('record', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('registered_by', sa.String(length=80), nullable=False),
-    sa.Column('created_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['instance.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('number')
@@ -143,9 +143,9 @@ def upgrade():
     sa.Column('task_id', sa.String(length=36), nullable=False),
     sa.Column('spec_id', sa.String(length=200), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
-    sa.Column('due_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('state', sa.String(length=12), nullable=False),
-    sa.Column('fired_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('fired_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['instance.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('task_id')
@@ -171,7 +171,7 @@ def upgrade():
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=80), nullable=False),
     sa.Column('kind', sa.String(length=60), nullable=False),
     sa.Column('task_id', sa.String(length=36), nullable=True),
@@ -205,9 +205,9 @@ def upgrade():
     sa.Column('tier', sa.Integer(), nullable=True),
     sa.Column('category', sa.String(length=80), nullable=True),
     sa.Column('state', sa.String(length=12), nullable=False),
-    sa.Column('created_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('due_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('completed_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('completed_by', sa.String(length=80), nullable=True),
     sa.Column('draft', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case_record.id'], ondelete='CASCADE'),
@@ -231,11 +231,11 @@ def upgrade():
     sa.Column('idempotency_key', sa.String(length=200), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('read_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('read_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case_record.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['instance_id'], ['instance.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),

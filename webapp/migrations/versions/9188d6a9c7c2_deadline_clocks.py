@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy import Text  # noqa: F401
 
-import webapp.models.types  # noqa: F401
+import webapp.db_types  # noqa: F401
 
 
 # revision identifiers, used by Alembic.
@@ -30,18 +30,18 @@ def upgrade():
     sa.Column('duration', sa.String(length=40), nullable=False),
     sa.Column('business_time', sa.Boolean(), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
-    sa.Column('started_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('due_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('warn_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('warn_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('budget_seconds', sa.Double(), nullable=False),
     sa.Column('used_seconds', sa.Double(), nullable=False),
-    sa.Column('segment_started_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('segment_started_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('warn_fraction', sa.Double(), nullable=False),
-    sa.Column('paused_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('paused_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('paused_total', sa.Double(), nullable=False),
-    sa.Column('warned_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('breached_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('stopped_at', webapp.models.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('warned_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('breached_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('stopped_at', webapp.db_types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('warn_to', sa.String(length=500), nullable=True),
     sa.Column('breach_to', sa.String(length=500), nullable=True),
     sa.Column('started_by', sa.String(length=80), nullable=False),

@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy import Text  # noqa: F401
 
-import webapp.models.types  # noqa: F401
+import webapp.db_types  # noqa: F401
 
 
 # revision identifiers, used by Alembic.
@@ -24,7 +24,7 @@ def upgrade():
     op.create_table('rate_hit',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('rate_hit', schema=None) as batch_op:
@@ -39,7 +39,7 @@ def upgrade():
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('uploaded_by', sa.String(length=80), nullable=False),
-    sa.Column('created_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case_record.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('stored_name')
@@ -52,7 +52,7 @@ def upgrade():
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('author', sa.String(length=80), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('created_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case_record.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -63,7 +63,7 @@ def upgrade():
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('outbox_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('username', sa.String(length=80), nullable=False),
-    sa.Column('read_at', webapp.models.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', webapp.db_types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['outbox_id'], ['outbox.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('outbox_id', 'username')

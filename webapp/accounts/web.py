@@ -1,0 +1,131 @@
+"""Sign in (with lockout after repeated failures), sign out, change password, language and time zone."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response
+
+from webapp.accounts import service as users
+from webapp.accounts.access import login_required, staff
+from webapp.cases import public
+from webapp.errors import Invalid
+from webapp.extensions import db
+from webapp.web.i18n import LANGUAGES, normalize_language, valid_timezone
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None, default: str = "worklist.index") -> str:
+    """A local redirect target only (no open redirects)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for(default)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    """The sign-in form; five wrong passwords lock the account for a while (users.authenticate)."""
+    error = None
+    username = ""
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        key = f"login-failed:{request.remote_addr or 'unknown'}"
+        window = int(current_app.config["LOGIN_IP_WINDOW_SECONDS"])
+        if public.recent_hits(db.session, key, window) >= int(current_app.config["LOGIN_IP_FAILURES"]):
+            db.session.commit()
+            error = _("Too many failed sign-ins from your network. Wait a few minutes and try again.")
+            return render_template("auth/login.html", error=error, username=username,
+                                   next=request.args.get("next", "")), 429  # type: ignore[return-value]
+        user = users.authenticate(db.session, username, password) if username and password else None
+        if user is None:
+            public.record_hit(db.session, key)  # per-address throttle on top of the per-account lockout
+        if user is not None:
+            chosen = normalize_language(session.get("lang"))  # picked on the sign-in page: keep it
+            session.clear()  # no fixation: a fresh session for the signed-in user
+            if chosen and chosen != user.language:
+                user.language = chosen
+                db.session.commit()
+            login_user(user)
+            return redirect(safe_next(request.args.get("next") or request.form.get("next")))
+        error = _("Wrong username or password. After %(n)d failed attempts the account is locked for "
+                  "%(m)d minutes.", n=users.MAX_FAILED_LOGINS, m=users.LOCK_MINUTES)
+    status = 401 if error else 200
+    return render_template("auth/login.html", error=error, username=username,
+                           next=request.args.get("next", "")), status  # type: ignore[return-value]
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out."""
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> str | Response:
+    """Change password, language and time zone."""
+    user = staff()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        current = request.form.get("current_password") or ""
+        new, again = request.form.get("new_password") or "", request.form.get("new_password_again") or ""
+        if not check_password_hash(user.password_hash, current):
+            errors["current_password"] = _("This is not your current password.")
+        elif new != again:
+            errors["new_password_again"] = _("The two new passwords differ.")
+        else:
+            try:
+                users.set_password(user, new)
+            except Invalid:
+                errors["new_password"] = _("Use at least 8 characters.")
+        if not errors:
+            db.session.commit()
+            login_user(user)  # the session id includes the password digest: renew it
+            flash(_("Your password was changed."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", errors=errors), 422 if errors else 200  # type: ignore[return-value]
+
+
+@bp.post("/account/preferences")
+@login_required
+def preferences() -> Response:
+    """Save language and time zone on the user."""
+    user = staff()
+    lang = normalize_language(request.form.get("language"))
+    tz = (request.form.get("timezone") or "").strip()
+    if lang:
+        user.language = lang
+    if tz and valid_timezone(tz):
+        user.timezone = tz
+    elif tz:
+        flash(_("Unknown time zone: %(tz)s", tz=tz), "error")
+    db.session.commit()
+    flash(_("Preferences saved."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/language")
+def language() -> Response:
+    """The header's language switcher: remembered on the user (or in the session before sign-in)."""
+    lang = normalize_language(request.form.get("language"))
+    if lang:
+        session["lang"] = lang
+        user = staff() if getattr(staff(), "is_authenticated", False) else None
+        if user is not None:
+            user.language = lang
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next"), "auth.login"))
+
+
+__all__ = ["LANGUAGES", "bp", "safe_next"]

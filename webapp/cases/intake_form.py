@@ -1,0 +1,58 @@
+"""The register-case form: the API's intake schema with titles, help and option labels for people."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from flask_babel import gettext as _
+
+from webapp.cases.intake import BEHAVIOURS, CHANNELS, INTAKE_SCHEMA, KINDS
+from webapp.web.labels import label
+
+ORDER = ["customer", "channel", "kind", "category", "subject", "description", "demand", "facts", "purchase_intent",
+         "solved_on_the_spot", "solution_on_the_spot"]
+
+
+def register_schema() -> dict[str, Any]:
+    """INTAKE_SCHEMA annotated in the current language (same validation as the API)."""
+    s = copy.deepcopy(INTAKE_SCHEMA)
+    p = s["properties"]
+    p["customer"]["title"] = _("Customer")
+    c = p["customer"]["properties"]
+    c["name"].update(title=_("Name"))
+    c["phone"].update(title=_("Phone"), maxLength=50)
+    c["email"].update(title=_("E-mail"))
+    c["address"].update(title=_("Address or location (house, vehicle …)"), maxLength=200)
+    p["channel"].update(title=_("Channel"), **{"x-enum-titles": [label("channel", v) for v in CHANNELS]})
+    p["kind"].update(title=_("Kind"), description=_("Grievance: unhappy and wants something from us. External "
+                                                      "complaint: has gone or threatens to go to media, "
+                                                      "authorities, a lawyer …"),
+                     **{"x-enum-titles": [label("kind", v) for v in KINDS]})
+    p["category"].update(title=_("Category"), description=_("e.g. staff attitude, price and billing, product "
+                                                             "quality, after-sales, parts supply"))
+    p["subject"].update(title=_("Object of the complaint"),
+                        description=_("The staff member, product, department or service point concerned."))
+    p["description"].update(title=_("What happened"), description=_("Time, place, people involved, the story."))
+    p["demand"].update(title=_("Customer demand"), description=_("What the customer wants solved."),
+                       maxLength=5000)
+    f = p["facts"]
+    f["title"] = _("Severity facts")
+    f["description"] = _("Used to grade the case (G1 crisis … G4).")
+    fp = f["properties"]
+    fp["media_exposure"].update(title=_("Media exposure"), **{"x-enum-titles": [
+        label("media_exposure", v) for v in fp["media_exposure"]["enum"]]})
+    fp["lawsuit"].update(title=_("Lawsuit"), **{"x-enum-titles": [label("lawsuit", v)
+                                                                   for v in fp["lawsuit"]["enum"]]})
+    fp["households"].update(title=_("Households or customers affected"))
+    fp["needs_other_departments"].update(title=_("Needs other departments or experts"))
+    fp["key_customer"].update(title=_("Key complaint (likely to become a crisis)"))
+    fp["behaviour"].update(title=_("Customer behaviour"),
+                           **{"x-enum-titles": [label("behaviour", v) for v in BEHAVIOURS]})
+    p["purchase_intent"].update(title=_("Purchase intent (forward to sales)"))
+    p["solved_on_the_spot"].update(title=_("Solved on the spot"),
+                                   description=_("Explained or solved at once (R1): the case is recorded and "
+                                                 "closed."))
+    p["solution_on_the_spot"].update(title=_("How it was solved"), maxLength=5000)
+    s["properties"] = {k: p[k] for k in ORDER if k in p}
+    return s

@@ -1,0 +1,163 @@
+"""What the case summary shows (task page and case page): links, deadlines, grade reasons, timeline rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from webapp.cases import service as cases
+from webapp.engine.clock import now
+from webapp.models import Case, Event
+from webapp.web.labels import LABELS, label
+
+HIDDEN_EVENT_DATA = {"data"}  # task form data is shown as its own block
+
+
+@dataclass
+class DeadlineRow:
+    """A named deadline with its state: met, missed, at risk, running, paused or cancelled."""
+
+    name: str
+    due_at: datetime | None
+    state: str
+    finished_at: datetime | None
+
+
+def deadlines(session: Session, case: Case) -> list[DeadlineRow]:
+    """The case's SLA clocks (from the deadline table, when the worker's clocks are deployed)."""
+    try:
+        from webapp.deadlines.service import for_case
+    except ImportError:  # pragma: no cover - the SLA clocks module is optional
+        return []
+    at = now()
+    rows = []
+    for row in for_case(session, case.id):
+        state = row.state
+        if state == "running" and row.due_at and row.due_at < at:
+            state = "missed"
+        elif state == "running" and row.warn_at and row.warn_at <= at:
+            state = "at_risk"
+        rows.append(DeadlineRow(row.name, row.due_at, state, row.stopped_at or row.breached_at))
+    return rows
+
+
+def grade_reasons(case: Case, events: list[Event] | None = None) -> list[str]:
+    """Why the case has its grade: record['grade_reasons'] (list or text), else the last 'graded' event."""
+    record = case.record or {}
+    found = record.get("grade_reasons") or record.get("grade_reason") or record.get("reasons")
+    if not found and events:
+        for event in reversed(events):
+            if event.kind == "graded" and event.data:
+                found = event.data.get("reasons") or event.data.get("reason") or event.data.get("rules")
+                break
+    if isinstance(found, str):
+        found = [found]
+    if isinstance(found, list):
+        return [label("rule", item) if str(item) in LABELS["rule"] else str(item) for item in found]
+    return []
+
+
+def form_fields_shown(session: Session, case: Case, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """For each completed task of the case: its submitted data as (field title, readable value) in form order."""
+    from sqlalchemy import select
+
+    from webapp.models import HumanTask, Instance
+    from webapp.tasks.service import form_schema
+
+    rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
+                                                   HumanTask.state == "completed")).all()
+    instance = session.get(Instance, case.instance_id) if case.instance_id else None
+    schemas = {r.task_id: (form_schema(instance, r) if instance else None) or {} for r in rows}
+    shown: dict[str, list[tuple[str, str]]] = {}
+    for event in cases.history(session, case):
+        submitted = (event.data or {}).get("data")
+        if event.kind != "task_completed" or not event.task_id or not isinstance(submitted, dict):
+            continue
+        props = (schemas.get(event.task_id) or {}).get("properties") or {}
+        lines = []
+        for key, value in submitted.items():
+            sub = props.get(key) or {}
+            title = sub.get(f"x-title-{lang}") or sub.get("title") or key.replace("_", " ")
+            lines.append((str(title), readable(_enum_title(sub, value, lang))))
+        shown[event.task_id] = lines
+    return shown
+
+
+def _enum_title(sub: dict[str, Any], value: Any, lang: str) -> Any:
+    titles = sub.get(f"x-enum-titles-{lang}") or sub.get("x-enum-titles")
+    values = sub.get("enum") or []
+    if value in values and isinstance(titles, list) and values.index(value) < len(titles):
+        return titles[values.index(value)]
+    if isinstance(titles, dict) and str(value) in titles:
+        return titles[str(value)]
+    return value
+
+
+def summary(session: Session, case: Case, with_events: bool = False) -> dict[str, Any]:
+    """Template context of a case summary."""
+    events = cases.history(session, case) if with_events else None
+    return {"case": case, "linked": cases.linked(session, case), "deadlines": deadlines(session, case),
+            "reasons": grade_reasons(case, events or cases.history(session, case, limit=200)),
+            "events": events, "now": now()}
+
+
+def readable(value: Any) -> str:
+    """A form or event value as plain text (lists joined, booleans yes/no)."""
+    if isinstance(value, bool):
+        from flask_babel import gettext
+
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list):
+        return ", ".join(readable(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {readable(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def event_line(event: Event) -> str:
+    """One sentence for a timeline event."""
+    data = event.data or {}
+    kind = event.kind
+    if kind == "task_ready":
+        who = data.get("assignee") or label("group", data.get("group")) or ""
+        return f"{event.task_name or data.get('title', '')} → {who}"
+    if kind in ("task_claimed", "task_completed", "task_unclaimed"):
+        return event.task_name or ""
+    if kind == "task_assigned":
+        return f"{event.task_name or ''}: {data.get('from') or '—'} → {data.get('to')}"
+    if kind == "status_changed":
+        return f"{label('status', data.get('from'))} → {label('status', data.get('to'))}"
+    if kind == "notice_queued":
+        return f"{data.get('template', '')} → {data.get('to', '')} ({data.get('channel', '')})"
+    if kind == "case_registered":
+        return f"{label('channel', data.get('channel'))} · {label('kind', data.get('kind'))}"
+    if kind == "error":
+        return str(data.get("message", ""))
+    if kind == "graded":
+        rule = data.get("rule")
+        text = label("rule", rule) if rule and str(rule) in LABELS["rule"] else str(data.get("grade", ""))
+        return f"{data.get('previous')} → {text}" if data.get("previous") else text
+    if kind == "routed":
+        return f"{data.get('tier', '')} → {label('group', data.get('group'))}"
+    if kind in ("clock_started", "clock_stopped", "clock_paused"):
+        due = _moment(data.get("due"))
+        parts = [str(data.get("name", "")), due, label("deadline", data.get("state"))]
+        return " · ".join(p for p in parts if p)
+    rest = {k: (label("group", v) if k.endswith("group") else v) for k, v in data.items()
+            if k not in HIDDEN_EVENT_DATA and v not in (None, "", [], {})}
+    return readable(rest)
+
+
+def _moment(value: Any) -> str:
+    """An ISO timestamp from event data in the user's zone and language ('' if it is not one)."""
+    from webapp.web.i18n import when
+
+    if not isinstance(value, str):
+        return ""
+    try:
+        return when(datetime.fromisoformat(value))
+    except ValueError:
+        return ""

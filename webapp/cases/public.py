@@ -1,0 +1,123 @@
+"""The customer-facing side: rate limits, web intake (actor 'public') and the public status of a case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from webapp.cases import service as cases
+from webapp.engine.clock import now
+from webapp.models import Case, Event, HumanTask
+from webapp.models.web import RateHit
+
+PUBLIC_ACTOR = "public"
+PUBLIC_KINDS = ("grievance", "inquiry")
+
+
+def recent_hits(session: Session, key: str, window_seconds: int) -> int:
+    """How many hits a key has in the window (older ones are deleted on the way)."""
+    since = now() - timedelta(seconds=window_seconds)
+    session.execute(delete(RateHit).where(RateHit.key == key, RateHit.at < since))
+    return session.scalar(select(func.count()).select_from(RateHit).where(RateHit.key == key)) or 0
+
+
+def record_hit(session: Session, key: str) -> None:
+    """Count one hit of a key."""
+    session.add(RateHit(key=key, at=now()))
+    session.commit()
+
+
+def allow(session: Session, key: str, limit: int, window_seconds: int) -> bool:
+    """Count one request of a client; False when it has made `limit` requests in the window already."""
+    if recent_hits(session, key, window_seconds) >= limit:
+        session.commit()
+        return False
+    record_hit(session, key)
+    return True
+
+
+def submit(session: Session, form: dict[str, Any]) -> Case:
+    """Register a customer's web complaint (channel web, registered by 'public'); Invalid names bad fields."""
+    kind = form.get("kind") if form.get("kind") in PUBLIC_KINDS else "grievance"
+    customer = {"name": (form.get("name") or "").strip()}
+    for key in ("phone", "email", "address"):
+        value = (form.get(key) or "").strip()
+        if value:
+            customer[key] = value
+    body: dict[str, Any] = {"channel": "web", "kind": kind, "customer": customer,
+                            "description": (form.get("description") or "").strip()}
+    for key in ("subject", "demand"):
+        value = (form.get(key) or "").strip()
+        if value:
+            body[key] = value
+    return cases.register(session, body, PUBLIC_ACTOR)
+
+
+def _digits(value: str | None) -> str:
+    return "".join(ch for ch in value or "" if ch.isdigit())
+
+
+@dataclass
+class PublicStatus:
+    """What a customer may see: no staff names, no internal notes, no form data."""
+
+    number: str
+    stage: str
+    received_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    survey_open: bool = False
+
+
+def status(session: Session, number: str, phone: str) -> PublicStatus | None:
+    """The public status of a case when number and phone match (None otherwise, without saying which failed)."""
+    case = _matching(session, number, phone)
+    if case is None:
+        return None
+    if case.status.startswith("closed"):
+        stage = "closed"
+    elif case.status == "terminated":
+        stage = "withdrawn"
+    else:
+        working = session.scalar(select(func.count()).select_from(HumanTask).where(
+            HumanTask.case_id == case.id, HumanTask.state == "completed")) or 0
+        stage = "in_progress" if working else "received"
+    return PublicStatus(case.number, stage, case.created_at, case.updated_at, case.closed_at, survey_open(case))
+
+
+def _matching(session: Session, number: str, phone: str) -> Case | None:
+    case = session.scalars(select(Case).where(Case.number == number.strip().upper())).first()
+    given = _digits(phone)
+    if case is None or len(given) < 6 or _digits(case.customer_phone) != given:
+        return None
+    return case
+
+
+def survey_open(case: Case) -> bool:
+    """The customer may rate the handling once per follow-up round (the survey mail links here)."""
+    if case.status not in ("follow_up", "closed"):
+        return False
+    record = case.record or {}
+    round_ = int(record.get("reopen_count") or 0)
+    return not any(s.get("round") == round_ for s in record.get("customer_surveys") or [])
+
+
+def record_survey(session: Session, number: str, phone: str, score: int, comment: str) -> bool:
+    """Keep the customer's own rating (1-5, comment) on the case and its timeline; False if not allowed (no commit)."""
+    case = _matching(session, number, phone)
+    if case is None or not survey_open(case) or not 1 <= score <= 5:
+        return False
+    record = dict(case.record or {})
+    entry = {"round": int(record.get("reopen_count") or 0), "score": score, "comment": comment.strip()[:2000],
+             "at": now().isoformat()}
+    record["customer_surveys"] = [*(record.get("customer_surveys") or []), entry]
+    case.record = record
+    flag_modified(case, "record")
+    session.add(Event(instance_id=case.instance_id, case_id=case.id, at=now(), actor=PUBLIC_ACTOR,
+                      kind="customer_survey", data={"score": score, "comment": entry["comment"]}))
+    return True

@@ -1,0 +1,74 @@
+"""Register cases (first-contact duty: any staff member) and read them back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.cases.intake import DEFAULT_FACTS, INTAKE_SCHEMA
+from webapp.engine.clock import now
+from webapp.errors import NotFound
+from webapp.models import Case, CaseLink, Event, HumanTask
+from webapp.workflow import transitions as runtime
+from webapp.workflow.forms import validated
+from webapp.workflow.store import add_event
+
+CASE_PROCESS = "complaint"
+
+
+def register(session: Session, body: Any, actor: str, process_key: str = CASE_PROCESS) -> Case:
+    """Validate the intake, create the case and start its process; one transaction, nothing on error."""
+    data = validated(INTAKE_SCHEMA, body)
+    customer = data["customer"]
+    facts = {**DEFAULT_FACTS, **(data.get("facts") or {})}
+    at = now()
+    case = Case(
+        number=f"TMP-{at.timestamp()}-{id(data)}", channel=data["channel"], kind=data.get("kind"),
+        category=data.get("category"), subject=data.get("subject"), customer_name=customer["name"].strip(),
+        customer_phone=customer.get("phone"), customer_email=customer.get("email"),
+        customer_address=customer.get("address"), description=data["description"], demand=data.get("demand"),
+        facts=facts, registered_by=actor, created_at=at, updated_at=at, status="open",
+    )
+    session.add(case)
+    session.flush()
+    case.number = f"CL-{at.year}-{case.id:06d}"
+    add_event(session, None, case, actor, "case_registered", {"channel": case.channel, "kind": case.kind})
+    process_data = {
+        "case_number": case.number, "channel": case.channel, "kind": case.kind, "customer": customer,
+        "category": case.category, "subject": case.subject, "description": case.description,
+        "demand": case.demand, "facts": facts, "registered_by": actor,
+        "purchase_intent": bool(data.get("purchase_intent")),
+        "solved_on_the_spot": bool(data.get("solved_on_the_spot")),
+        "solution_on_the_spot": data.get("solution_on_the_spot"),
+    }
+    runtime.start_instance(session, process_key, process_data, actor, case)
+    session.commit()
+    return case
+
+
+def get_by_number(session: Session, number: str) -> Case:
+    """A case by its number, or NotFound."""
+    case = session.scalars(select(Case).where(Case.number == number)).first()
+    if case is None:
+        raise NotFound(f"case {number} not found")
+    return case
+
+
+def open_tasks(session: Session, case: Case) -> list[HumanTask]:
+    """The case's tasks still waiting for a person."""
+    stmt = select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open")
+    return list(session.scalars(stmt.order_by(HumanTask.id)))
+
+
+def history(session: Session, case: Case, limit: int = 1000) -> list[Event]:
+    """The case's timeline, oldest first."""
+    stmt = select(Event).where(Event.case_id == case.id).order_by(Event.id).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def linked(session: Session, case: Case) -> list[Case]:
+    """Cases linked to this one."""
+    stmt = select(Case).join(CaseLink, CaseLink.other_id == Case.id).where(CaseLink.case_id == case.id)
+    return list(session.scalars(stmt.order_by(Case.id)))

@@ -1,0 +1,1 @@
+"""The deadlines feature package."""

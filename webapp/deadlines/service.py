@@ -1,0 +1,258 @@
+"""SLA clocks on cases: apply clock commands from handlers, keep task due times, warn and record breaches."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from webapp.deadlines import business_calendar as calendar
+from webapp.deadlines.models import Deadline
+from webapp.engine.clock import now
+from webapp.models import Case, Event, HumanTask, Instance, Outbox
+
+log = logging.getLogger("closeloop.deadlines")
+ACTIVE = ("running", "paused")
+CLOCK_EVENTS = ("clock_started", "clock_stopped", "clock_paused", "clock_resumed")
+STAFF_CHANNELS = ("in_app", "email")
+
+
+def on_outcome(session: Session, instance: Instance, case: Case | None, records: list[tuple[str, dict[str, Any]]],
+               status: str, actor: str, at: datetime | None = None) -> None:
+    """Apply the clock commands among an outcome's records, close clocks of ended instances, sync task due times."""
+    at = at or now()
+    touched = False
+    for kind, details in records:
+        if kind in CLOCK_EVENTS:
+            _apply(session, instance, case, kind, details, actor, at)
+            touched = True
+    if status in ("complete", "terminated"):
+        for row in _active(session, instance.id, "*"):
+            _stop(row, at, "met" if status == "complete" else "cancelled")
+            touched = True
+    if touched:
+        session.flush()
+        _summarize(session, instance, case)
+    _sync_task_due(session, instance, touched)
+
+
+def _active(session: Session, instance_id: int, name: str) -> list[Deadline]:
+    open_missed = (Deadline.state == "missed") & Deadline.stopped_at.is_(None)
+    stmt = select(Deadline).where(Deadline.instance_id == instance_id, or_(Deadline.state.in_(ACTIVE), open_missed))
+    if name != "*":
+        stmt = stmt.where(Deadline.name == name)
+    return list(session.scalars(stmt.order_by(Deadline.id)))
+
+
+def _apply(session: Session, instance: Instance, case: Case | None, kind: str, details: dict[str, Any], actor: str,
+           at: datetime) -> None:
+    name = str(details.get("name") or "")
+    cal = calendar.current()
+    if kind == "clock_started":
+        for old in _active(session, instance.id, name):
+            _stop(old, at, "cancelled")  # a restart replaces the running clock of that name
+        business = bool(details.get("business_time"))
+        duration = str(details["duration"])
+        budget = calendar.budget_seconds(cal, at, duration, business)
+        row = Deadline(
+            instance_id=instance.id, case_id=case.id if case else None, case_number=case.number if case else None,
+            name=name, duration=duration, business_time=business, state="running", started_at=at,
+            budget_seconds=budget, used_seconds=0.0, segment_started_at=at,
+            warn_fraction=float(details.get("warn_fraction") or 0.8), warn_to=details.get("warn_to"),
+            breach_to=details.get("breach_to"), started_by=actor,
+        )
+        _schedule(row, cal, at)
+        session.add(row)
+        details.update(due=_iso(row.due_at), warn=_iso(row.warn_at))
+        return
+    rows = _active(session, instance.id, name)
+    if not rows:
+        details["note"] = "no running clock of that name"
+        return
+    for row in rows:
+        if kind == "clock_stopped":
+            _stop(row, at, "met" if row.state != "missed" and (row.due_at is None or at <= row.due_at) else "missed")
+            details.update(state=row.state, due=_iso(row.due_at))
+        elif kind == "clock_paused" and row.state == "running":
+            row.used_seconds += calendar.elapsed(cal, row.segment_started_at or at, at, row.business_time)
+            row.state, row.paused_at, row.segment_started_at = "paused", at, None
+            details.update(remaining_seconds=round(max(0.0, row.budget_seconds - row.used_seconds)))
+        elif kind == "clock_resumed" and row.state == "paused":
+            row.paused_total += (at - (row.paused_at or at)).total_seconds()
+            row.state, row.paused_at, row.segment_started_at = "running", None, at
+            _schedule(row, cal, at)
+            details.update(due=_iso(row.due_at))
+
+
+def _schedule(row: Deadline, cal: calendar.BusinessCalendar, at: datetime) -> None:
+    """Due and warning times from the remaining budget, counted from `at`."""
+    left = max(0.0, row.budget_seconds - row.used_seconds)
+    row.due_at = calendar.due_from(cal, at, left, row.business_time)
+    if row.warned_at is None:
+        warn_left = row.budget_seconds * row.warn_fraction - row.used_seconds
+        row.warn_at = calendar.due_from(cal, at, max(0.0, warn_left), row.business_time)
+
+
+def _stop(row: Deadline, at: datetime, state: str) -> None:
+    if row.state == "missed":
+        state = "missed"  # finishing late (or restarting) does not turn a breach into anything else
+    row.state, row.stopped_at = state, at
+    row.segment_started_at = row.paused_at = None
+
+
+def _summarize(session: Session, instance: Instance, case: Case | None) -> None:
+    """Keep every clock of the case in case.record['deadlines'] (shown on the case, not only the nearest)."""
+    if case is None:
+        return
+    rows = session.scalars(select(Deadline).where(Deadline.instance_id == instance.id).order_by(Deadline.id))
+    summary = {r.name: describe(r) for r in rows}
+    case.record = {**(case.record or {}), "deadlines": summary}
+
+
+def describe(row: Deadline) -> dict[str, Any]:
+    """JSON view of one clock."""
+    return {"name": row.name, "state": row.state, "duration": row.duration, "business_time": row.business_time,
+            "started": _iso(row.started_at), "due": _iso(row.due_at), "warn": _iso(row.warn_at),
+            "warned": _iso(row.warned_at), "breached": _iso(row.breached_at), "stopped": _iso(row.stopped_at),
+            "paused_since": _iso(row.paused_at), "paused_seconds": round(row.paused_total)}
+
+
+def _sync_task_due(session: Session, instance: Instance, clocks_changed: bool) -> None:
+    """Open tasks that name a clock take its due time (no query unless a clock changed or such a task is new)."""
+    new = [o for o in session.new if isinstance(o, HumanTask) and o.instance_id == instance.id and o.clock]
+    if not new and not clocks_changed:
+        return
+    with session.no_autoflush:
+        tasks = new + list(session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state == "open", HumanTask.clock.is_not(None))))
+    if not tasks:
+        return
+    clocks = {r.name: r for r in _active(session, instance.id, "*")}
+    for task in tasks:
+        row = clocks.get(task.clock or "")
+        if row is not None and row.due_at is not None:
+            task.due_at = row.due_at
+
+
+def for_case(session: Session, case_id: int) -> list[Deadline]:
+    """Every clock of a case, oldest first."""
+    return list(session.scalars(select(Deadline).where(Deadline.case_id == case_id).order_by(Deadline.id)))
+
+
+def earliest(session: Session) -> datetime | None:
+    """The next moment a running clock warns or falls due."""
+    due = session.scalar(select(func.min(Deadline.due_at)).where(Deadline.state == "running"))
+    warn = session.scalar(select(func.min(Deadline.warn_at)).where(Deadline.state == "running",
+                                                                   Deadline.warned_at.is_(None)))
+    found = [d for d in (due, warn) if d is not None]
+    return min(found) if found else None
+
+
+def check_next(session: Session, at: datetime | None = None) -> str | None:
+    """Warn or breach the earliest clock that needs it (one per transaction, skip-locked); what was done."""
+    at = at or now()
+    stmt = (select(Deadline).where(Deadline.state == "running", or_(
+        Deadline.due_at <= at, (Deadline.warned_at.is_(None)) & (Deadline.warn_at <= at)))
+        .order_by(Deadline.due_at).limit(1))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    row = session.scalars(stmt).first()
+    if row is None:
+        session.rollback()
+        return None
+    case = session.get(Case, row.case_id) if row.case_id else None
+    if row.due_at is not None and row.due_at <= at:
+        action = "breach"
+        row.state, row.breached_at = "missed", at
+        if row.warned_at is None:
+            row.warned_at = at  # a missed clock needs no warning any more
+        recipients = _split(row.breach_to) or breach_recipients(case)
+        kind = "deadline_missed"
+        told = told_by_process(session, row)
+        recipients = [r for r in recipients if r not in told]  # the same miss once for the same people
+    else:
+        action = "warning"
+        row.warned_at = at
+        recipients = _split(row.warn_to) or warn_recipients(session, row)
+        kind = "deadline_warning"
+    payload = {"clock": row.name, "due": _iso(row.due_at), "started": _iso(row.started_at),
+               "case_number": row.case_number, "customer_name": case.customer_name if case else None}
+    for recipient in recipients:
+        for channel in STAFF_CHANNELS:
+            session.add(Outbox(instance_id=row.instance_id, case_id=row.case_id, channel=channel,
+                               recipient=recipient, template=kind, payload=payload, next_attempt_at=at,
+                               idempotency_key=f"deadline:{row.id}:{action}:{channel}:{recipient}"))
+    if recipients:
+        session.add(Event(instance_id=row.instance_id, case_id=row.case_id, at=at, actor="worker", kind=kind,
+                          data={"clock": row.name, "due": _iso(row.due_at), "to": recipients}))
+    if case is not None and row.instance_id is not None:
+        instance = session.get(Instance, row.instance_id)
+        if instance is not None:
+            session.flush()
+            _summarize(session, instance, case)
+    try:
+        session.commit()
+    except IntegrityError:  # another worker already recorded this very notice
+        session.rollback()
+        return None
+    log.info("deadline %s case=%s clock=%s due=%s to=%s", action, row.case_number, row.name, _iso(row.due_at),
+             ",".join(recipients) or "(escalated by the process)")
+    return action
+
+
+def told_by_process(session: Session, row: Deadline) -> set[str]:
+    """Who the diagram's own timer already told about this clock's miss (handler `deadline_missed`, event
+    `deadline_escalated`): the worker's breach sends them no second notice, and records no second event when
+    nobody is left to tell.
+
+    The timer is due no later than the clock (both start in one run; the clock's start is taken when the outcome is
+    stored) and the worker fires timers before it checks clocks, so the process's record comes first.
+    """
+    if row.instance_id is None:
+        return set()
+    found = session.scalars(select(Event.data).where(
+        Event.instance_id == row.instance_id, Event.kind == "deadline_escalated", Event.at >= row.started_at))
+    return {str(r) for data in found if (data or {}).get("clock") == row.name for r in (data or {}).get("to") or []}
+
+
+def warn_recipients(session: Session, row: Deadline) -> list[str]:
+    """The assignee of the task that runs on this clock, else its group, else any open task's people."""
+    if row.instance_id is None:
+        return ["group:service_supervisor"]
+    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == row.instance_id,
+                                                    HumanTask.state == "open").order_by(HumanTask.id)).all()
+    on_clock = [t for t in tasks if t.clock == row.name] or list(tasks)
+    out: list[str] = []
+    for task in on_clock:
+        who = f"user:{task.assignee}" if task.assignee else (f"group:{task.group_key}" if task.group_key else None)
+        if who and who not in out:
+            out.append(who)
+    return out or ["group:service_supervisor"]
+
+
+def breach_recipients(case: Case | None) -> list[str]:
+    """The next tier up and the service supervisor."""
+    tier = (case.tier if case is not None and case.tier else 1) or 1
+    next_tier = "group:general_manager" if tier >= 3 else f"group:tier_{tier + 1}_handler"
+    return [next_tier, "group:service_supervisor"]
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def report(session: Session) -> dict[str, dict[str, int]]:
+    """Counts of clocks by name and state (for on-time rates in reports)."""
+    out: dict[str, dict[str, int]] = {}
+    for name, state, count in session.execute(
+            select(Deadline.name, Deadline.state, func.count()).group_by(Deadline.name, Deadline.state)):
+        out.setdefault(name, {})[state] = count
+    return out

@@ -1,0 +1,170 @@
+"""Human-task actions for staff: claim, unclaim, assign and complete, each checked against the user's role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from webapp.engine.clock import now
+from webapp.errors import Conflict, Forbidden, NotFound
+from webapp.models import Case, HumanTask, Instance, ProcessDefinition, User
+from webapp.workflow import transitions as runtime
+from webapp.workflow.definitions import forms_for
+from webapp.workflow.forms import validated
+from webapp.workflow.store import add_event
+
+# the instance's definition without its diagrams and forms (large JSON): specs and forms come from caches
+LIGHT_DEFINITION = joinedload(Instance.definition).defer(ProcessDefinition.files).defer(ProcessDefinition.forms)
+# one round trip for the task, its instance (with definition), its case and the instance's other open tasks
+_SAME_INSTANCE = select(HumanTask.instance_id).where(HumanTask.id == bindparam("task_id")).scalar_subquery()
+_WITH_INSTANCE = (
+    select(HumanTask, Instance, Case).join(Instance, Instance.id == HumanTask.instance_id)
+    .outerjoin(Case, Case.id == HumanTask.case_id)
+    .where(HumanTask.instance_id == _SAME_INSTANCE,
+           or_(HumanTask.id == bindparam("task_id"), HumanTask.state == "open"))
+    .options(LIGHT_DEFINITION)
+)
+
+
+def get_task(session: Session, task_id: int) -> HumanTask:
+    """A human task by id, or NotFound."""
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    return task
+
+
+def can_work(user: User, task: HumanTask) -> bool:
+    """May this user work the task: admin, its assignee, or (unclaimed) a member of its group."""
+    if user.has_role("admin"):
+        return True
+    if task.assignee:
+        return task.assignee == user.username
+    return task.group_key in user.group_keys
+
+
+def can_see(user: User, task: HumanTask) -> bool:
+    """May this user look at the task (group member, assignee, supervisor of the group, admin)."""
+    return can_work(user, task) or task.group_key in user.group_keys or task.group_key in user.supervised_keys
+
+
+def _open(task: HumanTask) -> None:
+    if task.state != "open":
+        who = f" by {task.completed_by}" if task.completed_by else ""
+        when = f" at {task.completed_at:%Y-%m-%d %H:%M} UTC" if task.completed_at else ""
+        raise Conflict(f"this task was already {task.state}{who}{when}")
+
+
+def claim(session: Session, task_id: int, user: User) -> HumanTask:
+    """Take an unclaimed task of one of my groups."""
+    task = get_task(session, task_id)
+    _open(task)
+    if task.group_key not in user.group_keys and not user.has_role("admin"):
+        raise Forbidden(f"only members of the group '{task.group_key}' can claim this task")
+    if task.assignee and task.assignee != user.username:
+        raise Conflict(f"already claimed by {task.assignee}")
+    task.assignee = user.username
+    _event(session, task, user.username, "task_claimed", {"assignee": user.username})
+    session.commit()
+    return task
+
+
+def unclaim(session: Session, task_id: int, user: User) -> HumanTask:
+    """Give a claimed task back to its group queue (the assignee, a supervisor or an admin)."""
+    task = get_task(session, task_id)
+    _open(task)
+    if task.assignee != user.username and not _supervises(user, task):
+        raise Forbidden("only the assignee, a supervisor of the group or an admin can unclaim this task")
+    previous = task.assignee
+    task.assignee = None
+    _event(session, task, user.username, "task_unclaimed", {"previous": previous})
+    session.commit()
+    return task
+
+
+def assign(session: Session, task_id: int, username: str, user: User) -> HumanTask:
+    """A supervisor (or admin) gives the task to a named colleague of its group."""
+    task = get_task(session, task_id)
+    _open(task)
+    if not _supervises(user, task):
+        raise Forbidden(f"only a supervisor of '{task.group_key}' or an admin can assign this task")
+    target = session.scalars(select(User).where(User.username == username)).first()
+    if target is None or not target.is_active:
+        raise NotFound(f"no active user '{username}'")
+    if task.group_key not in target.group_keys and not target.has_role("admin"):
+        raise Conflict(f"{username} is not a member of '{task.group_key}'")
+    previous = task.assignee
+    task.assignee = username
+    _event(session, task, user.username, "task_assigned", {"from": previous, "to": username})
+    session.commit()
+    return task
+
+
+def complete(session: Session, task_id: int, data: Any, user: User) -> HumanTask:
+    """Validate the data against the task's form and complete it; the next tasks are created."""
+    return complete_with_instance(session, task_id, data, user)[0]
+
+
+def complete_with_instance(session: Session, task_id: int, data: Any, user: User) -> tuple[HumanTask, Instance]:
+    """complete(), also handing back the instance it advanced (in memory: callers need not read it again)."""
+    rows = session.execute(_WITH_INSTANCE, {"task_id": task_id}).all()
+    found = next((row for row in rows if row[0].id == task_id), None)
+    if found is None:
+        raise NotFound(f"task {task_id} not found")
+    task, instance = found[0], found[1]
+    _open(task)
+    if not can_work(user, task):
+        if task.assignee and task.assignee != user.username:
+            raise Forbidden(f"this task is claimed by {task.assignee}")
+        raise Forbidden(f"only members of the group '{task.group_key}' can complete this task")
+    clean = validated(form_schema(instance, task), data)
+    try:
+        with session.no_autoflush:  # flushes only where the store asks for them: fewer round trips
+            runtime.complete_task(session, task, clean, user.username, [row[0] for row in rows])
+        session.commit()
+    except StaleDataError:  # another completion of this instance committed first
+        session.rollback()
+        raise Conflict(_already_message(session, task_id)) from None
+    return task, instance
+
+
+def _already_message(session: Session, task_id: int) -> str:
+    session.expire_all()
+    fresh = session.get(HumanTask, task_id)
+    if fresh is not None and fresh.state != "open":
+        who = f" by {fresh.completed_by}" if fresh.completed_by else ""
+        when = f" at {fresh.completed_at:%Y-%m-%d %H:%M} UTC" if fresh.completed_at else ""
+        return f"this task was already {fresh.state}{who}{when}"
+    return "the case changed while you worked on it; reload and try again"
+
+
+def form_schema(instance: Instance, task: HumanTask) -> dict[str, Any] | None:
+    """The JSON Schema of the task's form, from the process version the instance runs on."""
+    if not task.form_key:
+        return None
+    schema = forms_for(instance.definition).get(task.form_key)
+    return dict(schema) if schema else None
+
+
+def _supervises(user: User, task: HumanTask) -> bool:
+    return user.has_role("admin") or task.group_key in user.supervised_keys
+
+
+def _event(session: Session, task: HumanTask, actor: str, kind: str, data: dict[str, Any]) -> None:
+    instance = session.get(Instance, task.instance_id)
+    case = session.get(Case, task.case_id) if task.case_id else None
+    add_event(session, instance, case, actor, kind, data, task.task_id, task.title)
+    if instance is not None:
+        instance.updated_at = now()
+
+
+def next_tasks(session: Session, task: HumanTask) -> list[HumanTask]:
+    """Open tasks of the same instance (what came next after completing a task)."""
+    return list(session.scalars(_OPEN_OF_INSTANCE, {"instance_id": task.instance_id}))
+
+
+_OPEN_OF_INSTANCE = (select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"),
+                                             HumanTask.state == "open").order_by(HumanTask.id))

@@ -1,0 +1,137 @@
+"""Worklist queries over the human_task table only (never a workflow), with keyset paging."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from webapp.engine.clock import now
+from webapp.errors import Forbidden, Invalid
+from webapp.models import HumanTask, User
+
+SCOPES = ("mine", "group", "overdue", "team", "all")
+
+
+@dataclass
+class TaskFilters:
+    """What the user narrowed the list to."""
+
+    grade: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    process: str | None = None
+    overdue: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Page:
+    """One page of tasks and the cursor of the next page (None at the end)."""
+
+    items: list[HumanTask]
+    next_cursor: str | None
+
+
+def _scoped(user: User, scope: str) -> Select[tuple[HumanTask]]:
+    stmt = select(HumanTask).where(HumanTask.state == "open")
+    if scope == "mine":
+        return stmt.where(HumanTask.assignee == user.username)
+    if scope == "group":
+        return stmt.where(HumanTask.assignee.is_(None), HumanTask.group_key.in_(sorted(user.group_keys)))
+    if scope == "team":
+        if not user.supervised_keys and not user.has_role("admin"):
+            raise Forbidden("the team view is for supervisors of a group")
+        if user.has_role("admin"):
+            return stmt
+        return stmt.where(HumanTask.group_key.in_(sorted(user.supervised_keys)))
+    if scope == "all":
+        if not user.has_role("admin", "service_supervisor", "general_manager"):
+            raise Forbidden("listing all tasks needs the admin or supervisor role")
+        return stmt
+    raise Invalid(f"unknown scope '{scope}'", {"scope": "one of " + ", ".join(SCOPES)})
+
+
+def _filtered(stmt: Select[tuple[HumanTask]], f: TaskFilters) -> Select[tuple[HumanTask]]:
+    if f.grade:
+        stmt = stmt.where(HumanTask.grade == f.grade)
+    if f.kind:
+        stmt = stmt.where(HumanTask.kind == f.kind)
+    if f.category:
+        stmt = stmt.where(HumanTask.category == f.category)
+    if f.process:
+        stmt = stmt.where(HumanTask.process_key == f.process)
+    if f.overdue:
+        stmt = stmt.where(HumanTask.due_at < now())
+    return stmt
+
+
+def encode_cursor(phase: int, due: datetime | None, ident: int) -> str:
+    """Opaque cursor for (phase, due, id)."""
+    raw = json.dumps([phase, due.isoformat() if due else None, ident]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, datetime | None, int]:
+    """Inverse of encode_cursor; Invalid on garbage."""
+    try:
+        phase, due, ident = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return int(phase), datetime.fromisoformat(due) if due else None, int(ident)
+    except (ValueError, TypeError):
+        raise Invalid("bad cursor", {"cursor": "use the next_cursor value of the previous page"}) from None
+
+
+def list_tasks(session: Session, user: User, scope: str = "mine", filters: TaskFilters | None = None,
+               cursor: str | None = None, limit: int = 50) -> Page:
+    """Open tasks by deadline (tasks without a deadline last), then by id; keyset paged."""
+    limit = max(1, min(limit, 200))
+    if scope == "overdue":
+        return _overdue(session, user, filters or TaskFilters(), cursor, limit)
+    base = _filtered(_scoped(user, scope), filters or TaskFilters())
+    phase, due, ident = decode_cursor(cursor) if cursor else (0, None, 0)
+    items: list[HumanTask] = []
+    if phase == 0:
+        stmt = base.where(HumanTask.due_at.is_not(None))
+        if due is not None:
+            stmt = stmt.where(or_(HumanTask.due_at > due, and_(HumanTask.due_at == due, HumanTask.id > ident)))
+        items = list(session.scalars(stmt.order_by(HumanTask.due_at, HumanTask.id).limit(limit + 1)))
+        if len(items) > limit:
+            last = items[limit - 1]
+            return Page(items[:limit], encode_cursor(0, last.due_at, last.id))
+        ident = 0
+    rest = limit - len(items)
+    stmt = base.where(HumanTask.due_at.is_(None), HumanTask.id > ident)
+    tail: list[HumanTask] = list(session.scalars(stmt.order_by(HumanTask.id).limit(rest + 1)))
+    items.extend(tail[:rest])
+    more = len(tail) > rest
+    return Page(items, encode_cursor(1, None, items[-1].id) if more and items else None)
+
+
+def _overdue(session: Session, user: User, filters: TaskFilters, cursor: str | None, limit: int) -> Page:
+    """Mine and my groups' unclaimed tasks past due: two index-ordered lists merged, not one OR query.
+
+    Each half walks its own (state, assignee|group, due) index, so the page stays fast when tens of thousands of
+    tasks are late; the order is the same as one query (deadline, then id).
+    """
+    late = replace(filters, overdue=True)
+    halves = [list_tasks(session, user, scope, late, cursor, limit) for scope in ("mine", "group")]
+    merged = sorted((t for half in halves for t in half.items), key=lambda t: (t.due_at, t.id))
+    more = len(merged) > limit or any(half.next_cursor for half in halves)
+    items = merged[:limit]
+    last = items[-1] if items else None
+    return Page(items, encode_cursor(0, last.due_at, last.id) if more and last else None)
+
+
+def counts(session: Session, user: User) -> dict[str, int]:
+    """My open and overdue task counts (header badge)."""
+    from sqlalchemy import func
+
+    mine = select(func.count()).select_from(HumanTask).where(
+        HumanTask.state == "open", HumanTask.assignee == user.username)
+    overdue = mine.where(HumanTask.due_at < now())
+    return {"open": session.scalar(mine) or 0, "overdue": session.scalar(overdue) or 0}

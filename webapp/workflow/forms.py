@@ -1,0 +1,55 @@
+"""Validate submitted form data against the task's JSON Schema."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+
+from webapp.errors import Invalid
+
+
+@functools.lru_cache(maxsize=512)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+
+
+def field_errors(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
+    """Map each failing field (dotted path, '' for the whole form) to a message saying what to fix."""
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    errors: dict[str, str] = {}
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        path = ".".join(str(p) for p in err.absolute_path)
+        if err.validator == "required" and isinstance(err.instance, dict):
+            missing = err.message.split("'")[1] if "'" in err.message else ""
+            key = f"{path}.{missing}" if path else missing
+            errors.setdefault(key, "this field is required")
+            continue
+        errors.setdefault(path, _message(err))
+    return errors
+
+
+def _message(err: jsonschema.ValidationError) -> str:
+    if err.validator == "enum":
+        return "choose one of: " + ", ".join(str(v) for v in err.validator_value)
+    if err.validator == "type":
+        return f"must be of type {err.validator_value}"
+    return err.message
+
+
+def validated(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
+    """Return the data limited to the schema's fields, or raise Invalid naming every field at fault."""
+    if not isinstance(data, dict):
+        raise Invalid("the form data must be a JSON object", {"": "expected an object"})
+    if schema is None:
+        return dict(data)
+    errors = field_errors(schema, data)
+    if errors:
+        raise Invalid("some fields need fixing", errors)
+    allowed = schema.get("properties")
+    if not allowed:
+        return dict(data)
+    return {k: v for k, v in data.items() if k in allowed}

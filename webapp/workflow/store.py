@@ -1,0 +1,169 @@
+"""Write an engine Outcome to the instance row and its side tables (inside the caller's transaction)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.engine.clock import now
+from webapp.engine.durations import add_iso_duration
+from webapp.engine.runtime import Outcome, TimerInfo
+from webapp.models import Case, CaseLink, Event, HumanTask, Instance, Timer
+from webapp.workflow.rows import Rows, event_row
+
+CASE_COLUMNS = ("grade", "tier", "kind", "status", "category", "subject")
+
+
+def add_event(session: Session, instance: Instance | None, case: Case | None, actor: str, kind: str,
+              data: dict[str, Any] | None = None, task_id: str | None = None,
+              task_name: str | None = None) -> None:
+    """Append one history event (an ORM row, written at the next flush)."""
+    session.add(Event(**event_row(instance, case, actor, kind, data, task_id, task_name)))
+
+
+def apply_outcome(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
+                  fired: bool = False, rows: Rows | None = None, open_tasks: list[HumanTask] | None = None) -> None:
+    """Store state, status, human tasks, timers, outbox rows, links and events of a successful attempt.
+
+    `rows` may hold events queued before (they come first); `open_tasks`, the instance's open human tasks when
+    the caller has read them already (no second query).
+    """
+    at = now()
+    rows = rows if rows is not None else Rows()
+    previous = instance.status
+    instance.state = outcome.state
+    instance.status = outcome.status
+    instance.error = None
+    instance.pending_action = None
+    instance.updated_at = at
+    session.flush()  # the version-checked UPDATE goes first: a concurrent writer fails here, cleanly
+    if case is not None:
+        _apply_case_updates(session, case, outcome, at)
+    completed_ids = {tid for tid, _, _ in outcome.completed}
+    _sync_human_tasks(session, instance, case, outcome, actor, at, completed_ids, rows, open_tasks)
+    _sync_timers(session, instance, case, outcome, actor, at, fired, rows)
+    for notice in outcome.notices:
+        rows.message(instance, case, notice.channel, notice.recipient, notice.template,
+                     _with_case(notice.payload, case), notice.key, at)
+        rows.event(instance, case, actor, "notice_queued",
+                   {"channel": notice.channel, "to": notice.recipient, "template": notice.template})
+    from webapp.deadlines.service import on_outcome as apply_clocks  # SLA clocks (docs/clocks.md)
+
+    apply_clocks(session, instance, case, outcome.records, outcome.status, actor, at)
+    for kind, details in outcome.records:
+        rows.event(instance, case, actor, kind, details)
+    if previous != outcome.status:
+        rows.event(instance, case, actor, "status_changed", {"from": previous, "to": outcome.status})
+    rows.write(session)  # updates and new human tasks follow at the caller's commit
+
+
+def _with_case(payload: dict[str, Any], case: Case | None) -> dict[str, Any]:
+    if case is None:
+        return payload
+    base = {"case_number": case.number, "customer_name": case.customer_name}
+    return {**base, **payload}
+
+
+def _apply_case_updates(session: Session, case: Case, outcome: Outcome, at: datetime) -> None:
+    updates = dict(outcome.case_updates)
+    record = dict(case.record or {})
+    for key, value in updates.items():
+        if key in CASE_COLUMNS:
+            setattr(case, key, value)
+        else:
+            record[key] = value
+    if outcome.status == "complete" and case.status not in ("closed", "closed_malicious", "terminated"):
+        case.status = "closed"
+    if case.status.startswith("closed") and case.closed_at is None:
+        case.closed_at = at
+    case.record = record
+    case.updated_at = at
+    if outcome.links:
+        _link(session, case, outcome.links)
+
+
+def _link(session: Session, case: Case, numbers: list[str]) -> None:
+    others = session.scalars(select(Case).where(Case.number.in_(numbers), Case.id != case.id)).all()
+    existing = set(session.scalars(select(CaseLink.other_id).where(CaseLink.case_id == case.id)).all())
+    for other in others:
+        if other.id in existing:
+            continue
+        session.add(CaseLink(case_id=case.id, other_id=other.id, reason="same issue"))
+        session.add(CaseLink(case_id=other.id, other_id=case.id, reason="same issue"))
+
+
+def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
+                      at: datetime, completed_ids: set[str], rows: Rows, open_tasks: list[HumanTask] | None) -> None:
+    if open_tasks is None:
+        open_tasks = list(session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")))
+    current = {r.task_id: r for r in open_tasks if r.state == "open"}
+    ready = {h.task_id: h for h in outcome.human_tasks}
+    for task_id, row in current.items():
+        if task_id in ready:
+            info = ready[task_id]
+            row.group_key = info.group
+            _denormalize(row, case)
+            continue
+        row.state = "completed" if task_id in completed_ids else "cancelled"
+        row.completed_at = at
+        row.completed_by = actor if task_id in completed_ids else None
+    for task_id, info in ready.items():
+        if task_id in current:
+            continue
+        row = HumanTask(
+            instance_id=instance.id, case_id=case.id if case else None, case_number=case.number if case else None,
+            task_id=task_id, spec_id=info.spec_id, title=info.title, process_key=info.process_key,
+            lane=info.lane, group_key=info.group, assignee=info.assignee, form_key=info.form, clock=info.clock,
+            created_at=at, due_at=add_iso_duration(at, info.due_in) if info.due_in else None,
+        )
+        _denormalize(row, case)
+        session.add(row)
+        rows.event(instance, case, actor, "task_ready",
+                   {"title": info.title, "group": info.group, "assignee": info.assignee}, task_id, info.title)
+
+
+def _denormalize(row: HumanTask, case: Case | None) -> None:
+    if case is None:
+        return
+    row.customer_name, row.kind, row.grade = case.customer_name, case.kind, case.grade
+    row.tier, row.category = case.tier, case.category
+
+
+def _sync_timers(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
+                 at: datetime, fired: bool, rows: Rows) -> None:
+    waiting = {t.task_id: t for t in outcome.timers}
+    before = outcome.timers_before
+    if not fired and before is not None and all(_same(t, waiting.get(t.task_id)) for t in before):
+        # the rows mirror the saved state's timers: none of them changed, so no need to read them
+        known = {t.task_id for t in before}
+        for task_id, info in waiting.items():
+            if task_id not in known:
+                rows.timer(instance, task_id, info.spec_id, info.name, info.due_at)
+        return
+    current = {r.task_id: r for r in session.scalars(
+        select(Timer).where(Timer.instance_id == instance.id, Timer.state == "waiting"))}
+    for task_id, row in current.items():
+        if task_id in waiting:
+            row.due_at = waiting[task_id].due_at
+            continue
+        is_fired = fired and row.due_at is not None and row.due_at <= at
+        row.state = "fired" if is_fired else "cancelled"
+        row.fired_at = at if is_fired else None
+        if is_fired:
+            rows.event(instance, case, actor, "timer_fired", {"name": row.name, "due": _iso(row.due_at)},
+                       task_id, row.name)
+    for task_id, info in waiting.items():
+        if task_id not in current:
+            rows.timer(instance, task_id, info.spec_id, info.name, info.due_at)
+
+
+def _same(before: TimerInfo, after: TimerInfo | None) -> bool:
+    return after is not None and after.due_at == before.due_at
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,165 @@
+"""Start instances, complete tasks and fire timers: load, advance, persist, all in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from webapp.engine.clock import now
+from webapp.engine.runtime import Engine, Outcome, RunContext, TaskNotReady
+from webapp.errors import Conflict, NotFound
+from webapp.models import Case, HumanTask, Instance, ProcessDefinition
+from webapp.workflow.definitions import bundle_for, latest_definition
+from webapp.workflow.history import DbHistory
+from webapp.workflow.rows import Rows
+from webapp.workflow.store import add_event, apply_outcome
+
+_engine = Engine()
+
+
+def run_context(session: Session, instance: Instance, case: Case | None, actor: str) -> RunContext:
+    """The engine context of an instance: ids, actor and history access."""
+    return RunContext(str(instance.id), case.number if case else "", actor, DbHistory(session))
+
+
+def start_instance(session: Session, process_key: str, data: dict[str, Any], actor: str,
+                   case: Case | None = None) -> Instance:
+    """Create an instance of the newest version of a process and run it until it waits (no commit)."""
+    definition = latest_definition(session, process_key)
+    if definition is None:
+        raise NotFound(f"no process '{process_key}' is deployed; run `closeloop deploy` first")
+    instance = Instance(definition_id=definition.id, process_key=process_key, status="running",
+                        created_by=actor, created_at=now(), updated_at=now())
+    session.add(instance)
+    session.flush()
+    if case is not None:
+        case.instance_id = instance.id
+    add_event(session, instance, case, actor, "instance_started", {"process": process_key,
+                                                                   "version": definition.version})
+    outcome = _engine.start(bundle_for(definition), data, run_context(session, instance, case, actor))
+    _store(session, instance, case, outcome, actor, {"kind": "start", "data": data})
+    return instance
+
+
+def complete_task(session: Session, task: HumanTask, data: dict[str, Any], actor: str,
+                  open_tasks: list[HumanTask] | None = None) -> Instance:
+    """Complete a READY human task with validated data and advance the instance (no commit).
+
+    `open_tasks`: the instance's open human tasks if the caller has read them already.
+    """
+    instance = _instance(session, task.instance_id)
+    if instance.status in ("error", "suspended", "terminated"):
+        raise Conflict(f"case is {instance.status}; the task cannot be completed until an administrator "
+                       f"{'repairs' if instance.status == 'error' else 'resumes'} it")
+    case = session.get(Case, task.case_id) if task.case_id else None
+    bundle = bundle_for(instance.definition)
+    try:
+        outcome = _engine.complete(bundle, instance.state or "", task.task_id, data,
+                                   run_context(session, instance, case, actor))
+    except TaskNotReady as exc:
+        raise Conflict(f"task is no longer open ({exc.state})") from None
+    if outcome.error is not None:
+        _record_error(session, instance, case, outcome, actor,
+                      {"kind": "complete", "task_id": task.task_id, "data": data, "actor": actor})
+        return instance
+    rows = Rows()
+    rows.event(instance, case, actor, "task_completed", {"data": data}, task.task_id, task.title)
+    apply_outcome(session, instance, case, outcome, actor, rows=rows, open_tasks=open_tasks)
+    return instance
+
+
+def fire_instance_timers(session: Session, instance: Instance, actor: str = "timer") -> Outcome:
+    """Fire the due timers of one instance (no commit)."""
+    case = session.scalars(select(Case).where(Case.instance_id == instance.id)).first()
+    outcome = _engine.fire_timers(bundle_for(instance.definition), instance.state or "",
+                                  run_context(session, instance, case, actor))
+    _store(session, instance, case, outcome, actor, {"kind": "fire_timers"}, fired=True)
+    return outcome
+
+
+def replay_pending(session: Session, instance: Instance, actor: str) -> Outcome:
+    """Run the attempt that failed again (after a fix) from the last good state (no commit)."""
+    pending = instance.pending_action or {}
+    case = session.scalars(select(Case).where(Case.instance_id == instance.id)).first()
+    bundle = bundle_for(instance.definition)
+    ctx = run_context(session, instance, case, actor)
+    kind = pending.get("kind")
+    if kind == "start":
+        outcome = _engine.start(bundle, pending.get("data", {}), ctx)
+    elif kind == "complete":
+        try:
+            outcome = _engine.complete(bundle, instance.state or "", pending["task_id"], pending.get("data", {}), ctx)
+        except TaskNotReady as exc:
+            raise Conflict(f"the failed task is no longer open ({exc.state})") from None
+    else:
+        outcome = _engine.fire_timers(bundle, instance.state or "", ctx)
+    if outcome.error is None and kind == "complete":
+        task = session.scalars(select(HumanTask).where(HumanTask.task_id == pending["task_id"])).first()
+        add_event(session, instance, case, pending.get("actor", actor), "task_completed",
+                  {"data": pending.get("data", {}), "replayed_by": actor}, pending["task_id"],
+                  task.title if task else None)
+        outcome.completed = [(pending["task_id"], "", pending.get("actor", actor))]
+    _store(session, instance, case, outcome, pending.get("actor", actor), pending, fired=kind == "fire_timers")
+    return outcome
+
+
+def _store(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
+           action: dict[str, Any], fired: bool = False) -> None:
+    if outcome.error is not None:
+        _record_error(session, instance, case, outcome, actor, action)
+        return
+    apply_outcome(session, instance, case, outcome, actor, fired=fired)
+
+
+def _record_error(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
+                  action: dict[str, Any]) -> None:
+    """Keep the last good state; store the error and the attempt so an admin can retry it."""
+    err = outcome.error
+    assert err is not None
+    previous = instance.error or {}
+    at = now().isoformat()
+    detail = err.as_dict() | {
+        "first_at": previous.get("first_at", at) if previous.get("element") == err.element else at,
+        "last_at": at,
+        "attempts": (previous.get("attempts", 0) + 1) if previous.get("element") == err.element else 1,
+    }
+    instance.error = detail
+    instance.pending_action = action
+    old = instance.status
+    instance.status = "error"
+    instance.updated_at = now()
+    add_event(session, instance, case, actor, "error",
+              {"message": err.message, "element": err.element, "line": err.line, "from": old})
+
+
+def _instance(session: Session, instance_id: int) -> Instance:
+    instance = session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound(f"instance {instance_id} not found")
+    return instance
+
+
+def commit_or_conflict(session: Session, message: str = "the case changed while you worked; reload") -> None:
+    """Commit; a concurrent change (optimistic lock) becomes a Conflict and nothing is written."""
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict(message) from None
+
+
+__all__ = ["ProcessDefinition", "commit_or_conflict", "complete_task", "fire_instance_timers", "start_instance"]
+
+
+def task_form_data(instance: Instance, task: HumanTask) -> dict[str, Any]:
+    """The task's current data limited to its form's fields (prefill), plus a saved draft if any."""
+    from webapp.tasks.service import form_schema
+
+    schema = form_schema(instance, task) or {}
+    props = schema.get("properties") or {}
+    data = _engine.task_data(bundle_for(instance.definition), instance.state or "", task.task_id)
+    prefill = {k: v for k, v in data.items() if k in props}
+    return {**prefill, **(task.draft or {})}
