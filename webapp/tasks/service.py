@@ -12,7 +12,7 @@ from webapp.engine.clock import now
 from webapp.errors import Conflict, Forbidden, NotFound
 from webapp.models import Case, HumanTask, Instance, ProcessDefinition, User
 from webapp.workflow import transitions as runtime
-from webapp.workflow.definitions import forms_for
+from webapp.workflow.definitions import form_schema  # noqa: F401  (re-exported: tasks.form_schema)
 from webapp.workflow.forms import validated
 from webapp.workflow.store import add_event
 
@@ -139,14 +139,6 @@ def _already_message(session: Session, task_id: int) -> str:
         when = f" at {fresh.completed_at:%Y-%m-%d %H:%M} UTC" if fresh.completed_at else ""
         return f"this task was already {fresh.state}{who}{when}"
     return "the case changed while you worked on it; reload and try again"
-
-
-def form_schema(instance: Instance, task: HumanTask) -> dict[str, Any] | None:
-    """The JSON Schema of the task's form, from the process version the instance runs on."""
-    if not task.form_key:
-        return None
-    schema = forms_for(instance.definition).get(task.form_key)
-    return dict(schema) if schema else None
 
 
 def _supervises(user: User, task: HumanTask) -> bool:

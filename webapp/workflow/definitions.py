@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from handlers.registry import registered_operations
 from webapp.engine.pack import DeployError, ProcessBundle, build_pack, forms_of_bundle, read_dir
-from webapp.models import ProcessDefinition
+from webapp.models import HumanTask, Instance, ProcessDefinition
 
 _cache: dict[int, ProcessBundle] = {}
 _forms: dict[tuple[int, str], dict[str, Any]] = {}
@@ -135,5 +135,13 @@ def clear_cache() -> None:
         _forms.clear()
 
 
-__all__ = ["DeployError", "Deployed", "bundle_for", "forms_for", "caller_files", "newest_definitions",
+__all__ = ["DeployError", "Deployed", "bundle_for", "form_schema", "forms_for", "caller_files", "newest_definitions",
            "deploy_directory", "deploy_files", "latest_definition"]
+
+
+def form_schema(instance: Instance, task: HumanTask) -> dict[str, Any] | None:
+    """The JSON Schema of the task's form, from the process version the instance runs on."""
+    if not task.form_key:
+        return None
+    schema = forms_for(instance.definition).get(task.form_key)
+    return dict(schema) if schema else None

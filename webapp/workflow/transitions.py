@@ -12,7 +12,7 @@ from webapp.engine.clock import now
 from webapp.engine.runtime import Engine, Outcome, RunContext, TaskNotReady
 from webapp.errors import Conflict, NotFound
 from webapp.models import Case, HumanTask, Instance, ProcessDefinition
-from webapp.workflow.definitions import bundle_for, latest_definition
+from webapp.workflow.definitions import bundle_for, form_schema, latest_definition
 from webapp.workflow.history import DbHistory
 from webapp.workflow.rows import Rows
 from webapp.workflow.store import add_event, apply_outcome
@@ -156,8 +156,6 @@ __all__ = ["ProcessDefinition", "commit_or_conflict", "complete_task", "fire_ins
 
 def task_form_data(instance: Instance, task: HumanTask) -> dict[str, Any]:
     """The task's current data limited to its form's fields (prefill), plus a saved draft if any."""
-    from webapp.tasks.service import form_schema
-
     schema = form_schema(instance, task) or {}
     props = schema.get("properties") or {}
     data = _engine.task_data(bundle_for(instance.definition), instance.state or "", task.task_id)
