@@ -15,7 +15,7 @@ from webapp.admin import api as admin_api
 from webapp.admin import api_instances, web_audit, web_bulk, web_instances, web_messages, web_repairs
 from webapp.admin.web import bp as admin_bp
 from webapp.api import bp as api_bp
-from webapp.api import errors as api_errors
+from webapp.api import problems as api_problems
 from webapp.cases import api as cases_api
 from webapp.cases import web as cases_web
 from webapp.cases import web_files, web_public
@@ -32,7 +32,7 @@ from webapp.tasks import web_worklist
 from webapp.web import init_web
 
 # Modules imported for their routes, which they attach to a blueprint of their own or of the API/admin.
-ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_errors, cases_api, processes_api, tasks_api,
+ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_problems, cases_api, processes_api, tasks_api,
                  web_audit, web_bulk, web_instances, web_messages, web_repairs, web_files)
 WEB_BLUEPRINTS = (accounts_web.bp, web_worklist.bp, tasks_web.bp, cases_web.bp, outbox_web.bp, web_public.bp)
 

@@ -10,7 +10,7 @@ from flask import g, request
 
 from webapp.accounts import service as users
 from webapp.api import bp
-from webapp.api.errors import error_response
+from webapp.api.problems import error_response
 from webapp.extensions import db
 from webapp.models import User
 

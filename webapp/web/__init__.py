@@ -16,7 +16,7 @@ from webapp.accounts.access import _install_login_protocol
 from webapp.api import bp as api_bp
 from webapp.config import ROOT
 from webapp.extensions import babel, csrf, login_manager
-from webapp.web.errors import register_error_pages
+from webapp.web.error_pages import register_error_pages
 from webapp.web.header import header_context
 from webapp.web.i18n import init_i18n, select_locale, select_timezone
 
