@@ -115,7 +115,7 @@ def split_from(m):
     g = m.groups()
     indent, pkg = g[0], g[1]
     body = g[3] if g[2] else g[6]
-    tail = (" " + g[8].strip()) if g[8] else ""
+    tail = ("  " + g[8].strip()) if g[8] else ""
     items = [x.strip() for x in body.replace("\n", " ").split(",") if x.strip()]
     if not any(f"{pkg}.{it.split(' as ')[0].strip()}" in MOVES for it in items):
         return m.group(0)
