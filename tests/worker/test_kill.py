@@ -44,7 +44,7 @@ def worker_env(url: str, smtp_port: int, hook_url: str, **extra: str) -> dict[st
 def spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """Start `closeloop worker` as a real process, its log appended to `log`."""
     out = log.open("ab")
-    return subprocess.Popen([str(Path(sys.executable).parent / "closeloop"), "worker"], env=env, cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "webapp", "worker"], env=env, cwd=ROOT,
                             stdout=out, stderr=subprocess.STDOUT)
 
 
