@@ -25,6 +25,7 @@ test -s "$dest/bpmn-js/assets/bpmn-js.css"
 mkdir -p "$dest/dmn-js"
 cp -R node_modules/dmn-js/dist/. "$dest/dmn-js/"
 cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css "$dest/bpmn-js/assets/"
+cp node_modules/bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css "$dest/bpmn-js/assets/"
 test -s "$dest/dmn-js/dmn-modeler.production.min.js"
 # the process studio: bpmn-js Modeler + properties panel (spiffworkflow moddle), bpmnlint, CodeMirror 6, bundled
 # with esbuild (pinned in package-lock.json) from webapp/processes/assets/studio-bundle.js
