@@ -7,9 +7,11 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from lxml import etree
 from flask_babel import force_locale, get_locale, get_timezone
 from markupsafe import Markup
 
+from webapp.engine.xmlsafe import parse_xml
 from webapp.extensions import db
 from webapp.processes import studio, studio_calls
 from webapp.errors import NotFound
@@ -120,15 +122,33 @@ def form(key: str, version: int, name: str) -> str:
                            previews=previews, source=json.dumps(schema, ensure_ascii=False, indent=2))
 
 
+def _lines_of(name: str, content: Any) -> str:
+    """A file as comparable text: XML re-serialized the same way (the modeler writes `<a />`, `&#39;` ...)."""
+    if content is None:
+        return ""
+    if not isinstance(content, str):
+        return json.dumps(content, ensure_ascii=False, indent=2)
+    try:
+        root = parse_xml(content.encode(), name)
+    except ValueError:
+        return content
+    for element in root.iter():
+        attributes = sorted(element.attrib.items())  # the modeler may write them in another order
+        element.attrib.clear()
+        element.attrib.update(attributes)
+    for plane in root.iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNPlane"):
+        plane[:] = sorted(plane, key=lambda e: (str(e.tag), e.get("bpmnElement") or ""))  # modeler's z-order
+    etree.indent(root, space="  ")
+    return str(etree.tostring(root, encoding="unicode"))
+
+
 def _file_diffs(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    """Unified line diffs of the files that differ between two versions' file maps."""
+    """Unified line diffs of the files whose content differs between two versions' file maps."""
     out = []
     for name in sorted(set(a) | set(b)):
-        before, after = a.get(name), b.get(name)
-        if before == after:
+        text_a, text_b = _lines_of(name, a.get(name)), _lines_of(name, b.get(name))
+        if text_a == text_b:
             continue
-        text_a = before if isinstance(before, str) else json.dumps(before, ensure_ascii=False, indent=2) if before else ""
-        text_b = after if isinstance(after, str) else json.dumps(after, ensure_ascii=False, indent=2) if after else ""
         lines = list(difflib.unified_diff(text_a.splitlines(), text_b.splitlines(), f"{name} (before)",
                                           f"{name} (after)", n=2, lineterm=""))
         out.append((name, lines))

@@ -78,7 +78,6 @@ function otherEntries(element, modeling) {
 }
 
 function SpiffProvider(propertiesPanel, modeling, translate) {
-  propertiesPanel.registerProvider(400, this);
   this.getGroups = (element) => (groups) => {
     const entries = [...operatorEntries(element, modeling), ...propertyEntries(element, modeling),
       ...otherEntries(element, modeling)];
@@ -87,6 +86,7 @@ function SpiffProvider(propertiesPanel, modeling, translate) {
     }
     return groups;
   };
+  propertiesPanel.registerProvider(400, this);
 }
 SpiffProvider.$inject = ["propertiesPanel", "modeling", "translate"];
 
