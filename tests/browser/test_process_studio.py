@@ -89,6 +89,22 @@ def test_owner_changes_the_t1_callback_to_four_hours_in_the_studio(lang: str, st
     assert page.locator("tr[data-process='inquiry']").count() == 1
     shots(page, "processes")
 
+    # read-only views: the entry process's diagram; its call activity opens `inquiry` with a breadcrumb back
+    page.click("tr[data-process='complaint'] a >> text=/View|查看/")
+    page.wait_for_selector("#diagram[data-ready='1']", timeout=30000)
+    assert page.locator("table.decision[data-decision='grade_decision'] tbody tr").count() > 3
+    shots(page, "complaint-version")
+    page.locator("#diagram g.djs-element[data-element-id='call_inquiry'] .djs-hit").click(force=True)
+    page.wait_for_url(re.compile(r"/processes/inquiry/latest\?trail=complaint"))
+    page.wait_for_selector("#diagram[data-ready='1']", timeout=30000)
+    assert "complaint v" in page.locator("[data-testid=breadcrumb]").inner_text()
+    shots(page, "called-inquiry")
+    page.click("a >> text=inquiry_callback.json")
+    assert page.locator("[data-testid=preview-zh]").inner_text().count("回电") >= 1
+    assert page.locator("[data-testid=preview-en] [name=customer_reached]").count() >= 1
+    shots(page, "form-preview")
+
+    page.goto(f"{studio}/processes/")
     page.click("tr[data-process='inquiry'] a >> nth=0")
     page.wait_for_selector("[data-testid=versions]")
     page.click("[data-testid=edit]")
