@@ -66,6 +66,7 @@ def _select(page: Any, element: str) -> None:
     """Click an element of the modeler's diagram."""
     if page.locator(f"#canvas g.djs-element.selected[data-element-id='{element}']").count():
         return  # already selected (a second click would be a double click: label editing)
+    page.locator("#canvas").scroll_into_view_if_needed()
     box = page.locator("#canvas").bounding_box()
     page.mouse.click(box["x"] + box["width"] - 60, box["y"] + box["height"] - 60)  # empty canvas: the context
     # pad of the selected element closes (at this zoom it covers its neighbours)
