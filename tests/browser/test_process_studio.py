@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from tests.browser.conftest import Shots
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, ROOT
 from tests.helpers import GRIEVANCE, register
 from webapp.engine import clock
 from webapp.extensions import db
@@ -195,4 +195,50 @@ def test_owner_changes_the_t1_callback_to_four_hours_in_the_studio(lang: str, st
         "+" + line[1:] for line in removed if not line.startswith("---")], added
     shots(page, "diff")
     context.close()
+    assert errors == [], errors
+
+
+def test_form_json_editor_previews_live_and_decision_tables_open_in_dmn_js(studio: str, browser: Any) -> None:
+    shots = Shots("process_studio-editors")
+    errors: list[str] = []
+    page = browser.new_context(locale="en-US", viewport={"width": 1440, "height": 1000}).new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{studio}/login")
+    page.fill("#username", "owner")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/processes/$"))
+    page.goto(f"{studio}/processes/inquiry/edit")
+    page.wait_for_selector("#canvas[data-ready='inquiry.bpmn']", timeout=30000)
+
+    # a form: CodeMirror holds the JSON; the preview is the staff form, re-rendered as the owner types
+    page.click("#file-tabs a[data-file='inquiry_callback.json']")
+    page.wait_for_selector("[data-testid=form-preview][data-ready='1'] [name=customer_reached]")
+    assert "Customer reached" in page.locator("[data-testid=form-preview]").inner_text()
+    source = (ROOT / "forms" / "inquiry_callback.json").read_text(encoding="utf-8")
+    assert '"Customer reached"' in source
+    page.locator("#form-editor .cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(source.replace('"Customer reached"', '"Customer reached by phone"'))
+    page.wait_for_function("document.querySelector('[data-testid=form-preview]').innerText"
+                           ".includes('Customer reached by phone')")
+    page.select_option("#preview-lang", "zh")
+    page.wait_for_function("document.querySelector('[data-testid=form-preview]').innerText.includes('已联系上客户')")
+    shots(page, "form-editor")
+
+    # a decision table: dmn-js opens it as a table
+    page.click("#file-tabs a[data-file='grade_decision.dmn']")
+    page.wait_for_selector("#dmn-editor .tjs-table", timeout=30000)
+    assert page.locator("#dmn-editor .tjs-table tbody tr").count() > 3
+    shots(page, "dmn-editor")
+
+    # all of it is kept in the draft
+    page.click("[data-testid=save-draft]")
+    page.wait_for_function("document.querySelector('[data-testid=studio-status]').innerText === 'Saved'")
+    from webapp.processes.drafts import ProcessDraft
+
+    db.session.expire_all()
+    draft = db.session.scalars(select(ProcessDraft)).one()
+    assert "Customer reached by phone" in draft.forms["inquiry_callback.json"]
+    assert "grade_decision" in draft.files["grade_decision.dmn"]
     assert errors == [], errors
