@@ -17,7 +17,6 @@ from webapp.errors import NotFound
 from webapp.accounts.access import role_required, staff
 
 
-
 def N_(text: str) -> str:
     """Mark a text for the catalogue; it is translated when the page is rendered."""
     return text
@@ -151,7 +150,8 @@ def discard(key: str) -> Response:
 def preview() -> Any:
     """Live preview of a form being edited ({schema, lang}) as the HTML staff would see."""
     body = _body()
-    schema, lang = body.get("schema"), body.get("lang") if body.get("lang") in ("en", "zh") else "en"
+    schema = body.get("schema")
+    lang = "zh" if body.get("lang") == "zh" else "en"
     if not isinstance(schema, dict):
         return {"error": {"code": "invalid", "message": "'schema' must be a JSON object"}}, 422
     try:

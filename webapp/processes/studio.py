@@ -13,7 +13,6 @@ from webapp.models import Instance, ProcessDefinition
 from webapp.errors import NotFound
 
 FINISHED = ("complete", "terminated")
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
 @dataclass
@@ -111,12 +110,14 @@ def decision_tables(name: str, text: str) -> list[dict[str, Any]]:
         table = decision.find("dmn:decisionTable", ns)
         if table is None:
             continue
-        inputs = [(i.get("label") or _text(i, "dmn:inputExpression/dmn:text", ns)) for i in table.iterfind("dmn:input", ns)]
+        inputs = [(i.get("label") or _text(i, "dmn:inputExpression/dmn:text", ns))
+                  for i in table.iterfind("dmn:input", ns)]
         outputs = [(o.get("label") or o.get("name") or "") for o in table.iterfind("dmn:output", ns)]
         rules = [{"inputs": [_text(e, "dmn:text", ns) or "-" for e in rule.iterfind("dmn:inputEntry", ns)],
                   "outputs": [_text(e, "dmn:text", ns) for e in rule.iterfind("dmn:outputEntry", ns)],
                   "note": _text(rule, "dmn:description", ns)} for rule in table.iterfind("dmn:rule", ns)]
         tables.append({"id": decision.get("id"), "name": decision.get("name") or decision.get("id"),
-                       "description": _text(decision, "dmn:description", ns), "hit_policy": table.get("hitPolicy") or "UNIQUE",
+                       "description": _text(decision, "dmn:description", ns),
+                       "hit_policy": table.get("hitPolicy") or "UNIQUE",
                        "inputs": inputs, "outputs": outputs, "rules": rules})
     return tables

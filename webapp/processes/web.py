@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
-from lxml import etree
 from flask_babel import force_locale, get_locale, get_timezone
+from lxml import etree
 from markupsafe import Markup
 
 from webapp.engine.xmlsafe import parse_xml
@@ -70,7 +70,8 @@ def version(key: str, version: int) -> str:
     definition = _found(studio.definition, key, version)
     files = studio.files_of(definition)
     shown = request.args.get("file") if request.args.get("file") in definition.files else studio.main_file(definition)
-    decisions = [(name, studio.decision_tables(name, definition.files[name])) for name in files if name.endswith(".dmn")]
+    decisions = [(name, studio.decision_tables(name, definition.files[name]))
+                 for name in files if name.endswith(".dmn")]
     trail = _trail()
     here = ",".join([f"{c['key']}:{c['version']}" for c in trail] + [f"{key}:{version}"])
     data = {"xml_url": url_for("processes.file", key=key, version=version, name=shown),
