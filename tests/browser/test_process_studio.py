@@ -22,7 +22,7 @@ from tests.helpers import GRIEVANCE, register
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Deadline, HumanTask, Instance, ProcessDefinition, Timer, User
-from webapp.services import tasks
+from webapp.tasks import service as tasks
 
 pytestmark = pytest.mark.browser
 BACKEND_CHECKS = importlib.util.find_spec("webapp.processes.checks") is not None

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from webapp.db_types import JsonType, UtcDateTime
 from webapp.engine.clock import now
 from webapp.extensions import db
-from webapp.db_types import JsonType, UtcDateTime
 
 MAX_DRAFT_BYTES = 5 * 1024 * 1024
 

@@ -9,12 +9,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from webapp.accounts.access import role_required, staff
 from webapp.engine.pack import DeployError
+from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.processes import drafts, studio, studio_calls
-from webapp.processes.web import bp, can_edit, preview_fields
-from webapp.errors import NotFound
-from webapp.accounts.access import role_required, staff
+from webapp.processes.web_common import bp, can_edit, preview_fields
 
 
 def N_(text: str) -> str:

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from webapp.engine.xmlsafe import parse_xml
-from webapp.models import Instance, ProcessDefinition
 from webapp.errors import NotFound
+from webapp.models import Instance, ProcessDefinition
 
 FINISHED = ("complete", "terminated")
 

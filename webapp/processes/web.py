@@ -6,24 +6,17 @@ import difflib
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
-from flask_babel import force_locale, get_locale, get_timezone
+from flask import Response, abort, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from lxml import etree
 from markupsafe import Markup
 
+from webapp.accounts.access import role_required
 from webapp.engine.xmlsafe import parse_xml
+from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.processes import studio, studio_calls
-from webapp.errors import NotFound
-from webapp.accounts.access import role_required, staff
-from webapp.tasks.formfields import build_fields
-
-bp = Blueprint("processes", __name__, url_prefix="/processes", template_folder="templates")
-
-
-def can_edit() -> bool:
-    """Only process owners edit and deploy; admins read."""
-    return "process_owner" in staff().group_keys
+from webapp.processes.web_common import bp, can_edit, preview_fields
 
 
 def _found(call: Any, *args: Any) -> Any:
@@ -100,11 +93,6 @@ def file(key: str, version: int, name: str) -> Response:
                     headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
 
 
-def preview_fields(schema: dict[str, Any], lang: str) -> list[Any]:
-    """The fields of a form as staff see them (empty values, no errors)."""
-    return build_fields(schema, {}, {}, lang, str(get_timezone()))
-
-
 @bp.get("/<key>/v/<int:version>/forms/<name>")
 @role_required("process_owner")
 def form(key: str, version: int, name: str) -> str:
@@ -169,5 +157,3 @@ def diff(key: str) -> str:
     return render_template("processes/diff.html", key=key, before=before, after=after, changes=changes,
                            files=files, lang=str(get_locale()))
 
-
-from webapp.processes import edit_web  # noqa: E402,F401  (the editor's views live on this blueprint)
