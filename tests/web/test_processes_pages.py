@@ -102,3 +102,30 @@ def test_form_preview_renders_the_staff_widgets_in_the_chosen_language(web: Any,
     en = _json_post(web, "/processes/preview", {"schema": schema, "lang": "en"}).get_data(as_text=True)
     assert "Reached" in en and 'name="how"' in en
     assert _json_post(web, "/processes/preview", {"schema": [1]}).status_code == 422
+
+
+def test_editor_calls_need_the_csrf_token_and_a_stale_draft_is_pointed_out(web: Any, pack: None) -> None:
+    web.login("owner")
+    page = web.text("/processes/inquiry/edit")
+    data = json.loads(page.split('id="studio-data">')[1].split("</script>")[0])
+    with web._fresh():
+        refused = web.client.post("/processes/inquiry/draft", json={"files": data["files"], "forms": {}})
+    assert refused.status_code == 400 and db.session.scalars(select(ProcessDraft)).first() is None
+    assert _json_post(web, "/processes/nope/draft", {"files": data["files"], "forms": {}}).status_code == 404
+    assert _json_post(web, "/processes/inquiry/draft", {"files": data["files"], "forms": {}}).status_code == 200
+    web.login("admin")  # admins read, they do not edit
+    assert web.post("/processes/inquiry/deploy", {"comment": "x"}).status_code == 403
+    web.login("owner")  # someone deploys a newer version meanwhile
+    from webapp.processes import studio_calls
+
+    changed = data["files"]["inquiry.bpmn"].replace('name="3 hours"', 'name="three hours"')
+    studio_calls.deploy(db.session, {"inquiry.bpmn": changed.encode()}, {}, "owner2", "label")
+    page = web.text("/processes/inquiry/edit")
+    assert "Your draft is based on v1, but v2 has been deployed since" in page
+
+
+def test_a_raw_file_cannot_run_what_it_embeds(web: Any, pack: None) -> None:
+    web.login("owner")
+    r = web.get("/processes/inquiry/v/1/files/inquiry.bpmn")
+    assert r.status_code == 200 and "sandbox" in r.headers["Content-Security-Policy"]
+    assert web.get("/processes/inquiry/v/1/files/other.bpmn").status_code == 404

@@ -46,6 +46,10 @@ def _start(key: str) -> tuple[Any, dict[str, str], dict[str, str], bool]:
         abort(404, description=exc.message)
     draft = drafts.get_draft(db.session, staff().username, key)
     if draft is not None:
+        if draft.base_version < definition.version:
+            flash(_("Your draft is based on v%(old)d, but v%(new)d has been deployed since: deploying your draft "
+                    "replaces its changes. Compare the versions first, or discard your draft.",
+                    old=draft.base_version, new=definition.version), "warning")
         return definition, dict(draft.files), dict(draft.forms), True
     forms = {name: json.dumps(schema, ensure_ascii=False, indent=2) for name, schema in definition.forms.items()}
     return definition, dict(definition.files), forms, False
@@ -84,11 +88,15 @@ def _body() -> dict[str, Any]:
 def save_draft(key: str) -> Any:
     """Save the editor's files as the owner's draft (JSON {files, forms}); nothing runs."""
     _owner_only()
-    definition, *_rest = _start(key)
+    try:
+        definition = studio.definition(db.session, key)
+    except NotFound as exc:
+        return {"error": {"code": "not_found", "message": exc.message}}, 404
     body = _body()
     try:
-        draft = drafts.save_draft(db.session, staff().username, key, definition.version, body.get("files"),
-                                  body.get("forms", {}))
+        current = drafts.get_draft(db.session, staff().username, key)
+        base = current.base_version if current is not None else definition.version
+        draft = drafts.save_draft(db.session, staff().username, key, base, body.get("files"), body.get("forms", {}))
     except drafts.DraftError as exc:
         return {"error": {"code": "invalid", "message": str(exc)}}, 422
     return {"saved": draft.updated_at.isoformat()}

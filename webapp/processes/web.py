@@ -90,7 +90,10 @@ def file(key: str, version: int, name: str) -> Response:
         abort(404, description=f"version {version} of '{key}' has no file '{name}'")
     disposition = "attachment" if request.args.get("download") else "inline"
     return Response(definition.files[name], mimetype="application/xml",
-                    headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
+                    headers={"Content-Disposition": f'{disposition}; filename="{name}"',
+                             # an uploaded file opened in the browser must not run anything it embeds
+                             "Content-Security-Policy": "default-src 'none'; sandbox",
+                             "X-Content-Type-Options": "nosniff"})
 
 
 @bp.get("/<key>/v/<int:version>/forms/<name>")
