@@ -72,6 +72,9 @@ def test_draft_check_deploy_with_comment_and_diff(web: Any, pack: None) -> None:
     r = web.post("/processes/inquiry/deploy", {"comment": "T1 callback: 4 hours"})
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     assert _inquiry().version == before.version + 1
+    rows = db.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version))
+    newest = {d.key: d.version for d in rows}
+    assert newest["grievance"] == 1 and newest["complaint"] == 2, "only inquiry and its caller get a new version"
     assert db.session.scalars(select(ProcessDraft)).first() is None, "the deployed draft is gone"
     diff = web.text(f"/processes/inquiry/diff?from={before.version}&to={before.version + 1}")
     assert "PT4H" in diff and "PT3H" in diff
@@ -129,3 +132,19 @@ def test_a_raw_file_cannot_run_what_it_embeds(web: Any, pack: None) -> None:
     r = web.get("/processes/inquiry/v/1/files/inquiry.bpmn")
     assert r.status_code == 200 and "sandbox" in r.headers["Content-Security-Policy"]
     assert web.get("/processes/inquiry/v/1/files/other.bpmn").status_code == 404
+
+
+def test_a_form_change_alone_deploys_the_process_with_the_new_form(web: Any, pack: None) -> None:
+    web.login("owner")
+    page = web.text("/processes/inquiry/edit")
+    data = json.loads(page.split('id="studio-data">')[1].split("</script>")[0])
+    forms = dict(data["forms"])
+    forms["inquiry_callback.json"] = forms["inquiry_callback.json"].replace('"Customer reached"', '"Reached by phone"')
+    assert _json_post(web, "/processes/inquiry/draft", {"files": data["files"], "forms": forms}).status_code == 200
+    assert web.post("/processes/inquiry/deploy", {"comment": "label"}).status_code == 302
+    newest = _inquiry()
+    assert newest.version == 2
+    assert newest.forms["inquiry_callback.json"]["properties"]["customer_reached"]["title"] == "Reached by phone"
+    assert _json_post(web, "/processes/inquiry/draft", {"files": data["files"], "forms": forms}).status_code == 200
+    web.post("/processes/inquiry/deploy", {"comment": "again"})
+    assert _inquiry().version == 2, "nothing changed: no new version"

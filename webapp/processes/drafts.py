@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -77,3 +79,20 @@ def discard_draft(session: Session, owner: str, key: str) -> bool:
     session.delete(draft)
     session.commit()
     return True
+
+
+def _same_form(text: str, deployed: Any) -> bool:
+    """True if a form's text is the deployed schema (whitespace and key order aside)."""
+    try:
+        return bool(json.loads(text) == deployed)
+    except ValueError:
+        return False  # not JSON: changed (the check says what is wrong)
+
+
+def changed_files(draft: ProcessDraft, files: dict[str, str], forms: dict[str, Any]
+                  ) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The diagrams and forms of a draft that differ from the deployed ones (only those are uploaded, so the
+    processes the owner did not touch keep their version)."""
+    diagrams = {n: t.encode() for n, t in draft.files.items() if files.get(n) != t}
+    changed = {n: t.encode() for n, t in draft.forms.items() if n not in forms or not _same_form(t, forms[n])}
+    return diagrams, changed

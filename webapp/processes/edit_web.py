@@ -132,8 +132,17 @@ def deploy(key: str) -> Any:
     if not comment:
         return _editor(key, [{"file": "", "element": "", "name": "",
                               "message": _("Say in a comment what changed and why.")}], comment, 422)
+    newest = studio.definition(db.session, key)
+    diagrams, forms = drafts.changed_files(draft, newest.files, newest.forms)
+    main = studio.main_file(newest)
+    if forms and not diagrams and main in draft.files:  # a form alone: the process is built again with it
+        diagrams = {main: draft.files[main].encode()}
+    if not diagrams and not forms:
+        drafts.discard_draft(db.session, staff().username, key)
+        flash(_("Nothing changed: no new version."), "success")
+        return redirect(url_for("processes.show", key=key))
     try:
-        results = studio_calls.deploy(db.session, *_upload(draft.files, draft.forms), staff().username, comment)
+        results = studio_calls.deploy(db.session, diagrams, forms, staff().username, comment)
     except DeployError as exc:
         db.session.rollback()
         return _editor(key, studio_calls.problems_of(exc), comment, 422)
