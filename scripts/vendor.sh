@@ -21,4 +21,17 @@ mkdir -p "$dest/bpmn-js"
 cp -R node_modules/bpmn-js/dist/. "$dest/bpmn-js/"
 test -s "$dest/bpmn-js/bpmn-navigated-viewer.production.min.js"
 test -s "$dest/bpmn-js/assets/bpmn-js.css"
+# dmn-js (decision tables: viewer and editor) from its dist bundles
+mkdir -p "$dest/dmn-js"
+cp -R node_modules/dmn-js/dist/. "$dest/dmn-js/"
+cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css "$dest/bpmn-js/assets/"
+cp node_modules/bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css "$dest/bpmn-js/assets/"
+test -s "$dest/dmn-js/dmn-modeler.production.min.js"
+# the process studio: bpmn-js Modeler + properties panel (spiffworkflow moddle), bpmnlint, CodeMirror 6, bundled
+# with esbuild (pinned in package-lock.json) from webapp/processes/assets/studio-bundle.js
+mkdir -p "$dest/studio"
+node_modules/.bin/esbuild webapp/processes/assets/studio-bundle.js --bundle --minify --format=iife \
+  --log-level=warning --outfile="$dest/studio/studio.js"
+test -s "$dest/studio/studio.js"
+echo "vendor.sh: dmn-js $(node -p "require('./node_modules/dmn-js/package.json').version"), studio bundle -> $dest"
 echo "vendor.sh: bpmn-js $(node -p "require('./node_modules/bpmn-js/package.json').version") -> $dest/bpmn-js"

@@ -26,6 +26,8 @@ from webapp.extensions import db, migrate
 from webapp.outbox import web as outbox_web
 from webapp.outbox.delivery.settings import load_settings
 from webapp.processes import api as processes_api
+from webapp.processes import edit_web as processes_edit_web
+from webapp.processes import web as processes_web
 from webapp.tasks import api as tasks_api
 from webapp.tasks import web as tasks_web
 from webapp.tasks import web_worklist
@@ -33,8 +35,10 @@ from webapp.web import init_web
 
 # Modules imported for their routes, which they attach to a blueprint of their own or of the API/admin.
 ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_problems, cases_api, processes_api, tasks_api,
+                 processes_edit_web,
                  web_audit, web_bulk, web_instances, web_messages, web_repairs, web_files)
-WEB_BLUEPRINTS = (accounts_web.bp, web_worklist.bp, tasks_web.bp, cases_web.bp, outbox_web.bp, web_public.bp)
+WEB_BLUEPRINTS = (accounts_web.bp, web_worklist.bp, tasks_web.bp, cases_web.bp, outbox_web.bp, web_public.bp,
+                  processes_web.bp)  # processes_edit_web adds the editor's views to it
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

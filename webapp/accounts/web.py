@@ -15,6 +15,7 @@ from webapp.accounts.access import login_required, staff
 from webapp.cases import public
 from webapp.errors import Invalid
 from webapp.extensions import db
+from webapp.models import User
 from webapp.web.i18n import LANGUAGES, normalize_language, valid_timezone
 
 bp = Blueprint("auth", __name__)
@@ -27,6 +28,13 @@ def safe_next(target: str | None, default: str = "worklist.index") -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
     return url_for(default)
+
+
+def home_of(user: User) -> str:
+    """Where a user lands after sign-in: process owners on their processes, everyone else on the worklist."""
+    if "process_owner" in user.group_keys and "processes.index" in current_app.view_functions:
+        return "processes.index"
+    return "worklist.index"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -54,7 +62,7 @@ def login() -> str | Response:
                 user.language = chosen
                 db.session.commit()
             login_user(user)
-            return redirect(safe_next(request.args.get("next") or request.form.get("next")))
+            return redirect(safe_next(request.args.get("next") or request.form.get("next"), home_of(user)))
         error = _("Wrong username or password. After %(n)d failed attempts the account is locked for "
                   "%(m)d minutes.", n=users.MAX_FAILED_LOGINS, m=users.LOCK_MINUTES)
     status = 401 if error else 200
