@@ -20,6 +20,9 @@ from webapp.workflow.definitions import clear_cache, deploy_directory
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PASSWORD = "test-pass-123"
+# A real salted PBKDF2 hash through the production code path, with 1 iteration instead of scrypt's deliberate
+# cost: the `users` fixture hashes 13 passwords per test (scrypt made that ~80 % of the web/API suite's time).
+TEST_HASH_METHOD = "pbkdf2:sha256:1"
 USERS: list[tuple[str, list[str], list[str]]] = [
     ("agent", ["customer_service"], []),
     ("handler1", ["tier_1_handler"], []),
@@ -58,6 +61,7 @@ def app(tmp_path: Path) -> Iterator[Flask]:
         "SECRET_KEY": "test",
         "WTF_CSRF_ENABLED": True,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
     })
     with application.app_context():
         if on_postgres():
