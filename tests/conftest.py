@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from webapp.app import create_app
 from webapp.engine import clock
@@ -40,9 +43,23 @@ USERS: list[tuple[str, list[str], list[str]]] = [
 ]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run `slow` tests first, then browser tests: under pytest-xdist a long test started last would run alone."""
+    items.sort(key=lambda item: 0 if "slow" in item.keywords else 1 if "browser" in item.keywords else 2)
+
+
+def worker_suffix() -> str:
+    """'_gw0', '_gw1', ... under pytest-xdist (each worker gets its own PostgreSQL database), else ''."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"_{worker}" if worker else ""
+
+
 def database_url(tmp_path: Path) -> str:
-    """PostgreSQL from DATABASE_URL when set, else a fresh SQLite file."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    """PostgreSQL from DATABASE_URL (one database per xdist worker) when set, else an SQLite file in tmp_path."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return str(make_url(url).set(database=f"{make_url(url).database}{worker_suffix()}"))
 
 
 def on_postgres() -> bool:
@@ -50,24 +67,76 @@ def on_postgres() -> bool:
     return bool(os.environ.get("DATABASE_URL", "").startswith("postgresql"))
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    """An app on an empty schema; PostgreSQL tables are recreated per test."""
-    clear_cache()
-    clock.reset()
-    application = create_app({
+def _test_config(url: str, tmp_path: Path) -> dict[str, Any]:
+    return {
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test",
         "WTF_CSRF_ENABLED": True,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
-    })
+    }
+
+
+@pytest.fixture(scope="session")
+def empty_schema(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """Build the schema once per session (per xdist worker); the `app` fixture then starts every test empty.
+
+    SQLite: a template file with all tables, copied per test. PostgreSQL: this worker's database (created if
+    missing) with all tables; every test then empties them (DELETE, sequences restarted) instead of DROP SCHEMA
+    and CREATE TABLE each time. Returns the SQLite template path (None on PostgreSQL).
+    """
+    folder = tmp_path_factory.mktemp("schema")
+    if on_postgres():
+        url = make_url(database_url(folder))
+        with sqlalchemy.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first():
+                conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+        template = None
+    else:
+        template = folder / "template.db"
+    application = create_app(_test_config(database_url(folder) if on_postgres() else f"sqlite:///{template}",
+                                          folder))
+    with application.app_context():
+        _recreate_schema()
+        db.engine.dispose()
+    return template
+
+
+def _recreate_schema() -> None:
+    if on_postgres():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
+    db.create_all()
+
+
+def _empty_postgres_tables() -> None:
+    """Delete every row and restart every sequence; recreate the schema if a test changed its tables."""
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as conn:
+        present = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+        if present != {t.name for t in tables}:
+            conn.rollback()
+            _recreate_schema()
+            return
+        sequences = conn.execute(text(
+            "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = 'public'")).scalars()
+        conn.exec_driver_sql("; ".join([*(f'DELETE FROM "{t.name}"' for t in reversed(tables)),
+                                        *(f'ALTER SEQUENCE "{name}" RESTART' for name in sequences)]))
+
+
+@pytest.fixture
+def app(tmp_path: Path, empty_schema: Path | None) -> Iterator[Flask]:
+    """An app on an empty schema (a copy of the session's SQLite template, or emptied PostgreSQL tables)."""
+    clear_cache()
+    clock.reset()
+    url = database_url(tmp_path)
+    if empty_schema is not None:
+        shutil.copyfile(empty_schema, tmp_path / "test.db")
+    application = create_app(_test_config(url, tmp_path))
     with application.app_context():
         if on_postgres():
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
-        db.create_all()
+            _empty_postgres_tables()
         yield application
         db.session.remove()
         db.engine.dispose()

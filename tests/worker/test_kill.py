@@ -76,6 +76,7 @@ def _make_due_work(mini_cases: int, sla_cases: int) -> None:
     clock.reset()
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_points_loses_nothing_and_fires_each_timer_once(app, users, mini, sla, smtp, hooks,
                                                                             tmp_path):
     _make_due_work(mini_cases=MINI, sla_cases=SLA)
@@ -153,6 +154,7 @@ def test_sigterm_finishes_cleanly(app, users, mini, smtp, hooks, tmp_path):
     assert text.count("fired timers of instance") == 3 and text.count("delivered in_app") == 3
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
                     reason="two workers side by side need PostgreSQL (SKIP LOCKED)")
 def test_two_workers_on_postgresql_fire_each_of_1000_timers_exactly_once(app, users, mini, smtp, hooks, tmp_path):
