@@ -48,23 +48,24 @@ def spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
                             stdout=out, stderr=subprocess.STDOUT)
 
 
-# `closeloop worker` once a line arrives on stdin, its imports (handler modules included) done before: the next
+# `python -m webapp worker` once a line arrives on stdin, its imports (handler modules included) done before: the next
 # worker of the kill loop starts up while the current one works, so the loop does not wait for Python start-up.
 STANDBY = """
 import importlib, os, sys
-import webapp.admin, webapp.api, webapp.app, webapp.cli, webapp.services.runtime, webapp.web, webapp.worker
+import webapp.app, webapp.workflow.transitions, webapp.worker
 from handlers.registry import load_all
+from webapp.__main__ import main
 load_all()
 for module in os.environ["HANDLER_MODULES"].split(","):
     importlib.import_module(module)
 sys.stdin.readline()
 sys.argv = ["closeloop", "worker"]
-sys.exit(webapp.cli.main())
+main()
 """
 
 
 class Standby:
-    """A real worker process, imports done, that runs `closeloop worker` (the console script's main) on `go()`."""
+    """A real worker process, imports done, that runs `python -m webapp worker`'s main on `go()`."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         out = log.open("ab")
