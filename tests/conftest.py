@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from webapp.app import create_app
 from webapp.engine import clock
@@ -20,6 +23,9 @@ from webapp.workflow.definitions import clear_cache, deploy_directory
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PASSWORD = "test-pass-123"
+# A real salted PBKDF2 hash through the production code path, with 1 iteration instead of scrypt's deliberate
+# cost: the `users` fixture hashes 13 passwords per test (scrypt made that ~80 % of the web/API suite's time).
+TEST_HASH_METHOD = "pbkdf2:sha256:1"
 USERS: list[tuple[str, list[str], list[str]]] = [
     ("agent", ["customer_service"], []),
     ("handler1", ["tier_1_handler"], []),
@@ -37,9 +43,39 @@ USERS: list[tuple[str, list[str], list[str]]] = [
 ]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start `slow` tests first, one per xdist worker, then browser tests: a long test started last runs alone."""
+    slow = [item for item in items if "slow" in item.keywords]
+    rest = sorted((item for item in items if "slow" not in item.keywords),
+                  key=lambda item: 0 if "browser" in item.keywords else 1)
+    items[:] = spread_first(slow, rest, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+def spread_first(first: list[Any], rest: list[Any], workers: int) -> list[Any]:
+    """`first` dealt to the heads of `workers` equal slices of the result (xdist's worksteal gives worker i slice i)."""
+    workers = max(workers, 1)
+    size = (len(first) + len(rest)) // workers
+    result: list[Any] = []
+    for i in range(workers):
+        head = first[i::workers]
+        take = len(rest) if i == workers - 1 else max(size - len(head), 0)
+        result += head + rest[:take]
+        rest = rest[take:]
+    return result
+
+
+def worker_suffix() -> str:
+    """'_gw0', '_gw1', ... under pytest-xdist (each worker gets its own PostgreSQL database), else ''."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"_{worker}" if worker else ""
+
+
 def database_url(tmp_path: Path) -> str:
-    """PostgreSQL from DATABASE_URL when set, else a fresh SQLite file."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    """PostgreSQL from DATABASE_URL (one database per xdist worker) when set, else an SQLite file in tmp_path."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return str(make_url(url).set(database=f"{make_url(url).database}{worker_suffix()}"))
 
 
 def on_postgres() -> bool:
@@ -47,23 +83,79 @@ def on_postgres() -> bool:
     return bool(os.environ.get("DATABASE_URL", "").startswith("postgresql"))
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    """An app on an empty schema; PostgreSQL tables are recreated per test."""
-    clear_cache()
-    clock.reset()
-    application = create_app({
+def _test_config(url: str, tmp_path: Path) -> dict[str, Any]:
+    return {
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test",
         "WTF_CSRF_ENABLED": True,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
-    })
+        "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+    }
+
+
+@pytest.fixture(scope="session")
+def empty_schema(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """Build the schema once per session (per xdist worker); the `app` fixture then starts every test empty.
+
+    SQLite: a template file with all tables, copied per test. PostgreSQL: this worker's database (created if
+    missing) with all tables; every test then empties them (DELETE, sequences restarted) instead of DROP SCHEMA
+    and CREATE TABLE each time. Returns the SQLite template path (None on PostgreSQL).
+    """
+    folder = tmp_path_factory.mktemp("schema")
+    if on_postgres():
+        url = make_url(database_url(folder))
+        with sqlalchemy.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first():
+                conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+        template = None
+    else:
+        template = folder / "template.db"
+    application = create_app(_test_config(database_url(folder) if on_postgres() else f"sqlite:///{template}",
+                                          folder))
+    with application.app_context():
+        _recreate_schema()
+        db.engine.dispose()
+    return template
+
+
+def _recreate_schema() -> None:
+    if on_postgres():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
+    db.create_all()
+
+
+def _empty_postgres_tables() -> None:
+    """Delete every row and restart every sequence; recreate the schema if a test changed its tables."""
+    tables = db.metadata.sorted_tables
+    try:
+        with db.engine.begin() as conn:
+            present = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+            if present != {t.name for t in tables}:
+                raise LookupError("the tables differ from the models")
+            sequences = conn.execute(text(
+                "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = 'public'")).scalars()
+            # replica role: no triggers, so the append-only admin_audit (its trigger refuses DELETE) empties too
+            conn.exec_driver_sql("; ".join(["SET LOCAL session_replication_role = replica",
+                                            *(f'DELETE FROM "{t.name}"' for t in reversed(tables)),
+                                            *(f'ALTER SEQUENCE "{name}" RESTART' for name in sequences)]))
+    except (LookupError, sqlalchemy.exc.DBAPIError):  # changed tables, or a role that may not skip triggers
+        _recreate_schema()
+
+
+@pytest.fixture
+def app(tmp_path: Path, empty_schema: Path | None) -> Iterator[Flask]:
+    """An app on an empty schema (a copy of the session's SQLite template, or emptied PostgreSQL tables)."""
+    clear_cache()
+    clock.reset()
+    url = database_url(tmp_path)
+    if empty_schema is not None:
+        shutil.copyfile(empty_schema, tmp_path / "test.db")
+    application = create_app(_test_config(url, tmp_path))
     with application.app_context():
         if on_postgres():
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
-        db.create_all()
+            _empty_postgres_tables()
         yield application
         db.session.remove()
         db.engine.dispose()

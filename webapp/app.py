@@ -11,6 +11,7 @@ import webapp.models  # noqa: F401  (register every package's tables)
 from webapp import config
 from webapp.accounts import api as accounts_api
 from webapp.accounts import web as accounts_web
+from webapp.accounts.service import configure_hashing
 from webapp.admin import api as admin_api
 from webapp.admin import api_instances, web_audit, web_bulk, web_instances, web_messages, web_repairs
 from webapp.admin.web import bp as admin_bp
@@ -48,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    configure_hashing(app.config["PASSWORD_HASH_METHOD"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.ROOT / "webapp" / "migrations"))
     with app.app_context():

@@ -42,6 +42,8 @@ def load() -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "DEFAULT_TIMEZONE": os.environ.get("CLOSELOOP_TIMEZONE", "Asia/Shanghai"),
         "PAGE_SIZE": 50,
+        # werkzeug password hash method for new hashes (keep the strong default outside tests)
+        "PASSWORD_HASH_METHOD": os.environ.get("CLOSELOOP_PASSWORD_HASH_METHOD", "scrypt"),
         # business calendar of "business time" clocks (see docs/clocks.md)
         **{key: os.environ.get(f"CLOSELOOP_{key}", os.environ.get(key)) for key in CALENDAR_KEYS},
         # admin console: when an instance counts as stuck (see webapp/services/stuck.py)

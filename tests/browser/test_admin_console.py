@@ -24,7 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 def live(app: Flask, users: dict[str, Any]) -> Iterator[str]:
     """The app served on a loopback port by a real HTTP server in a thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

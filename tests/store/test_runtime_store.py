@@ -103,6 +103,7 @@ def test_running_instance_stays_on_its_version(mini, users):
     assert open_task(new).title == "Agree a remedy"
 
 
+@pytest.mark.slow
 def test_a_case_reopened_300_times_still_advances_and_completes(mini, users):
     """SpiffWorkflow's TaskIterator stops at depth 1000; the reopen loop goes far deeper."""
     case = register()

@@ -32,6 +32,20 @@ GROUPS = {
 }
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
+DEFAULT_HASH_METHOD = "scrypt"  # werkzeug's strong default; the test suite configures a cheap one
+_hashing = {"method": DEFAULT_HASH_METHOD}
+
+
+def configure_hashing(method: str) -> None:
+    """Choose the werkzeug method new password hashes use (existing hashes keep verifying by their prefix)."""
+    if method.split(":")[0] not in ("scrypt", "pbkdf2"):
+        raise ValueError(f"unknown password hash method {method!r}: use scrypt[:n:r:p] or pbkdf2[:hash[:iterations]]")
+    _hashing["method"] = method
+
+
+def hash_password(password: str) -> str:
+    """A salted hash of the password with the configured method."""
+    return generate_password_hash(password, method=_hashing["method"])
 
 
 def ensure_group(session: Session, key: str, name: str | None = None) -> Group:
@@ -54,7 +68,7 @@ def create_user(session: Session, username: str, password: str, groups: list[str
     if session.scalars(select(User).where(User.username == username)).first() is not None:
         raise Conflict(f"user '{username}' already exists")
     user = User(username=username, display_name=display_name or username, email=email,
-                password_hash=generate_password_hash(password), language=language)
+                password_hash=hash_password(password), language=language)
     session.add(user)
     session.flush()
     sup = set(supervises or [])
@@ -68,14 +82,14 @@ def set_password(user: User, password: str) -> None:
     """Hash and set a new password."""
     if len(password) < 8:
         raise Invalid("password too short", {"password": "use at least 8 characters"})
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user if the password is right and the account is not locked; counts failures."""
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or not user.is_active:
-        generate_password_hash(password)  # same work either way: no user enumeration by timing
+        hash_password(password)  # same work either way: no user enumeration by timing
         return None
     if user.locked_until and user.locked_until > now():
         return None
