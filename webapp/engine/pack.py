@@ -38,14 +38,16 @@ class Problem:
     file: str
     element: str
     message: str
+    name: str = ""  # the element's name, as the owner sees it in the diagram
 
     def __str__(self) -> str:
         where = f"{self.file}" + (f" element '{self.element}'" if self.element else "")
+        where += f" ({self.name})" if self.name else ""
         return f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, str]:
         """JSON form of the problem."""
-        return {"file": self.file, "element": self.element, "message": self.message}
+        return {"file": self.file, "element": self.element, "name": self.name, "message": self.message}
 
 
 @dataclass
