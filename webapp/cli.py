@@ -36,12 +36,18 @@ def init_database(app: Flask) -> None:
 
 
 def deploy_default(actor: str = "system") -> list[str]:
-    """Deploy the process pack of the configured folders; lines describing what happened."""
-    from webapp.workflow.definitions import deploy_directory
+    """Deploy the processes of the configured folders that have no version yet; lines saying what happened."""
+    from webapp.processes.deploy import init_pack
+    from webapp.services.definitions import latest_definition
 
-    results = deploy_directory(db.session, Path(current_app.config["PROCESSES_DIR"]),
-                               Path(current_app.config["FORMS_DIR"]), actor)
-    return [f"{r.key} v{r.version} ({'new' if r.created else 'unchanged'})" for r in results]
+    deployed, skipped = init_pack(db.session, Path(current_app.config["PROCESSES_DIR"]),
+                                  Path(current_app.config["FORMS_DIR"]), actor)
+    lines = [f"deployed {r.key} v{r.version}" for r in deployed]
+    for key in skipped:
+        latest = latest_definition(db.session, key)
+        version = f"v{latest.version} by {latest.deployed_by}" if latest else "a version"
+        lines.append(f"skipped {key}: {version} is deployed (`closeloop deploy DIR` replaces it)")
+    return lines
 
 
 def create_demo_users(password: str | None) -> list[tuple[str, str]]:
@@ -73,7 +79,7 @@ def register_cli(app: Flask) -> None:
         """Create/upgrade the schema, deploy processes/, optionally create demo users."""
         init_database(current_app._get_current_object())  # type: ignore[attr-defined]
         click.echo("schema up to date")
-        _deploy_or_explain(lambda: deploy_default())
+        _deploy_or_explain(lambda: deploy_default(), prefix="")
         if demo:
             for username, pw in create_demo_users(demo_password):
                 click.echo(f"demo user {username:<11} password {pw}")
@@ -82,14 +88,27 @@ def register_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
     @click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=None)
     @click.option("--actor", default="cli")
+    @click.option("--comment", default=None, help="what changed, stored with the new versions")
     @with_appcontext
-    def deploy_cmd(path: Path, forms_dir: Path | None, actor: str) -> None:
-        """Deploy every .bpmn/.dmn of PATH (forms from --forms or the configured forms folder)."""
-        from webapp.workflow.definitions import deploy_directory
+    def deploy_cmd(path: Path, forms_dir: Path | None, actor: str, comment: str | None) -> None:
+        """Check and deploy every .bpmn/.dmn of PATH (forms from --forms, PATH/../forms or the forms folder)."""
+        from webapp.processes.deploy import deploy_directory
 
-        forms = forms_dir or Path(current_app.config["FORMS_DIR"])
+        sibling = path.resolve().parent / "forms"
+        forms = forms_dir or (sibling if path.name == "processes" and sibling.is_dir()
+                              else Path(current_app.config["FORMS_DIR"]))
         _deploy_or_explain(lambda: [f"{r.key} v{r.version} ({'new' if r.created else 'unchanged'})"
-                                    for r in deploy_directory(db.session, path, forms, actor)])
+                                    for r in deploy_directory(db.session, path, forms, actor, comment)])
+
+    @app.cli.command("export")
+    @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+    @with_appcontext
+    def export_cmd(path: Path) -> None:
+        """Write the deployed versions to PATH/processes and PATH/forms (e.g. to commit an owner's changes)."""
+        from webapp.processes.deploy import export_pack
+
+        written = export_pack(db.session, path)
+        click.echo(f"wrote {len(written)} file(s) to {path}/processes and {path}/forms")
 
     @app.cli.command("create-user")
     @click.argument("username")
@@ -154,12 +173,12 @@ def register_cli(app: Flask) -> None:
     register_worker_commands(app)  # worker, run, mailsink, outbox; configures the business calendar
 
 
-def _deploy_or_explain(action) -> None:  # type: ignore[no-untyped-def]
+def _deploy_or_explain(action, prefix: str = "deployed ") -> None:  # type: ignore[no-untyped-def]
     from webapp.engine.pack import DeployError
 
     try:
         for line in action():
-            click.echo(f"deployed {line}")
+            click.echo(f"{prefix}{line}")
     except DeployError as exc:
         for problem in exc.problems:
             click.echo(f"refused: {problem}", err=True)

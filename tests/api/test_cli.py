@@ -24,10 +24,11 @@ def test_init_demo_deploy_user_token(tmp_path: Path):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["init", "--demo", "--demo-password", "demo-pass-99"])
     assert result.exit_code == 0, result.output
-    assert "deployed complaint v1 (new)" in result.output
+    assert "deployed complaint v1" in result.output
     assert "demo user agent       password demo-pass-99" in result.output
     again = runner.invoke(args=["init", "--demo"])
-    assert again.exit_code == 0 and "complaint v1 (unchanged)" in again.output and "demo user" not in again.output
+    assert again.exit_code == 0 and "demo user" not in again.output
+    assert "skipped complaint: v1 by system is deployed" in again.output
     result = runner.invoke(args=["create-user", "zhang", "--group", "tier_2_handler", "--password", "long-enough-1"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["create-user", "zhang", "--group", "x", "--password", "long-enough-1"]).exit_code == 1
