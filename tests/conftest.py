@@ -58,6 +58,7 @@ def app(tmp_path: Path) -> Iterator[Flask]:
         "SECRET_KEY": "test",
         "WTF_CSRF_ENABLED": True,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "WEBHOOKS": {"sales": {"url": "http://127.0.0.1:9/sales", "secret": "test"}},  # the pack's webhook:sales
     })
     with application.app_context():
         if on_postgres():

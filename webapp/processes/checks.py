@@ -70,13 +70,14 @@ def check_files(session: Session, files: dict[str, bytes], forms: dict[str, byte
         problems += check_flow(model)
     problems += check_clock_agreement(models)
     problems += check_references(models, _forms(forms), known)
-    return _named(sorted(set(problems), key=lambda p: (p.file, p.element, p.message)), models)
+    return _named(problems, models)
 
 
 def _named(problems: list[Problem], models: dict[str, Any]) -> list[Problem]:
-    """Fill in the element name of problems found by the parser (it only knows ids)."""
+    """Fill in the file and element name of problems found by the parser (it may only know the id)."""
     out: list[Problem] = []
     for p in problems:
-        el = models[p.file].elements.get(p.element) if p.file in models and p.element else None
-        out.append(Problem(p.file, p.element, p.message, el.name) if el is not None and not p.name else p)
-    return out
+        files = [p.file] if p.file else [n for n, m in models.items() if p.element in m.elements]
+        el = models[files[0]].elements.get(p.element) if len(files) == 1 and files[0] in models else None
+        out.append(Problem(files[0], p.element, p.message, p.name or el.name) if el is not None else p)
+    return sorted(set(out), key=lambda p: (p.file, p.element, p.message))
