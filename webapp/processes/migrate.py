@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
 from webapp.engine.migration import Migration, migrate_state
-from webapp.engine.runtime import Outcome, TimerInfo
+from webapp.engine.runtime import HumanTaskInfo, Outcome, TimerInfo
 from webapp.models import HumanTask, Instance, ProcessDefinition, Timer, User
 from webapp.services.admin import Ctx, begin, finish, snapshot
 from webapp.services.definitions import bundle_for
@@ -86,12 +86,21 @@ def migrate_instance(session: Session, instance_id: int, to_version: int, *, dry
 
 def _apply(ctx: Ctx, new: ProcessDefinition, outcome: Outcome) -> None:
     """Point the instance at the new version; its human-task and timer rows follow the migrated state."""
-    inst, session, at = ctx.instance, ctx.session, now()
+    inst = ctx.instance
     inst.definition_id = new.id
     inst.state = outcome.state
     if inst.status not in ("error", "suspended"):  # a stuck instance stays stuck until it is retried
         inst.status = outcome.status
-    ready = {h.task_id: h for h in outcome.human_tasks}
+    _sync_tasks(ctx, outcome.human_tasks)
+    _sync_timers(ctx, outcome.timers)
+    add_event(ctx.session, inst, ctx.case, ctx.user.username, "instance_migrated",
+              {"version": new.version, "reason": ctx.reason})
+
+
+def _sync_tasks(ctx: Ctx, human_tasks: list[HumanTaskInfo]) -> None:
+    """Open task rows keep their id (and claim); title, group, form and clock come from the new version."""
+    inst, session, at = ctx.instance, ctx.session, now()
+    ready = {h.task_id: h for h in human_tasks}
     for row in session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "open")):
         info = ready.pop(row.task_id, None)
         if info is None:
@@ -105,18 +114,21 @@ def _apply(ctx: Ctx, new: ProcessDefinition, outcome: Outcome) -> None:
                               spec_id=info.spec_id, title=info.title, process_key=info.process_key, lane=info.lane,
                               group_key=info.group, assignee=info.assignee, form_key=info.form, clock=info.clock,
                               created_at=at))
-    waiting = {t.task_id: t for t in outcome.timers}
-    for timer in session.scalars(select(Timer).where(Timer.instance_id == inst.id, Timer.state == "waiting")):
-        info = waiting.pop(timer.task_id, None)
+
+
+def _sync_timers(ctx: Ctx, timers: list[TimerInfo]) -> None:
+    """Waiting timer rows take their recomputed due time; timers the new version does not have are cancelled."""
+    waiting = {t.task_id: t for t in timers}
+    for row in ctx.session.scalars(select(Timer).where(Timer.instance_id == ctx.instance.id,
+                                                       Timer.state == "waiting")):
+        info = waiting.pop(row.task_id, None)
         if info is None:
-            timer.state = "cancelled"
+            row.state = "cancelled"
             continue
-        timer.due_at, timer.spec_id, timer.name = info.due_at, info.spec_id, info.name
+        row.due_at, row.spec_id, row.name = info.due_at, info.spec_id, info.name
     for info in waiting.values():
-        session.add(Timer(instance_id=inst.id, task_id=info.task_id, spec_id=info.spec_id, name=info.name,
-                          due_at=info.due_at))
-    add_event(session, inst, ctx.case, ctx.user.username, "instance_migrated",
-              {"version": new.version, "reason": ctx.reason})
+        ctx.session.add(Timer(instance_id=ctx.instance.id, task_id=info.task_id, spec_id=info.spec_id,
+                              name=info.name, due_at=info.due_at))
 
 
 def migrate_bulk(session: Session, process: str, version: int, to_version: int, *, dry_run: bool, reason: str,
