@@ -54,3 +54,25 @@ def test_deploy_refusal_lists_problems_and_exits_non_zero(tmp_path: Path):
     assert "refused: broken.bpmn" in result.output and "nothing was deployed" in result.output
     with app.app_context():
         db.engine.dispose()
+
+
+def test_deploy_runs_the_checks_and_keeps_the_comment(tmp_path: Path):
+    app = _app(tmp_path)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    for p in (FIXTURES / "processes").iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    mini = folder / "mini.bpmn"
+    mini.write_text(mini.read_text().replace('<bpmn:timeDuration>"PT4H"<', "<bpmn:timeDuration>PT4H<"))
+    result = runner.invoke(args=["deploy", str(folder), "--forms", str(FIXTURES / "forms")])
+    assert result.exit_code == 1
+    assert "refused: mini.bpmn element 'late'" in result.output and 'put it in quotes: "PT4H"' in result.output
+    mini.write_text(mini.read_text().replace("<bpmn:timeDuration>PT4H<", '<bpmn:timeDuration>"PT5H"<'))
+    result = runner.invoke(args=["deploy", str(folder), "--forms", str(FIXTURES / "forms"), "--comment", "5 h"])
+    assert result.exit_code == 0 and "deployed complaint v2 (new)" in result.output, result.output
+    with app.app_context():
+        newest = db.session.scalars(select(ProcessDefinition).where(ProcessDefinition.version == 2)).one()
+        assert (newest.comment, newest.deployed_by) == ("5 h", "cli")
+        db.engine.dispose()

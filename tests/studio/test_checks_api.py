@@ -81,6 +81,9 @@ def test_problem_names_the_element_as_the_owner_sees_it(api: Api, pack: None) ->
     problems = {p["element"]: p for p in r.get_json()["error"]["problems"]}
     assert problems["callback_timer"]["name"] == "3 hours"
     assert "change one so both say the same deadline" in problems["callback_timer"]["message"]
+    clock = problems["clock_callback"]  # the clock that still says 3 hours is flagged too
+    assert clock["name"] == "Start clock T1-callback (PT3H)"
+    assert clock["message"].startswith("clock 'T1-callback' is started with PT3H but 'callback_timer' (3 hours)")
 
 
 def test_invalid_and_non_object_forms_are_refused(api: Api, pack: None) -> None:

@@ -115,6 +115,9 @@ def _disagree(el: Element, what: str, clock: str, value: str,
         problems.append(Problem(el.file, el.id, (
             f"{what} says {value} but clock '{clock}' is started with {duration} by '{start.id}' "
             f"({start.name}) in {start.file}; change one so both say the same deadline"), el.name))
+        problems.append(Problem(start.file, start.id, (
+            f"clock '{clock}' is started with {duration} but '{el.id}' ({el.name}) in {el.file} says {value}; "
+            "change one so both say the same deadline"), start.name))
     return problems
 
 
