@@ -77,6 +77,20 @@ def test_export_writes_the_deployed_versions_and_deploys_back_unchanged(app: Fla
     assert newest() == before
 
 
+def test_export_download_is_a_zip_of_the_deployed_versions(app: Flask, api: Api) -> None:
+    import io
+    import zipfile
+
+    deploy_default()
+    post_files(api, "/api/v1/processes", {"inquiry.bpmn": inquiry_hours(4)})
+    r = api.as_("owner").get("/api/v1/processes/export.zip")
+    assert r.status_code == 200 and r.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(r.data))
+    assert '"PT4H"' in archive.read("processes/inquiry.bpmn").decode()
+    assert "forms/classify.json" in archive.namelist()
+    assert api.as_("agent").get("/api/v1/processes/export.zip").status_code == 403
+
+
 def test_cli_export_command(app: Flask, tmp_path: Path) -> None:
     deploy_default()
     result = app.test_cli_runner().invoke(args=["export", str(tmp_path / "pack")])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -19,7 +21,7 @@ from webapp.services.definitions import (
 )
 
 __all__ = ["DeployError", "Deployed", "check_upload", "current_files", "deploy_directory", "deploy_upload",
-           "export_pack", "init_pack"]
+           "export_pack", "export_zip", "init_pack"]
 
 
 def complete_upload(session: Session, diagrams: dict[str, bytes],
@@ -111,3 +113,14 @@ def export_pack(session: Session, out_dir: Path) -> list[Path]:
             path.write_bytes(raw)
             written.append(path)
     return written
+
+
+def export_zip(session: Session) -> bytes:
+    """The current versions as a zip with processes/ and forms/ (the download of the process pages)."""
+    diagrams, forms = current_files(session)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for folder, items in (("processes", diagrams), ("forms", forms)):
+            for name, raw in sorted(items.items()):
+                archive.writestr(f"{folder}/{Path(name).name}", raw)
+    return buffer.getvalue()
