@@ -38,7 +38,7 @@ def init_database(app: Flask) -> None:
 def deploy_default(actor: str = "system") -> list[str]:
     """Deploy the processes of the configured folders that have no version yet; lines saying what happened."""
     from webapp.processes.deploy import init_pack
-    from webapp.services.definitions import latest_definition
+    from webapp.workflow.definitions import latest_definition
 
     deployed, skipped = init_pack(db.session, Path(current_app.config["PROCESSES_DIR"]),
                                   Path(current_app.config["FORMS_DIR"]), actor)

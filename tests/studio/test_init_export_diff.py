@@ -16,7 +16,7 @@ from webapp.cli import deploy_default
 from webapp.extensions import db
 from webapp.models import ProcessDefinition
 from webapp.processes.deploy import deploy_directory, export_pack
-from webapp.services.definitions import latest_definition
+from webapp.workflow.definitions import latest_definition
 
 
 def newest() -> dict[str, tuple[int, str]]:

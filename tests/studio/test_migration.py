@@ -18,7 +18,7 @@ from tests.studio.helpers import inquiry_hours, pack_file, post_files
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import AuditEntry, HumanTask, Instance, Timer
-from webapp.services.definitions import caller_files, deploy_files, deployed_forms, newest_definitions
+from webapp.workflow.definitions import caller_files, deploy_files, deployed_forms, newest_definitions
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -31,9 +31,9 @@ def _settings_source() -> Mapping[str, Any]:
 
 def known_things(session: Session) -> Known:
     """Groups and users from the database, webhooks and service points from the settings, registered handlers."""
-    from webapp.delivery.settings import load_settings
+    from webapp.accounts.service import GROUPS
     from webapp.models import Group, User
-    from webapp.services.users import GROUPS
+    from webapp.outbox.delivery.settings import load_settings
 
     settings = load_settings(_settings_source())
     return Known(

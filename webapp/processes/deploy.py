@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from webapp.engine.pack import DeployError, build_pack, read_dir
 from webapp.processes.checks import Problem, check_files
-from webapp.services.definitions import (
+from webapp.workflow.definitions import (
     Deployed,
     caller_files,
     deploy_files,

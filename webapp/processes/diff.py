@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.errors import NotFound
 from webapp.models import ProcessDefinition
 from webapp.processes.model import Element, FileModel, read_models
-from webapp.services.errors import NotFound
 
 Change = dict[str, Any]
 

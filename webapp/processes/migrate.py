@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.admin.actions import Ctx, begin, finish, snapshot
 from webapp.engine.clock import now
 from webapp.engine.migration import Migration, migrate_state
 from webapp.engine.runtime import HumanTaskInfo, Outcome, TimerInfo
+from webapp.errors import Conflict, NotFound
 from webapp.models import HumanTask, Instance, ProcessDefinition, Timer, User
-from webapp.services.admin import Ctx, begin, finish, snapshot
-from webapp.services.definitions import bundle_for
-from webapp.services.errors import Conflict, NotFound
-from webapp.services.persist import add_event
+from webapp.workflow.definitions import bundle_for
+from webapp.workflow.store import add_event
 
 FINISHED = ("complete", "terminated")
 
