@@ -79,36 +79,12 @@ def register_cli(app: Flask) -> None:
         """Create/upgrade the schema, deploy processes/, optionally create demo users."""
         init_database(current_app._get_current_object())  # type: ignore[attr-defined]
         click.echo("schema up to date")
-        _deploy_or_explain(lambda: deploy_default(), prefix="")
+        from webapp.processes.commands import deploy_or_explain
+
+        deploy_or_explain(lambda: deploy_default(), prefix="")
         if demo:
             for username, pw in create_demo_users(demo_password):
                 click.echo(f"demo user {username:<11} password {pw}")
-
-    @app.cli.command("deploy")
-    @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
-    @click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=None)
-    @click.option("--actor", default="cli")
-    @click.option("--comment", default=None, help="what changed, stored with the new versions")
-    @with_appcontext
-    def deploy_cmd(path: Path, forms_dir: Path | None, actor: str, comment: str | None) -> None:
-        """Check and deploy every .bpmn/.dmn of PATH (forms from --forms, PATH/../forms or the forms folder)."""
-        from webapp.processes.deploy import deploy_directory
-
-        sibling = path.resolve().parent / "forms"
-        forms = forms_dir or (sibling if path.name == "processes" and sibling.is_dir()
-                              else Path(current_app.config["FORMS_DIR"]))
-        _deploy_or_explain(lambda: [f"{r.key} v{r.version} ({'new' if r.created else 'unchanged'})"
-                                    for r in deploy_directory(db.session, path, forms, actor, comment)])
-
-    @app.cli.command("export")
-    @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
-    @with_appcontext
-    def export_cmd(path: Path) -> None:
-        """Write the deployed versions to PATH/processes and PATH/forms (e.g. to commit an owner's changes)."""
-        from webapp.processes.deploy import export_pack
-
-        written = export_pack(db.session, path)
-        click.echo(f"wrote {len(written)} file(s) to {path}/processes and {path}/forms")
 
     @app.cli.command("create-user")
     @click.argument("username")
@@ -168,19 +144,8 @@ def register_cli(app: Flask) -> None:
         # app.run() does nothing under the flask CLI; serve the app object directly
         run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
+    from webapp.processes.commands import register_process_commands
     from webapp.worker.commands import register_worker_commands
 
+    register_process_commands(app)  # deploy, export
     register_worker_commands(app)  # worker, run, mailsink, outbox; configures the business calendar
-
-
-def _deploy_or_explain(action, prefix: str = "deployed ") -> None:  # type: ignore[no-untyped-def]
-    from webapp.engine.pack import DeployError
-
-    try:
-        for line in action():
-            click.echo(f"{prefix}{line}")
-    except DeployError as exc:
-        for problem in exc.problems:
-            click.echo(f"refused: {problem}", err=True)
-        raise click.ClickException("nothing was deployed; fix the problems above") from None
-

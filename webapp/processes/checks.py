@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -15,18 +13,10 @@ from webapp.engine.pack import DeployError, Problem, build_pack
 from webapp.processes.check_graph import check_flow
 from webapp.processes.check_refs import Known, check_references
 from webapp.processes.check_timers import check_clock_agreement, check_timer
+from webapp.processes.config import settings_source
 from webapp.processes.model import read_models
 
 __all__ = ["Problem", "check_files", "known_things"]
-
-
-def _settings_source() -> Mapping[str, Any]:
-    try:
-        from flask import current_app
-
-        return current_app.config
-    except RuntimeError:  # outside an app context (scripts): the environment only
-        return os.environ
 
 
 def known_things(session: Session) -> Known:
@@ -35,7 +25,7 @@ def known_things(session: Session) -> Known:
     from webapp.models import Group, User
     from webapp.outbox.delivery.settings import load_settings
 
-    settings = load_settings(_settings_source())
+    settings = load_settings(settings_source())
     return Known(
         groups=set(session.scalars(select(Group.key))) | set(GROUPS),
         users=set(session.scalars(select(User.username))),
