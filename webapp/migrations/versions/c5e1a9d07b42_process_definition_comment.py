@@ -1,7 +1,7 @@
 """process definition: deploy comment
 
 Revision ID: c5e1a9d07b42
-Revises: 9188d6a9c7c2
+Revises: b7d2c4e81f30
 Create Date: 2026-12-04 13:30:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c5e1a9d07b42'
-down_revision = '9188d6a9c7c2'
+down_revision = 'b7d2c4e81f30'
 branch_labels = None
 depends_on = None
 
