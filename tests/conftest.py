@@ -91,6 +91,7 @@ def _test_config(url: str, tmp_path: Path) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": True,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+        "WEBHOOKS": {"sales": {"url": "http://127.0.0.1:9/sales", "secret": "test"}},  # the pack's webhook:sales
     }
 
 

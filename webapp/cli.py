@@ -36,12 +36,18 @@ def init_database(app: Flask) -> None:
 
 
 def deploy_default(actor: str = "system") -> list[str]:
-    """Deploy the process pack of the configured folders; lines describing what happened."""
-    from webapp.workflow.definitions import deploy_directory
+    """Deploy the processes of the configured folders that have no version yet; lines saying what happened."""
+    from webapp.processes.deploy import init_pack
+    from webapp.workflow.definitions import latest_definition
 
-    results = deploy_directory(db.session, Path(current_app.config["PROCESSES_DIR"]),
-                               Path(current_app.config["FORMS_DIR"]), actor)
-    return [f"{r.key} v{r.version} ({'new' if r.created else 'unchanged'})" for r in results]
+    deployed, skipped = init_pack(db.session, Path(current_app.config["PROCESSES_DIR"]),
+                                  Path(current_app.config["FORMS_DIR"]), actor)
+    lines = [f"deployed {r.key} v{r.version}" for r in deployed]
+    for key in skipped:
+        latest = latest_definition(db.session, key)
+        version = f"v{latest.version} by {latest.deployed_by}" if latest else "a version"
+        lines.append(f"skipped {key}: {version} is deployed (`closeloop deploy DIR` replaces it)")
+    return lines
 
 
 def create_demo_users(password: str | None) -> list[tuple[str, str]]:
@@ -73,23 +79,12 @@ def register_cli(app: Flask) -> None:
         """Create/upgrade the schema, deploy processes/, optionally create demo users."""
         init_database(current_app._get_current_object())  # type: ignore[attr-defined]
         click.echo("schema up to date")
-        _deploy_or_explain(lambda: deploy_default())
+        from webapp.processes.commands import deploy_or_explain
+
+        deploy_or_explain(lambda: deploy_default(), prefix="")
         if demo:
             for username, pw in create_demo_users(demo_password):
                 click.echo(f"demo user {username:<11} password {pw}")
-
-    @app.cli.command("deploy")
-    @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
-    @click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=None)
-    @click.option("--actor", default="cli")
-    @with_appcontext
-    def deploy_cmd(path: Path, forms_dir: Path | None, actor: str) -> None:
-        """Deploy every .bpmn/.dmn of PATH (forms from --forms or the configured forms folder)."""
-        from webapp.workflow.definitions import deploy_directory
-
-        forms = forms_dir or Path(current_app.config["FORMS_DIR"])
-        _deploy_or_explain(lambda: [f"{r.key} v{r.version} ({'new' if r.created else 'unchanged'})"
-                                    for r in deploy_directory(db.session, path, forms, actor)])
 
     @app.cli.command("create-user")
     @click.argument("username")
@@ -149,19 +144,8 @@ def register_cli(app: Flask) -> None:
         # app.run() does nothing under the flask CLI; serve the app object directly
         run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
+    from webapp.processes.commands import register_process_commands
     from webapp.worker.commands import register_worker_commands
 
+    register_process_commands(app)  # deploy, export
     register_worker_commands(app)  # worker, run, mailsink, outbox; configures the business calendar
-
-
-def _deploy_or_explain(action) -> None:  # type: ignore[no-untyped-def]
-    from webapp.engine.pack import DeployError
-
-    try:
-        for line in action():
-            click.echo(f"deployed {line}")
-    except DeployError as exc:
-        for problem in exc.problems:
-            click.echo(f"refused: {problem}", err=True)
-        raise click.ClickException("nothing was deployed; fix the problems above") from None
-

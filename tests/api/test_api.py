@@ -152,7 +152,8 @@ def test_process_upload_new_version_or_every_problem(api, mini):
     bad["facts.json"] = b"{\"type\": 5}"
     r = _upload(api, bad)
     assert r.status_code == 422
-    problems = r.get_json()["error"]["fields"]["problems"]
+    assert r.get_json()["error"]["code"] == "invalid"
+    problems = r.get_json()["error"]["problems"]
     assert {p["element"] for p in problems} >= {"followup", "fact_finding"}
     versions = api.as_("owner").get("/api/v1/processes").get_json()["items"]
     assert [v["version"] for v in versions] == [2, 1]

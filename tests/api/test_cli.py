@@ -24,10 +24,11 @@ def test_init_demo_deploy_user_token(tmp_path: Path):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["init", "--demo", "--demo-password", "demo-pass-99"])
     assert result.exit_code == 0, result.output
-    assert "deployed complaint v1 (new)" in result.output
+    assert "deployed complaint v1" in result.output
     assert "demo user agent       password demo-pass-99" in result.output
     again = runner.invoke(args=["init", "--demo"])
-    assert again.exit_code == 0 and "complaint v1 (unchanged)" in again.output and "demo user" not in again.output
+    assert again.exit_code == 0 and "demo user" not in again.output
+    assert "skipped complaint: v1 by system is deployed" in again.output
     result = runner.invoke(args=["create-user", "zhang", "--group", "tier_2_handler", "--password", "long-enough-1"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["create-user", "zhang", "--group", "x", "--password", "long-enough-1"]).exit_code == 1
@@ -52,4 +53,26 @@ def test_deploy_refusal_lists_problems_and_exits_non_zero(tmp_path: Path):
     assert result.exit_code == 1
     assert "refused: broken.bpmn" in result.output and "nothing was deployed" in result.output
     with app.app_context():
+        db.engine.dispose()
+
+
+def test_deploy_runs_the_checks_and_keeps_the_comment(tmp_path: Path):
+    app = _app(tmp_path)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    for p in (FIXTURES / "processes").iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    mini = folder / "mini.bpmn"
+    mini.write_text(mini.read_text().replace('<bpmn:timeDuration>"PT4H"<', "<bpmn:timeDuration>PT4H<"))
+    result = runner.invoke(args=["deploy", str(folder), "--forms", str(FIXTURES / "forms")])
+    assert result.exit_code == 1
+    assert "refused: mini.bpmn element 'late'" in result.output and 'put it in quotes: "PT4H"' in result.output
+    mini.write_text(mini.read_text().replace("<bpmn:timeDuration>PT4H<", '<bpmn:timeDuration>"PT5H"<'))
+    result = runner.invoke(args=["deploy", str(folder), "--forms", str(FIXTURES / "forms"), "--comment", "5 h"])
+    assert result.exit_code == 0 and "deployed complaint v2 (new)" in result.output, result.output
+    with app.app_context():
+        newest = db.session.scalars(select(ProcessDefinition).where(ProcessDefinition.version == 2)).one()
+        assert (newest.comment, newest.deployed_by) == ("5 h", "cli")
         db.engine.dispose()

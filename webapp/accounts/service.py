@@ -27,6 +27,8 @@ GROUPS = {
     "responsible_department": "Responsible departments",
     "department_head": "Department heads",
     "sales": "Sales",
+    "finance": "Finance",
+    "integrated_management": "Integrated management",
     "process_owner": "Process owners",
     "admin": "Administrators",
 }

@@ -29,8 +29,10 @@ def _service_error(exc: ServiceError) -> Response:
 
 @bp.errorhandler(DeployError)
 def _deploy_error(exc: DeployError) -> Response:
-    return error_response(422, "invalid_process", "the diagrams were refused; nothing was deployed",
-                          {"problems": [p.as_dict() for p in exc.problems]})
+    response = jsonify({"error": {"code": "invalid", "message": "the diagrams were refused; nothing was deployed",
+                                  "problems": [p.as_dict() for p in exc.problems]}})
+    response.status_code = 422
+    return response
 
 
 @bp.errorhandler(HTTPException)

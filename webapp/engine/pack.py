@@ -38,14 +38,16 @@ class Problem:
     file: str
     element: str
     message: str
+    name: str = ""  # the element's name, as the owner sees it in the diagram
 
     def __str__(self) -> str:
         where = f"{self.file}" + (f" element '{self.element}'" if self.element else "")
+        where += f" ({self.name})" if self.name else ""
         return f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, str]:
         """JSON form of the problem."""
-        return {"file": self.file, "element": self.element, "message": self.message}
+        return {"file": self.file, "element": self.element, "name": self.name, "message": self.message}
 
 
 @dataclass
@@ -205,8 +207,9 @@ def build_pack(files: dict[str, bytes], forms: dict[str, bytes], known_ops: set[
         for n, t in src.items():
             digest.update(n.encode() + b"\0" + t.encode() + b"\0")
         for n in sorted(used_forms):
-            if n in forms:
-                digest.update(n.encode() + b"\0" + forms[n] + b"\0")
+            if n in loaded_forms:  # the schema, not its layout: an exported form deploys as unchanged
+                canonical = json.dumps(loaded_forms[n], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+                digest.update(n.encode() + b"\0" + canonical.encode() + b"\0")
         pack.processes[key] = ProcessBundle(key, spec.description or key, spec, subs, src, digest.hexdigest())
     if problems:
         raise DeployError(sorted(set(problems), key=lambda p: (p.file, p.element, p.message)))

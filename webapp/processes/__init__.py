@@ -1,1 +1,1 @@
-"""The processes feature package."""
+"""The processes feature package: deploy checks, the one-source-of-truth deploy, diffs, instance migration."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.db_types import JsonType, UtcDateTime
@@ -30,3 +30,4 @@ class ProcessDefinition(db.Model):  # type: ignore[name-defined,misc]
     forms: Mapped[dict[str, Any]] = mapped_column(JsonType)
     deployed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)
     deployed_by: Mapped[str] = mapped_column(String(80), default="system")
+    comment: Mapped[str | None] = mapped_column(Text)  # what the owner said about this version

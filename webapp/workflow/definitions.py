@@ -31,16 +31,18 @@ class Deployed:
 
 
 def deploy_files(session: Session, files: dict[str, bytes], forms: dict[str, bytes], actor: str,
-                 touching: set[str] | None = None) -> list[Deployed]:
+                 touching: set[str] | None = None, comment: str | None = None,
+                 only: set[str] | None = None) -> list[Deployed]:
     """Validate and store a set of diagrams; identical content makes no new version. Raises DeployError.
 
     With `touching`, only the processes built from one of those file names are stored (the other files were given
-    so that the processes calling a changed diagram are rebuilt with it, see `caller_files`).
+    so that the processes calling a changed diagram are rebuilt with it, see `caller_files`); with `only`, only
+    those process keys. `comment` is stored with every new version.
     """
     pack = build_pack(files, forms, registered_operations())
     results: list[Deployed] = []
     for key, bundle in sorted(pack.processes.items()):
-        if touching is not None and not touching & set(bundle.files):
+        if (touching is not None and not touching & set(bundle.files)) or (only is not None and key not in only):
             continue
         latest = latest_definition(session, key)
         if latest is not None and latest.content_hash == bundle.content_hash:
@@ -55,6 +57,7 @@ def deploy_files(session: Session, files: dict[str, bytes], forms: dict[str, byt
             files=bundle.files,
             forms={name: pack.forms[name] for name in sorted(used) if name in pack.forms},
             deployed_by=actor,
+            comment=comment or None,
         )
         session.add(definition)
         session.flush()

@@ -1,6 +1,6 @@
 """Render every diagram of processes/ to PNG with bpmn-js in headless Chromium (a visual layout check).
 
-Usage: .venv/bin/python -m tools.render_diagrams OUT_DIR   (needs node_modules/bpmn-js and /usr/bin/chromium)
+Usage: .venv/bin/python scripts/render_diagrams.py OUT_DIR   (needs node_modules/bpmn-js and /usr/bin/chromium)
 """
 
 from __future__ import annotations

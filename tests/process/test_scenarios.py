@@ -1,0 +1,18 @@
+"""Run the owners' JSON scenarios of processes/tests/ (see tests/process/scenarios.py for the format)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.process.scenarios import Scenario, run, scenarios
+
+ALL = scenarios()
+
+
+def test_there_are_scenarios() -> None:
+    assert len(ALL) >= 3
+
+
+@pytest.mark.parametrize("scenario", ALL, ids=[s.name for s in ALL])
+def test_scenario(scenario: Scenario) -> None:
+    run(scenario)

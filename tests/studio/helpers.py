@@ -1,0 +1,47 @@
+"""Helpers of the studio tests: multipart uploads as the process owner, the pack's files, version counts."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tests.conftest import ROOT, Api
+from webapp.extensions import db
+from webapp.models import ProcessDefinition
+
+
+def pack_file(name: str) -> str:
+    """A file of the default pack as text."""
+    folder = "forms" if name.endswith(".json") else "processes"
+    return (ROOT / folder / name).read_text(encoding="utf-8")
+
+
+def edited(name: str, old: str, new: str) -> bytes:
+    """A pack file with the first `old` replaced by `new`."""
+    text = pack_file(name)
+    assert old in text, (name, old)
+    return text.replace(old, new, 1).encode()
+
+
+def post_files(api: Api, url: str, files: dict[str, bytes], comment: str | None = None) -> Any:
+    """POST multipart `files` (and a comment) as the process owner."""
+    data: dict[str, Any] = {"files": [(io.BytesIO(raw), name) for name, raw in sorted(files.items())]}
+    if comment is not None:
+        data["comment"] = comment
+    owner = api.as_("owner")
+    return owner.client.post(url, data=data, headers=owner._headers(), content_type="multipart/form-data")
+
+
+def versions() -> int:
+    """How many process versions are stored."""
+    return int(db.session.scalar(select(func.count()).select_from(ProcessDefinition)) or 0)
+
+
+def inquiry_hours(hours: int, clock: int | None = None) -> bytes:
+    """inquiry.bpmn with the T1 callback timer (and, unless `clock` differs, its clock) at `hours` hours."""
+    text = pack_file("inquiry.bpmn")
+    text = text.replace('"PT3H"</bpmn:timeDuration>', f'"PT{hours}H"</bpmn:timeDuration>')
+    text = text.replace("'PT3H'", f"'PT{clock or hours}H'")
+    return text.encode()

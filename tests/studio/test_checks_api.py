@@ -1,0 +1,121 @@
+"""Checks on every deploy (issue 12): each problem names file, element and what to fix; a refused upload stores
+nothing; the check-only endpoint runs the same checks; a deploy comment is kept with the version."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Api
+from tests.studio.helpers import edited, inquiry_hours, pack_file, post_files, versions
+
+CASES = [
+    # (file, old, new, element, words of the message)
+    ("inquiry.bpmn", '"PT3H"</bpmn:timeDuration>', '"PT4H hours"</bpmn:timeDuration>', "callback_timer",
+     "'PT4H hours' is not a valid ISO-8601 duration"),
+    ("inquiry.bpmn", '"PT3H"</bpmn:timeDuration>', "PT3H</bpmn:timeDuration>", "callback_timer",
+     'put it in quotes: "PT3H"'),
+    ("inquiry.bpmn", '"PT3H"</bpmn:timeDuration>', "PT4H hours</bpmn:timeDuration>", "callback_timer",
+     "timer expression does not compile"),
+    ("inquiry.bpmn", '"PT30M"</bpmn:timeDuration>', '"P1Y2M3DT"</bpmn:timeDuration>', "notice_timer",
+     "not a valid ISO-8601 duration"),
+    ("inquiry.bpmn", '"PT3H"</bpmn:timeDuration>', '"PT4H"</bpmn:timeDuration>', "callback_timer",
+     "timer says PT4H but clock 'T1-callback' is started with PT3H by 'clock_callback'"),
+    ("inquiry.bpmn", 'name="Customer service">', 'name="Customer care">', "answer",
+     "lane 'Customer care' means group 'customer_care', which does not exist"),
+    ("inquiry.bpmn", "'group:responsible_department'", "'group:nobody_here'", "send_notice",
+     "sends to group:nobody_here, but there is no group 'nobody_here'"),
+    ("inquiry.bpmn", "'group:responsible_department'", "'user:ghost'", "send_notice",
+     "there is no user 'ghost'"),
+    ("inquiry.bpmn", "'group:responsible_department'", "'webhook:crm'", "send_notice",
+     "no webhook 'crm'; add it to the WEBHOOKS setting"),
+    ("inquiry.bpmn", "'group:responsible_department'", "'service_point:SP-9'", "send_notice",
+     "no service point 'SP-9'"),
+    ("inquiry.bpmn", '<spiffworkflow:serviceTaskOperator id="record_closure">',
+     '<spiffworkflow:serviceTaskOperator id="record_closing">', "close_answered",
+     "operation 'record_closing' has no registered handler"),
+    ("inquiry.bpmn", "<spiffworkflow:parameter id=\"template\" type=\"any\" value=\"'inquiry_coordination_notice'\"/>",
+     "", "send_notice", "operation 'notify' needs parameter 'template'; add it"),
+    ("inquiry.bpmn", "<spiffworkflow:parameter id=\"template\" type=\"any\" value=\"'inquiry_coordination_notice'\"/>",
+     "<spiffworkflow:parameter id=\"template\" type=\"any\" value=\"'inquiry_coordination_notice'\"/>"
+     "<spiffworkflow:parameter id=\"colour\" type=\"any\" value=\"'red'\"/>", "send_notice",
+     "operation 'notify' has no parameter 'colour'; remove it"),
+    ("inquiry.bpmn", 'value="inquiry_answer.json"', 'value="no_such_form.json"', "answer",
+     "form file 'no_such_form.json' is missing"),
+    ("grievance.bpmn", "<spiffworkflow:calledDecisionId>resolution_deadline<",
+     "<spiffworkflow:calledDecisionId>no_such_decision<", "resolution", "no_such_decision"),
+    ("inquiry.bpmn", ">answered_at_once</bpmn:conditionExpression>", ">answered_at_once ==</bpmn:conditionExpression>",
+     "Flow_gw_answered_close_answered", "condition does not compile"),
+    ("grievance.bpmn", "<bpmn:script>rejections = 0", "<bpmn:script>import os\nrejections = 0", "init",
+     "script refused"),
+    ("inquiry.bpmn", '<bpmn:endEvent id="end_answered" name="Answered">',
+     '<bpmn:task id="orphan" name="Forgotten step"/><bpmn:endEvent id="end_answered" name="Answered">',
+     "orphan", "no path from a start event reaches this element"),
+    ("inquiry.bpmn", '<bpmn:sequenceFlow id="Flow_close_answered_end_answered" sourceRef="close_answered" '
+                     'targetRef="end_answered"/>', "", "close_answered",
+     "no path from this element reaches an end event"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "element", "words"), CASES,
+                         ids=[f"{c[3]}:{c[4][:30]}" for c in CASES])
+def test_every_check_refuses_the_upload_and_stores_nothing(api: Api, pack: None, name: str, old: str, new: str,
+                                                           element: str, words: str) -> None:
+    files = {name: edited(name, old, new)}
+    stored = versions()
+    r = post_files(api, "/api/v1/processes", files, comment="should not be kept")
+    assert r.status_code == 422, r.get_json()
+    error = r.get_json()["error"]
+    assert error["code"] == "invalid"
+    found = [p for p in error["problems"] if p["element"] == element and words in p["message"]]
+    assert found, error["problems"]
+    assert found[0]["file"] == name and set(found[0]) == {"file", "element", "name", "message"}
+    assert versions() == stored  # nothing half-written
+    checked = post_files(api, "/api/v1/processes/check", files)
+    assert checked.status_code == 200 and checked.get_json()["ok"] is False
+    assert checked.get_json()["problems"] == error["problems"]
+    assert versions() == stored
+
+
+def test_problem_names_the_element_as_the_owner_sees_it(api: Api, pack: None) -> None:
+    r = post_files(api, "/api/v1/processes", {"inquiry.bpmn": inquiry_hours(4, clock=3)})
+    problems = {p["element"]: p for p in r.get_json()["error"]["problems"]}
+    assert problems["callback_timer"]["name"] == "3 hours"
+    assert "change one so both say the same deadline" in problems["callback_timer"]["message"]
+    clock = problems["clock_callback"]  # the clock that still says 3 hours is flagged too
+    assert clock["name"] == "Start clock T1-callback (PT3H)"
+    assert clock["message"].startswith("clock 'T1-callback' is started with PT3H but 'callback_timer' (3 hours)")
+
+
+def test_invalid_and_non_object_forms_are_refused(api: Api, pack: None) -> None:
+    stored = versions()
+    r = post_files(api, "/api/v1/processes", {"inquiry.bpmn": pack_file("inquiry.bpmn").encode(),
+                                              "inquiry_answer.json": b'{"type": 5}'})
+    assert r.status_code == 422
+    assert any(p["file"] == "inquiry_answer.json" and "not a valid JSON Schema" in p["message"]
+               for p in r.get_json()["error"]["problems"])
+    r = post_files(api, "/api/v1/processes", {"inquiry.bpmn": pack_file("inquiry.bpmn").encode(),
+                                              "inquiry_answer.json": b'{"type": "string"}'})
+    assert r.status_code == 422
+    assert any(p["element"] == "answer" and 'must be a JSON Schema with "type": "object"' in p["message"]
+               for p in r.get_json()["error"]["problems"])
+    assert versions() == stored
+
+
+def test_check_only_says_ok_and_deploy_keeps_the_comment(api: Api, pack: None) -> None:
+    files = {"inquiry.bpmn": inquiry_hours(4)}
+    stored = versions()
+    r = post_files(api, "/api/v1/processes/check", files)
+    assert r.status_code == 200 and r.get_json() == {"ok": True, "problems": []}
+    assert versions() == stored
+    r = post_files(api, "/api/v1/processes", files, comment="T1 callback: 4 hours")
+    assert r.status_code == 201, r.get_json()
+    items = api.as_("owner").get("/api/v1/processes").get_json()["items"]
+    newest = {i["key"]: i for i in items if i["version"] == 2}
+    assert newest["inquiry"]["comment"] == "T1 callback: 4 hours" and newest["inquiry"]["deployed_by"] == "owner"
+    assert newest["complaint"]["comment"] == "T1 callback: 4 hours"
+
+
+def test_check_endpoint_needs_the_process_owner_and_a_diagram(api: Api, pack: None) -> None:
+    assert api.as_("agent").post("/api/v1/processes/check").status_code == 403
+    r = post_files(api, "/api/v1/processes/check", {"inquiry_answer.json": b"{}"})
+    assert r.status_code == 422 and r.get_json()["error"]["fields"] == {"files": "no diagram"}

@@ -1,1 +1,0 @@
-"""Developer tools: the generator of the default process pack (diagrams, decision tables, forms)."""

@@ -1,0 +1,96 @@
+"""Move a saved instance to another version of its process with SpiffWorkflow's WorkflowDiff / migrate_workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.util.task import TaskState
+
+from webapp.engine.pack import ProcessBundle
+from webapp.engine.runtime import Engine, Outcome, TimerInfo, _Acc, _waiting_timers
+from webapp.engine.serializer import _FULL, load_state
+
+_WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+@dataclass
+class WaitingTask:
+    """A task the instance is waiting at: a person's task, a timer, a message or a called process."""
+
+    task_id: str
+    element: str
+    name: str
+    state: str
+    process: str
+
+    def as_dict(self) -> dict[str, str]:
+        """JSON form."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class Migration:
+    """What moving an instance does: waiting tasks kept and removed, timers before, and the migrated result."""
+
+    kept: list[WaitingTask] = field(default_factory=list)
+    removed: list[WaitingTask] = field(default_factory=list)
+    timers_before: list[TimerInfo] = field(default_factory=list)
+    outcome: Outcome | None = None  # the migrated instance, described (None when a waiting task would go)
+
+
+def _waiting(task: Any) -> WaitingTask:
+    spec = task.task_spec
+    return WaitingTask(str(task.id), spec.bpmn_id or spec.name, spec.bpmn_name or spec.bpmn_id or spec.name,
+                       TaskState.get_name(task.state), task.workflow.spec.name)
+
+
+def _is_element(task: Any) -> bool:
+    return getattr(task.task_spec, "bpmn_id", None) is not None
+
+
+def _classify(wf: BpmnWorkflow, top: Any, subs: dict[Any, Any], result: Migration) -> None:
+    removed_ids: set[Any] = {t.id for t in top.removed}
+    gone_workflows: set[Any] = set()
+    for sp_id, diff in subs.items():
+        if diff is None:
+            gone_workflows.add(sp_id)
+        else:
+            removed_ids |= {t.id for t in diff.removed}
+    for task in wf.get_tasks(state=_WAITING):
+        if not _is_element(task):
+            continue
+        gone = task.id in removed_ids or task.workflow is not wf and task.workflow.parent_task_id in gone_workflows
+        (result.removed if gone else result.kept).append(_waiting(task))
+
+
+def migrate_state(old: ProcessBundle, new: ProcessBundle, state: str) -> Migration:
+    """Diff a saved instance against the new version and, when no waiting task disappears, migrate it.
+
+    Waiting tasks are reset on the new specs (a timer's due time is computed again from now); the data stays.
+    Nothing runs: the instance waits where it waited.
+    """
+    wf = load_state(state, old.spec, old.subprocess_specs)
+    result = Migration(timers_before=_waiting_timers(wf))
+    top, subs = diff_workflow(_FULL.registry, wf, new.spec, new.subprocess_specs)
+    _classify(wf, top, subs, result)
+    if result.removed:
+        return result
+    engine = Engine()
+    acc = _Acc(bundle=new, timers_before=result.timers_before)
+    migrate_workflow(top, wf, new.spec)
+    wf.subprocess_specs = new.subprocess_specs
+    for sp_id, diff in subs.items():
+        sub = wf.subprocesses[sp_id]
+        migrate_workflow(diff, sub, new.subprocess_specs[sub.spec.name])
+    wf.script_engine = engine._script_engine(_no_context(), acc)
+    result.outcome = engine._describe(wf, acc)
+    return result
+
+
+def _no_context() -> Any:
+    from webapp.engine.runtime import RunContext
+
+    return RunContext(instance_id="", case_number="", actor="migration")

@@ -1,0 +1,149 @@
+"""Reference checks: groups, recipients, service-task operations and parameters, forms, decisions, code."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+from webapp.engine.pack import FORM_PROPERTY, Problem, group_for_lane
+from webapp.processes.compiling import compile_problem
+from webapp.processes.model import Element, FileModel
+
+PREFIXES = ("group:", "user:", "webhook:", "service_point:")
+
+
+@dataclass
+class Known:
+    """What exists outside the diagrams: groups and users (database), webhooks and service points (settings)."""
+
+    groups: set[str] = field(default_factory=set)
+    users: set[str] = field(default_factory=set)
+    webhooks: set[str] = field(default_factory=set)
+    service_points: set[str] = field(default_factory=set)
+    handlers: dict[str, Any] = field(default_factory=dict)  # operation -> handler function
+
+
+def _constant(expression: str) -> Any:
+    try:
+        return ast.literal_eval(expression)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _strings(expression: str) -> list[str]:
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return []
+    return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def check_groups(el: Element, known: Known) -> list[Problem]:
+    """The lane of a user task and a literal `assignGroup` name groups that exist."""
+    problems: list[Problem] = []
+    if el.tag == "userTask" and el.lane:
+        group = group_for_lane(el.lane)
+        if group and group not in known.groups:
+            problems.append(Problem(el.file, el.id, f"lane '{el.lane}' means group '{group}', which does not exist; "
+                                                    "rename the lane after an existing group or create the group",
+                                    el.name))
+    assigned = _constant(el.props.get("assignGroup", "")) if el.props.get("assignGroup") else None
+    if isinstance(assigned, str) and assigned not in known.groups:
+        problems.append(Problem(el.file, el.id, f"assignGroup '{assigned}' is not an existing group; "
+                                                "name an existing group", el.name))
+    return problems
+
+
+def check_recipients(el: Element, known: Known) -> list[Problem]:
+    """Every literal `group:`, `user:`, `webhook:` and `service_point:` address in a parameter exists."""
+    problems: list[Problem] = []
+    tables = {"group:": (known.groups, "group", "create the group or name an existing one"),
+              "user:": (known.users, "user", "name an existing user"),
+              "webhook:": (known.webhooks, "webhook", "add it to the WEBHOOKS setting or name a configured one"),
+              "service_point:": (known.service_points, "service point",
+                                 "add it to SERVICE_POINT_EMAILS or name a configured one")}
+    for param, expression in el.params.items():
+        for text in _strings(expression):
+            prefix = next((p for p in PREFIXES if text.startswith(p)), None)
+            if prefix is None or not text[len(prefix):]:
+                continue  # no address, or one completed from case data at run time
+            names, label, fix = tables[prefix]
+            if text[len(prefix):] not in names:
+                problems.append(Problem(el.file, el.id, f"parameter '{param}' sends to {text}, but there is no "
+                                                        f"{label} '{text[len(prefix):]}'; {fix}", el.name))
+    return problems
+
+
+def check_operation(el: Element, known: Known) -> list[Problem]:
+    """A service task names a registered handler and gives it every required parameter, and no unknown one."""
+    if el.operator is None:
+        if el.tag == "serviceTask":
+            return [Problem(el.file, el.id, "service task names no operation; choose a registered one", el.name)]
+        return []
+    fn = known.handlers.get(el.operator)
+    if fn is None:
+        ops = ", ".join(sorted(known.handlers))
+        return [Problem(el.file, el.id, f"operation '{el.operator}' has no registered handler; use one of: {ops}",
+                        el.name)]
+    params = list(inspect.signature(fn).parameters.values())[1:]  # the first is the handler context
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        return []
+    accepted = {p.name for p in params}
+    required = {p.name for p in params if p.default is p.empty}
+    problems = [Problem(el.file, el.id, f"operation '{el.operator}' needs parameter '{name}'; add it", el.name)
+                for name in sorted(required - set(el.params))]
+    problems += [Problem(el.file, el.id, f"operation '{el.operator}' has no parameter '{name}'; remove it "
+                                         f"(it takes: {', '.join(sorted(accepted)) or 'none'})", el.name)
+                 for name in sorted(set(el.params) - accepted)]
+    return problems
+
+
+def check_form(el: Element, forms: dict[str, Any]) -> list[Problem]:
+    """A user task names a form that was given and is a JSON Schema of an object."""
+    if el.tag != "userTask":
+        return []
+    name = el.props.get(FORM_PROPERTY)
+    if not name:
+        return []  # reported by the pack check ("names no form")
+    schema = forms.get(name)
+    if schema is None:
+        return []  # missing or invalid: reported by the pack check
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        return [Problem(el.file, el.id, f"form '{name}' must be a JSON Schema with \"type\": \"object\"", el.name)]
+    return []
+
+
+def check_decision(el: Element, decisions: set[str]) -> list[Problem]:
+    """A business-rule task calls a decision that is in the pack."""
+    if el.tag == "businessRuleTask" and el.decision is not None and el.decision not in decisions:
+        return [Problem(el.file, el.id, f"decision '{el.decision}' is not in any .dmn file; upload its .dmn or "
+                                        "name an existing decision", el.name)]
+    if el.tag == "businessRuleTask" and not el.decision:
+        return [Problem(el.file, el.id, "business-rule task names no decision", el.name)]
+    return []
+
+
+def check_code(el: Element) -> list[Problem]:
+    """Scripts, conditions, parameter values and assignment expressions compile in the sandbox."""
+    problems: list[Problem] = []
+    pieces = [(kind, text, "eval" if kind == "condition" else "exec") for kind, text in el.scripts.items()]
+    pieces += [(f"parameter '{p}'", text, "eval") for p, text in el.params.items() if text]
+    pieces += [(p, el.props[p], "eval") for p in ("assignGroup", "assignUser") if el.props.get(p)]
+    for what, text, mode in pieces:
+        reason = compile_problem(text, mode)  # type: ignore[arg-type]
+        if reason:
+            problems.append(Problem(el.file, el.id, f"{what} does not compile: {reason}", el.name))
+    return problems
+
+
+def check_references(models: dict[str, FileModel], forms: dict[str, Any], known: Known) -> list[Problem]:
+    """Run every reference check on every element."""
+    decisions = {d for m in models.values() for d in m.decisions}
+    problems: list[Problem] = []
+    for model in models.values():
+        for el in model.elements.values():
+            problems += check_groups(el, known) + check_recipients(el, known) + check_operation(el, known)
+            problems += check_form(el, forms) + check_decision(el, decisions) + check_code(el)
+    return problems

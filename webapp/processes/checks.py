@@ -1,0 +1,73 @@
+"""Every deploy check in one call, the same for the API, the CLI and the studio pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.registry import get_handler, registered_operations
+from webapp.engine.pack import DeployError, Problem, build_pack
+from webapp.processes.check_graph import check_flow
+from webapp.processes.check_refs import Known, check_references
+from webapp.processes.check_timers import check_clock_agreement, check_timer
+from webapp.processes.config import settings_source
+from webapp.processes.model import read_models
+
+__all__ = ["Problem", "check_files", "known_things"]
+
+
+def known_things(session: Session) -> Known:
+    """Groups and users from the database, webhooks and service points from the settings, registered handlers."""
+    from webapp.accounts.service import GROUPS
+    from webapp.models import Group, User
+    from webapp.outbox.delivery.settings import load_settings
+
+    settings = load_settings(settings_source())
+    return Known(
+        groups=set(session.scalars(select(Group.key))) | set(GROUPS),
+        users=set(session.scalars(select(User.username))),
+        webhooks=set(settings.webhooks),
+        service_points=set(settings.service_points),
+        handlers={op: fn for op in registered_operations() if (fn := get_handler(op)) is not None},
+    )
+
+
+def _forms(forms: dict[str, bytes]) -> dict[str, Any]:
+    loaded: dict[str, Any] = {}
+    for name, raw in forms.items():
+        try:
+            loaded[name] = json.loads(raw)
+        except ValueError:
+            continue  # reported by the pack check
+    return loaded
+
+
+def check_files(session: Session, files: dict[str, bytes], forms: dict[str, bytes],
+                known: Known | None = None) -> list[Problem]:
+    """Every problem of a set of diagrams and forms, sorted by file and element; an empty list means deployable."""
+    known = known or known_things(session)
+    problems: list[Problem] = []
+    try:
+        build_pack(files, forms, set(known.handlers))
+    except DeployError as exc:
+        problems += [p for p in exc.problems if "has no registered handler" not in p.message]
+    models, _broken = read_models(files)  # a file that does not parse is reported by build_pack
+    for model in models.values():
+        problems += [q for el in model.elements.values() if el.timer for q in check_timer(el)]
+        problems += check_flow(model)
+    problems += check_clock_agreement(models)
+    problems += check_references(models, _forms(forms), known)
+    return _named(problems, models)
+
+
+def _named(problems: list[Problem], models: dict[str, Any]) -> list[Problem]:
+    """Fill in the file and element name of problems found by the parser (it may only know the id)."""
+    out: list[Problem] = []
+    for p in problems:
+        files = [p.file] if p.file else [n for n, m in models.items() if p.element in m.elements]
+        el = models[files[0]].elements.get(p.element) if len(files) == 1 and files[0] in models else None
+        out.append(Problem(files[0], p.element, p.message, p.name or el.name) if el is not None else p)
+    return sorted(set(out), key=lambda p: (p.file, p.element, p.message))
