@@ -96,6 +96,10 @@ def _day(args: Mapping[str, str], key: str, errors: dict[str, str]) -> date | No
 def parse(args: Mapping[str, str], tz: str) -> tuple[Period, Filters]:
     """Period and filters from query arguments; Invalid names every bad field."""
     errors: dict[str, str] = {}
+    try:
+        ZoneInfo(tz)
+    except (ValueError, KeyError):
+        raise Invalid("unknown time zone", {"tz": f"not a time zone: {tz!r}"}) from None
     first, last = _day(args, "from", errors), _day(args, "to", errors)
     month = (args.get("month") or "").strip()
     if month and not (first or last):
