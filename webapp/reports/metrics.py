@@ -31,9 +31,8 @@ def registered(period: Period) -> ColumnElement[bool]:
 
 
 def valid() -> ColumnElement[bool]:
-    """A valid complaint (有效投诉): not closed as malicious, not withdrawn (terminated)."""
-    return and_(Case.status.not_in(NOT_VALID), Case.record["closure"]["reason"].as_string().is_distinct_from(
-        "withdrawn"))
+    """A valid complaint (有效投诉): not closed as malicious, not withdrawn (the instance terminated)."""
+    return Case.status.not_in(NOT_VALID)
 
 
 def closed_by(period: Period) -> ColumnElement[bool]:
@@ -80,8 +79,9 @@ def g2d(period: Period, state: str) -> ColumnElement[bool]:
 
 
 def overdue() -> ColumnElement[bool]:
-    """Not closed, and a clock missed or past due now (car-maker rules 5.4)."""
-    late = or_(Deadline.state == "missed", and_(Deadline.state == "running", Deadline.due_at < now()))
+    """Not closed, and a clock missed and still running, or running past due now (car-maker rules 5.4)."""
+    late = or_(and_(Deadline.state == "missed", Deadline.stopped_at.is_(None)),
+               and_(Deadline.state == "running", Deadline.due_at < now()))
     return and_(Case.closed_at.is_(None), Case.status.not_in(("terminated", *CLOSED)),
                 exists(select(Deadline.id).where(Deadline.case_id == Case.id, late)))
 
@@ -93,7 +93,10 @@ def kpi_missed(period: Period) -> ColumnElement[bool]:
 
 def key(period: Period) -> ColumnElement[bool]:
     """Key complaints managed case by case: graded G1/G2, or a KPI clock (K1/K2) missed."""
-    return or_(and_(registered(period), Case.grade.in_(("G1", "G2"))), kpi_missed(period))
+    graded = select(Case.id).where(registered(period), Case.grade.in_(("G1", "G2")))
+    missed = select(Deadline.case_id).where(Deadline.name.in_(KPI_CLOCKS), Deadline.state == "missed",
+                                            Deadline.started_at >= period.start, Deadline.started_at < period.end)
+    return Case.id.in_(graded.union(missed))
 
 
 def surveyed(period: Period) -> ColumnElement[bool]:

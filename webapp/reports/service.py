@@ -68,14 +68,15 @@ def months(session: Session, period: Period, filters: Filters) -> list[dict[str,
 
 def satisfaction(session: Session, period: Period, filters: Filters) -> dict[str, Any]:
     """Follow-up surveys (staff-recorded) and the customers' own ratings recorded in the period."""
-    rows = session.execute(select(Event.kind, Event.data).join(Case, Case.id == Event.case_id).where(
-        Event.kind.in_(SURVEY_EVENTS), Event.at >= period.start, Event.at < period.end, *filters.conditions()))
+    score = Event.data["score"].as_integer()
+    conds = filters.conditions()
+    stmt = select(Event.kind, score, func.count()).where(
+        Event.kind.in_(SURVEY_EVENTS), Event.at >= period.start, Event.at < period.end,
+        Event.case_id.in_(select(Case.id).where(*conds)) if conds else Event.case_id.is_not(None))
     scores: dict[str, list[int]] = {k: [] for k in SURVEY_EVENTS}
-    for kind, data in rows:
-        try:
-            scores[kind].append(int((data or {}).get("score")))
-        except (TypeError, ValueError):
-            continue
+    for kind, value, n in session.execute(stmt.group_by(Event.kind, score)):
+        if value is not None and 1 <= int(value) <= 5:
+            scores[kind].extend([int(value)] * int(n))
     follow_up, own = scores["survey"], scores["customer_survey"]
     satisfied = sum(1 for s in follow_up if s >= 4)
     return {"surveys": len(follow_up), "survey_average": _mean(follow_up), "satisfied": satisfied,
