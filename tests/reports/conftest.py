@@ -75,6 +75,8 @@ def seeded(app: Any, users: Any, mini: Any) -> dict[str, str]:
     clock.freeze(at(3, 10, 10, 1))
     while deadlines.check_next(db.session, at(3, 10, 10, 1)):  # the worker's breach of K2 (and warnings)
         pass
+    _event(b, "assessment_proposed", at(3, 10, 11), target="Parts", target_type="department",
+           reason="K2 missed", executor=["group:integrated_management"])
     for kind, data in (("survey", {"score": 2}), ("case_reopened", {"count": 1}),
                        ("escalated", {"tier": 2, "previous": 1}), ("deadline_escalated", {"clock": "G2-d"})):
         _event(b, kind, at(3, 12, 10), **data)

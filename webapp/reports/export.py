@@ -50,6 +50,8 @@ def tables(k: dict[str, Any]) -> list[Table]:
     sat_rows: list[list[Cell]] = [[key, sat[key]] for key in sat if key != "distribution"]
     sat_rows += [[f"score_{s}", n] for s, n in sat["distribution"].items()]
     figures.append(Table("satisfaction", ["figure", "value"], sat_rows))
+    figures.append(Table("assessments", ["target", "target_type", "count"],
+                         [[a["target"], a["target_type"], a["count"]] for a in k["assessments"]]))
     figures.append(Table("outcomes", ["figure", "value"], [[key, value] for key, value in out.items()]))
     for name, rows in k["lists"].items():
         figures.append(Table(f"list_{name}", CASE_HEADERS, [[r.get(h) for h in CASE_HEADERS] for r in rows]))

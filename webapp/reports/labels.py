@@ -20,6 +20,7 @@ def figure_labels() -> dict[str, Any]:
         "customer_average": _l("Average customer rating"), "started": _l("Started"), "met": _l("Met"),
         "missed": _l("Missed"), "on_time_rate": _l("On-time rate"), "previous": _l("Previous period"),
         "overdue": _l("Overdue and not closed"), "key": _l("Key and KPI-missed complaints"),
+        "assessments": _l("Assessment proposals"), "target": _l("Department or service point"),
         "kind": _l("Kind"), "category": _l("Category"), "grade": _l("Grade"), "channel": _l("Channel"),
     }
 
@@ -57,6 +58,8 @@ def metric_label(metric: str) -> str:
     if head == "clock":
         name, _, state = rest.rpartition(":")
         return f"{clock_label(name)} · {names.get(state, state)}"
+    if head == "assessment" and rest:
+        return f"{names['assessments']}: {rest}"
     if head in ("kind", "category", "grade", "channel") and rest:
         return f"{names[head]}: {rest}"
     extra = {"surveyed": names["surveys"], "kpi_missed": _l("KPI clock missed"), "all": _l("All cases")}

@@ -126,6 +126,9 @@ def condition(metric: str, period: Period) -> ColumnElement[bool]:
     head, _, rest = metric.partition(":")
     if head in BREAKDOWNS and rest:
         return and_(reg, _breakdown(head, rest))
+    if head == "assessment" and rest:
+        return has_event("assessment_proposed", Event.data["target"].as_string() == rest,
+                         Event.at >= period.start, Event.at < period.end)
     if head == "clock" and rest:
         name, _, state = rest.rpartition(":")
         if name and state in CLOCK_STATES:

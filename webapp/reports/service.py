@@ -85,6 +85,18 @@ def satisfaction(session: Session, period: Period, filters: Filters) -> dict[str
             "customer_ratings": len(own), "customer_average": _mean(own)}
 
 
+def assessments(session: Session, period: Period, filters: Filters) -> list[dict[str, Any]]:
+    """Assessment proposals recorded in the period per department or service point (car-maker rules 4.3-4.4)."""
+    target, kind = Event.data["target"].as_string(), Event.data["target_type"].as_string()
+    conds = filters.conditions()
+    rows = session.execute(select(target, kind, func.count()).where(
+        Event.kind == "assessment_proposed", Event.at >= period.start, Event.at < period.end,
+        Event.case_id.in_(select(Case.id).where(*conds)) if conds else Event.case_id.is_not(None))
+        .group_by(target, kind))
+    items = [{"target": t or NONE, "target_type": k or NONE, "count": int(n)} for t, k, n in rows]
+    return sorted(items, key=lambda i: (-i["count"], i["target"]))
+
+
 def _mean(values: list[int]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
@@ -115,6 +127,6 @@ def kpis(session: Session, period: Period, filters: Filters) -> dict[str, Any]:
         "period": {**period.args(), "timezone": period.tz}, "filters": filters.args(),
         "volume": {**vol, "previous": previous}, "breakdown": breakdowns(session, period, filters),
         "months": months(session, period, filters), "deadlines": clock_figures(session, period, filters),
-        "satisfaction": survey, "outcomes": outcomes,
+        "satisfaction": survey, "outcomes": outcomes, "assessments": assessments(session, period, filters),
         "lists": {name: case_rows(case_list(session, name, period, filters)) for name in ("overdue", "key")},
     }
