@@ -54,7 +54,8 @@ def _clocks(case: dict[str, Any], n: int) -> list[dict[str, Any]]:
         out.append({"id": n + j, "instance_id": case["id"], "case_id": case["id"], "case_number": case["number"],
                     "name": name, "duration": duration, "business_time": business,
                     "state": "missed" if missed else "met", "started_at": started, "due_at": due, "warn_at": due,
-                    "budget_seconds": 7200.0, "used_seconds": (stopped - started).total_seconds(), "warn_fraction": 0.8, "paused_total": 0.0,
+                    "budget_seconds": 7200.0, "used_seconds": (stopped - started).total_seconds(),
+                    "warn_fraction": 0.8, "paused_total": 0.0,
                     "stopped_at": stopped, "started_by": "bench"})
     return out
 

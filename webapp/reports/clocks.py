@@ -93,6 +93,8 @@ def _met_durations(session: Session, in_period: ColumnElement[bool]) -> dict[str
     legacy = session.execute(select(Deadline.name, Deadline.started_at, Deadline.stopped_at, Deadline.business_time,
                                     Deadline.paused_total).where(in_period, *met, Deadline.used_seconds <= 0))
     for name, started, stopped, business, paused in legacy:
+        if stopped is None:
+            continue
         durations.setdefault(name, []).append(time_to_meet(cal, started, stopped, bool(business), paused or 0.0))
     return durations
 
