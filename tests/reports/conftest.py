@@ -17,7 +17,8 @@ from tests.web.conftest import web, web_factory  # noqa: F401  (fixtures)
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Case, Event
-from webapp.services import calendar, deadlines
+from webapp.deadlines import business_calendar as calendar
+from webapp.deadlines import service as deadlines
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -11,7 +11,7 @@ from tests.helpers import register
 from webapp.engine.clock import now
 from webapp.extensions import db
 from webapp.models import Instance, Outbox, User
-from webapp.services import stuck
+from webapp.admin import stuck
 
 
 def _notice(case: Any, recipient: str) -> None:

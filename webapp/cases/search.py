@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
 from webapp.models import Case
-from webapp.models.deadlines import Deadline
+from webapp.deadlines.models import Deadline
 
 CLOSED_STATES = ("closed", "closed_malicious", "terminated")
 DEADLINE_FILTERS = ("overdue", "due_today")

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
-from webapp.api.auth import api_user, require
-from webapp.api.errors import error_response
+from webapp.accounts.api import api_user, require
+from webapp.api.problems import error_response
 from webapp.extensions import db
 from webapp.reports import filters, service
 from webapp.reports.web import MANAGERS
-from webapp.services.errors import ServiceError
+from webapp.errors import ServiceError
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 

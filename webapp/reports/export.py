@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.models import Case
-from webapp.models.deadlines import Deadline
+from webapp.deadlines.models import Deadline
 
 Cell = str | int | float | None
 

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement
 
 from webapp.engine.clock import now
 from webapp.models import Case
-from webapp.services.errors import Invalid
+from webapp.errors import Invalid
 
 FILTER_KEYS = ("kind", "category", "grade", "channel", "tier", "department")
 

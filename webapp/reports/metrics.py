@@ -10,9 +10,9 @@ from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, tr
 
 from webapp.engine.clock import now
 from webapp.models import Case, Event
-from webapp.models.deadlines import Deadline
+from webapp.deadlines.models import Deadline
 from webapp.reports.filters import Filters, Period
-from webapp.services.errors import Invalid
+from webapp.errors import Invalid
 
 NOT_VALID = ("closed_malicious", "terminated")
 CLOSED = ("closed", "closed_malicious")

@@ -10,10 +10,10 @@ from flask_babel import get_timezone
 from webapp.extensions import db
 from webapp.reports import export, filters, service
 from webapp.reports.labels import clock_label, duration, figure_labels, metric_label
-from webapp.services.case_search import categories
-from webapp.services.errors import Invalid
-from webapp.services.intake import CHANNELS, KINDS
-from webapp.web.access import role_required
+from webapp.cases.search import categories
+from webapp.errors import Invalid
+from webapp.cases.intake import CHANNELS, KINDS
+from webapp.accounts.access import role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 MANAGERS = ("service_supervisor", "technical_supervisor", "department_head", "general_manager", "admin")
