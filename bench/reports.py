@@ -77,9 +77,9 @@ def _events(case: dict[str, Any]) -> list[dict[str, Any]]:
 
 def load(app: Any, count: int) -> None:
     """Insert `count` cases with instances, three clocks and two to five events each."""
+    from webapp.deadlines.models import Deadline
     from webapp.extensions import db
     from webapp.models import Case, Event, Instance, ProcessDefinition
-    from webapp.deadlines.models import Deadline
 
     start = datetime(2025, 10, 1, tzinfo=UTC)
     with app.app_context():
@@ -101,9 +101,9 @@ def load(app: Any, count: int) -> None:
 
 def run(url: str | None, count: int, repeat: int) -> None:
     """Print p50/p95 of the KPI query and of the page for March 2026."""
+    from webapp.accounts.service import create_user
     from webapp.extensions import db
     from webapp.reports import filters, service
-    from webapp.accounts.service import create_user
 
     app = make_app(url)
     load(app, count)

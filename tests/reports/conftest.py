@@ -14,11 +14,11 @@ import pytest
 
 from tests.helpers import GRIEVANCE, instance_of, register
 from tests.web.conftest import web, web_factory  # noqa: F401  (fixtures)
+from webapp.deadlines import business_calendar as calendar
+from webapp.deadlines import service as deadlines
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Case, Event
-from webapp.deadlines import business_calendar as calendar
-from webapp.deadlines import service as deadlines
 
 SH = ZoneInfo("Asia/Shanghai")
 

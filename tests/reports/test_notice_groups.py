@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.helpers import register
+from webapp.admin import stuck
 from webapp.engine.clock import now
 from webapp.extensions import db
 from webapp.models import Instance, Outbox, User
-from webapp.admin import stuck
 
 
 def _notice(case: Any, recipient: str) -> None:

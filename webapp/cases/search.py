@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from webapp.deadlines.models import Deadline
 from webapp.engine.clock import now
 from webapp.models import Case
-from webapp.deadlines.models import Deadline
 
 CLOSED_STATES = ("closed", "closed_malicious", "terminated")
 DEADLINE_FILTERS = ("overdue", "due_today")

@@ -8,10 +8,10 @@ from flask import Blueprint, current_app, request
 
 from webapp.accounts.api import api_user, require
 from webapp.api.problems import error_response
+from webapp.errors import ServiceError
 from webapp.extensions import db
 from webapp.reports import filters, service
 from webapp.reports.web import MANAGERS
-from webapp.errors import ServiceError
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 

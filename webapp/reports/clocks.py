@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from webapp.models import Case
+from webapp.deadlines import business_calendar as calendar
 from webapp.deadlines.models import Deadline
+from webapp.models import Case
 from webapp.reports import metrics
 from webapp.reports.filters import Filters, Period
-from webapp.deadlines import business_calendar as calendar
 
 # The order of the report: inquiry T1, rescue T3, new failure T4, first response T5, resolution K1/K2, G2-d.
 ORDER = ("T1-notice", "T1-reply", "T1-callback", "T3-notice", "T3-ack", "T4-notice", "T4-appointment",

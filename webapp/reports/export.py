@@ -12,8 +12,8 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models import Case
 from webapp.deadlines.models import Deadline
+from webapp.models import Case
 
 Cell = str | int | float | None
 

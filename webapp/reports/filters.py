@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement
 
 from webapp.engine.clock import now
-from webapp.models import Case
 from webapp.errors import Invalid
+from webapp.models import Case
 
 FILTER_KEYS = ("kind", "category", "grade", "channel", "tier", "department")
 

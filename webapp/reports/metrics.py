@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
 
-from webapp.engine.clock import now
-from webapp.models import Case, Event
 from webapp.deadlines.models import Deadline
-from webapp.reports.filters import Filters, Period
+from webapp.engine.clock import now
 from webapp.errors import Invalid
+from webapp.models import Case, Event
+from webapp.reports.filters import Filters, Period
 
 NOT_VALID = ("closed_malicious", "terminated")
 CLOSED = ("closed", "closed_malicious")

@@ -7,13 +7,13 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from flask_babel import get_timezone
 
+from webapp.accounts.access import role_required
+from webapp.cases.intake import CHANNELS, KINDS
+from webapp.cases.search import categories
+from webapp.errors import Invalid
 from webapp.extensions import db
 from webapp.reports import export, filters, service
 from webapp.reports.labels import clock_label, duration, figure_labels, metric_label
-from webapp.cases.search import categories
-from webapp.errors import Invalid
-from webapp.cases.intake import CHANNELS, KINDS
-from webapp.accounts.access import role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 MANAGERS = ("service_supervisor", "technical_supervisor", "department_head", "general_manager", "admin")
