@@ -35,3 +35,7 @@ node_modules/.bin/esbuild webapp/processes/assets/studio-bundle.js --bundle --mi
 test -s "$dest/studio/studio.js"
 echo "vendor.sh: dmn-js $(node -p "require('./node_modules/dmn-js/package.json').version"), studio bundle -> $dest"
 echo "vendor.sh: bpmn-js $(node -p "require('./node_modules/bpmn-js/package.json').version") -> $dest/bpmn-js"
+mkdir -p "$dest/chart.js"
+cp node_modules/chart.js/dist/chart.umd.min.js "$dest/chart.js/"
+test -s "$dest/chart.js/chart.umd.min.js"
+echo "vendor.sh: chart.js $(node -p "require('./node_modules/chart.js/package.json').version") -> $dest/chart.js"

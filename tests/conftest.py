@@ -40,6 +40,8 @@ USERS: list[tuple[str, list[str], list[str]]] = [
     ("owner", ["process_owner"], []),
     ("admin", ["admin"], []),
     ("outsider", ["sales"], []),
+    ("integrated", ["integrated_management"], []),
+    ("finance", ["finance"], []),
 ]
 
 

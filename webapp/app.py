@@ -29,6 +29,7 @@ from webapp.outbox.delivery.settings import load_settings
 from webapp.processes import api as processes_api
 from webapp.processes import edit_web as processes_edit_web
 from webapp.processes import web as processes_web
+from webapp.reports import init_reports
 from webapp.tasks import api as tasks_api
 from webapp.tasks import web as tasks_web
 from webapp.tasks import web_worklist
@@ -58,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     init_web(app, WEB_BLUEPRINTS)
     app.register_blueprint(admin_bp)
+    init_reports(app)
     register_cli(app)
     return app
 

@@ -24,6 +24,8 @@ DEMO_USERS = [
     ("caller", "Cora Caller", ["callback_staff"], []),
     ("owner", "Olga Process-Owner", ["process_owner"], []),
     ("admin", "Ada Admin", ["admin"], []),
+    ("integrated", "Ivan Integrated-Management", ["integrated_management"], []),
+    ("finance", "Fiona Finance", ["finance"], []),
 ]
 
 

@@ -26,6 +26,8 @@ GROUPS = {
     "crisis_team": "Crisis team",
     "responsible_department": "Responsible departments",
     "department_head": "Department heads",
+    "integrated_management": "Integrated management department",
+    "finance": "Finance",
     "sales": "Sales",
     "finance": "Finance",
     "integrated_management": "Integrated management",

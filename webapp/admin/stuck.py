@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from webapp.models import HumanTask, Instance, Outbox, Timer
+from webapp.models import Group, HumanTask, Instance, Membership, Outbox, Timer, User
 
-RULES = ("error", "overdue_unclaimed", "timer_late", "no_path", "outbox_failing", "idle")
+RULES = ("error", "overdue_unclaimed", "timer_late", "no_path", "outbox_failing", "idle", "notice_to_nobody")
 RULE_TITLES = {
     "error": "stopped on an error",
     "overdue_unclaimed": "a task is past its deadline and nobody has claimed it",
@@ -19,6 +19,7 @@ RULE_TITLES = {
     "no_path": "not complete, but no ready task, no waiting timer and no waiting message",
     "outbox_failing": "a message keeps failing to deliver",
     "idle": "no activity for too long while not waiting on a person",
+    "notice_to_nobody": "a notice went to a group that has no active member (nobody will act on it)",
 }
 DELIVERED = ("sent", "delivered", "read", "cancelled")  # outbox states that need nothing more
 FIREABLE = ("running", "waiting", "user_input")  # statuses whose timers the worker fires
@@ -77,7 +78,17 @@ def rule_condition(rule: str, at: datetime, settings: StuckSettings) -> ColumnEl
                                          Timer.due_at >= at)
         return and_(Instance.status.in_(("running", "waiting")), Instance.updated_at < at - settings.idle_after,
                     ~exists(planned))
+    if rule == "notice_to_nobody":
+        return exists(_notices_to_nobody().where(Outbox.instance_id == Instance.id))
     return false()
+
+
+def _notices_to_nobody() -> Any:
+    """In-app notices addressed to `group:<key>` of a group without an active member (or no such group)."""
+    members = (select(Membership.id).join(Group, Group.id == Membership.group_id)
+               .join(User, User.id == Membership.user_id)
+               .where(literal("group:") + Group.key == Outbox.recipient, User.is_active.is_(True)))
+    return select(Outbox.id).where(Outbox.channel == "in_app", Outbox.recipient.like("group:%"), ~exists(members))
 
 
 def _failing(settings: StuckSettings) -> ColumnElement[bool]:
@@ -141,6 +152,12 @@ def _explain(session: Session, rule: str, instance: Instance, at: datetime, sett
             gave_up = " (the worker gave up: dead)" if msg.status == "dead" else ""
             return (f"{msg.channel} '{msg.template}' to {msg.recipient} failed {msg.attempts} times{gave_up}: "
                     f"{(msg.last_error or 'no error text')[:200]}")
+    if rule == "notice_to_nobody":
+        msg = session.scalars(_notices_to_nobody().with_only_columns(Outbox).where(
+            Outbox.instance_id == instance.id).order_by(Outbox.id)).first()
+        if msg is not None:
+            return (f"notice '{msg.template}' went to {msg.recipient}, which has no active member: add members "
+                    f"to the group or change the recipient in the diagram")
     if rule == "idle":
         return f"no activity for {_ago(at - instance.updated_at)} (status '{instance.status}', nobody's turn)"
     return RULE_TITLES.get(rule, rule)

@@ -22,6 +22,8 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
         Index("ix_case_status_id", "status", "id"),
         Index("ix_case_category_subject", "category", "subject", "created_at"),
         Index("ix_case_customer_phone", "customer_phone"),
+        Index("ix_case_created_at", "created_at"),  # reports: cases registered in a period
+        Index("ix_case_closed_at", "closed_at"),  # reports: open at period end
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)

@@ -6,10 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from webapp.deadlines.models import Deadline
+from webapp.engine.clock import now
 from webapp.models import Case
+
+CLOSED_STATES = ("closed", "closed_malicious", "terminated")
+DEADLINE_FILTERS = ("overdue", "due_today")
 
 
 @dataclass
@@ -25,6 +30,7 @@ class CaseQuery:
     date_to: date | None = None
     timezone: str = "UTC"
     registered_by: str = ""
+    deadline: str = ""  # overdue | due_today
 
 
 def _phone_digits() -> ColumnElement[str]:
@@ -53,8 +59,8 @@ def search(session: Session, q: CaseQuery, before_id: int | None = None,
         if text.upper().startswith("CL-"):
             clauses.append(Case.number.like(f"{text.upper()}%"))
         stmt = stmt.where(or_(*clauses))
-    if q.status == "open":
-        stmt = stmt.where(Case.status == "open")
+    if q.status == "open":  # every state that is not closed: open, handling, executing, follow_up, reopened
+        stmt = stmt.where(Case.status.not_in(CLOSED_STATES))
     elif q.status == "closed":
         stmt = stmt.where(Case.status.like("closed%"))
     elif q.status:
@@ -67,12 +73,26 @@ def search(session: Session, q: CaseQuery, before_id: int | None = None,
         stmt = stmt.where(Case.created_at >= _day_start(q.date_from, q.timezone))
     if q.date_to:
         stmt = stmt.where(Case.created_at < _day_start(q.date_to + timedelta(days=1), q.timezone))
+    if q.deadline in DEADLINE_FILTERS:
+        stmt = stmt.where(Case.status.not_in(CLOSED_STATES), _deadline_state(q.deadline, q.timezone))
     if before_id:
         stmt = stmt.where(Case.id < before_id)
     rows = list(session.scalars(stmt.order_by(Case.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, rows[-1].id if more and rows else None
+
+
+def _deadline_state(state: str, tz: str) -> ColumnElement[bool]:
+    """A clock of the case is missed or past due now (overdue), or falls due before midnight (due today)."""
+    at = now()
+    if state == "overdue":
+        late = or_(and_(Deadline.state == "missed", Deadline.stopped_at.is_(None)),
+                   and_(Deadline.state == "running", Deadline.due_at < at))
+    else:
+        midnight = _day_start(at.astimezone(ZoneInfo(tz)).date() + timedelta(days=1), tz)
+        late = and_(Deadline.state == "running", Deadline.due_at >= at, Deadline.due_at < midnight)
+    return exists(select(Deadline.id).where(Deadline.case_id == Case.id, late))
 
 
 def categories(session: Session, limit: int = 100) -> list[str]:

@@ -23,7 +23,7 @@ from webapp.tasks.web_worklist import GRADES
 from webapp.workflow.forms import field_errors
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-STATUSES = ("open", "closed", "closed_malicious", "terminated")
+STATUSES = ("open", "handling", "executing", "follow_up", "reopened", "closed", "closed_malicious", "terminated")
 
 
 def _lang() -> str:
@@ -91,12 +91,13 @@ def _date(value: str | None) -> date | None:
 @bp.get("/")
 @login_required
 def search() -> str:
-    """Search by number, customer name/phone, status, grade, kind, category and date range."""
+    """Search by number, customer name/phone, status, grade, kind, category, date range and deadline state."""
     a = request.args
     query = case_search.CaseQuery(
         text=a.get("q", ""), status=a.get("status", ""), grade=a.get("grade", ""), kind=a.get("kind", ""),
         category=a.get("category", ""), date_from=_date(a.get("from")), date_to=_date(a.get("to")),
-        timezone=str(get_timezone()), registered_by=staff().username if a.get("mine") else "")
+        timezone=str(get_timezone()), registered_by=staff().username if a.get("mine") else "",
+        deadline=a.get("deadline", ""))
     before = a.get("before", type=int)
     rows, more = case_search.search(db.session, query, before)
     if len(rows) == 1 and query.text and rows[0].number == query.text.strip().upper() and not before:

@@ -98,6 +98,8 @@ def _schedule(row: Deadline, cal: calendar.BusinessCalendar, at: datetime) -> No
 
 
 def _stop(row: Deadline, at: datetime, state: str) -> None:
+    if row.segment_started_at is not None:  # the last running stretch counts: used_seconds = time to stop
+        row.used_seconds += calendar.elapsed(calendar.current(), row.segment_started_at, at, row.business_time)
     if row.state == "missed":
         state = "missed"  # finishing late (or restarting) does not turn a breach into anything else
     row.state, row.stopped_at = state, at

@@ -40,7 +40,8 @@ LABELS: dict[str, dict[str, Any]] = {
               "technical_supervisor": _l("Technical supervisors"), "general_manager": _l("General manager"),
               "crisis_team": _l("Crisis team"), "responsible_department": _l("Responsible departments"),
               "department_head": _l("Department heads"), "sales": _l("Sales"),
-              "process_owner": _l("Process owners"), "admin": _l("Administrators")},
+              "process_owner": _l("Process owners"), "admin": _l("Administrators"),
+              "integrated_management": _l("Integrated management department"), "finance": _l("Finance")},
     "event": {
         "case_registered": _l("Case registered"), "instance_started": _l("Process started"),
         "task_ready": _l("Task ready"), "task_claimed": _l("Task claimed"), "task_unclaimed": _l("Task released"),

@@ -113,7 +113,9 @@ class Event(db.Model):  # type: ignore[name-defined,misc]
     """Append-only history: who did what to which instance, when, with what data."""
 
     __tablename__ = "event"
-    __table_args__ = (Index("ix_event_instance_id", "instance_id", "id"), Index("ix_event_case_id", "case_id", "id"))
+    __table_args__ = (Index("ix_event_instance_id", "instance_id", "id"), Index("ix_event_case_id", "case_id", "id"),
+                      Index("ix_event_case_kind", "case_id", "kind"),  # reports: reopened, escalated, repeats
+                      Index("ix_event_kind_at", "kind", "at", "case_id"))  # reports: surveys recorded in a period
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"))

@@ -1,0 +1,98 @@
+"""The reports page, its JSON API, CSV and XLSX exports agree; managers only (domain §8)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import Api
+
+QS = "from=2026-03-01&to=2026-03-31"
+
+
+def _cells(html: str) -> dict[str, str]:
+    """data-figure cell -> its text (the number shown)."""
+    out = {}
+    for key, body in re.findall(r'data-figure="([^"]+)">(.*?)</td>', html, re.S):
+        out[key] = re.sub(r"<[^>]+>", "", body).strip()
+    return out
+
+
+@pytest.mark.parametrize("who,status", [("agent", 403), ("handler1", 403), ("supervisor", 200),
+                                        ("depthead", 200), ("gm", 200), ("admin", 200), ("techsup", 200)])
+def test_managers_only(web: Any, seeded: dict[str, str], who: str, status: int) -> None:
+    """Supervisors, department heads, the general manager and admins see reports; others get 403."""
+    web.login(who)
+    assert web.get(f"/reports/?{QS}").status_code == status
+    assert web.get(f"/reports/cases?metric=closed&{QS}").status_code == status
+    assert Api(web.client).as_(who).get(f"/api/v1/reports/kpis?{QS}").status_code == status
+
+
+def test_json_csv_xlsx_and_page_agree(web: Any, seeded: dict[str, str]) -> None:
+    """The same figures in the API, the page, the CSV of each table and the XLSX workbook."""
+    k = Api(web.client).as_("supervisor").get(f"/api/v1/reports/kpis?{QS}&tz=Asia/Shanghai").get_json()
+    assert k["volume"]["registered"] == 4 and k["volume"]["closure_rate"] == 0.6667
+    web.login("supervisor")
+    cells = _cells(web.text(f"/reports/?{QS}"))
+    assert (cells["registered"], cells["valid"], cells["closed"], cells["closure_rate"]) == ("4", "3", "2", "66.7%")
+    assert cells["clock:T5-first-response:missed"] == "1" and cells["clock:K2:missed"] == "1"
+    assert cells["reopened"] == "1" and cells["surveys"] == "2" and cells["survey_average"] == "3.5"
+    body = web.get(f"/reports/export.csv?table=deadlines&{QS}").get_data(as_text=True)
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(body))}
+    for d in k["deadlines"]:
+        assert (int(rows[d["name"]]["started"]), int(rows[d["name"]]["met"]), int(rows[d["name"]]["missed"])) == \
+            (d["started"], d["met"], d["missed"])
+    volume = {r["figure"]: r["value"] for r in csv.DictReader(io.StringIO(
+        web.get(f"/reports/export.csv?table=volume&{QS}").get_data(as_text=True)))}
+    assert volume["valid"] == "3" and volume["closure_rate"] == "0.6667"
+    book = load_workbook(io.BytesIO(web.client.get(f"/reports/export.xlsx?{QS}").data))
+    sheet = {r[0]: r[1] for r in book["volume"].iter_rows(min_row=2, values_only=True)}
+    assert sheet["registered"] == 4 and sheet["closed"] == 2 and sheet["open_at_end"] == 2
+    deadlines = {r[0]: r[1:4] for r in book["deadlines"].iter_rows(min_row=2, values_only=True)}
+    assert deadlines["T4-appointment"] == (1, 1, 0) and deadlines["G2-d"] == (2, 1, 1)
+    outcomes = {r[0]: r[1] for r in book["outcomes"].iter_rows(min_row=2, values_only=True)}
+    assert outcomes == {key: value for key, value in k["outcomes"].items()}
+
+
+def test_drill_down_and_case_export(web: Any, seeded: dict[str, str]) -> None:
+    """A figure links to its cases; the case list exports with every clock of each case."""
+    web.login("depthead")
+    html = web.text(f"/reports/?{QS}")
+    link = re.search(r'data-metric="clock:K2:missed" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    page = web.text(link)
+    assert seeded["B"] in page and seeded["A"] not in page and f'/cases/{seeded["B"]}' in page
+    body = web.get(f"/reports/cases.csv?metric=valid&{QS}").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert sorted(r["number"] for r in rows) == sorted(seeded[x] for x in "ABC")
+    b = next(r for r in rows if r["number"] == seeded["B"])
+    assert "K2:missed@" in b["deadlines"] and "T5-first-response:missed@" in b["deadlines"]
+    book = load_workbook(io.BytesIO(web.client.get(f"/reports/cases.xlsx?metric=valid&{QS}").data))
+    assert book["cases"].max_row == 4
+
+
+def test_bad_input_is_4xx(web: Any, seeded: dict[str, str]) -> None:
+    """A wrong date, tier, figure or table is a 422 naming what to fix, never a 500."""
+    api = Api(web.client).as_("supervisor")
+    r = api.get("/api/v1/reports/kpis?from=2026-02-30&tier=9")
+    assert r.status_code == 422 and set(r.get_json()["error"]["fields"]) == {"from", "tier"}
+    assert api.get("/api/v1/reports/cases?metric=nope").status_code == 422
+    assert api.get("/api/v1/reports/kpis?tz=Mars/Base").status_code == 422
+    web.login("supervisor")
+    assert web.get("/reports/?from=2026-04-01&to=2026-03-01").status_code == 422
+    assert web.get(f"/reports/export.csv?table=nope&{QS}").status_code == 422
+    assert web.get(f"/reports/cases?metric=clock:K2:late&{QS}").status_code == 422
+
+
+def test_chinese_page(web: Any, seeded: dict[str, str]) -> None:
+    """The page in Simplified Chinese."""
+    web.login("supervisor")
+    web.post("/language", {"language": "zh", "next": "/"})
+    html = web.text(f"/reports/?{QS}")
+    for text in ("报表", "有效投诉", "投诉关闭率", "T4 预约", "超期未关闭", "逐月对比"):
+        assert text in html, text
+    assert _cells(html)["registered"] == "4"
