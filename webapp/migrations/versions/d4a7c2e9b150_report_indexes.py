@@ -1,7 +1,7 @@
 """report indexes: cases by registration and closure time, events by case and kind, clocks by start
 
 Revision ID: d4a7c2e9b150
-Revises: b7d2c4e81f30
+Revises: c5e1a9d07b42
 Create Date: 2026-12-04 13:45:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd4a7c2e9b150'
-down_revision = 'b7d2c4e81f30'
+down_revision = 'c5e1a9d07b42'
 branch_labels = None
 depends_on = None
 
