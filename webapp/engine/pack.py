@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 
-from webapp.engine.sandbox import UnsafeScriptError, check_source
+from webapp.engine.codecheck import code_problems
 from webapp.engine.xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -155,12 +155,7 @@ def _check_spec(spec: Any, files: dict[str, str], forms: dict[str, Any], known_o
     fname = Path(spec.file or "").name
     for ts in spec.task_specs.values():
         bpmn_id = getattr(ts, "bpmn_id", None) or ts.name
-        for source in (getattr(ts, "prescript", None), getattr(ts, "postscript", None), getattr(ts, "script", None)):
-            if source:
-                try:
-                    check_source(source)
-                except (UnsafeScriptError, SyntaxError) as exc:
-                    problems.append(Problem(fname, bpmn_id, f"script refused: {exc}"))
+        problems.extend(Problem(fname, bpmn_id, message) for message in code_problems(ts))
         if isinstance(ts, ServiceTask) and ts.operation_name not in known_ops:
             problems.append(
                 Problem(fname, bpmn_id, f"service task operation '{ts.operation_name}' has no registered handler")

@@ -20,7 +20,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from handlers.registry import HandlerContext, HistoryPort, Notice, get_handler
-from webapp.engine import clock
+from webapp.engine import budget, clock
 from webapp.engine.pack import FORM_PROPERTY, ProcessBundle, group_for_lane
 from webapp.engine.scripting import ClosedScriptEngine
 from webapp.engine.serializer import dump_state, load_state
@@ -141,12 +141,16 @@ class Engine:
     def _attempt(self, ctx: RunContext, body: Callable[[_Acc], BpmnWorkflow]) -> Outcome:
         acc = _Acc()
         try:
-            wf = body(acc)
+            with budget.step_budget():
+                return self._describe(body(acc), acc)
         except TaskNotReady:
             raise
+        except (budget.BudgetExceeded, MemoryError) as exc:  # the step ran past its CPU-time or memory budget
+            element = budget.current_element()
+            return Outcome(state=None, status="error", data={},
+                           error=ErrorInfo(budget.budget_message(exc, element), element=element))
         except Exception as exc:  # any script/gateway/handler failure ends the attempt
             return Outcome(state=None, status="error", data={}, error=_error_info(exc))
-        return self._describe(wf, acc)
 
     def _load(self, bundle: ProcessBundle, state: str, ctx: RunContext, acc: _Acc) -> BpmnWorkflow:
         wf = load_state(state, bundle.spec, bundle.subprocess_specs)
