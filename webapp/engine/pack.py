@@ -16,6 +16,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 
 from webapp.engine.codecheck import code_problems
+from webapp.engine.formcheck import form_problems
 from webapp.engine.xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -103,6 +104,10 @@ def _load_forms(forms: dict[str, bytes], problems: list[Problem]) -> dict[str, d
             jsonschema.Draft202012Validator.check_schema(schema)
         except (ValueError, jsonschema.SchemaError) as exc:
             problems.append(Problem(name, "", f"not a valid JSON Schema: {str(exc).splitlines()[0]}"))
+            continue
+        unsafe = form_problems(schema)
+        if unsafe:
+            problems.extend(Problem(name, "", message) for message in unsafe)
             continue
         loaded[name] = schema
     return loaded
