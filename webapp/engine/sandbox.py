@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+from datetime import date
 from typing import Any, Literal
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
@@ -187,13 +188,34 @@ class SandboxEnvironment(TaskDataEnvironment):
         """Execute a script in the sandbox; the task data is its namespace (helpers removed afterwards)."""
         code = compiled(script, "exec")
         self.check_for_overwrite(context, external_context or {})
+        before = {key: id(value) for key, value in context.items()}
         context.update(self.globals)
         context.update(external_context or {})
         try:
             exec(code, context)  # noqa: S102 - restricted code object, guarded namespace
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
+        for key, value in context.items():
+            if before.get(key) != id(value) and not _plain(value):
+                raise SandboxViolation(f"'{key}' is not plain data (text, numbers, lists, dicts); "
+                                       "scripts may only leave data in the task")
         return True
+
+
+_PLAIN_SCALARS = (str, int, float, bool, type(None), date)
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """True for JSON-like data (what task data may hold), at most 100 levels deep."""
+    if isinstance(value, _PLAIN_SCALARS):
+        return True
+    if depth > 100:
+        return False
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, (str, int)) and _plain(v, depth + 1) for k, v in value.items())
+    return False
 
 
 __all__ = ["SandboxEnvironment", "SandboxViolation", "UnsafeScriptError", "check_code", "check_source",
