@@ -45,7 +45,8 @@ _DMN = """<?xml version="1.0" encoding="UTF-8"?>
         <inputExpression id="in_subject_expr" typeRef="string"><text>subject</text></inputExpression>
       </input>
       <output id="out_result" name="result" typeRef="string"/>
-      <rule id="r1"><inputEntry id="r1a"><text></text></inputEntry><outputEntry id="r1o"><text>{code}</text></outputEntry></rule>
+      <rule id="r1"><inputEntry id="r1a"><text></text></inputEntry>
+        <outputEntry id="r1o"><text>{code}</text></outputEntry></rule>
     </decisionTable>
   </decision>
 </definitions>

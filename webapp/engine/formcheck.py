@@ -22,7 +22,7 @@ _RE2.log_errors = False
 
 
 def _refuse_retrieval(uri: str) -> Any:
-    raise NoSuchResource(ref=uri)
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
 _LOCAL_ONLY = SPECIFICATIONS.combine(Registry(retrieve=_refuse_retrieval))  # type: ignore[call-arg]
@@ -93,7 +93,8 @@ def _pattern_properties(validator: Any, pattern_props: dict[str, Any], instance:
                 yield from validator.descend(value, subschema, path=key, schema_path=patrn)
 
 
-_SafeValidator = validators.extend(Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties})
+_SafeValidator = validators.extend(
+    Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties})
 
 
 def safe_validator(schema: dict[str, Any]) -> Validator:
