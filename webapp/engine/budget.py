@@ -65,7 +65,7 @@ _lock = threading.Lock()
 _wake = threading.Event()
 _local = threading.local()
 _watchdog: threading.Thread | None = None
-_statm = os.open("/proc/self/statm", os.O_RDONLY) if os.path.exists("/proc/self/statm") else -1
+_statm: tuple[int, int] = (-1, -1)  # (pid, fd): /proc/self is resolved when opened, so reopen after a fork
 
 
 def configure(cpu_seconds: float | None = None, memory_mb: float | None = None) -> None:
@@ -83,9 +83,18 @@ def limits() -> Limits:
 
 
 def _rss() -> int:
-    if _statm < 0:
+    """Resident memory of this process in bytes (0 where /proc is missing)."""
+    global _statm
+    pid, fd = _statm
+    if pid != os.getpid():
+        try:
+            fd = os.open("/proc/self/statm", os.O_RDONLY)
+        except OSError:
+            fd = -1
+        _statm = (os.getpid(), fd)
+    if fd < 0:
         return 0
-    return int(os.pread(_statm, 64, 0).split()[1]) * _PAGE
+    return int(os.pread(fd, 64, 0).split()[1]) * _PAGE
 
 
 def note_element(element: str | None) -> None:
