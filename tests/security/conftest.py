@@ -18,7 +18,7 @@ from tests.security.diagrams import FACTS_FORM
 from webapp.app import create_app
 from webapp.engine import clock
 from webapp.extensions import db
-from webapp.services.definitions import clear_cache
+from webapp.workflow.definitions import clear_cache
 
 SECRET = "canary-secret-key-7f3c9a"
 ENV_CANARY = "canary-environment-5d21e8"

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD
 from tests.security.conftest import CASE, assert_nothing_leaked, deploy
 from tests.security.diagrams import probe_files
-from webapp.delivery.settings import WorkerSettings
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Case, Instance, Timer
+from webapp.outbox.delivery.settings import WorkerSettings
 from webapp.worker.loop import Worker
 
 HANG_GUARD = 120  # seconds; far above the 1 s test budget, only so a broken budget cannot hang CI
