@@ -42,6 +42,14 @@ class MemoryBudgetExceeded(BudgetExceeded):  # noqa: N818
     kind = "memory"
 
 
+class Overrun(RuntimeError):
+    """What an engine step raises after a budget interrupted it: the instance's error message and element."""
+
+    def __init__(self, message: str, element: str | None) -> None:
+        super().__init__(message)
+        self.element = element
+
+
 @dataclass
 class Limits:
     """Budgets of one engine step."""
@@ -109,7 +117,7 @@ def current_element() -> str | None:
 
 @contextmanager
 def step_budget() -> Iterator[None]:
-    """Run the body under the CPU-time and memory budgets; nested use is part of the outer step."""
+    """Run the body under the CPU-time and memory budgets (Overrun past them); nesting joins the outer step."""
     tid = threading.get_ident()
     if tid in _active:
         yield
@@ -122,9 +130,13 @@ def step_budget() -> Iterator[None]:
     _ensure_watchdog()
     _wake.set()
     try:
-        yield
-    finally:
-        _leave(tid, step)
+        try:
+            yield
+        finally:
+            _leave(tid, step)
+    except (BudgetExceeded, MemoryError) as exc:
+        element = current_element()
+        raise Overrun(budget_message(exc, element), element) from None
 
 
 def _leave(tid: int, step: _Step) -> None:

@@ -139,17 +139,12 @@ class Engine:
 
     # -- internals ---------------------------------------------------------
     def _attempt(self, ctx: RunContext, body: Callable[[_Acc], BpmnWorkflow]) -> Outcome:
-        acc = _Acc()
         try:
             with budget.step_budget():
-                return self._describe(body(acc), acc)
+                return self._describe(body(acc := _Acc()), acc)
         except TaskNotReady:
             raise
-        except (budget.BudgetExceeded, MemoryError) as exc:  # the step ran past its CPU-time or memory budget
-            element = budget.current_element()
-            return Outcome(state=None, status="error", data={},
-                           error=ErrorInfo(budget.budget_message(exc, element), element=element))
-        except Exception as exc:  # any script/gateway/handler failure ends the attempt
+        except Exception as exc:  # any script/gateway/handler failure or budget overrun ends the attempt
             return Outcome(state=None, status="error", data={}, error=_error_info(exc))
 
     def _load(self, bundle: ProcessBundle, state: str, ctx: RunContext, acc: _Acc) -> BpmnWorkflow:
@@ -316,6 +311,7 @@ def _timer_info(task: Any) -> TimerInfo | None:
 def _error_info(exc: Exception) -> ErrorInfo:
     trace = "".join(traceback.format_exception(exc))
     info = ErrorInfo(message=str(exc.args[0]) if exc.args else type(exc).__name__, trace=trace[-8000:])
+    info.element = getattr(exc, "element", None)  # budget.Overrun names the element it stopped at
     if isinstance(exc, WorkflowTaskException) and exc.task is not None:
         spec = exc.task.task_spec
         info.task_id = str(exc.task.id)
