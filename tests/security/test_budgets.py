@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import PASSWORD
 from tests.security.conftest import CASE, assert_nothing_leaked, deploy
@@ -102,3 +102,18 @@ def test_timer_driven_hang_errors_the_instance_and_the_worker_moves_on(app: Flas
     again = _instance(looping.get_json()["number"])
     assert again.status == "error" and again.error["attempts"] == 1
     assert _instance(calm.get_json()["number"]).status == "user_input"  # the other case went on
+
+
+def test_instances_in_error_do_not_starve_the_worker(app: Flask, api: Any) -> None:
+    """More failed instances with due timers than the worker's candidate batch: a healthy one still fires."""
+    assert deploy(api, probe_files("script", HANG, timer_first=True)).status_code == 201
+    clock.freeze(clock.now())
+    failed = [api.as_("agent").post("/api/v1/cases", json=dict(CASE)).get_json()["number"] for _ in range(25)]
+    ids = [_instance(number).id for number in failed]
+    db.session.execute(update(Instance).where(Instance.id.in_(ids)).values(status="error"))  # as if each overran
+    db.session.commit()
+    clock.advance(timedelta(minutes=1))
+    healthy = api.as_("agent").post("/api/v1/cases", json=dict(CASE)).get_json()["number"]
+    clock.advance(timedelta(hours=2))
+    assert Worker(db.session, WorkerSettings()).fire_timers() == 1
+    assert _instance(healthy).status == "user_input"
