@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-_TICK = 0.01  # watchdog period while any step runs (seconds)
+_TICK = 0.025  # watchdog period while steps run (seconds)
+_QUIET_TICKS = 40  # after this many ticks without a step the watchdog sleeps until a step wakes it
 _REFIRE_CPU = 0.2  # raise again if the step is still running this much CPU time later
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
@@ -73,6 +74,7 @@ _lock = threading.Lock()
 _wake = threading.Event()
 _local = threading.local()
 _watchdog: threading.Thread | None = None
+_idle = False  # the watchdog waits on _wake; only then does a new step pay for waking it
 _statm: tuple[int, int] = (-1, -1)  # (pid, fd): /proc/self is resolved when opened, so reopen after a fork
 
 
@@ -128,7 +130,8 @@ def step_budget() -> Iterator[None]:
     with _lock:
         _active[tid] = step
     _ensure_watchdog()
-    _wake.set()
+    if _idle:
+        _wake.set()
     try:
         try:
             yield
@@ -164,10 +167,16 @@ def _ensure_watchdog() -> None:
 
 
 def _watch() -> None:
+    global _idle
+    quiet = 0
     while True:
-        if not _active:
-            _wake.wait()
+        quiet = 0 if _active else quiet + 1
+        if quiet > _QUIET_TICKS:
+            _idle = True
+            if not _active:  # checked after _idle is set: a step registering now will wake us
+                _wake.wait()
             _wake.clear()
+            _idle, quiet = False, 0
             continue
         time.sleep(_TICK)
         with _lock:
