@@ -51,6 +51,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     configure_hashing(app.config["PASSWORD_HASH_METHOD"])
+    from webapp.engine import budget
+
+    budget.configure(app.config.get("SCRIPT_CPU_SECONDS"), app.config.get("SCRIPT_MEMORY_MB"))
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.ROOT / "webapp" / "migrations"))
     with app.app_context():

@@ -50,4 +50,7 @@ def load() -> dict[str, Any]:
         "STUCK_TIMER_GRACE_SECONDS": int(os.environ.get("CLOSELOOP_STUCK_TIMER_GRACE_SECONDS", "60")),
         "STUCK_OUTBOX_ATTEMPTS": int(os.environ.get("CLOSELOOP_STUCK_OUTBOX_ATTEMPTS", "3")),
         "STUCK_IDLE_HOURS": float(os.environ.get("CLOSELOOP_STUCK_IDLE_HOURS", "72")),
+        # budgets of one engine step (diagram scripts): CPU seconds and memory growth (see webapp/engine/budget.py)
+        "SCRIPT_CPU_SECONDS": float(os.environ.get("CLOSELOOP_SCRIPT_CPU_SECONDS", "2")),
+        "SCRIPT_MEMORY_MB": float(os.environ.get("CLOSELOOP_SCRIPT_MEMORY_MB", "256")),
     }

@@ -68,8 +68,9 @@ def fire_next(session: Session, at: datetime | None = None, candidates: int = 20
     after the lock, so a timer another worker has just fired is not fired twice.
     """
     at = at or now()
-    due_ids = list(dict.fromkeys(session.scalars(
-        select(Timer.instance_id).where(Timer.state == "waiting", Timer.due_at <= at)
+    due_ids = list(dict.fromkeys(session.scalars(  # instances in error keep their timers but are not candidates
+        select(Timer.instance_id).join(Instance, Instance.id == Timer.instance_id)
+        .where(Timer.state == "waiting", Timer.due_at <= at, Instance.status.in_(FIREABLE))
         .order_by(Timer.due_at).limit(candidates))))
     postgres = session.get_bind().dialect.name == "postgresql"
     for instance_id in due_ids:

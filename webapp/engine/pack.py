@@ -15,7 +15,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 
-from webapp.engine.sandbox import UnsafeScriptError, check_source
+from webapp.engine.codecheck import code_problems
+from webapp.engine.formcheck import form_problems
 from webapp.engine.xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -104,6 +105,10 @@ def _load_forms(forms: dict[str, bytes], problems: list[Problem]) -> dict[str, d
         except (ValueError, jsonschema.SchemaError) as exc:
             problems.append(Problem(name, "", f"not a valid JSON Schema: {str(exc).splitlines()[0]}"))
             continue
+        unsafe = form_problems(schema)
+        if unsafe:
+            problems.extend(Problem(name, "", message) for message in unsafe)
+            continue
         loaded[name] = schema
     return loaded
 
@@ -155,12 +160,7 @@ def _check_spec(spec: Any, files: dict[str, str], forms: dict[str, Any], known_o
     fname = Path(spec.file or "").name
     for ts in spec.task_specs.values():
         bpmn_id = getattr(ts, "bpmn_id", None) or ts.name
-        for source in (getattr(ts, "prescript", None), getattr(ts, "postscript", None), getattr(ts, "script", None)):
-            if source:
-                try:
-                    check_source(source)
-                except (UnsafeScriptError, SyntaxError) as exc:
-                    problems.append(Problem(fname, bpmn_id, f"script refused: {exc}"))
+        problems.extend(Problem(fname, bpmn_id, message) for message in code_problems(ts))
         if isinstance(ts, ServiceTask) and ts.operation_name not in known_ops:
             problems.append(
                 Problem(fname, bpmn_id, f"service task operation '{ts.operation_name}' has no registered handler")

@@ -20,7 +20,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from handlers.registry import HandlerContext, HistoryPort, Notice, get_handler
-from webapp.engine import clock
+from webapp.engine import budget, clock
 from webapp.engine.pack import FORM_PROPERTY, ProcessBundle, group_for_lane
 from webapp.engine.scripting import ClosedScriptEngine
 from webapp.engine.serializer import dump_state, load_state
@@ -139,14 +139,13 @@ class Engine:
 
     # -- internals ---------------------------------------------------------
     def _attempt(self, ctx: RunContext, body: Callable[[_Acc], BpmnWorkflow]) -> Outcome:
-        acc = _Acc()
         try:
-            wf = body(acc)
+            with budget.step_budget():
+                return self._describe(body(acc := _Acc()), acc)
         except TaskNotReady:
             raise
-        except Exception as exc:  # any script/gateway/handler failure ends the attempt
+        except Exception as exc:  # any script/gateway/handler failure or budget overrun ends the attempt
             return Outcome(state=None, status="error", data={}, error=_error_info(exc))
-        return self._describe(wf, acc)
 
     def _load(self, bundle: ProcessBundle, state: str, ctx: RunContext, acc: _Acc) -> BpmnWorkflow:
         wf = load_state(state, bundle.spec, bundle.subprocess_specs)
@@ -312,6 +311,7 @@ def _timer_info(task: Any) -> TimerInfo | None:
 def _error_info(exc: Exception) -> ErrorInfo:
     trace = "".join(traceback.format_exception(exc))
     info = ErrorInfo(message=str(exc.args[0]) if exc.args else type(exc).__name__, trace=trace[-8000:])
+    info.element = getattr(exc, "element", None)  # budget.Overrun names the element it stopped at
     if isinstance(exc, WorkflowTaskException) and exc.task is not None:
         spec = exc.task.task_spec
         info.task_id = str(exc.task.id)

@@ -9,6 +9,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
+from webapp.engine.budget import note_element
 from webapp.engine.sandbox import SandboxEnvironment
 
 
@@ -23,8 +24,19 @@ class ClosedScriptEngine(PythonScriptEngine):
         super().__init__(environment=SandboxEnvironment())
         self._invoke = invoke
 
+    def evaluate(self, task, expression, external_context=None):  # type: ignore[no-untyped-def]
+        """Evaluate a condition, DMN cell, timer expression or parameter in the sandbox, noting its element."""
+        note_element(_element(task))
+        return super().evaluate(task, expression, external_context)
+
+    def execute(self, task, script, external_context=None):  # type: ignore[no-untyped-def]
+        """Execute a script task (or pre/post script) in the sandbox, noting its element."""
+        note_element(_element(task))
+        return super().execute(task, script, external_context)
+
     def call_service(self, task, **kwargs):  # type: ignore[no-untyped-def]
         """Run the handler of the task's operation; its result is returned as JSON for Spiff."""
+        note_element(_element(task))
         operation = kwargs["operation_name"]
         params = {name: p["value"] for name, p in kwargs.get("operation_params", {}).items()}
         try:
@@ -36,3 +48,8 @@ class ClosedScriptEngine(PythonScriptEngine):
                 f"handler '{operation}' failed: {type(exc).__name__}: {exc}", task=task, exception=exc
             ) from exc
         return json.dumps(result, default=str)
+
+
+def _element(task: Any) -> str | None:
+    spec = getattr(task, "task_spec", None)
+    return (getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)) if spec is not None else None

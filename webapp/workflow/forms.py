@@ -7,14 +7,15 @@ import json
 from typing import Any
 
 import jsonschema
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.protocols import Validator
 
+from webapp.engine.formcheck import safe_validator
 from webapp.errors import Invalid
 
 
 @functools.lru_cache(maxsize=512)
-def _validator(schema_json: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+def _validator(schema_json: str) -> Validator:
+    return safe_validator(json.loads(schema_json))
 
 
 def field_errors(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:

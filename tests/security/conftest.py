@@ -1,0 +1,91 @@
+"""Security fixtures: an app whose secrets are recognisable canaries, an owner who deploys, a leak detector."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text
+
+from tests.conftest import database_url, on_postgres
+from tests.security.diagrams import FACTS_FORM
+from webapp.app import create_app
+from webapp.engine import clock
+from webapp.extensions import db
+from webapp.workflow.definitions import clear_cache
+
+SECRET = "canary-secret-key-7f3c9a"
+ENV_CANARY = "canary-environment-5d21e8"
+BUDGET = {"SCRIPT_CPU_SECONDS": 1.0, "SCRIPT_MEMORY_MB": 64}
+
+
+def _passwd_line() -> str:
+    try:
+        return Path("/etc/passwd").read_text().splitlines()[0]
+    except OSError:
+        return "root:x:0:0"
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """An app with canary secrets (SECRET_KEY, an environment variable) and short script budgets."""
+    import tests.fixtures.handlers  # noqa: F401  (test_record: a service task whose parameter lands on the case)
+
+    monkeypatch.setenv("CLOSELOOP_CANARY", ENV_CANARY)
+    clear_cache()
+    clock.reset()
+    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+                              "SECRET_KEY": SECRET, "UPLOAD_DIR": str(tmp_path / "uploads"), **BUDGET})
+    with application.app_context():
+        if on_postgres():
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
+        db.create_all()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+    clock.reset()
+
+
+def canaries(app: Flask) -> list[str]:
+    """Strings that must never show up in anything diagram code can produce."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    return [SECRET, ENV_CANARY, _passwd_line(), url, url.split("://", 1)[-1], f"uid={os.getuid()}("]
+
+
+def everything_stored() -> str:
+    """Every row of every table as text (task data, events, errors, outbox, cases ...)."""
+    parts: list[str] = []
+    for table in db.metadata.sorted_tables:
+        if table.name in ("user_account", "api_token", "rate_hit"):
+            continue
+        for row in db.session.execute(select(table)):
+            parts.append(json.dumps([str(v) for v in row], ensure_ascii=False))
+    return "\n".join(parts)
+
+
+def assert_nothing_leaked(app: Flask, *texts: str) -> None:
+    """No canary in the database or in the given response texts."""
+    db.session.expire_all()
+    haystack = everything_stored() + "\n".join(texts)
+    for canary in canaries(app):
+        assert canary not in haystack, f"leaked: {canary!r}"
+
+
+def deploy(api: Any, files: dict[str, bytes]) -> Any:
+    """Upload diagrams (and the probe form) as the process owner through the API."""
+    uploads = [(io.BytesIO(raw), name) for name, raw in files.items()]
+    uploads.append((io.BytesIO(FACTS_FORM), "facts.json"))
+    return api.as_("owner").client.post(
+        "/api/v1/processes", data={"files": uploads}, content_type="multipart/form-data",
+        headers=api.as_("owner")._headers())
+
+
+CASE = {"channel": "phone", "kind": "grievance", "customer": {"name": "Li Lei", "phone": "13800000001"},
+        "category": "staff_attitude", "subject": "probe", "description": "Rude staff at reception"}
