@@ -12,13 +12,13 @@ def compile_problem(source: str, mode: Literal["exec", "eval"]) -> str | None:
     """None when the sandbox accepts the script or expression, else what is wrong with it."""
     try:
         compile(source, "<diagram>", mode)
-        sandbox.check_source(source)
     except SyntaxError as exc:
         where = f" (line {exc.lineno})" if mode == "exec" and exc.lineno else ""
         return f"{exc.msg}{where}"
-    except ValueError as exc:  # sandbox refusal (UnsafeScriptError)
+    except ValueError as exc:  # e.g. a NUL character
         return str(exc)
-    return None
+    problems = sandbox.check_code(source, mode)
+    return "; ".join(problems) if problems else None
 
 
 def evaluate_constant(expression: str) -> tuple[bool, Any]:
