@@ -44,6 +44,16 @@ def deploy_default(actor: str = "system") -> list[str]:
     return [f"{r.key} v{r.version} ({'new' if r.created else 'unchanged'})" for r in results]
 
 
+def seed_master_data(actor: str = "system") -> int:
+    """Add the pack's categories (with their K rule) and channels to the master data; how many were new."""
+    from webapp.masterdata.service import seed_defaults
+
+    added = seed_defaults(db.session, Path(current_app.config["PROCESSES_DIR"]),
+                          Path(current_app.config["FORMS_DIR"]), actor)
+    db.session.commit()
+    return added
+
+
 def create_demo_users(password: str | None) -> list[tuple[str, str]]:
     """Create the demo staff (skipping existing ones); returns (username, password) pairs created."""
     from sqlalchemy import select
@@ -73,7 +83,7 @@ def register_cli(app: Flask) -> None:
         """Create/upgrade the schema, deploy processes/, optionally create demo users."""
         init_database(current_app._get_current_object())  # type: ignore[attr-defined]
         click.echo("schema up to date")
-        _deploy_or_explain(lambda: deploy_default())
+        _deploy_or_explain(lambda: [*deploy_default(), f"master data ({seed_master_data()} new default rows)"])
         if demo:
             for username, pw in create_demo_users(demo_password):
                 click.echo(f"demo user {username:<11} password {pw}")

@@ -30,6 +30,7 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     kind: Mapped[str | None] = mapped_column(String(30))
     category: Mapped[str | None] = mapped_column(String(80))
     subject: Mapped[str | None] = mapped_column(String(200))
+    object_key: Mapped[str | None] = mapped_column(String(80))
     customer_name: Mapped[str] = mapped_column(String(200))
     customer_phone: Mapped[str | None] = mapped_column(String(50))
     customer_email: Mapped[str | None] = mapped_column(String(254))

@@ -51,7 +51,7 @@ def submit(session: Session, form: dict[str, Any]) -> Case:
             customer[key] = value
     body: dict[str, Any] = {"channel": "web", "kind": kind, "customer": customer,
                             "description": (form.get("description") or "").strip()}
-    for key in ("subject", "demand"):
+    for key in ("subject", "demand", "category"):
         value = (form.get(key) or "").strip()
         if value:
             body[key] = value
