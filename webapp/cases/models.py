@@ -21,6 +21,7 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_case_status_id", "status", "id"),
         Index("ix_case_category_subject", "category", "subject", "created_at"),
+        Index("ix_case_issue", "issue_key", "created_at"),
         Index("ix_case_customer_phone", "customer_phone"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -31,6 +32,8 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     category: Mapped[str | None] = mapped_column(String(80))
     subject: Mapped[str | None] = mapped_column(String(200))
     object_key: Mapped[str | None] = mapped_column(String(80))
+    issue_key: Mapped[str | None] = mapped_column(String(120))
+    issue_chosen: Mapped[bool] = mapped_column(default=False)
     customer_name: Mapped[str] = mapped_column(String(200))
     customer_phone: Mapped[str | None] = mapped_column(String(50))
     customer_email: Mapped[str | None] = mapped_column(String(254))

@@ -52,10 +52,31 @@ def upgrade():
         batch_op.create_index('ix_master_history_item', ['item_id', 'id'], unique=False)
     with op.batch_alter_table('case_record', schema=None) as batch_op:
         batch_op.add_column(sa.Column('object_key', sa.String(length=80), nullable=True))
+        batch_op.add_column(sa.Column('issue_key', sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column('issue_chosen', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.create_index('ix_case_issue', ['issue_key', 'created_at'], unique=False)
+    _backfill_issue_keys()
+
+
+def _backfill_issue_keys():
+    """Existing cases get the issue of their normalised subject (the rule of webapp.masterdata.issues, frozen)."""
+    import re
+    import unicodedata
+
+    conn = op.get_bind()
+    rows = conn.execute(sa.text("SELECT id, subject FROM case_record WHERE subject IS NOT NULL")).all()
+    for ident, subject in rows:
+        folded = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", subject).casefold())[:100]
+        if folded:
+            conn.execute(sa.text("UPDATE case_record SET issue_key = :k WHERE id = :i"),
+                         {"k": "subject:" + folded, "i": ident})
 
 
 def downgrade():
     with op.batch_alter_table('case_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_issue')
+        batch_op.drop_column('issue_chosen')
+        batch_op.drop_column('issue_key')
         batch_op.drop_column('object_key')
     with op.batch_alter_table('master_history', schema=None) as batch_op:
         batch_op.drop_index('ix_master_history_item')
