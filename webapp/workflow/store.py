@@ -108,7 +108,7 @@ def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, o
     for task_id, row in current.items():
         if task_id in ready:
             info = ready[task_id]
-            row.group_key = info.group
+            row.group_key = row.escalated_group or info.group
             _denormalize(row, case)
             continue
         row.state = "completed" if task_id in completed_ids else "cancelled"

@@ -1,4 +1,5 @@
-"""master data: categories, departments, service points, objects, channels with history; case object
+"""master data: categories, departments, service points, objects, channels with history; case object and
+issue; a task moved up a tier by a missed deadline
 
 Revision ID: b7d1e2f3a4c5
 Revises: 9188d6a9c7c2
@@ -55,6 +56,8 @@ def upgrade():
         batch_op.add_column(sa.Column('issue_key', sa.String(length=120), nullable=True))
         batch_op.add_column(sa.Column('issue_chosen', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.create_index('ix_case_issue', ['issue_key', 'created_at'], unique=False)
+    with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('escalated_group', sa.String(length=80), nullable=True))
     _backfill_issue_keys()
 
 
@@ -73,6 +76,8 @@ def _backfill_issue_keys():
 
 
 def downgrade():
+    with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.drop_column('escalated_group')
     with op.batch_alter_table('case_record', schema=None) as batch_op:
         batch_op.drop_index('ix_case_issue')
         batch_op.drop_column('issue_chosen')
