@@ -2,7 +2,7 @@
 issue; a task moved up a tier by a missed deadline
 
 Revision ID: b7d1e2f3a4c5
-Revises: 9188d6a9c7c2
+Revises: b7d2c4e81f30
 Create Date: 2026-12-04 13:40:00
 
 """
@@ -14,7 +14,7 @@ import webapp.db_types  # noqa: F401
 from sqlalchemy.dialects import postgresql
 
 revision = 'b7d1e2f3a4c5'
-down_revision = '9188d6a9c7c2'
+down_revision = 'b7d2c4e81f30'
 branch_labels = None
 depends_on = None
 
