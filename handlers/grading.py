@@ -12,9 +12,10 @@ GRADE_ORDER = {"G4": 4, "G3": 3, "G2": 2, "G1": 1}
 
 
 def customer_key(customer: dict[str, Any] | None) -> str:
-    """How complainants are told apart: phone if known, else the case-folded name (as the store does)."""
+    """How complainants are told apart: phone, else e-mail, else the case-folded name (as the store does)."""
     customer = customer or {}
-    return (customer.get("phone") or "").strip() or (customer.get("name") or "").strip().casefold()
+    return ((customer.get("phone") or "").strip() or (customer.get("email") or "").strip().casefold()
+            or (customer.get("name") or "").strip().casefold())
 
 
 def days_open(data: dict[str, Any], now: datetime) -> int:

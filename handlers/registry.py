@@ -51,11 +51,11 @@ class HistoryPort(Protocol):
     """Read access to earlier cases and to the instance's SLA clocks, provided by the store (fake in process tests)."""
 
     def distinct_complainants(self, category: str, subject: str, since: datetime, exclude: str) -> list[str]:
-        """Case numbers of other complainants' cases with this category and subject since a date."""
+        """Case numbers of other complainants' cases about the same issue (category + object/subject) since a date."""
         ...
 
     def repeats_after_closure(self, customer_key: str, category: str, subject: str, exclude: str) -> int:
-        """How many closed cases of this customer had the same category and subject."""
+        """How many cases of the same issue were closed after handling (malicious closures not counted)."""
         ...
 
     def clock(self, instance_id: str, name: str) -> dict[str, Any] | None:

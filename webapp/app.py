@@ -24,6 +24,8 @@ from webapp.cli import register_cli
 from webapp.db_setup import tune_sqlite
 from webapp.deadlines import business_calendar
 from webapp.extensions import db, migrate
+from webapp.masterdata import api as masterdata_api
+from webapp.masterdata import web as masterdata_web
 from webapp.outbox import web as outbox_web
 from webapp.outbox.delivery.settings import load_settings
 from webapp.processes import api as processes_api
@@ -38,7 +40,8 @@ from webapp.web import init_web
 # Modules imported for their routes, which they attach to a blueprint of their own or of the API/admin.
 ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_problems, cases_api, processes_api, tasks_api,
                  processes_edit_web,
-                 web_audit, web_bulk, web_instances, web_messages, web_repairs, web_files)
+                 web_audit, web_bulk, web_instances, web_messages, web_repairs, web_files, masterdata_api,
+                 masterdata_web)
 WEB_BLUEPRINTS = (accounts_web.bp, web_worklist.bp, tasks_web.bp, cases_web.bp, outbox_web.bp, web_public.bp,
                   processes_web.bp)  # processes_edit_web adds the editor's views to it
 

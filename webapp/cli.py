@@ -52,6 +52,16 @@ def deploy_default(actor: str = "system") -> list[str]:
     return lines
 
 
+def seed_master_data(actor: str = "system") -> int:
+    """Add the pack's categories (with their K rule) and channels to the master data; how many were new."""
+    from webapp.masterdata.service import seed_defaults
+
+    added = seed_defaults(db.session, Path(current_app.config["PROCESSES_DIR"]),
+                          Path(current_app.config["FORMS_DIR"]), actor)
+    db.session.commit()
+    return added
+
+
 def create_demo_users(password: str | None) -> list[tuple[str, str]]:
     """Create the demo staff (skipping existing ones); returns (username, password) pairs created."""
     from sqlalchemy import select
@@ -83,7 +93,7 @@ def register_cli(app: Flask) -> None:
         click.echo("schema up to date")
         from webapp.processes.commands import deploy_or_explain
 
-        deploy_or_explain(lambda: deploy_default(), prefix="")
+        deploy_or_explain(lambda: [*deploy_default(), f"master data ({seed_master_data()} new default rows)"], prefix="")
         if demo:
             for username, pw in create_demo_users(demo_password):
                 click.echo(f"demo user {username:<11} password {pw}")

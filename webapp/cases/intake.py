@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 CHANNELS = ["phone", "walk_in", "callback", "letter", "email", "web", "forum", "forwarded", "authority", "media",
@@ -31,6 +32,8 @@ INTAKE_SCHEMA: dict[str, Any] = {
         },
         "category": {"type": ["string", "null"], "maxLength": 80},
         "subject": {"type": ["string", "null"], "maxLength": 200},
+        "object": {"type": ["string", "null"], "maxLength": 80},
+        "same_issue_as": {"type": ["string", "null"], "maxLength": 40},
         "description": {"type": "string", "minLength": 1, "maxLength": 20000},
         "demand": {"type": ["string", "null"], "maxLength": 5000},
         "purchase_intent": {"type": "boolean"},
@@ -59,3 +62,12 @@ DEFAULT_FACTS: dict[str, Any] = {
     "key_customer": False,
     "behaviour": None,
 }
+
+
+def intake_schema(channels: list[str], categories: list[str]) -> dict[str, Any]:
+    """INTAKE_SCHEMA with the channels and categories the master data offers (unknown keys fail with 422)."""
+    schema = copy.deepcopy(INTAKE_SCHEMA)
+    props = schema["properties"]
+    props["channel"]["enum"] = list(channels)
+    props["category"]["enum"] = [*categories, None]
+    return schema

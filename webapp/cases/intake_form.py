@@ -6,17 +6,24 @@ import copy
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
-from webapp.cases.intake import BEHAVIOURS, CHANNELS, INTAKE_SCHEMA, KINDS
+from webapp.cases.intake import BEHAVIOURS, KINDS, intake_schema
+from webapp.masterdata.choices import Choice, choices
 from webapp.web.labels import label
 
-ORDER = ["customer", "channel", "kind", "category", "subject", "description", "demand", "facts", "purchase_intent",
-         "solved_on_the_spot", "solution_on_the_spot"]
+ORDER = ["customer", "channel", "kind", "category", "object", "subject", "same_issue_as", "description", "demand",
+         "facts", "purchase_intent", "solved_on_the_spot", "solution_on_the_spot"]
 
 
-def register_schema() -> dict[str, Any]:
-    """INTAKE_SCHEMA annotated in the current language (same validation as the API)."""
-    s = copy.deepcopy(INTAKE_SCHEMA)
+def _options(items: list[Choice]) -> dict[str, Any]:
+    return {"x-enum-titles": [c.name_en for c in items], "x-enum-titles-zh": [c.name("zh") for c in items]}
+
+
+def register_schema(session: Session) -> dict[str, Any]:
+    """The intake schema with the master data's choices, annotated in the current language (as the API checks)."""
+    channels, categories, objects = (choices(session, k) for k in ("channel", "category", "object"))
+    s = copy.deepcopy(intake_schema([c.key for c in channels], [c.key for c in categories]))
     p = s["properties"]
     p["customer"]["title"] = _("Customer")
     c = p["customer"]["properties"]
@@ -24,13 +31,19 @@ def register_schema() -> dict[str, Any]:
     c["phone"].update(title=_("Phone"), maxLength=50)
     c["email"].update(title=_("E-mail"))
     c["address"].update(title=_("Address or location (house, vehicle …)"), maxLength=200)
-    p["channel"].update(title=_("Channel"), **{"x-enum-titles": [label("channel", v) for v in CHANNELS]})
+    p["channel"].update(title=_("Channel"), **_options(channels))
     p["kind"].update(title=_("Kind"), description=_("Grievance: unhappy and wants something from us. External "
                                                       "complaint: has gone or threatens to go to media, "
                                                       "authorities, a lawyer …"),
                      **{"x-enum-titles": [label("kind", v) for v in KINDS]})
-    p["category"].update(title=_("Category"), description=_("e.g. staff attitude, price and billing, product "
-                                                             "quality, after-sales, parts supply"))
+    p["category"].update(title=_("Category"), description=_("Product quality starts the two-week K1 clock, parts "
+                                                             "supply the one-week K2 clock."), **_options(categories))
+    if objects:
+        p["object"].update(enum=[*(c.key for c in objects), None], **_options(objects))
+    p["object"].update(title=_("Vehicle, repair order or building"),
+                       description=_("Cases about the same object are counted together (G2-b, G3-a)."))
+    p["same_issue_as"].update(title=_("Same issue as case"),
+                              description=_("Number of an earlier case about the same problem, however worded."))
     p["subject"].update(title=_("Object of the complaint"),
                         description=_("The staff member, product, department or service point concerned."))
     p["description"].update(title=_("What happened"), description=_("Time, place, people involved, the story."))

@@ -21,6 +21,7 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_case_status_id", "status", "id"),
         Index("ix_case_category_subject", "category", "subject", "created_at"),
+        Index("ix_case_issue", "issue_key", "created_at"),
         Index("ix_case_customer_phone", "customer_phone"),
         Index("ix_case_created_at", "created_at"),  # reports: cases registered in a period
         Index("ix_case_closed_at", "closed_at"),  # reports: open at period end
@@ -32,6 +33,9 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     kind: Mapped[str | None] = mapped_column(String(30))
     category: Mapped[str | None] = mapped_column(String(80))
     subject: Mapped[str | None] = mapped_column(String(200))
+    object_key: Mapped[str | None] = mapped_column(String(80))
+    issue_key: Mapped[str | None] = mapped_column(String(120))
+    issue_chosen: Mapped[bool] = mapped_column(default=False)
     customer_name: Mapped[str] = mapped_column(String(200))
     customer_phone: Mapped[str | None] = mapped_column(String(50))
     customer_email: Mapped[str | None] = mapped_column(String(254))

@@ -51,7 +51,7 @@ def submit(session: Session, form: dict[str, Any]) -> Case:
             customer[key] = value
     body: dict[str, Any] = {"channel": "web", "kind": kind, "customer": customer,
                             "description": (form.get("description") or "").strip()}
-    for key in ("subject", "demand"):
+    for key in ("subject", "demand", "category"):
         value = (form.get(key) or "").strip()
         if value:
             body[key] = value
@@ -75,7 +75,7 @@ class PublicStatus:
 
 
 def status(session: Session, number: str, phone: str) -> PublicStatus | None:
-    """The public status of a case when number and phone match (None otherwise, without saying which failed)."""
+    """The public status of a case when number and phone or e-mail match (None otherwise, not saying which failed)."""
     case = _matching(session, number, phone)
     if case is None:
         return None
@@ -90,10 +90,17 @@ def status(session: Session, number: str, phone: str) -> PublicStatus | None:
     return PublicStatus(case.number, stage, case.created_at, case.updated_at, case.closed_at, survey_open(case))
 
 
-def _matching(session: Session, number: str, phone: str) -> Case | None:
+def _matching(session: Session, number: str, contact: str) -> Case | None:
+    """The case when the contact given is its customer's phone (6+ digits) or e-mail address (case-folded)."""
     case = session.scalars(select(Case).where(Case.number == number.strip().upper())).first()
-    given = _digits(phone)
-    if case is None or len(given) < 6 or _digits(case.customer_phone) != given:
+    if case is None:
+        return None
+    given = (contact or "").strip()
+    if "@" in given:
+        known = (case.customer_email or "").strip().casefold()
+        return case if known and known == given.casefold() else None
+    digits = _digits(given)
+    if len(digits) < 6 or _digits(case.customer_phone) != digits:
         return None
     return case
 

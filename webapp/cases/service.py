@@ -7,9 +7,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.cases.intake import DEFAULT_FACTS, INTAKE_SCHEMA
+from webapp.cases.intake import DEFAULT_FACTS, intake_schema
 from webapp.engine.clock import now
 from webapp.errors import NotFound
+from webapp.masterdata import issues
+from webapp.masterdata.choices import keys, require_known
 from webapp.models import Case, CaseLink, Event, HumanTask
 from webapp.workflow import transitions as runtime
 from webapp.workflow.forms import validated
@@ -20,13 +22,17 @@ CASE_PROCESS = "complaint"
 
 def register(session: Session, body: Any, actor: str, process_key: str = CASE_PROCESS) -> Case:
     """Validate the intake, create the case and start its process; one transaction, nothing on error."""
-    data = validated(INTAKE_SCHEMA, body)
+    data = validated(intake_schema(keys(session, "channel"), keys(session, "category")), body)
+    require_known(session, {"object:object": data.get("object")})
     customer = data["customer"]
     facts = {**DEFAULT_FACTS, **(data.get("facts") or {})}
     at = now()
+    issue, chosen = issues.issue_key(session, data.get("object"), data.get("subject"), data.get("same_issue_as"))
     case = Case(
         number=f"TMP-{at.timestamp()}-{id(data)}", channel=data["channel"], kind=data.get("kind"),
-        category=data.get("category"), subject=data.get("subject"), customer_name=customer["name"].strip(),
+        category=data.get("category"), subject=data.get("subject"), object_key=data.get("object"),
+        issue_key=issue, issue_chosen=chosen,
+        customer_name=customer["name"].strip(),
         customer_phone=customer.get("phone"), customer_email=customer.get("email"),
         customer_address=customer.get("address"), description=data["description"], demand=data.get("demand"),
         facts=facts, registered_by=actor, created_at=at, updated_at=at, status="open",
@@ -35,9 +41,11 @@ def register(session: Session, body: Any, actor: str, process_key: str = CASE_PR
     session.flush()
     case.number = f"CL-{at.year}-{case.id:06d}"
     add_event(session, None, case, actor, "case_registered", {"channel": case.channel, "kind": case.kind})
+    if data.get("same_issue_as"):
+        _link_same_issue(session, case, data["same_issue_as"].strip())
     process_data = {
         "case_number": case.number, "channel": case.channel, "kind": case.kind, "customer": customer,
-        "category": case.category, "subject": case.subject, "description": case.description,
+        "category": case.category, "subject": case.subject, "object": case.object_key, "description": case.description,
         "demand": case.demand, "facts": facts, "registered_by": actor,
         "purchase_intent": bool(data.get("purchase_intent")),
         "solved_on_the_spot": bool(data.get("solved_on_the_spot")),
@@ -46,6 +54,12 @@ def register(session: Session, body: Any, actor: str, process_key: str = CASE_PR
     runtime.start_instance(session, process_key, process_data, actor, case)
     session.commit()
     return case
+
+
+def _link_same_issue(session: Session, case: Case, number: str) -> None:
+    other = session.scalars(select(Case).where(Case.number == number)).one()
+    session.add(CaseLink(case_id=case.id, other_id=other.id, reason="same issue (chosen at intake)"))
+    session.add(CaseLink(case_id=other.id, other_id=case.id, reason="same issue (chosen at intake)"))
 
 
 def get_by_number(session: Session, number: str) -> Case:

@@ -31,7 +31,7 @@ def _lang() -> str:
 
 
 def _register_page(values: dict, errors: dict[str, str], status: int = 200) -> tuple[str, int]:
-    schema = register_schema()
+    schema = register_schema(db.session)
     fields = build_fields(schema, values, errors, _lang(), str(get_timezone()))
     known = {f.name for f in fields} | {c.name for f in fields for c in f.children}
     general = [msg if not key else f"{key}: {msg}" for key, msg in errors.items() if key not in known]
@@ -44,7 +44,7 @@ def register() -> Response | tuple[str, int]:
     """Register a case on behalf of a customer; solved on the spot (R1) records and closes it."""
     if request.method == "GET":
         return _register_page({"channel": "phone", "kind": "grievance"}, {})
-    schema = register_schema()
+    schema = register_schema(db.session)
     data, bad, raw = parse_form(schema, request.form, str(get_timezone()))
     errors = {**field_errors(schema, data), **bad}
     if data.get("solved_on_the_spot") and not (data.get("solution_on_the_spot") or "").strip():

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from webapp.cases import public
 from webapp.errors import Invalid, NotFound
 from webapp.extensions import db
+from webapp.masterdata.choices import choices
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 HONEYPOT = "website"  # hidden from people; bots fill it
@@ -33,7 +34,7 @@ def intake() -> tuple[str, int]:
     """The complaint form; a filled honeypot gets the thank-you page but registers nothing."""
     values = {k: v for k, v in request.form.items() if k not in ("csrf_token", HONEYPOT)}
     if request.method == "GET":
-        return render_template("public/intake.html", values={}, errors={}), 200
+        return _intake_page({}, {}, 200)
     if request.form.get(HONEYPOT):
         return render_template("public/thanks.html", number=None), 200
     if not _allowed("intake"):
@@ -55,7 +56,12 @@ def intake() -> tuple[str, int]:
             db.session.rollback()
             return render_template("public/message.html", title=_("Sorry"),
                                    message=_("We cannot take complaints online right now. Please call us.")), 503
-    return render_template("public/intake.html", values=values, errors=errors), 422
+    return _intake_page(values, errors, 422)
+
+
+def _intake_page(values: dict[str, str], errors: dict[str, str], code: int) -> tuple[str, int]:
+    return render_template("public/intake.html", values=values, errors=errors,
+                           categories=choices(db.session, "category")), code
 
 
 @bp.route("/status", methods=["GET", "POST"])

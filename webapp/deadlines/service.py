@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.deadlines import business_calendar as calendar
+from webapp.deadlines import escalation
 from webapp.deadlines.models import Deadline
 from webapp.engine.clock import now
 from webapp.models import Case, Event, HumanTask, Instance, Outbox
@@ -30,6 +31,9 @@ def on_outcome(session: Session, instance: Instance, case: Case | None, records:
         if kind in CLOCK_EVENTS:
             _apply(session, instance, case, kind, details, actor, at)
             touched = True
+        elif kind == "deadline_escalated":  # the diagram's timer: the work moves up a tier as well
+            escalation.on_process_miss(session, instance, case, str(details.get("clock") or ""),
+                                       [str(r) for r in details.get("to") or []], at)
     if status in ("complete", "terminated"):
         for row in _active(session, instance.id, "*"):
             _stop(row, at, "met" if status == "complete" else "cancelled")
@@ -168,14 +172,8 @@ def check_next(session: Session, at: datetime | None = None) -> str | None:
         return None
     case = session.get(Case, row.case_id) if row.case_id else None
     if row.due_at is not None and row.due_at <= at:
-        action = "breach"
-        row.state, row.breached_at = "missed", at
-        if row.warned_at is None:
-            row.warned_at = at  # a missed clock needs no warning any more
-        recipients = _split(row.breach_to) or breach_recipients(case)
-        kind = "deadline_missed"
-        told = told_by_process(session, row)
-        recipients = [r for r in recipients if r not in told]  # the same miss once for the same people
+        action, kind = "breach", "deadline_missed"
+        recipients = _breach(session, row, case, at)
     else:
         action = "warning"
         row.warned_at = at
@@ -206,6 +204,19 @@ def check_next(session: Session, at: datetime | None = None) -> str | None:
     return action
 
 
+def _breach(session: Session, row: Deadline, case: Case | None, at: datetime) -> list[str]:
+    """Mark the clock missed; who to tell; the work moves up a tier unless the diagram handled the miss."""
+    row.state, row.breached_at = "missed", at
+    if row.warned_at is None:
+        row.warned_at = at  # a missed clock needs no warning any more
+    recipients = _split(row.breach_to) or escalation.breach_recipients(session, case)
+    told = told_by_process(session, row)
+    recipients = [r for r in recipients if r not in told]  # the same miss once for the same people
+    if not told:
+        escalation.escalate_tasks(session, row.instance_id, row.name, case, at, recipients)
+    return recipients
+
+
 def told_by_process(session: Session, row: Deadline) -> set[str]:
     """Who the diagram's own timer already told about this clock's miss (handler `deadline_missed`, event
     `deadline_escalated`): the worker's breach sends them no second notice, and records no second event when
@@ -234,13 +245,6 @@ def warn_recipients(session: Session, row: Deadline) -> list[str]:
         if who and who not in out:
             out.append(who)
     return out or ["group:service_supervisor"]
-
-
-def breach_recipients(case: Case | None) -> list[str]:
-    """The next tier up and the service supervisor."""
-    tier = (case.tier if case is not None and case.tier else 1) or 1
-    next_tier = "group:general_manager" if tier >= 3 else f"group:tier_{tier + 1}_handler"
-    return [next_tier, "group:service_supervisor"]
 
 
 def _split(value: str | None) -> list[str]:

@@ -1,20 +1,27 @@
-"""The HistoryPort handlers use, answered from the case table."""
+"""The HistoryPort handlers use, answered from the case table.
+
+G2-b and G3-a count the same *issue* (webapp.masterdata.issues: a chosen "same issue" case, the object, or the
+subject normalised), not the same wording; a case closed as malicious is never counted (domain §8b).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.deadlines.models import Deadline
+from webapp.masterdata import issues
 from webapp.models import Case
 
+NOT_COUNTED = ("closed_malicious",)
 
-def customer_key(phone: str | None, name: str | None) -> str:
-    """How we tell complainants apart: phone if known, else the name, case-folded."""
-    return (phone or "").strip() or (name or "").strip().casefold()
+
+def customer_key(phone: str | None, name: str | None, email: str | None = None) -> str:
+    """How we tell complainants apart: phone if known, else e-mail, else the name, case-folded."""
+    return (phone or "").strip() or (email or "").strip().casefold() or (name or "").strip().casefold()
 
 
 class DbHistory:
@@ -23,30 +30,37 @@ class DbHistory:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def _issue(self, subject: str, exclude: str) -> tuple[str | None, Case | None]:
+        me = self.session.scalars(select(Case).where(Case.number == exclude)).first()
+        return issues.current(me, subject), me
+
     def distinct_complainants(self, category: str, subject: str, since: datetime, exclude: str) -> list[str]:
-        """One case number per other complainant with this category and subject since a date."""
+        """One case number per other complainant with this category and issue since a date (malicious left out)."""
+        issue, me = self._issue(subject, exclude)
+        if issue is None:
+            return []
         rows = self.session.execute(
-            select(Case.number, Case.customer_phone, Case.customer_name)
-            .where(Case.category == category, func.lower(Case.subject) == (subject or "").lower(),
-                   Case.created_at >= since, Case.number != exclude)
+            select(Case.number, Case.customer_phone, Case.customer_name, Case.customer_email)
+            .where(Case.category == category, Case.issue_key == issue, Case.created_at >= since,
+                   Case.number != exclude, Case.status.not_in(NOT_COUNTED))
             .order_by(Case.id)
         ).all()
         seen: dict[str, str] = {}
-        for number, phone, name in rows:
-            seen.setdefault(customer_key(phone, name), number)
-        me = self.session.execute(select(Case.customer_phone, Case.customer_name).where(Case.number == exclude)).first()
+        for number, phone, name, email in rows:
+            seen.setdefault(customer_key(phone, name, email), number)
         if me is not None:
-            seen.pop(customer_key(me[0], me[1]), None)
+            seen.pop(customer_key(me.customer_phone, me.customer_name, me.customer_email), None)
         return list(seen.values())
 
     def repeats_after_closure(self, customer_key_value: str, category: str, subject: str, exclude: str) -> int:
-        """How many closed cases of this customer had the same category and subject."""
-        rows = self.session.execute(
-            select(Case.customer_phone, Case.customer_name)
-            .where(Case.category == category, func.lower(Case.subject) == (subject or "").lower(),
-                   Case.status.like("closed%"), Case.number != exclude)
-        ).all()
-        return sum(1 for phone, name in rows if customer_key(phone, name) == customer_key_value)
+        """How many cases of this issue were closed after handling before (any complainant; malicious not)."""
+        issue, _ = self._issue(subject, exclude)
+        if issue is None:
+            return 0
+        rows = self.session.scalars(
+            select(Case.id).where(Case.category == category, Case.issue_key == issue, Case.status == "closed",
+                                  Case.number != exclude))
+        return len(rows.all())
 
     def clock(self, instance_id: str, name: str) -> dict[str, Any] | None:
         """The newest clock of that name on the instance (as the worker sees it), or None."""

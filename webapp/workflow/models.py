@@ -56,6 +56,7 @@ class HumanTask(db.Model):  # type: ignore[name-defined,misc]
     process_key: Mapped[str] = mapped_column(String(200))
     lane: Mapped[str | None] = mapped_column(String(200))
     group_key: Mapped[str | None] = mapped_column(String(80))
+    escalated_group: Mapped[str | None] = mapped_column(String(80))  # moved up by a missed deadline: stays there
     assignee: Mapped[str | None] = mapped_column(String(80))
     form_key: Mapped[str | None] = mapped_column(String(200))
     clock: Mapped[str | None] = mapped_column(String(80))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from webapp.engine.clock import now
 from webapp.engine.durations import add_iso_duration
 from webapp.engine.runtime import Outcome, TimerInfo
+from webapp.masterdata import issues
 from webapp.models import Case, CaseLink, Event, HumanTask, Instance, Timer
 from webapp.workflow.rows import Rows, event_row
 
@@ -75,6 +76,8 @@ def _apply_case_updates(session: Session, case: Case, outcome: Outcome, at: date
             setattr(case, key, value)
         else:
             record[key] = value
+    if "subject" in updates:
+        issues.refresh(case)
     if outcome.status == "complete" and case.status not in ("closed", "closed_malicious", "terminated"):
         case.status = "closed"
     if case.status.startswith("closed") and case.closed_at is None:
@@ -105,7 +108,7 @@ def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, o
     for task_id, row in current.items():
         if task_id in ready:
             info = ready[task_id]
-            row.group_key = info.group
+            row.group_key = row.escalated_group or info.group
             _denormalize(row, case)
             continue
         row.state = "completed" if task_id in completed_ids else "cancelled"

@@ -1,0 +1,1 @@
+"""Master data the admin keeps: categories, departments, service points, objects, channels (with history)."""

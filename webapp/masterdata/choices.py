@@ -1,0 +1,75 @@
+"""The keys intake offers and accepts: the admin's active rows, or the pack's defaults before any are kept."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from webapp.config import ROOT
+from webapp.errors import Invalid
+from webapp.masterdata.kinds import defaults
+from webapp.masterdata.models import MasterItem
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a choice list."""
+
+    key: str
+    name_en: str
+    name_zh: str
+    attrs: dict[str, Any]
+
+    def name(self, locale: str) -> str:
+        """The name in a language (Chinese when kept, else English)."""
+        return self.name_zh if locale.startswith("zh") and self.name_zh else self.name_en
+
+
+@functools.lru_cache(maxsize=1)
+def _pack_defaults() -> tuple[tuple[str, Choice], ...]:
+    rows = defaults(ROOT / "processes", ROOT / "forms")
+    return tuple((kind, Choice(key, en, zh, attrs)) for kind, key, en, zh, attrs in rows)
+
+
+def choices(session: Session, kind: str) -> list[Choice]:
+    """Active rows of a kind; the pack's defaults when the admin keeps none of that kind yet."""
+    kept = session.scalar(select(func.count(MasterItem.id)).where(MasterItem.kind == kind)) or 0
+    if not kept:
+        return [c for k, c in _pack_defaults() if k == kind]
+    stmt = select(MasterItem).where(MasterItem.kind == kind, MasterItem.active.is_(True)).order_by(MasterItem.key)
+    return [Choice(r.key, r.name_en, r.name_zh, dict(r.attrs or {})) for r in session.scalars(stmt)]
+
+
+def keys(session: Session, kind: str) -> list[str]:
+    """The keys of choices(kind)."""
+    return [c.key for c in choices(session, kind)]
+
+
+def require_known(session: Session, values: dict[str, str | None]) -> None:
+    """Invalid (422) naming each field whose value is not an active key of its kind {field: kind} -> value."""
+    errors: dict[str, str] = {}
+    for spec, value in values.items():
+        field, _, kind = spec.partition(":")
+        if value is None or value == "":
+            continue
+        known = keys(session, kind)
+        if value not in known:
+            errors[field] = f"unknown {kind} '{value}': choose one of " + ", ".join(known) if known else \
+                f"no {kind} is kept yet: ask the administrator to add '{value}'"
+    if errors:
+        raise Invalid("choose from the lists", errors)
+
+
+def unit_members(session: Session, kind: str, key: str) -> tuple[list[str], str | None, str | None]:
+    """(members, head, e-mail) of a department or service point; empty when it is not kept."""
+    row = session.scalars(select(MasterItem).where(MasterItem.kind == kind, MasterItem.key == key,
+                                                   MasterItem.active.is_(True))).first()
+    if row is None:
+        return [], None, None
+    attrs = row.attrs or {}
+    return list(attrs.get("members") or []), attrs.get("head"), attrs.get("email")
+

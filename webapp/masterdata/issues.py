@@ -1,0 +1,60 @@
+"""Which issue a case is about, so that G2-b and G3-a count the same problem however it is worded.
+
+The issue is, in order: the one of the case chosen as "same issue" (a link), the object complained about
+(vehicle, repair order, building kept in the master data), or the subject normalised (width, case, spacing
+and punctuation folded).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.errors import Invalid
+from webapp.models import Case
+
+SUBJECT_PREFIX = "subject:"
+_NOISE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalise(subject: str | None) -> str:
+    """The subject folded for comparison: NFKC, case-folded, without spaces and punctuation."""
+    return _NOISE.sub("", unicodedata.normalize("NFKC", subject or "").casefold())[:100]
+
+
+def subject_key(subject: str | None) -> str | None:
+    """The issue key of a subject alone (None when the subject says nothing)."""
+    folded = normalise(subject)
+    return SUBJECT_PREFIX + folded if folded else None
+
+
+def issue_key(session: Session, object_key: str | None, subject: str | None,
+              same_issue_as: str | None) -> tuple[str | None, bool]:
+    """(issue key, chosen) of a new case: chosen when it comes from a link or an object, not the wording.
+
+    Invalid when the "same issue" case does not exist.
+    """
+    if same_issue_as:
+        other = session.scalars(select(Case).where(Case.number == same_issue_as.strip())).first()
+        if other is None:
+            raise Invalid("choose an existing case", {"same_issue_as": f"no case {same_issue_as}"})
+        return other.issue_key or subject_key(other.subject) or f"case:{other.number}", True
+    if object_key:
+        return f"object:{object_key}", True
+    return subject_key(subject), False
+
+
+def current(case: Case | None, subject: str | None) -> str | None:
+    """The issue a case is about now: the chosen key, else its (possibly just classified) subject's."""
+    if case is not None and case.issue_chosen:
+        return case.issue_key
+    return subject_key(subject)
+
+
+def refresh(case: Case) -> None:
+    """After the subject changed (classification): a wording-based key follows it; a chosen one stays."""
+    if not case.issue_chosen:
+        case.issue_key = subject_key(case.subject)
