@@ -29,8 +29,6 @@ GROUPS = {
     "integrated_management": "Integrated management department",
     "finance": "Finance",
     "sales": "Sales",
-    "finance": "Finance",
-    "integrated_management": "Integrated management",
     "process_owner": "Process owners",
     "admin": "Administrators",
 }
