@@ -93,7 +93,8 @@ def register_cli(app: Flask) -> None:
         click.echo("schema up to date")
         from webapp.processes.commands import deploy_or_explain
 
-        deploy_or_explain(lambda: [*deploy_default(), f"master data ({seed_master_data()} new default rows)"], prefix="")
+        deploy_or_explain(lambda: [*deploy_default(), f"master data ({seed_master_data()} new default rows)"],
+                          prefix="")
         if demo:
             for username, pw in create_demo_users(demo_password):
                 click.echo(f"demo user {username:<11} password {pw}")
