@@ -125,7 +125,7 @@ def register_cli(app: Flask) -> None:
         user = db.session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise click.ClickException(f"no user '{username}'")
-        click.echo(issue_token(db.session, user, "cli"))
+        click.echo(issue_token(db.session, user, "cli", float(current_app.config["API_TOKEN_HOURS"])))
 
     @app.cli.command("fire-timers")
     @with_appcontext
@@ -165,3 +165,19 @@ def _deploy_or_explain(action) -> None:  # type: ignore[no-untyped-def]
             click.echo(f"refused: {problem}", err=True)
         raise click.ClickException("nothing was deployed; fix the problems above") from None
 
+
+@click.command("deactivate-user")
+@click.argument("username")
+@with_appcontext
+def deactivate_cmd(username: str) -> None:
+    """Deactivate a user: no more sign-in, every API token revoked."""
+    from sqlalchemy import select
+
+    from webapp.accounts.signin import deactivate
+    from webapp.models import User
+
+    user = db.session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise click.ClickException(f"no user '{username}'")
+    deactivate(db.session, user)
+    click.echo(f"{username} deactivated; API tokens revoked")
