@@ -16,11 +16,12 @@ from webapp.admin import api as admin_api
 from webapp.admin import api_instances, web_audit, web_bulk, web_instances, web_messages, web_repairs
 from webapp.admin.web import bp as admin_bp
 from webapp.api import bp as api_bp
+from webapp.api import openapi
 from webapp.api import problems as api_problems
 from webapp.cases import api as cases_api
 from webapp.cases import web as cases_web
 from webapp.cases import web_files, web_public
-from webapp.cli import register_cli
+from webapp.cli import deactivate_cmd, register_cli
 from webapp.db_setup import tune_sqlite
 from webapp.deadlines import business_calendar
 from webapp.extensions import db, migrate
@@ -32,13 +33,14 @@ from webapp.processes import api as processes_api
 from webapp.processes import edit_web as processes_edit_web
 from webapp.processes import web as processes_web
 from webapp.reports import init_reports
+from webapp.security import init_security
 from webapp.tasks import api as tasks_api
 from webapp.tasks import web as tasks_web
 from webapp.tasks import web_worklist
 from webapp.web import init_web
 
 # Modules imported for their routes, which they attach to a blueprint of their own or of the API/admin.
-ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_problems, cases_api, processes_api, tasks_api,
+ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_problems, cases_api, processes_api, tasks_api, openapi,
                  processes_edit_web,
                  web_audit, web_bulk, web_instances, web_messages, web_repairs, web_files, masterdata_api,
                  masterdata_web)
@@ -63,11 +65,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         tune_sqlite(db.engine)
     wire_runtime(app)
+    init_security(app)  # before the blueprints: their <int:> routes use the bounded converter
     app.register_blueprint(api_bp)
     init_web(app, WEB_BLUEPRINTS)
     app.register_blueprint(admin_bp)
     init_reports(app)
     register_cli(app)
+    app.cli.add_command(deactivate_cmd)
     return app
 
 

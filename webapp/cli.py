@@ -133,7 +133,7 @@ def register_cli(app: Flask) -> None:
         user = db.session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise click.ClickException(f"no user '{username}'")
-        click.echo(issue_token(db.session, user, "cli"))
+        click.echo(issue_token(db.session, user, "cli", float(current_app.config["API_TOKEN_HOURS"])))
 
     @app.cli.command("fire-timers")
     @with_appcontext
@@ -162,3 +162,20 @@ def register_cli(app: Flask) -> None:
 
     register_process_commands(app)  # deploy, export
     register_worker_commands(app)  # worker, run, mailsink, outbox; configures the business calendar
+
+
+@click.command("deactivate-user")
+@click.argument("username")
+@with_appcontext
+def deactivate_cmd(username: str) -> None:
+    """Deactivate a user: no more sign-in, every API token revoked."""
+    from sqlalchemy import select
+
+    from webapp.accounts.signin import deactivate
+    from webapp.models import User
+
+    user = db.session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise click.ClickException(f"no user '{username}'")
+    deactivate(db.session, user)
+    click.echo(f"{username} deactivated; API tokens revoked")

@@ -29,11 +29,21 @@ def engine_options(url: str) -> dict[str, Any]:
     return {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 20}
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def load() -> dict[str, Any]:
     """The app configuration."""
     url = database_url()
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        # the development key is refused outside debug/testing/demo mode (webapp/security/startup.py)
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "dev-only-change-me",
+        "DEMO_MODE": _flag("CLOSELOOP_DEMO"),
+        # groups that read every case (others read the cases they handle or registered): README "Case visibility"
+        "CASE_READERS": os.environ.get("CLOSELOOP_CASE_READERS", ""),
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        "API_TOKEN_HOURS": float(os.environ.get("CLOSELOOP_API_TOKEN_HOURS", "12")),
         "SQLALCHEMY_DATABASE_URI": url,
         "PROCESSES_DIR": os.environ.get("CLOSELOOP_PROCESSES", str(ROOT / "processes")),
         "FORMS_DIR": os.environ.get("CLOSELOOP_FORMS", str(ROOT / "forms")),

@@ -13,8 +13,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from tests.conftest import database_url, on_postgres
+from tests.conftest import _test_config, database_url, on_postgres
 from tests.security.diagrams import FACTS_FORM
+from tests.web.conftest import Web
 from webapp.app import create_app
 from webapp.engine import clock
 from webapp.extensions import db
@@ -40,8 +41,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     monkeypatch.setenv("CLOSELOOP_CANARY", ENV_CANARY)
     clear_cache()
     clock.reset()
-    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
-                              "SECRET_KEY": SECRET, "UPLOAD_DIR": str(tmp_path / "uploads"), **BUDGET})
+    application = create_app({**_test_config(database_url(tmp_path), tmp_path), "SECRET_KEY": SECRET, **BUDGET})
     with application.app_context():
         if on_postgres():
             with db.engine.begin() as conn:
@@ -89,3 +89,15 @@ def deploy(api: Any, files: dict[str, bytes]) -> Any:
 
 CASE = {"channel": "phone", "kind": "grievance", "customer": {"name": "Li Lei", "phone": "13800000001"},
         "category": "staff_attitude", "subject": "probe", "description": "Rude staff at reception"}
+
+
+@pytest.fixture
+def web(app: Flask, users: dict[str, Any]) -> Web:
+    """A signed-out browser-like client with all test users present."""
+    return Web(app.test_client())
+
+
+@pytest.fixture
+def web_factory(app: Flask, users: dict[str, Any]) -> Any:
+    """Make several independent clients."""
+    return lambda: Web(app.test_client())

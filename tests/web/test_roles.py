@@ -28,8 +28,11 @@ def case(mini: Any) -> Any:
 @pytest.mark.parametrize("role", ROLES)
 def test_pages_by_role(role: str, web: Any, case: Any) -> None:
     web.login(role)
-    for url in [*STAFF_PAGES, f"/cases/{case.number}"]:
+    for url in STAFF_PAGES:
         assert web.get(url).status_code == 200, (role, url)
+    # case visibility (README "Security"): the handling group, the registrar, supervisors, managers, admins
+    readers = {"agent", "handler1", "handler1b", "supervisor", "techsup", "gm", "depthead", "admin"}
+    assert web.get(f"/cases/{case.number}").status_code == (200 if role in readers else 404), role
     task = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)).one()
     r = web.get(f"/tasks/{task.id}")
     if role in TASK_VIEWERS:

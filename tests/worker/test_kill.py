@@ -32,7 +32,8 @@ def worker_env(url: str, smtp_port: int, hook_url: str, **extra: str) -> dict[st
     """Environment of a `closeloop worker` subprocess pointed at the test database and servers."""
     env = dict(os.environ)
     env.update({
-        "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "MAIL_HOST": "127.0.0.1", "MAIL_PORT": str(smtp_port),
+        "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "SECRET_KEY": "worker-test",
+        "MAIL_HOST": "127.0.0.1", "MAIL_PORT": str(smtp_port),
         "MAIL_DOMAIN": "test.closeloop", "WEBHOOKS": json.dumps({"crm": {"url": hook_url, "secret": HOOK_SECRET}}),
         "OUTBOX_LEASE_SECONDS": "1", "OUTBOX_BACKOFF_BASE": "0.2", "WORKER_POLL_SECONDS": "0.2",
         "HANDLER_MODULES": HANDLERS, "CLOSELOOP_PROCESSES": str(ROOT / "tests" / "fixtures" / "processes"),

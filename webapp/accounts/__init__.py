@@ -1,1 +1,1 @@
-"""The accounts feature package."""
+"""Accounts: users, groups, sign-in (shared throttle, lockout with backoff, equal work), tokens and revocation."""

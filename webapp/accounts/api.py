@@ -6,9 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import current_app, g, request
 
 from webapp.accounts import service as users
+from webapp.accounts import signin as accounts
+from webapp.accounts.throttle import ThrottleRule
 from webapp.api import bp
 from webapp.api.problems import error_response
 from webapp.extensions import db
@@ -47,13 +49,29 @@ def require(*roles: str) -> Callable[[F], F]:
 
 @bp.post("/auth/token")
 def token() -> Any:
-    """Exchange username and password for a bearer token."""
+    """Exchange username and password for a bearer token (throttled per address like the web sign-in)."""
     body = request.get_json(silent=True) or {}
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         return error_response(422, "invalid", "send username and password",
                               {"username": "required", "password": "required"})
-    user = users.authenticate(db.session, username, password)
-    if user is None:
+    result = accounts.sign_in(db.session, username, password, request.remote_addr or "unknown",
+                              ThrottleRule.from_config(current_app.config))
+    if result.throttled:
+        response = error_response(429, "too_many_requests", "too many failed sign-ins from your address; "
+                                  f"try again in {result.retry_after} seconds")
+        response.headers["Retry-After"] = str(result.retry_after)
+        return response
+    if result.user is None:
         return error_response(401, "unauthorized", "wrong username or password (or the account is locked)")
-    return {"token": users.issue_token(db.session, user), "username": user.username}, 201
+    value, issued = accounts.issue_token(db.session, result.user, float(current_app.config["API_TOKEN_HOURS"]))
+    return {"token": value, "username": result.user.username,
+            "expires_at": issued.expires_at.isoformat() if issued.expires_at else None}, 201
+
+
+@bp.delete("/auth/token")
+@require()
+def revoke_token() -> Any:
+    """Revoke the presented bearer token (sign out of the API)."""
+    accounts.revoke_token(db.session, request.headers["Authorization"][7:].strip())
+    return "", 204

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import timedelta
-
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from webapp.engine.clock import now
+from webapp.accounts import signin as accounts
+from webapp.accounts.signin import MAX_FAILED_LOGINS, authenticate, configure_hashing, hash_password, token_hash
 from webapp.errors import Conflict, Invalid
 from webapp.models import ApiToken, Group, Membership, User
 
@@ -32,22 +28,6 @@ GROUPS = {
     "process_owner": "Process owners",
     "admin": "Administrators",
 }
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
-DEFAULT_HASH_METHOD = "scrypt"  # werkzeug's strong default; the test suite configures a cheap one
-_hashing = {"method": DEFAULT_HASH_METHOD}
-
-
-def configure_hashing(method: str) -> None:
-    """Choose the werkzeug method new password hashes use (existing hashes keep verifying by their prefix)."""
-    if method.split(":")[0] not in ("scrypt", "pbkdf2"):
-        raise ValueError(f"unknown password hash method {method!r}: use scrypt[:n:r:p] or pbkdf2[:hash[:iterations]]")
-    _hashing["method"] = method
-
-
-def hash_password(password: str) -> str:
-    """A salted hash of the password with the configured method."""
-    return generate_password_hash(password, method=_hashing["method"])
 
 
 def ensure_group(session: Session, key: str, name: str | None = None) -> Group:
@@ -87,40 +67,15 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user if the password is right and the account is not locked; counts failures."""
-    user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.is_active:
-        hash_password(password)  # same work either way: no user enumeration by timing
-        return None
-    if user.locked_until and user.locked_until > now():
-        return None
-    if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now() + timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-        session.commit()
-        return None
-    if user.failed_logins or user.locked_until:
-        user.failed_logins, user.locked_until = 0, None
-        session.commit()
-    return user
-
-
-def issue_token(session: Session, user: User, name: str = "api", days: int = 90) -> str:
-    """Create an API token; the plain value is returned once and only its hash is stored."""
-    value = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_hash(value), name=name,
-                         expires_at=now() + timedelta(days=days)))
-    session.commit()
-    return value
+def issue_token(session: Session, user: User, name: str = "api", hours: float = 12) -> str:
+    """Create an API token valid for `hours`; the plain value is returned once and only its hash is stored."""
+    return accounts.issue_token(session, user, hours, name)[0]
 
 
 def user_for_token(session: Session, value: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
-    token = session.scalars(_TOKEN, {"token_hash": _hash(value)}).unique().first()
-    if token is None or (token.expires_at and token.expires_at < now()) or not token.user.is_active:
+    token = session.scalars(_TOKEN, {"token_hash": token_hash(value)}).unique().first()
+    if token is None or (token.expires_at and token.expires_at < accounts.wall_now()) or not token.user.is_active:
         return None
     return token.user
 
@@ -130,5 +85,5 @@ _TOKEN = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
           .options(joinedload(ApiToken.user).joinedload(User.memberships)))
 
 
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
+__all__ = ["MAX_FAILED_LOGINS", "authenticate", "configure_hashing", "create_user", "ensure_group", "hash_password",
+           "issue_token", "set_password", "user_for_token"]

@@ -7,12 +7,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
-from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
-from webapp.accounts import service as users
+from webapp.accounts import signin as accounts
 from webapp.accounts.access import login_required, staff
-from webapp.cases import public
+from webapp.accounts.throttle import ThrottleRule
 from webapp.errors import Invalid
 from webapp.extensions import db
 from webapp.models import User
@@ -45,16 +44,14 @@ def login() -> str | Response:
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()
         password = request.form.get("password") or ""
-        key = f"login-failed:{request.remote_addr or 'unknown'}"
-        window = int(current_app.config["LOGIN_IP_WINDOW_SECONDS"])
-        if public.recent_hits(db.session, key, window) >= int(current_app.config["LOGIN_IP_FAILURES"]):
-            db.session.commit()
+        result = accounts.sign_in(db.session, username, password, request.remote_addr or "unknown",
+                                  ThrottleRule.from_config(current_app.config))
+        if result.throttled:
             error = _("Too many failed sign-ins from your network. Wait a few minutes and try again.")
-            return render_template("auth/login.html", error=error, username=username,
-                                   next=request.args.get("next", "")), 429  # type: ignore[return-value]
-        user = users.authenticate(db.session, username, password) if username and password else None
-        if user is None:
-            public.record_hit(db.session, key)  # per-address throttle on top of the per-account lockout
+            page = render_template("auth/login.html", error=error, username=username,
+                                   next=request.args.get("next", ""))
+            return Response(page, 429, {"Retry-After": str(result.retry_after)}, mimetype="text/html")
+        user = result.user
         if user is not None:
             chosen = normalize_language(session.get("lang"))  # picked on the sign-in page: keep it
             session.clear()  # no fixation: a fresh session for the signed-in user
@@ -64,7 +61,7 @@ def login() -> str | Response:
             login_user(user)
             return redirect(safe_next(request.args.get("next") or request.form.get("next"), home_of(user)))
         error = _("Wrong username or password. After %(n)d failed attempts the account is locked for "
-                  "%(m)d minutes.", n=users.MAX_FAILED_LOGINS, m=users.LOCK_MINUTES)
+                  "%(m)d minutes.", n=accounts.MAX_FAILED_LOGINS, m=accounts.LOCK_BASE_SECONDS // 60 or 1)
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, username=username,
                            next=request.args.get("next", "")), status  # type: ignore[return-value]
@@ -88,17 +85,18 @@ def account() -> str | Response:
     if request.method == "POST":
         current = request.form.get("current_password") or ""
         new, again = request.form.get("new_password") or "", request.form.get("new_password_again") or ""
-        if not check_password_hash(user.password_hash, current):
-            errors["current_password"] = _("This is not your current password.")
-        elif new != again:
+        if new != again:
             errors["new_password_again"] = _("The two new passwords differ.")
         else:
             try:
-                users.set_password(user, new)
-            except Invalid:
-                errors["new_password"] = _("Use at least 8 characters.")
+                accounts.change_password(db.session, user, current, new)  # also revokes every API token
+            except Invalid as exc:
+                db.session.rollback()
+                if "current_password" in (exc.fields or {}):
+                    errors["current_password"] = _("This is not your current password.")
+                else:
+                    errors["new_password"] = _("Use at least 8 characters.")
         if not errors:
-            db.session.commit()
             login_user(user)  # the session id includes the password digest: renew it
             flash(_("Your password was changed."), "success")
             return redirect(url_for("auth.account"))

@@ -14,6 +14,7 @@ from webapp.admin import actions as admin
 from webapp.admin import repair as admin_repair
 from webapp.errors import Invalid, NotFound, ServiceError
 from webapp.models import User
+from webapp.security.limits import MAX_INT
 
 log = logging.getLogger("closeloop.admin")
 MAX_BULK = 5000
@@ -55,7 +56,8 @@ def check(action: str, ids: Any, user: User, reason: str | None) -> list[int]:
         raise Invalid(f"'{action}' cannot be done in bulk", {"action": "one of " + ", ".join(admin.BULK_ACTIONS)})
     if len((reason or "").strip()) < admin.MIN_REASON:
         raise Invalid("say why you do this; the reason goes to the audit log", {"reason": "required"})
-    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+    if not isinstance(ids, list) or not ids or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 <= i <= MAX_INT for i in ids):
         raise Invalid("select at least one instance", {"ids": "a non-empty list of instance ids"})
     if len(ids) > MAX_BULK:
         raise Invalid(f"at most {MAX_BULK} instances at once", {"ids": "too many"})
@@ -90,8 +92,8 @@ def _id(params: dict[str, Any], key: str, required: bool = True) -> int | None:
     if value in (None, "") and not required:
         return None
     if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    if not isinstance(value, int) or isinstance(value, bool):
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_INT:
         raise Invalid(f"'{key}' must be an integer id", {key: "required integer"})
     return value
 

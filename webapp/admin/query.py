@@ -15,6 +15,7 @@ from webapp.engine.clock import now
 from webapp.engine.repair import SKIPPABLE, RepairEngine, ResetPoint, Trace
 from webapp.errors import Invalid, NotFound
 from webapp.models import Case, Event, HumanTask, Instance, Outbox, ProcessDefinition, Timer
+from webapp.security.limits import MAX_INT
 from webapp.workflow.definitions import bundle_for
 from webapp.workflow.models import STATUSES
 
@@ -49,9 +50,12 @@ def filters_from(args: Any) -> InstanceFilters:
         if value in (None, ""):
             return None
         try:
-            return float(value)
+            number = float(value)
         except (TypeError, ValueError):
             raise Invalid(f"'{key}' must be a number", {key: "number"}) from None
+        if not -MAX_INT <= number <= MAX_INT:  # also refuses inf and nan
+            raise Invalid(f"'{key}' is out of range", {key: f"between {-MAX_INT} and {MAX_INT}"})
+        return number
 
     version = num("version")
     return InstanceFilters(

@@ -18,6 +18,7 @@ from webapp.admin.web import bp, stuck_settings
 from webapp.admin.web_instances import FILTER_KEYS
 from webapp.errors import Invalid, ServiceError
 from webapp.extensions import db
+from webapp.security.limits import MAX_INT
 
 
 def _filter_ids(source: Any, prefix: str = "") -> list[int]:
@@ -36,7 +37,7 @@ def bulk() -> Any:
         if form.get("scope") == "filter":
             ids = _filter_ids(form, "f_")
         else:
-            ids = [int(i) for i in form.getlist("ids") if i.isdigit()]
+            ids = [int(i) for i in form.getlist("ids") if i.isdigit() and int(i) <= MAX_INT]
         if not ids:
             raise Invalid("select at least one instance (or apply to all matching the filter)", {"ids": "empty"})
         report = admin_bulk.run(db.session, action, ids, staff(), reason)

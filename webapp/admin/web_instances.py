@@ -76,7 +76,7 @@ def page_context(info: Detail) -> dict[str, Any]:
     events = history(db.session, inst.id, info.case.id if info.case else None, kind, actor, text)
     users = sorted(u for (u,) in db.session.execute(db.select(User.username).where(User.is_active.is_(True))))
     return {
-        "info": info, "inst": inst, "case": info.case, "trace_json": json.dumps(trace),
+        "info": info, "inst": inst, "case": info.case, "trace": trace,
         "data_json": json.dumps(info.data, indent=2, ensure_ascii=False, sort_keys=True, default=str),
         "events": events, "kinds": event_kinds(db.session, inst.id), "hist": {"kind": kind, "actor": actor,
                                                                                 "task": text},
@@ -105,4 +105,7 @@ def diagram(instance_id: int) -> Any:
         xml = process_xml(info.definition)
     except (LookupError, ValueError) as exc:
         return Response(str(exc), status=404, mimetype="text/plain")
-    return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=300"})
+    # a download, never a document the browser renders (an h:script in a diagram must not run)
+    return Response(xml, mimetype="application/xml", headers={
+        "Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f'attachment; filename="instance-{instance_id}.bpmn"'})

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy import or_, select
 
+from webapp.accounts import visibility
 from webapp.accounts.api import api_user, require
 from webapp.api import bp
 from webapp.api.shapes import case_json, event_json, task_json, timer_json
@@ -32,7 +33,7 @@ def register_case() -> Any:
 @require()
 def list_cases() -> Any:
     """Cases, newest first, filtered and keyset-paged."""
-    stmt = select(Case)
+    stmt = visibility.only_readable(select(Case), api_user(), visibility.all_readers(current_app.config))
     for name in ("status", "grade", "kind", "category", "channel"):
         if request.args.get(name):
             stmt = stmt.where(getattr(Case, name) == request.args[name])
@@ -57,7 +58,8 @@ def list_cases() -> Any:
 @require()
 def show_case(number: str) -> Any:
     """One case with its history, open tasks and linked cases."""
-    return _case_detail(cases.get_by_number(db.session, number), with_history=True)
+    case = visibility.readable_case(db.session, number, api_user(), visibility.all_readers(current_app.config))
+    return _case_detail(case, with_history=True)
 
 
 def _case_detail(case: Case, with_history: bool) -> dict[str, Any]:

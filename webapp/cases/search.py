@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from webapp.accounts.visibility import ALL_CASE_READERS, only_readable
 from webapp.deadlines.models import Deadline
 from webapp.engine.clock import now
-from webapp.models import Case
+from webapp.models import Case, User
 
 CLOSED_STATES = ("closed", "closed_malicious", "terminated")
 DEADLINE_FILTERS = ("overdue", "due_today")
@@ -45,10 +46,10 @@ def _day_start(day: date, tz: str) -> datetime:
     return datetime.combine(day, time.min, ZoneInfo(tz))
 
 
-def search(session: Session, q: CaseQuery, before_id: int | None = None,
-           limit: int = 50) -> tuple[list[Case], int | None]:
-    """Matching cases, newest first, keyset paged by id; returns (cases, id to continue before or None)."""
-    stmt = select(Case)
+def search(session: Session, q: CaseQuery, before_id: int | None = None, limit: int = 50,
+           viewer: User | None = None, readers: tuple[str, ...] = ALL_CASE_READERS) -> tuple[list[Case], int | None]:
+    """Matching cases the viewer may read, newest first, keyset paged by id; (cases, id to continue or None)."""
+    stmt = select(Case) if viewer is None else only_readable(select(Case), viewer, readers)
     text = q.text.strip()
     if text:
         like = f"%{text.lower()}%"

@@ -9,6 +9,7 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from webapp.accounts import visibility
 from webapp.accounts.access import login_required, staff
 from webapp.cases import comments as comment_service
 from webapp.cases import page as casepage
@@ -68,7 +69,7 @@ def register() -> Response | tuple[str, int]:
 @login_required
 def show(number: str) -> str:
     """The case: header, summary, open tasks, timeline, comments and attachments."""
-    case = cases.get_by_number(db.session, number)
+    case = visibility.readable_case(db.session, number, staff(), visibility.all_readers(current_app.config))
     context = casepage.summary(db.session, case, with_events=True)
     return render_template(
         "cases/show.html", open_tasks=cases.open_tasks(db.session, case),
@@ -99,7 +100,8 @@ def search() -> str:
         timezone=str(get_timezone()), registered_by=staff().username if a.get("mine") else "",
         deadline=a.get("deadline", ""))
     before = a.get("before", type=int)
-    rows, more = case_search.search(db.session, query, before)
+    rows, more = case_search.search(db.session, query, before, viewer=staff(),
+                                    readers=visibility.all_readers(current_app.config))
     if len(rows) == 1 and query.text and rows[0].number == query.text.strip().upper() and not before:
         return redirect(url_for("cases.show", number=rows[0].number))  # type: ignore[return-value]
     args = {k: v for k, v in a.items() if k != "before" and v}

@@ -6,9 +6,9 @@ from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from webapp.accounts import visibility
 from webapp.accounts.access import login_required, staff
 from webapp.cases import comments as service
-from webapp.cases import service as cases
 from webapp.cases.web import bp
 from webapp.errors import Invalid
 from webapp.extensions import db
@@ -18,7 +18,7 @@ from webapp.extensions import db
 @login_required
 def add_comment(number: str) -> Response:
     """Add an internal comment to the case."""
-    case = cases.get_by_number(db.session, number)
+    case = visibility.readable_case(db.session, number, staff(), visibility.all_readers(current_app.config))
     try:
         service.add_comment(db.session, case, staff().username, request.form.get("body", ""))
         flash(_("Comment added."), "success")
@@ -32,7 +32,7 @@ def add_comment(number: str) -> Response:
 @login_required
 def upload(number: str) -> Response:
     """Attach a file to the case."""
-    case = cases.get_by_number(db.session, number)
+    case = visibility.readable_case(db.session, number, staff(), visibility.all_readers(current_app.config))
     upload_file = request.files.get("file")
     if upload_file is None or not upload_file.filename:
         flash(_("Choose a file to attach."), "error")
@@ -52,7 +52,7 @@ def upload(number: str) -> Response:
 @login_required
 def download(number: str, attachment_id: int) -> Response:
     """Download an attachment (signed-in staff only; always as a download, never rendered inline)."""
-    case = cases.get_by_number(db.session, number)
+    case = visibility.readable_case(db.session, number, staff(), visibility.all_readers(current_app.config))
     attachment, path = service.attachment_file(db.session, case, attachment_id, current_app.config["UPLOAD_DIR"])
     response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
                          download_name=attachment.filename, max_age=0)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.engine.clock import now
@@ -64,12 +65,29 @@ def claim(session: Session, task_id: int, user: User) -> HumanTask:
     _open(task)
     if task.group_key not in user.group_keys and not user.has_role("admin"):
         raise Forbidden(f"only members of the group '{task.group_key}' can claim this task")
-    if task.assignee and task.assignee != user.username:
+    if task.assignee == user.username:
+        return task  # claiming one's own task again changes nothing (and records nothing)
+    if task.assignee:
         raise Conflict(f"already claimed by {task.assignee}")
-    task.assignee = user.username
     _event(session, task, user.username, "task_claimed", {"assignee": user.username})
+    try:
+        session.flush()  # the event first: on SQLite this takes the process's write lock before the UPDATE
+        won = session.execute(_CLAIM, {"b_id": task.id, "b_assignee": user.username}).rowcount  # type: ignore
+    except StaleDataError:  # the instance row moved on under us (its version): someone else wrote first
+        won = 0
+    if won != 1:  # someone else claimed (or completed) it between our read and our write
+        session.rollback()
+        holder = session.scalar(select(HumanTask.assignee).where(HumanTask.id == task.id))
+        raise Conflict(f"already claimed by {holder}" if holder else "this task is no longer open")
+    set_committed_value(task, "assignee", user.username)
     session.commit()
     return task
+
+
+# the claim itself: one conditional UPDATE, so of two simultaneous claims exactly one changes the row
+_CLAIM = (update(HumanTask)
+          .where(HumanTask.id == bindparam("b_id"), HumanTask.assignee.is_(None), HumanTask.state == "open")
+          .values(assignee=bindparam("b_assignee")).execution_options(synchronize_session=False))
 
 
 def unclaim(session: Session, task_id: int, user: User) -> HumanTask:

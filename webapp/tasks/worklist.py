@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from webapp.engine.clock import now
 from webapp.errors import Forbidden, Invalid
 from webapp.models import HumanTask, User
+from webapp.security.limits import check_int
 
 SCOPES = ("mine", "group", "overdue", "team", "all")
 
@@ -81,7 +82,8 @@ def decode_cursor(cursor: str) -> tuple[int, datetime | None, int]:
     """Inverse of encode_cursor; Invalid on garbage."""
     try:
         phase, due, ident = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return int(phase), datetime.fromisoformat(due) if due else None, int(ident)
+        when = datetime.fromisoformat(due) if due else None
+        return check_int("cursor", int(phase)), when, check_int("cursor", int(ident))
     except (ValueError, TypeError):
         raise Invalid("bad cursor", {"cursor": "use the next_cursor value of the previous page"}) from None
 

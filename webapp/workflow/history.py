@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from webapp.deadlines.models import Deadline
 from webapp.masterdata import issues
 from webapp.models import Case
+from webapp.security.limits import check_int
 
 NOT_COUNTED = ("closed_malicious",)
 
@@ -65,7 +66,7 @@ class DbHistory:
     def clock(self, instance_id: str, name: str) -> dict[str, Any] | None:
         """The newest clock of that name on the instance (as the worker sees it), or None."""
         try:
-            key = int(instance_id)
+            key = check_int("instance", int(instance_id))
         except (TypeError, ValueError):
             return None
         row = self.session.scalars(select(Deadline).where(Deadline.instance_id == key, Deadline.name == name)

@@ -1,0 +1,158 @@
+"""OpenAPI 3 description of API v1, served at /api/v1/openapi.json.
+
+Paths and path parameters come from the app's routes (so no route is forgotten); query parameters and
+request bodies per endpoint are declared in OPERATIONS below (a test checks that every route has an entry).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import current_app, request
+from jsonschema import Draft7Validator
+
+from webapp.admin.actions import ACTIONS, BULK_ACTIONS
+from webapp.api import bp
+from webapp.errors import Invalid
+from webapp.security.limits import MAX_INT
+
+STR: dict[str, Any] = {"type": "string", "maxLength": 200}
+INT: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+LIMIT: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 500}
+OBJ: dict[str, Any] = {"type": "object"}
+
+
+def _q(**params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "query", "required": False, "schema": schema} for name, schema in params.items()]
+
+
+def _body(schema: dict[str, Any], media: str = "application/json") -> dict[str, Any]:
+    return {"required": True, "content": {media: {"schema": schema}}}
+
+
+REASON = {"type": "string"}
+INSTANCE_FILTERS = dict(status=STR, stuck=STR, rule=STR, process=STR, version=INT, grade=STR,
+                        older_than_days={"type": "number"}, idle_hours={"type": "number"}, error=STR, case=STR)
+CUSTOMER = {"type": "object", "properties": {"name": STR, "phone": STR, "email": STR, "address": STR}}
+CASE_BODY = {"type": "object", "properties": {
+    "channel": STR, "kind": STR, "category": STR, "subject": STR, "description": {"type": "string"},
+    "demand": {"type": "string"}, "customer": CUSTOMER, "facts": OBJ}}
+# endpoint -> summary, query parameters, request body, answers
+OPERATIONS: dict[str, dict[str, Any]] = {
+    "api.token": {"summary": "Exchange username and password for a bearer token", "auth": False,
+                  "body": _body({"type": "object", "required": ["username", "password"],
+                                 "properties": {"username": STR, "password": STR}}),
+                  "responses": ("201", "401", "422", "429")},
+    "api.revoke_token": {"summary": "Revoke the presented bearer token", "responses": ("204", "401")},
+    "api.openapi": {"summary": "This description", "auth": False, "responses": ("200",)},
+    "api.register_case": {"summary": "Register a case", "body": _body(CASE_BODY), "responses": ("201", "422")},
+    "api.list_cases": {"summary": "Cases the user may read, newest first", "query": _q(
+        status=STR, grade=STR, kind=STR, category=STR, channel=STR, tier={"type": "integer"}, q=STR,
+        cursor=STR, limit=LIMIT)},
+    "api.show_case": {"summary": "One case (404 when the user may not read it)"},
+    "api.list_open_tasks": {"summary": "Open tasks by deadline", "query": _q(
+        scope={"type": "string", "enum": ["mine", "group", "overdue", "team", "all"]}, grade=STR, kind=STR,
+        category=STR, process=STR, overdue=STR, cursor=STR, limit=LIMIT)},
+    "api.show_task": {"summary": "One task with its form and data"},
+    "api.claim_task": {"summary": "Claim a task (409 when already claimed)", "responses": ("200", "409")},
+    "api.unclaim_task": {"summary": "Give a task back to its group queue"},
+    "api.assign_task": {"summary": "Assign a task to a colleague (supervisors)",
+                        "body": _body({"type": "object", "properties": {"username": STR}})},
+    "api.complete_task": {"summary": "Complete a task with form data",
+                          "body": _body({"type": "object", "properties": {"data": OBJ}}),
+                          "responses": ("200", "202", "409", "422")},
+    "api.list_instances": {"summary": "Workflow instances (admin)",
+                           "query": _q(status=STR, process=STR, cursor=STR, limit=LIMIT)},
+    "api.show_instance": {"summary": "One workflow instance (admin)"},
+    "api.stuck_instances": {"summary": "Stuck instances (admin)",
+                            "query": _q(**INSTANCE_FILTERS, before=INT, limit=LIMIT)},
+    "api.instance_trace": {"summary": "Elements done, waiting and errored (admin)"},
+    "api.instance_action": {"summary": "Repair one instance (admin)", "body": _body(
+        {"type": "object", "properties": {
+            "reason": REASON, "data": {}, "username": STR, "task_id": {"description": "id, or uuid for reset"},
+            "timer_id": INT, "outbox_id": INT}})},
+    "api.bulk_action": {"summary": "Repair many instances (admin)", "body": _body(
+        {"type": "object", "properties": {
+            "reason": REASON, "ids": {"type": "array", "items": INT, "maxItems": 20},
+            "filter": {"type": "object", "properties": INSTANCE_FILTERS}}})},
+    "api.audit_log": {"summary": "Admin audit log", "query": _q(
+        actor=STR, action=STR, instance=INT, case=STR, bulk=STR, before=INT, limit=LIMIT)},
+    "api.audit_csv": {"summary": "Admin audit log as CSV",
+                      "query": _q(actor=STR, action=STR, instance=INT, case=STR, bulk=STR)},
+    "api.list_processes": {"summary": "Deployed process versions"},
+    "api.upload_processes": {"summary": "Deploy diagrams and forms (process owners)", "body": _body(
+        {"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string",
+                                                                             "format": "binary"}}}},
+        "multipart/form-data"), "responses": ("201", "200", "422")},
+}
+PATH_ENUMS = {("api.instance_action", "action"): list(ACTIONS), ("api.bulk_action", "action"): list(BULK_ACTIONS)}
+_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+ERROR = {"type": "object", "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+    "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}}}
+
+
+def _path_params(endpoint: str, rule: str) -> list[dict[str, Any]]:
+    params = []
+    for converter, name in _PARAM.findall(rule):
+        schema: dict[str, Any] = dict(INT) if converter == "int" else {"type": "string", "minLength": 1}
+        if (endpoint, name) in PATH_ENUMS:
+            schema = {"type": "string", "enum": PATH_ENUMS[(endpoint, name)]}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return params
+
+
+def _operation(endpoint: str, rule: str) -> dict[str, Any]:
+    spec = OPERATIONS.get(endpoint, {"summary": endpoint})
+    op: dict[str, Any] = {"operationId": endpoint.removeprefix("api."), "summary": spec["summary"],
+                          "parameters": _path_params(endpoint, rule) + spec.get("query", [])}
+    if "body" in spec:
+        op["requestBody"] = spec["body"]
+    if spec.get("auth", True):
+        op["security"] = [{"bearer": []}]
+    answers: dict[str, Any] = {}
+    for code in spec.get("responses", ("200",)):
+        answers[code] = {"description": "success" if code < "300" else "error",
+                         **({"content": {"application/json": {"schema": ERROR}}} if code >= "400" else {})}
+    answers.setdefault("422", {"description": "invalid input: the fields say what to fix",
+                               "content": {"application/json": {"schema": ERROR}}})
+    op["responses"] = answers
+    return op
+
+
+def describe() -> dict[str, Any]:
+    """The OpenAPI 3.0 document of every /api/v1 route of the running app."""
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in current_app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api."):
+            continue
+        path = _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(rule.endpoint, rule.rule)
+    return {"openapi": "3.0.3", "info": {"title": "Closeloop API", "version": "1"},
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "paths": dict(sorted(paths.items()))}
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI description of API v1 (no token needed)."""
+    return describe()
+
+
+@bp.before_request
+def check_body() -> None:
+    """Validate a JSON body against its operation's schema above: a wrong type is a 422 naming the field."""
+    spec = OPERATIONS.get(request.endpoint or "", {})
+    schema = spec.get("body", {}).get("content", {}).get("application/json", {}).get("schema")
+    if schema is None or not request.is_json:
+        return
+    if spec.get("auth", True) and not request.headers.get("Authorization", "").startswith("Bearer "):
+        return  # no credentials: the view answers 401 first
+    body = request.get_json(silent=True)
+    if body is None:
+        return  # the view says what it expected
+    errors = sorted(Draft7Validator(schema).iter_errors(body), key=lambda e: list(e.path))
+    if errors:
+        fields = {".".join(str(p) for p in e.path) or "(body)": e.message[:200] for e in errors[:20]}
+        raise Invalid("the JSON body does not match the API description (/api/v1/openapi.json)", fields)
