@@ -85,6 +85,27 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         {"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string",
                                                                              "format": "binary"}}}},
         "multipart/form-data"), "responses": ("201", "200", "422")},
+    "api.check_processes": {"summary": "Run the deploy checks on diagrams and forms without deploying", "body": _body(
+        {"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string",
+                                                                             "format": "binary"}}}},
+        "multipart/form-data"), "responses": ("200", "422")},
+    "api.export_processes": {"summary": "The deployed versions as a zip of diagrams and forms"},
+    "api.process_diff": {"summary": "Element-level differences between two versions of a process",
+                         "query": _q(**{"from": INT, "to": INT}), "responses": ("200", "404", "422")},
+    "api.migrate_one": {"summary": "Move one instance to another version of its process (admin)", "body": _body(
+        {"type": "object", "properties": {"to_version": INT, "dry_run": {"type": "boolean"}, "reason": REASON}}),
+        "responses": ("200", "404", "409", "422")},
+    "api.migrate_many": {"summary": "Move the instances a filter selects to another version (admin)", "body": _body(
+        {"type": "object", "properties": {"filter": {"type": "object", "properties": {"process": STR, "version": INT}},
+                                          "to_version": INT, "dry_run": {"type": "boolean"}, "reason": REASON}}),
+        "responses": ("200", "422")},
+    "api.list_master": {"summary": "Master data of a kind (categories, departments, service points, objects, "
+                                   "channels)", "query": _q(active=STR), "responses": ("200", "404")},
+    "api.create_master": {"summary": "Add a master-data row (admin)", "body": _body({"type": "object"}),
+                          "responses": ("201", "404", "409", "422")},
+    "api.update_master": {"summary": "Change a master-data row (admin)", "body": _body({"type": "object"}),
+                          "responses": ("200", "404", "422")},
+    "api.master_history": {"summary": "Change history of a master-data row (admin)", "responses": ("200", "404")},
 }
 PATH_ENUMS = {("api.instance_action", "action"): list(ACTIONS), ("api.bulk_action", "action"): list(BULK_ACTIONS)}
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")

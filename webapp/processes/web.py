@@ -17,6 +17,7 @@ from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.processes import studio, studio_calls
 from webapp.processes.web_common import bp, can_edit, preview_fields
+from webapp.security.headers import talisman
 
 
 def _found(call: Any, *args: Any) -> Any:
@@ -83,6 +84,7 @@ def latest(key: str) -> Any:
 
 @bp.get("/<key>/v/<int:version>/files/<name>")
 @role_required("process_owner")
+@talisman(content_security_policy={"default-src": "'none'", "sandbox": ""})  # the file must not run what it embeds
 def file(key: str, version: int, name: str) -> Response:
     """A diagram file of a version as XML (for the viewer and for download)."""
     definition = _found(studio.definition, key, version)
@@ -91,8 +93,6 @@ def file(key: str, version: int, name: str) -> Response:
     disposition = "attachment" if request.args.get("download") else "inline"
     return Response(definition.files[name], mimetype="application/xml",
                     headers={"Content-Disposition": f'{disposition}; filename="{name}"',
-                             # an uploaded file opened in the browser must not run anything it embeds
-                             "Content-Security-Policy": "default-src 'none'; sandbox",
                              "X-Content-Type-Options": "nosniff"})
 
 
