@@ -36,6 +36,7 @@ from webapp.tasks import api as tasks_api
 from webapp.tasks import web as tasks_web
 from webapp.tasks import web_worklist
 from webapp.web import init_web
+from webapp.worker import notify as notify_work
 
 # Modules imported for their routes, which they attach to a blueprint of their own or of the API/admin.
 ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_problems, cases_api, processes_api, tasks_api,
@@ -62,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.ROOT / "webapp" / "migrations"))
     with app.app_context():
         tune_sqlite(db.engine)
+    notify_work.install()  # commits that add work wake PostgreSQL workers (LISTEN/NOTIFY)
     wire_runtime(app)
     app.register_blueprint(api_bp)
     init_web(app, WEB_BLUEPRINTS)
