@@ -20,6 +20,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from handlers.registry import load_all
+from webapp.admin import jobs as admin_jobs
 from webapp.deadlines import service as deadlines
 from webapp.deadlines import timers
 from webapp.deadlines.models import Deadline
@@ -53,7 +54,7 @@ class Worker:
         """Do every piece of work that is due now (or at `at`); how many actions were taken."""
         done = 0
         while not self.stop.is_set():
-            step = self.fire_timers(at) + self.check_clocks(at) + self.deliver(at)
+            step = self.fire_timers(at) + self.check_clocks(at) + self.deliver(at) + self.run_jobs()
             done += step
             if step == 0:
                 break
@@ -76,6 +77,10 @@ class Worker:
                 break
             acted += 1
         return acted
+
+    def run_jobs(self) -> int:
+        """Work one batch of a background bulk admin job (webapp.admin.jobs)."""
+        return 0 if self.stop.is_set() else admin_jobs.run_batch(self.session, self.settings.batch)
 
     def deliver(self, at: datetime | None = None) -> int:
         """Deliver due in-app notices in bulk, then up to one batch of e-mails and webhooks one by one."""
