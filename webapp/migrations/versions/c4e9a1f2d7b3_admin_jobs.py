@@ -1,7 +1,7 @@
 """admin jobs (bulk admin actions run by the worker in the background)
 
 Revision ID: c4e9a1f2d7b3
-Revises: b7d2c4e81f30
+Revises: b7d1e2f3a4c5
 Create Date: 2026-12-04 15:00:00
 
 """
@@ -12,7 +12,7 @@ import webapp.db_types
 from sqlalchemy.dialects import postgresql
 
 revision = 'c4e9a1f2d7b3'
-down_revision = 'b7d2c4e81f30'
+down_revision = 'b7d1e2f3a4c5'
 branch_labels = None
 depends_on = None
 
