@@ -6,6 +6,7 @@ Run: .venv/bin/python bench/runtime.py [--quick]
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -135,6 +136,22 @@ def worklist_latency(url: str | None, sizes: list[int]) -> list[tuple[int, float
     return out
 
 
+SPIFF_HTTP = 12.3  # SpiffArena backend, completions/s, one sequential HTTP client (issue 16)
+SPIFF_P95 = 115.0  # SpiffArena backend, task list p95 ms at 10,000 open instances (issue 16)
+
+
+def real_pack(has_pg: bool, ceiling: float, cases: int) -> None:
+    """Print completions/s and state bytes of the default pack's grievance path (register → … → closure)."""
+    from bench.realpack import PATH, service_run
+
+    for label, url in [("SQLite", None)] + ([("PostgreSQL", PG_URL)] if has_pg else []):
+        rate, p50, sizes = service_run(url, cases)
+        print(f"(2r) REAL pack grievance path ({len(PATH)} tasks x {cases} cases), {label}: {rate:,.0f} completions/s "
+              f"(p50 {p50:.1f} ms), {rate / ceiling:.1%} of (1), {rate / SPIFF_HTTP:.1f}x SpiffArena over HTTP")
+    print(f"(3r) REAL pack state bytes per instance: {sizes['registration']:,} at registration; "
+          f"{sizes['mid-way']:,} mid-way (target <= 10,240); {sizes['closure']:,} at closure")
+
+
 def main() -> None:
     """Print every figure of the runtime benchmark."""
     parser = argparse.ArgumentParser()
@@ -143,7 +160,8 @@ def main() -> None:
     cases = 30 if args.quick else 200
     sizes = [1000, 2000] if args.quick else [10_000, 100_000]
     ceiling = in_memory_ceiling(cases * 2)
-    print(f"(1) in-memory SpiffWorkflow ceiling: {ceiling:,.0f} task completions/s")
+    print(f"load: {os.getloadavg()[0]:.1f} (1-min average; the figures are worth comparing at similar loads)")
+    print(f"(1) in-memory SpiffWorkflow ceiling (fixture diagram): {ceiling:,.0f} task completions/s")
     rate, p50 = service_throughput(None, cases)
     print(f"(2) service layer, SQLite WAL: {rate:,.0f} completions/s (p50 {p50:.1f} ms), {rate / ceiling:.1%} of (1)")
     has_pg = pg_available()
@@ -153,13 +171,15 @@ def main() -> None:
               f"{rate / ceiling:.1%} of (1)")
     else:
         print("(2) PostgreSQL not reachable: skipped")
+    real_pack(has_pg, ceiling, cases // 3 or 1)
     mid, looped = state_sizes()
     print(f"(3) state bytes: {mid:,} mid-way (after fact finding); {looped:,} after 300 reopen loops "
           f"({(looped - mid) / 300:,.0f} bytes/loop)")
     for label, url in [("SQLite", None)] + ([("PostgreSQL", PG_URL)] if has_pg else []):
         for size, dp50, dp95, wp50, wp95 in worklist_latency(url, sizes):
             print(f"(4) worklist {label} {size:>7,} open cases: DB p50 {dp50:.2f} ms p95 {dp95:.2f} ms; "
-                  f"Flask p50 {wp50:.2f} ms p95 {wp95:.2f} ms")
+                  f"Flask p50 {wp50:.2f} ms p95 {wp95:.2f} ms ({SPIFF_P95 / wp95:,.0f}x under SpiffArena's "
+                  f"{SPIFF_P95:.0f} ms p95 at 10,000)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""WSGI entry for bench/http.py: the app plus the fixture handlers the fixture diagram calls."""
+"""WSGI entry for bench/http.py: the app plus the fixture diagram's handlers (the real pack needs none)."""
 
 import tests.fixtures.handlers  # noqa: F401
 from webapp.app import create_app

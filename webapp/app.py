@@ -13,7 +13,16 @@ from webapp.accounts import api as accounts_api
 from webapp.accounts import web as accounts_web
 from webapp.accounts.service import configure_hashing
 from webapp.admin import api as admin_api
-from webapp.admin import api_instances, web_audit, web_bulk, web_instances, web_messages, web_repairs
+from webapp.admin import (
+    api_instances,
+    api_jobs,
+    web_audit,
+    web_bulk,
+    web_instances,
+    web_jobs,
+    web_messages,
+    web_repairs,
+)
 from webapp.admin.web import bp as admin_bp
 from webapp.api import bp as api_bp
 from webapp.api import openapi
@@ -38,11 +47,12 @@ from webapp.tasks import api as tasks_api
 from webapp.tasks import web as tasks_web
 from webapp.tasks import web_worklist
 from webapp.web import init_web
+from webapp.worker import notify as notify_work
 
 # Modules imported for their routes, which they attach to a blueprint of their own or of the API/admin.
-ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_problems, cases_api, processes_api, tasks_api, openapi,
-                 processes_edit_web,
-                 web_audit, web_bulk, web_instances, web_messages, web_repairs, web_files, masterdata_api,
+ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_jobs, api_problems, cases_api, processes_api,
+                 tasks_api, openapi, processes_edit_web,
+                 web_audit, web_bulk, web_instances, web_jobs, web_messages, web_repairs, web_files, masterdata_api,
                  masterdata_web)
 WEB_BLUEPRINTS = (accounts_web.bp, web_worklist.bp, tasks_web.bp, cases_web.bp, outbox_web.bp, web_public.bp,
                   processes_web.bp)  # processes_edit_web adds the editor's views to it
@@ -64,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.ROOT / "webapp" / "migrations"))
     with app.app_context():
         tune_sqlite(db.engine)
+    notify_work.install()  # commits that add work wake PostgreSQL workers (LISTEN/NOTIFY)
     wire_runtime(app)
     init_security(app)  # before the blueprints: their <int:> routes use the bounded converter
     app.register_blueprint(api_bp)

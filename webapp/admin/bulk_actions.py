@@ -19,7 +19,7 @@ from webapp.security.limits import MAX_INT
 log = logging.getLogger("closeloop.admin")
 MAX_BULK = 5000
 
-_ACTIONS: dict[str, Callable[..., admin.ActionResult]] = {
+ACTIONS: dict[str, Callable[..., admin.ActionResult]] = {
     "retry": admin_repair.retry,
     "suspend": admin.suspend,
     "resume": admin.resume,
@@ -49,18 +49,18 @@ class BulkReport:
         return {"action": self.action, "bulk_id": self.bulk_id, "counts": self.counts, "results": self.results}
 
 
-def check(action: str, ids: Any, user: User, reason: str | None) -> list[int]:
+def check(action: str, ids: Any, user: User, reason: str | None, limit: int = MAX_BULK) -> list[int]:
     """Validate a bulk request before any instance is touched; returns the ids."""
     admin.check_admin(user)
-    if action not in _ACTIONS:
+    if action not in ACTIONS:
         raise Invalid(f"'{action}' cannot be done in bulk", {"action": "one of " + ", ".join(admin.BULK_ACTIONS)})
     if len((reason or "").strip()) < admin.MIN_REASON:
         raise Invalid("say why you do this; the reason goes to the audit log", {"reason": "required"})
     if not isinstance(ids, list) or not ids or not all(
             isinstance(i, int) and not isinstance(i, bool) and 0 <= i <= MAX_INT for i in ids):
         raise Invalid("select at least one instance", {"ids": "a non-empty list of instance ids"})
-    if len(ids) > MAX_BULK:
-        raise Invalid(f"at most {MAX_BULK} instances at once", {"ids": "too many"})
+    if len(ids) > limit:
+        raise Invalid(f"at most {limit} instances at once", {"ids": "too many"})
     return list(dict.fromkeys(ids))
 
 
@@ -69,7 +69,7 @@ def run(session: Session, action: str, ids: Any, user: User, reason: str,
     """Apply the action to each instance; a refusal or failure on one does not stop the others."""
     clean = check(action, ids, user, reason)
     report = BulkReport(action, bulk_id or str(uuid.uuid4()))
-    fn = _ACTIONS[action]
+    fn = ACTIONS[action]
     for instance_id in clean:
         try:
             result = fn(session, instance_id, user, reason, bulk_id=report.bulk_id)

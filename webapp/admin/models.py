@@ -69,3 +69,25 @@ for _sql in SQLITE_GUARDS:
     event.listen(AuditEntry.__table__, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
 for _sql in POSTGRES_GUARDS:
     event.listen(AuditEntry.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql"))
+
+
+class AdminJob(db.Model):  # type: ignore[name-defined,misc]
+    """A bulk admin action run by the worker in the background: the ids, how far it got, the outcomes."""
+
+    __tablename__ = "admin_job"
+    __table_args__ = (Index("ix_admin_job_status", "status", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)
+    created_by: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    bulk_id: Mapped[str] = mapped_column(String(36))
+    ids: Mapped[list[int]] = mapped_column(JsonType)
+    total: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)  # ids[:position] are done
+    counts: Mapped[dict[str, int]] = mapped_column(JsonType)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)  # the first refusals and failures
+    status: Mapped[str] = mapped_column(String(12), default="queued")  # queued, running, done
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

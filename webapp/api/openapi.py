@@ -106,6 +106,11 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "api.update_master": {"summary": "Change a master-data row (admin)", "body": _body({"type": "object"}),
                           "responses": ("200", "404", "422")},
     "api.master_history": {"summary": "Change history of a master-data row (admin)", "responses": ("200", "404")},
+    "api.job_create": {"summary": "Queue a bulk admin action as a background job (admin)", "body": _body(
+        {"type": "object", "properties": {"action": STR, "ids": {"type": "array", "items": INT},
+                                          "filter": {"type": "object"}, "reason": REASON}}),
+        "responses": ("202", "403", "422")},
+    "api.job_show": {"summary": "A background job with its progress (admin)", "responses": ("200", "404")},
 }
 PATH_ENUMS = {("api.instance_action", "action"): list(ACTIONS), ("api.bulk_action", "action"): list(BULK_ACTIONS)}
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")

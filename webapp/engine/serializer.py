@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -11,6 +13,9 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 STATE_FORMAT = "closeloop-1"
+# stored states are zlib-compressed JSON, base64 text (the column is text): the tree repeats task data, specs
+# and uuids, so 50-80 KB of JSON on the real pack stores as 7-13 KB; states without the prefix are plain JSON
+COMPRESSED = "z1:"
 
 
 class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
@@ -55,14 +60,25 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     try:
         dct = _SERIALIZER.to_dict(workflow)
         dct["format"] = STATE_FORMAT
-        return json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+        text = json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
     finally:
         registry._encoder_mode = False
+    return COMPRESSED + base64.b64encode(zlib.compress(text.encode(), 6)).decode("ascii")
+
+
+def state_json(state: str) -> str:
+    """The JSON text of a stored state (compressed or plain)."""
+    if not state.startswith(COMPRESSED):
+        return state
+    try:
+        return zlib.decompress(base64.b64decode(state[len(COMPRESSED):])).decode()
+    except zlib.error as exc:
+        raise ValueError(f"workflow state does not decompress: {exc}") from exc
 
 
 def load_state(state: str, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
     """Rebuild a workflow from its state and the (cached) specs of its process version."""
-    dct = json.loads(state)
+    dct = json.loads(state_json(state))
     if dct.pop("format", None) != STATE_FORMAT:
         raise ValueError("workflow state is not in the closeloop-1 format")
     return _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)

@@ -20,6 +20,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from handlers.registry import load_all
+from webapp.admin import jobs as admin_jobs
 from webapp.deadlines import service as deadlines
 from webapp.deadlines import timers
 from webapp.deadlines.models import Deadline
@@ -28,6 +29,7 @@ from webapp.models import Outbox, Timer
 from webapp.outbox import service as outbox
 from webapp.outbox.delivery import DeliveryError, mail, webhook
 from webapp.outbox.delivery.settings import WorkerSettings
+from webapp.worker import notify
 from webapp.workflow.rows import WAKE_WORKER
 
 log = logging.getLogger("closeloop.worker")
@@ -41,6 +43,8 @@ class Worker:
         self.session = session
         self.settings = settings
         self.stop = stop or threading.Event()
+        self.listener: notify.Listener | None = None  # the LISTEN thread's progress, on PostgreSQL
+        self.passes = 0  # loop passes done (run())
         load_all()  # every handler of the handlers package, even if a plug-in module registered first
         for module in settings.handler_modules:
             importlib.import_module(module)  # extra handler packages a deployment plugs in
@@ -50,7 +54,7 @@ class Worker:
         """Do every piece of work that is due now (or at `at`); how many actions were taken."""
         done = 0
         while not self.stop.is_set():
-            step = self.fire_timers(at) + self.check_clocks(at) + self.deliver(at)
+            step = self.fire_timers(at) + self.check_clocks(at) + self.deliver(at) + self.run_jobs()
             done += step
             if step == 0:
                 break
@@ -73,6 +77,10 @@ class Worker:
                 break
             acted += 1
         return acted
+
+    def run_jobs(self) -> int:
+        """Work one batch of a background bulk admin job (webapp.admin.jobs)."""
+        return 0 if self.stop.is_set() else admin_jobs.run_batch(self.session, self.settings.batch)
 
     def deliver(self, at: datetime | None = None) -> int:
         """Deliver due in-app notices in bulk, then up to one batch of e-mails and webhooks one by one."""
@@ -138,17 +146,25 @@ class Worker:
         """Loop until stopped."""
         log.info("worker started (poll %.1fs, max %d attempts)", self.settings.poll_seconds,
                  self.settings.max_attempts)
-        while not self.stop.is_set():
-            try:
-                self.run_once()
-                pause = self.sleep_seconds()
-            except Exception:  # a database hiccup must not end the worker; log and try again shortly
-                log.exception("worker pass failed; retrying")
-                self.session.rollback()
-                pause = self.settings.poll_seconds
-            if pause > 0:
-                wakeup.wait(pause)
-                wakeup.clear()
+        done = threading.Event()  # ends this run's LISTEN thread, however the loop ends
+        bind = self.session.get_bind()
+        if bind.dialect.name == "postgresql":  # woken by NOTIFY from any process; polling stays the fallback
+            self.listener = notify.start_listener(bind.engine.url, wakeup, done)
+        try:
+            while not self.stop.is_set():
+                wakeup.clear()  # before the pass: work committed during it wakes the next wait at once
+                try:
+                    self.run_once()
+                    pause = self.sleep_seconds()
+                except Exception:  # a database hiccup must not end the worker; log and try again shortly
+                    log.exception("worker pass failed; retrying")
+                    self.session.rollback()
+                    pause = self.settings.poll_seconds
+                self.passes += 1
+                if pause > 0 and not self.stop.is_set():
+                    wakeup.wait(pause)
+        finally:
+            done.set()
         log.info("worker stopped")
 
 

@@ -13,6 +13,8 @@ from webapp.models import Case, Event, Instance, Outbox, Timer
 
 # session.info flag: the commit added timers or messages, so the in-process worker wakes (webapp.worker.loop)
 WAKE_WORKER = "closeloop_wake"
+# session.info flag: the transaction added work, so its commit sends NOTIFY on PostgreSQL (webapp.worker.notify)
+NOTIFY_WORK = "closeloop_notify"
 
 
 def event_row(instance: Instance | None, case: Case | None, actor: str, kind: str,
@@ -64,4 +66,4 @@ class Rows:
                 conn.execute(insert(model.__table__).returning(model.__table__.c.id), list(rows)).all()
             rows.clear()
             if model is not Event:
-                session.info[WAKE_WORKER] = True
+                session.info[WAKE_WORKER] = session.info[NOTIFY_WORK] = True

@@ -41,6 +41,7 @@
 
   form.addEventListener("submit", function (ev) {
     var scope = ev.submitter ? ev.submitter.value : "selected";
+    if (ev.submitter && ev.submitter.hasAttribute("formaction")) { return; }  // background job: a plain POST
     ev.preventDefault();
     var action = form.elements.action.value;
     var reason = form.elements.reason.value;

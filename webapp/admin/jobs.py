@@ -1,0 +1,136 @@
+"""Bulk admin actions as background jobs: a job row, run by the worker in batches, one transaction per instance.
+
+An administrator queues retry/suspend/resume/terminate/redeliver on up to MAX_JOB instances; the request only
+writes the job row. Workers claim a job with a lease (a conditional UPDATE, so two workers never run the
+same job at once), act on the next instances, and commit the progress after each one. A worker killed mid-job
+leaves the lease to expire; the next worker resumes at the saved position, and skips the one instance whose
+action committed just before the kill (its audit entry carries the job's bulk_id).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from webapp.admin import bulk_actions
+from webapp.admin.models import AdminJob, AuditEntry
+from webapp.engine.clock import now
+from webapp.errors import NotFound, ServiceError
+from webapp.models import User
+
+log = logging.getLogger("closeloop.admin")
+MAX_JOB = 100_000
+MAX_PROBLEMS = 200  # refusals and failures kept on the job row (all of them are in the audit log or logs)
+LEASE = timedelta(seconds=60)
+
+
+def create(session: Session, action: str, ids: Any, user: User, reason: str) -> AdminJob:
+    """Validate and queue a bulk action; the worker does the work. Commits."""
+    clean = bulk_actions.check(action, ids, user, reason, limit=MAX_JOB)
+    job = AdminJob(created_by=user.username, action=action, reason=reason.strip(), bulk_id=str(uuid.uuid4()),
+                   ids=clean, total=len(clean), position=0, counts={"ok": 0, "failed": 0, "refused": 0},
+                   problems=[], status="queued")
+    session.add(job)
+    session.commit()
+    return job
+
+
+def get(session: Session, job_id: int) -> AdminJob:
+    """One job (or NotFound)."""
+    job = session.get(AdminJob, job_id)
+    if job is None:
+        raise NotFound(f"job {job_id} not found")
+    return job
+
+
+def recent(session: Session, limit: int = 20) -> list[AdminJob]:
+    """The newest jobs first."""
+    return list(session.scalars(select(AdminJob).order_by(AdminJob.id.desc()).limit(limit)))
+
+
+def as_dict(job: AdminJob) -> dict[str, Any]:
+    """JSON form: progress, counts, the first problems."""
+    return {"id": job.id, "action": job.action, "status": job.status, "total": job.total, "done": job.position,
+            "percent": round(100 * job.position / job.total) if job.total else 100, "counts": job.counts,
+            "problems": job.problems, "bulk_id": job.bulk_id, "reason": job.reason, "created_by": job.created_by,
+            "created_at": job.created_at.isoformat(), "updated_at": job.updated_at.isoformat(),
+            "finished_at": job.finished_at.isoformat() if job.finished_at else None}
+
+
+def claim(session: Session) -> AdminJob | None:
+    """Take the oldest unfinished job whose lease is free or expired (committed), or None."""
+    at = now()
+    candidates = session.scalars(select(AdminJob.id).where(
+        AdminJob.status.in_(("queued", "running")),
+        or_(AdminJob.lease_until.is_(None), AdminJob.lease_until < at)).order_by(AdminJob.id).limit(5)).all()
+    for job_id in candidates:
+        taken = session.execute(update(AdminJob).where(
+            AdminJob.id == job_id, or_(AdminJob.lease_until.is_(None), AdminJob.lease_until < at)).values(
+            lease_until=at + LEASE, status="running", updated_at=at))
+        session.commit()
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            return session.get(AdminJob, job_id)
+    return None
+
+
+def run_batch(session: Session, batch: int = 50) -> int:
+    """Claim a job and act on up to `batch` of its instances, one transaction each; how many were done."""
+    job = claim(session)
+    if job is None:
+        return 0
+    user = session.scalars(select(User).where(User.username == job.created_by)).one_or_none()
+    done = 0
+    while done < batch and job.position < job.total:
+        instance_id = job.ids[job.position]
+        if user is None:
+            outcome = {"instance_id": instance_id, "outcome": "refused", "message": "the job's user is gone"}
+        elif _already_done(session, job, instance_id):
+            outcome = None  # acted on just before a worker was killed; its progress was not saved
+        else:
+            outcome = _act(session, job, user, instance_id)
+        _advance(session, job, outcome)
+        done += 1
+    if job.position >= job.total:
+        job.status, job.finished_at, job.lease_until = "done", now(), None
+    else:
+        job.lease_until = None  # free for the next batch (this worker or another)
+    session.commit()
+    return done
+
+
+def _already_done(session: Session, job: AdminJob, instance_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(AuditEntry.bulk_id == job.bulk_id,
+                                                     AuditEntry.instance_id == instance_id))))
+
+
+def _act(session: Session, job: AdminJob, user: User, instance_id: int) -> dict[str, Any]:
+    fn = bulk_actions.ACTIONS[job.action]
+    try:
+        result = fn(session, instance_id, user, job.reason, bulk_id=job.bulk_id)  # commits
+        return {"instance_id": instance_id, "outcome": "ok" if result.ok else "failed", "message": result.message}
+    except ServiceError as exc:
+        session.rollback()
+        return {"instance_id": instance_id, "outcome": "refused", "message": exc.message}
+    except Exception as exc:  # one broken instance must not stop the job; the error is reported
+        session.rollback()
+        log.exception("job %s: %s on instance %s failed", job.id, job.action, instance_id)
+        return {"instance_id": instance_id, "outcome": "refused", "message": f"{type(exc).__name__}: {exc}"}
+
+
+def _advance(session: Session, job: AdminJob, outcome: dict[str, Any] | None) -> None:
+    """Save the progress past one instance (its own small commit, with the lease renewed)."""
+    job.position += 1
+    if outcome is not None:
+        job.counts = {**job.counts, outcome["outcome"]: job.counts[outcome["outcome"]] + 1}
+        if outcome["outcome"] != "ok" and len(job.problems) < MAX_PROBLEMS:
+            job.problems = [*job.problems, outcome]
+    else:
+        job.counts = {**job.counts, "ok": job.counts["ok"] + 1}
+    job.updated_at = now()
+    job.lease_until = job.updated_at + LEASE
+    session.commit()

@@ -1,0 +1,93 @@
+"""PostgreSQL LISTEN/NOTIFY: a commit that adds work (timers, SLA clocks, outbox rows) wakes every worker.
+
+The NOTIFY is sent inside the committing transaction, so PostgreSQL delivers it only if the work commits.
+Workers LISTEN on a connection of their own and set the loop's wake-up event; polling stays the fallback
+(and is all SQLite has).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+from webapp.deadlines.models import Deadline
+from webapp.models import Outbox, Timer
+from webapp.workflow.rows import NOTIFY_WORK
+
+CHANNEL = "closeloop_work"
+log = logging.getLogger("closeloop.worker")
+_installed = False
+
+
+def install() -> None:
+    """Send NOTIFY from every session whose transaction adds work, on PostgreSQL (once per process)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    event.listen(Session, "after_flush", _seen)
+    event.listen(Session, "before_commit", _notify)
+    event.listen(Session, "after_commit", _clear)
+    event.listen(Session, "after_rollback", _clear)
+
+
+def _seen(session: Session, _ctx: Any) -> None:
+    if any(isinstance(o, Outbox | Timer | Deadline) for o in session.new):
+        session.info[NOTIFY_WORK] = True
+
+
+def _notify(session: Session) -> None:
+    pending = any(isinstance(o, Outbox | Timer | Deadline) for o in session.new)
+    if not (pending or session.info.get(NOTIFY_WORK)):
+        return
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {CHANNEL}"))
+
+
+def _clear(session: Session) -> None:
+    session.info.pop(NOTIFY_WORK, None)
+
+
+def conninfo(url: URL) -> str:
+    """A libpq connection string for psycopg from the app's SQLAlchemy URL."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Listener:
+    """A LISTEN thread's progress: `ready` once it listens, `heard` notifications so far."""
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.heard = 0
+
+
+def listen(url: URL, wake: threading.Event, stop: threading.Event, listener: Listener,
+           retry_seconds: float = 1.0) -> None:
+    """LISTEN until stopped, setting `wake` on every notification; reconnects after errors (thread target)."""
+    import psycopg
+
+    while not stop.is_set():
+        try:
+            with psycopg.connect(conninfo(url), autocommit=True) as conn:
+                conn.execute(f"LISTEN {CHANNEL}")
+                listener.ready.set()
+                while not stop.is_set():
+                    for _ in conn.notifies(timeout=1.0):
+                        listener.heard += 1
+                        wake.set()
+        except Exception:  # the database went away: polling carries on, try to listen again shortly
+            log.exception("LISTEN %s failed; polling until it reconnects", CHANNEL)
+            stop.wait(retry_seconds)
+
+
+def start_listener(url: URL, wake: threading.Event, stop: threading.Event) -> Listener:
+    """Start the LISTEN thread of a PostgreSQL worker (it ends when `stop` is set)."""
+    listener = Listener()
+    threading.Thread(target=listen, args=(url, wake, stop, listener), name="closeloop-listen", daemon=True).start()
+    return listener
