@@ -96,12 +96,14 @@ def _enum_title(sub: dict[str, Any], value: Any, lang: str) -> Any:
     return value
 
 
-def summary(session: Session, case: Case, with_events: bool = False) -> dict[str, Any]:
-    """Template context of a case summary."""
+def summary(session: Session, case: Case, with_events: bool = False, lang: str = "en") -> dict[str, Any]:
+    """Template context of a case summary and its "case so far" panel."""
+    from webapp.cases.sofar import assemble
+
     events = cases.history(session, case) if with_events else None
     return {"case": case, "linked": cases.linked(session, case), "deadlines": deadlines(session, case),
             "reasons": grade_reasons(case, events or cases.history(session, case, limit=200)),
-            "events": events, "now": now()}
+            "events": events, "now": now(), "sofar": assemble(session, case, lang)}
 
 
 def readable(value: Any) -> str:

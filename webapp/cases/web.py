@@ -69,7 +69,7 @@ def register() -> Response | tuple[str, int]:
 def show(number: str) -> str:
     """The case: header, summary, open tasks, timeline, comments and attachments."""
     case = cases.get_by_number(db.session, number)
-    context = casepage.summary(db.session, case, with_events=True)
+    context = casepage.summary(db.session, case, with_events=True, lang=_lang())
     return render_template(
         "cases/show.html", open_tasks=cases.open_tasks(db.session, case),
         comments=comment_service.comments(db.session, case),

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from webapp.accounts.access import login_required, staff
 from webapp.cases import page as casepage
+from webapp.cases.sofar import deciding
 from webapp.errors import Conflict, Forbidden, Invalid
 from webapp.extensions import db
 from webapp.models import Case, HumanTask, Instance
@@ -42,11 +43,12 @@ def _page(task: HumanTask, values: dict[str, Any], errors: dict[str, str], statu
     fields = build_fields(schema, values, errors, _lang(), str(get_timezone()))
     known = {f.name for f in fields} | {c.name for f in fields for c in f.children}
     general = [msg if not key else f"{key}: {msg}" for key, msg in errors.items() if key not in known]
-    context = casepage.summary(db.session, case) if case else {"case": None, "now": None}
+    context = casepage.summary(db.session, case, lang=_lang()) if case else {"case": None, "now": None}
     return render_template("tasks/show.html", task=task, fields=fields, general_errors=general,
                            form_title=localized(schema, "title") or task.title,
                            form_help=localized(schema, "description"), instance=instance,
-                           can_work=tasks.can_work(staff(), task), **context), status
+                           can_work=tasks.can_work(staff(), task), focus=deciding(task.spec_id),
+                           **context), status
 
 
 def _already(task: HumanTask, status: int) -> tuple[str, int]:
