@@ -15,6 +15,7 @@ from webapp.cases.sofar import deciding
 from webapp.errors import Conflict, Forbidden, Invalid
 from webapp.extensions import db
 from webapp.models import Case, HumanTask, Instance
+from webapp.tasks import decisions
 from webapp.tasks import service as tasks
 from webapp.tasks.formfields import build_fields, draft_values, merge_for_display, parse_form
 from webapp.web.i18n import localized
@@ -36,7 +37,8 @@ def _visible(task_id: int) -> HumanTask:
     return task
 
 
-def _page(task: HumanTask, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> tuple[str, int]:
+def _page(task: HumanTask, values: dict[str, Any], errors: dict[str, str], status: int = 200,
+          confirm: str = "") -> tuple[str, int]:
     instance = db.session.get(Instance, task.instance_id)
     schema = tasks.form_schema(instance, task) if instance else None
     case = db.session.get(Case, task.case_id) if task.case_id else None
@@ -48,7 +50,7 @@ def _page(task: HumanTask, values: dict[str, Any], errors: dict[str, str], statu
                            form_title=localized(schema, "title") or task.title,
                            form_help=localized(schema, "description"), instance=instance,
                            can_work=tasks.can_work(staff(), task), focus=deciding(task.spec_id),
-                           **context), status
+                           confirm=confirm, **context), status
 
 
 def _already(task: HumanTask, status: int) -> tuple[str, int]:
@@ -86,6 +88,10 @@ def submit(task_id: int) -> Response | tuple[str, int]:
     errors = {**(field_errors(schema, data) if schema else {}), **bad}
     if errors:
         return _page(task, merge_for_display(data, raw, bad), errors, 422)
+    case = db.session.get(Case, task.case_id) if task.case_id else None
+    confirm = decisions.needs_confirmation(data, request.form.get(decisions.CONFIRM_FIELD) == "yes", case)
+    if confirm:
+        return _page(task, merge_for_display(data, raw, bad), {}, 200, confirm=confirm)
     try:
         tasks.complete(db.session, task.id, data, user)
     except Invalid as exc:
