@@ -16,6 +16,7 @@ from webapp.cases import search as case_search
 from webapp.cases import service as cases
 from webapp.cases.intake import KINDS
 from webapp.cases.intake_form import register_schema
+from webapp.cases.timeline import group_by_step
 from webapp.errors import Invalid, NotFound
 from webapp.extensions import db
 from webapp.tasks.formfields import build_fields, merge_for_display, parse_form
@@ -76,6 +77,7 @@ def show(number: str) -> str:
         attachments=comment_service.attachments(db.session, case),
         registered=request.args.get("registered") == "1", event_line=casepage.event_line,
         form_data=casepage.form_fields_shown(db.session, case, _lang()),
+        steps=group_by_step(context["events"] or []),
         max_mb=current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
         allowed=", ".join(sorted(comment_service.ALLOWED)), **context)
 

@@ -110,6 +110,11 @@ def human(value: datetime | None) -> str:
     return f"{format_skeleton(skeleton, local, locale=get_locale())} {clock_time}"
 
 
+def pack_text(value: str | None) -> str:
+    """A name from the process pack (task title, lane, event) in the user's language, from the catalogue."""
+    return gettext(value) if value else ""
+
+
 def deadline_name(name: str | None) -> str:
     """A deadline clock's name in words ('T5 first response'), not its code."""
     from webapp.web.labels import label
@@ -167,6 +172,7 @@ def init_i18n(app: Flask) -> None:
     app.add_template_filter(when, "when")
     app.add_template_filter(human, "human")
     app.add_template_global(deadline_name, "deadline_name")
+    app.add_template_global(pack_text, "task_title")
     app.add_template_global(time_left, "time_left")
     app.add_template_global(localized, "localized")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
