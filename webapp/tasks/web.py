@@ -93,7 +93,7 @@ def submit(task_id: int) -> Response | tuple[str, int]:
     if confirm:
         return _page(task, merge_for_display(data, raw, bad), {}, 200, confirm=confirm)
     try:
-        tasks.complete(db.session, task.id, data, user)
+        tasks.complete(db.session, task.id, data, user, keep_next=request.form.get("keep_next") == "yes")
     except Invalid as exc:
         db.session.rollback()
         return _page(task, merge_for_display(data, raw, bad), exc.fields or {"": exc.message}, 422)
