@@ -34,7 +34,8 @@ from webapp.web import init_web
 # Modules imported for their routes, which they attach to a blueprint of their own or of the API/admin.
 ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_problems, cases_api, processes_api, tasks_api,
                  web_audit, web_bulk, web_instances, web_messages, web_repairs, web_files)
-WEB_BLUEPRINTS = (accounts_web.bp, web_worklist.bp, tasks_web.bp, cases_web.bp, outbox_web.bp, web_public.bp)
+WEB_BLUEPRINTS = (accounts_web.bp, web_worklist.bp, tasks_web.bp, cases_web.bp, outbox_web.bp, web_public.bp,
+                  web_public.legacy)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -98,7 +98,7 @@ def _value(sub: dict[str, Any], key: str, value: Any, lang: str) -> str:
 
 
 def _completions(session: Session, case: Case) -> list[tuple[Event, dict[str, Any]]]:
-    return [(e, e.data["data"]) for e in cases.history(session, case)
+    return [(e, (e.data or {})["data"]) for e in cases.history(session, case)
             if e.kind == "task_completed" and e.task_id and isinstance((e.data or {}).get("data"), dict)]
 
 
