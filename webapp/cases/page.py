@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from webapp.cases import service as cases
+from webapp.cases import sofar
+from webapp.cases.sofar import readable
 from webapp.engine.clock import now
 from webapp.models import Case, Event
 from webapp.web.labels import LABELS, label
@@ -98,25 +100,10 @@ def _enum_title(sub: dict[str, Any], value: Any, lang: str) -> Any:
 
 def summary(session: Session, case: Case, with_events: bool = False, lang: str = "en") -> dict[str, Any]:
     """Template context of a case summary and its "case so far" panel."""
-    from webapp.cases.sofar import assemble
-
     events = cases.history(session, case) if with_events else None
     return {"case": case, "linked": cases.linked(session, case), "deadlines": deadlines(session, case),
             "reasons": grade_reasons(case, events or cases.history(session, case, limit=200)),
-            "events": events, "now": now(), "sofar": assemble(session, case, lang)}
-
-
-def readable(value: Any) -> str:
-    """A form or event value as plain text (lists joined, booleans yes/no)."""
-    if isinstance(value, bool):
-        from flask_babel import gettext
-
-        return gettext("yes") if value else gettext("no")
-    if isinstance(value, list):
-        return ", ".join(readable(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')}: {readable(v)}" for k, v in value.items())
-    return "" if value is None else str(value)
+            "events": events, "now": now(), "sofar": sofar.assemble(session, case, lang)}
 
 
 def event_line(event: Event) -> str:

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import service as cases
-from webapp.models import Case, Event, HumanTask, Instance
+from webapp.models import Case, Event, Instance
 
 # which submitted fields belong to which part of the panel (the latest submission of a field wins)
 FACTS = ("core_problem", "customer_wants", "demand_confirmed", "urgency", "promised_reply_at", "cause_told",
@@ -64,8 +63,7 @@ def _schemas(session: Session, case: Case) -> dict[str, dict[str, Any]]:
     """Form properties of every completed task of the case, by task id."""
     from webapp.tasks.service import form_schema
 
-    rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
-                                                   HumanTask.state == "completed")).all()
+    rows = cases.completed_tasks(session, case)
     instance = session.get(Instance, case.instance_id) if case.instance_id else None
     return {r.task_id: ((form_schema(instance, r) if instance else None) or {}).get("properties") or {}
             for r in rows}
@@ -87,8 +85,6 @@ def choice_title(sub: dict[str, Any], value: Any, lang: str) -> Any:
 
 
 def _value(sub: dict[str, Any], key: str, value: Any, lang: str) -> str:
-    from webapp.cases.page import readable
-
     if key == "compensation_amount" and isinstance(value, int | float):
         return f"{value:,.2f} {CURRENCY}"
     if sub.get("type") == "array" and isinstance(value, list):
@@ -132,6 +128,20 @@ def assemble(session: Session, case: Case, lang: str) -> SoFar:
     result.result = [latest[k] for k in RESULT if k in latest]
     result.amount = latest["compensation_amount"][1] if "compensation_amount" in latest else ""
     return result
+
+
+def readable(value: Any) -> str:
+    """A form or event value as plain text (lists joined, booleans yes/no)."""
+    if isinstance(value, bool):
+        from flask_babel import gettext
+
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list):
+        return ", ".join(readable(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {readable(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
 
 
 # which part of the panel a decision task is about: shown next to its choice
