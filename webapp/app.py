@@ -55,7 +55,7 @@ ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_jobs, api_problems,
                  web_audit, web_bulk, web_instances, web_jobs, web_messages, web_repairs, web_files, masterdata_api,
                  masterdata_web)
 WEB_BLUEPRINTS = (accounts_web.bp, web_worklist.bp, tasks_web.bp, cases_web.bp, outbox_web.bp, web_public.bp,
-                  processes_web.bp)  # processes_edit_web adds the editor's views to it
+                  processes_web.bp, web_public.legacy)  # processes_edit_web adds the editor's views to it
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -189,7 +189,7 @@ def test_story_1_R2_T5_G4_phone_grievance_rude_staff_tier_1_six_steps_apology_fo
     answer = work(api, number, "solution_step", "tier_1_handler", a.solution())
     assert next_specs(answer) == ["communicate"]
     answer = work(api, number, "communicate", "tier_1_handler",
-                  {"customer_accepts": True, "customer_response": "Accepted the apology"})
+                  {"customer_choice": "accept", "customer_response": "Accepted the apology"})
     assert next_specs(answer) == ["execute"]
     assert show(api, number)["status"] == "executing"
     answer = work(api, number, "execute", "tier_1_handler", a.execution())
@@ -463,7 +463,7 @@ def test_story_6_escalation_customer_rejects_the_solution_twice_case_moves_up_a_
     to_solution(api, number, "tier_1_handler")
     work(api, number, "solution_step", "tier_1_handler", a.solution())
     answer = work(api, number, "communicate", "tier_1_handler",
-                  {"customer_accepts": False, "customer_response": "An apology is not enough"})
+                  {"customer_choice": "reject", "customer_response": "An apology is not enough"})
     assert next_specs(answer) == ["solution_step"]  # first rejection: back to step 4 at the same tier
     once = show(api, number)
     assert (once["tier"], once["record"]["handler_group"], once["record"]["rejections"]) == (1, "tier_1_handler", 1)
@@ -472,7 +472,7 @@ def test_story_6_escalation_customer_rejects_the_solution_twice_case_moves_up_a_
 
     work(api, number, "solution_step", "tier_1_handler", a.solution(solution_types=["apology", "discount"]))
     answer = work(api, number, "communicate", "tier_1_handler",
-                  {"customer_accepts": False, "customer_response": "Still not enough"})
+                  {"customer_choice": "reject", "customer_response": "Still not enough"})
     assert next_specs(answer) == ["solution_step"]
     twice = show(api, number)
     assert (twice["tier"], twice["grade"]) == (2, "G4")  # the tier rises, the grade stays
@@ -487,7 +487,7 @@ def test_story_6_escalation_customer_rejects_the_solution_twice_case_moves_up_a_
     # tier 2 proposes; the customer accepts; the case carries on at tier 2
     work(api, number, "solution_step", "tier_2_handler", a.solution(solution_types=["apology", "rework"]))
     answer = work(api, number, "communicate", "tier_2_handler",
-                  {"customer_accepts": True, "customer_response": "Fine"})
+                  {"customer_choice": "accept", "customer_response": "Fine"})
     assert next_specs(answer) == ["execute"]
 
 

@@ -59,7 +59,7 @@ def review(**kw: Any) -> dict[str, Any]:
 
 def signoff(**kw: Any) -> dict[str, Any]:
     """Department-head sign-off."""
-    return {"signed_off": True, "result_record": "Apology given", **kw}
+    return {"signoff_choice": "sign_off", "result_record": "Apology given", **kw}
 
 
 def followup(score: int = 5, **kw: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ def at_execution(category: str = "product_quality", subject: str = "Pump model X
     for spec in ("prejudgement", "fact_finding", "internal_facts", "responsibility_step"):
         case.complete(spec, **getattr(a, spec.removesuffix("_step"))())
     case.complete("solution_step", **a.solution(**solution))
-    case.complete("communicate", customer_accepts=True, customer_response="Agreed")
+    case.complete("communicate", customer_choice="accept", customer_response="Agreed")
     assert case.open() == ["execute"]
     return case
 
@@ -131,7 +131,7 @@ def test_K1_a_reopened_case_pauses_again_in_its_next_customer_wait():
     case.complete("follow_up", **a.followup(2, satisfaction_comment="Still leaking"))
     assert case.value("paused_clocks", "solution_step") == []
     case.complete("solution_step", **a.solution())
-    case.complete("communicate", customer_accepts=True, customer_response="Try again")
+    case.complete("communicate", customer_choice="accept", customer_response="Try again")
     case.complete("execute", work_done=True, customer_confirmed=False, compensation_received=False)
     assert kinds(case, "clock_paused", "clock_resumed") == ["clock_paused", "clock_resumed", "clock_paused"]
     assert case.history.clocks["K1"]["state"] == "paused"

@@ -235,7 +235,7 @@ def test_K1_a_case_closed_in_time_ends_its_timers():
     for spec in ("prejudgement", "fact_finding", "internal_facts", "responsibility_step"):
         case.complete(spec, **getattr(a, spec.removesuffix("_step"))())
     case.complete("solution_step", **a.solution())
-    case.complete("communicate", customer_accepts=True, customer_response="")
+    case.complete("communicate", customer_choice="accept", customer_response="")
     case.complete("execute", **a.execution())
     case.complete("signoff", **a.signoff())
     case.complete("follow_up", **a.followup(5))

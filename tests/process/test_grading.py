@@ -159,7 +159,7 @@ def test_G2_d_a_case_waiting_in_execution_is_regraded_at_its_next_progress_updat
     case.complete("internal_facts", **a.internal_facts())
     case.complete("responsibility_step", **a.responsibility())
     case.complete("solution_step", **a.solution(solution_types=["rework"]))
-    case.complete("communicate", customer_accepts=True, customer_response="")
+    case.complete("communicate", customer_choice="accept", customer_response="")
     case.advance(days=31)
     case.complete("execute", **a.execution(customer_confirmed=False, progress_note="Parts ordered"))
     assert (case.case["grade"], case.case["grade_reason"]) == ("G2", "G2-d")

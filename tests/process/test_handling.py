@@ -40,7 +40,7 @@ def test_story_1_phone_grievance_about_rude_staff_worked_through_the_six_steps_a
     case.complete("solution_step", **a.solution())
     assert case.case["solution"]["types"] == ["apology"]
     assert case.task("communicate").group == "tier_1_handler"
-    case.complete("communicate", customer_accepts=True, customer_response="Accepted the apology")
+    case.complete("communicate", customer_choice="accept", customer_response="Accepted the apology")
     assert case.case["status"] == "executing"
     case.complete("execute", **a.execution())
     assert case.open() == ["signoff"]  # G4, not key, not repeated: no review step
@@ -74,11 +74,11 @@ def test_step_4_compensation_above_the_threshold_needs_the_next_tier_to_approve(
     case = at_solution()
     case.complete("solution_step", **a.solution(solution_types=["apology", "compensation"], compensation_amount=1500))
     assert case.task("approve").group == "tier_2_handler"
-    case.complete("approve", approved=False, approval_comment="Too much")
+    case.complete("approve", approval_choice="send_back", approval_comment="Too much")
     assert case.open() == ["solution_step"]
     assert case.value("approval_comment") == "Too much"
     case.complete("solution_step", **a.solution(solution_types=["compensation"], compensation_amount=1200))
-    case.complete("approve", approved=True)
+    case.complete("approve", approval_choice="approve")
     assert case.open() == ["communicate"]
     assert case.case["solution"]["compensation_amount"] == 1200
 
@@ -98,7 +98,7 @@ def test_step_4_at_tier_2_the_approver_is_the_tier_3_handler():
 def test_step_5_compensation_keeps_the_case_open_until_the_money_is_received():
     case = at_solution()
     case.complete("solution_step", **a.solution(solution_types=["compensation"], compensation_amount=300))
-    case.complete("communicate", customer_accepts=True, customer_response="")
+    case.complete("communicate", customer_choice="accept", customer_response="")
     case.complete("execute", **a.execution(compensation_received=False, progress_note="Transfer ordered"))
     assert case.open() == ["execute"]
     assert case.value("progress_note") == "Transfer ordered"  # the next round shows the progress so far
@@ -111,11 +111,11 @@ def test_step_5_compensation_keeps_the_case_open_until_the_money_is_received():
 def test_step_5_story_6_a_second_rejection_moves_the_case_up_a_tier():
     case = at_solution()
     case.complete("solution_step", **a.solution())
-    case.complete("communicate", customer_accepts=False, customer_response="Not enough")
+    case.complete("communicate", customer_choice="reject", customer_response="Not enough")
     assert case.open() == ["solution_step"] and case.task("solution_step").group == "tier_1_handler"
     assert case.case["rejections"] == 1 and case.case["tier"] == 1
     case.complete("solution_step", **a.solution(solution_types=["apology", "discount"]))
-    case.complete("communicate", customer_accepts=False, customer_response="Still not enough")
+    case.complete("communicate", customer_choice="reject", customer_response="Still not enough")
     assert case.case["rejections"] == 2 and case.case["tier"] == 2
     assert case.task("solution_step").group == "tier_2_handler"
     assert case.sent("case_escalated", "group:tier_2_handler")
@@ -127,7 +127,7 @@ def test_step_5_four_rejections_reach_tier_3():
     case = at_solution()
     for _ in range(4):
         case.complete("solution_step", **a.solution())
-        case.complete("communicate", customer_accepts=False, customer_response="no")
+        case.complete("communicate", customer_choice="reject", customer_response="no")
     assert case.case["tier"] == 3 and case.task("solution_step").group == "tier_3_handler"
 
 
@@ -135,7 +135,7 @@ def test_step_6_review_for_level_1_2_key_and_repeated_complaints():
     for case in (at_solution(Case(intake(facts={"media_exposure": "possible"}))),
                  at_solution(Case(intake(), FakeHistory(repeats=1)))):
         case.complete("solution_step", **a.solution())
-        case.complete("communicate", customer_accepts=True, customer_response="")
+        case.complete("communicate", customer_choice="accept", customer_response="")
         case.complete("execute", **a.execution())
         assert case.open() == ["review"]
         case.complete("review", **a.review())
@@ -144,7 +144,7 @@ def test_step_6_review_for_level_1_2_key_and_repeated_complaints():
     key.complete("prejudgement", **a.prejudgement(key_complaint=True))
     at_solution_from_fact_finding(key)
     key.complete("solution_step", **a.solution())
-    key.complete("communicate", customer_accepts=True, customer_response="")
+    key.complete("communicate", customer_choice="accept", customer_response="")
     key.complete("execute", **a.execution())
     assert key.open() == ["review"]
 
@@ -159,16 +159,16 @@ def at_solution_from_fact_finding(case: Case) -> None:
 def test_department_head_refusing_the_sign_off_sends_it_back_to_the_solution_step():
     case = at_solution()
     case.complete("solution_step", **a.solution())
-    case.complete("communicate", customer_accepts=True, customer_response="")
+    case.complete("communicate", customer_choice="accept", customer_response="")
     case.complete("execute", **a.execution())
-    case.complete("signoff", **a.signoff(signed_off=False, signoff_comment="Redo"))
+    case.complete("signoff", **a.signoff(signoff_choice="return", signoff_comment="Redo"))
     assert case.open() == ["solution_step"]
 
 
 def test_dissatisfied_follow_up_reopens_into_the_solution_step_and_is_counted():
     case = at_solution()
     case.complete("solution_step", **a.solution())
-    case.complete("communicate", customer_accepts=True, customer_response="")
+    case.complete("communicate", customer_choice="accept", customer_response="")
     case.complete("execute", **a.execution())
     case.complete("signoff", **a.signoff())
     case.complete("follow_up", **a.followup(2, satisfaction_comment="Manager never called"))
@@ -176,7 +176,7 @@ def test_dissatisfied_follow_up_reopens_into_the_solution_step_and_is_counted():
     assert case.events("case_reopened") == [{"count": 1, "reason": "Manager never called"}]
     assert case.open() == ["solution_step"]
     case.complete("solution_step", **a.solution())
-    case.complete("communicate", customer_accepts=True, customer_response="")
+    case.complete("communicate", customer_choice="accept", customer_response="")
     case.complete("execute", **a.execution())
     assert case.open() == ["review"]  # a reopened case is a repeated one: it gets a review
     case.complete("review", **a.review())
@@ -190,7 +190,7 @@ def test_dissatisfied_follow_up_reopens_into_the_solution_step_and_is_counted():
 def test_an_unreached_customer_gets_another_follow_up_call():
     case = at_solution()
     case.complete("solution_step", **a.solution())
-    case.complete("communicate", customer_accepts=True, customer_response="")
+    case.complete("communicate", customer_choice="accept", customer_response="")
     case.complete("execute", **a.execution())
     case.complete("signoff", **a.signoff())
     case.complete("follow_up", reached=False, satisfaction_comment="")
@@ -223,7 +223,7 @@ def test_a_rejected_malicious_suspicion_continues_the_handling():
 def test_a_suspicion_raised_when_the_customer_rejects_is_reviewed_too():
     case = at_solution()
     case.complete("solution_step", **a.solution())
-    case.complete("communicate", customer_accepts=False, customer_response="Wants 10x", suspected_malicious=True)
+    case.complete("communicate", customer_choice="reject", customer_response="Wants 10x", suspected_malicious=True)
     assert case.open() == ["malicious_review"]
 
 
@@ -236,12 +236,12 @@ def test_G2_manager_coordination_names_measures_before_responsibility():
     case.complete("coordinate", measures="Legal review", responsible_person="Zhao", coordinated=True)
     case.complete("responsibility_step", **a.responsibility())
     case.complete("solution_step", **a.solution())
-    case.complete("communicate", customer_accepts=False, customer_response="no")
+    case.complete("communicate", customer_choice="reject", customer_response="no")
     assert case.open() == ["solution_step"]  # coordination is not asked again on the loop
 
 
 def test_story_1_variant_closed_after_full_path_helper():
     case = at_solution()
     case.complete("solution_step", **a.solution())
-    case.complete("communicate", customer_accepts=True, customer_response="")
+    case.complete("communicate", customer_choice="accept", customer_response="")
     assert closed_after(case).case["status"] == "closed"

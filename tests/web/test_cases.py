@@ -75,12 +75,16 @@ def test_case_page_timeline_shows_every_step_readably(web: Any, mini: Any) -> No
     web.login("agent")
     page = web.text(f"/cases/{case.number}")
     timeline = page[page.index('data-testid="timeline"'):]
-    for text in ("Case registered", "Process started", "Task ready", "Graded", "Task completed",
-                 "Find the facts → Tier-1 handlers", "Agree the solution → Tier-1 handlers",
+    for text in ("Case registered", "Registration and routing", "Task ready", "Graded", "Task completed",
+                 "Find the facts, for Tier-1 handlers", "Agree the solution, for Tier-1 handlers", "done by handler1",
                  "<dt>Cause</dt><dd class=\"prewrap\">tired staff</dd>",
                  "<dt>Media mentioned</dt><dd class=\"prewrap\">yes</dd>"):
         assert text in timeline, text
     assert "Agree the solution" in page[page.index('data-testid="open-tasks"'):]
+    # newest step first, comments and next actions above the timeline, no raw timestamps
+    assert timeline.index("Agree the solution") < timeline.index("Find the facts") < timeline.index("Registration")
+    assert page.index('data-testid="next-actions"') < page.index('id="comments"') < page.index('data-testid="timeline"')
+    assert "+00:00" not in timeline and "T0" not in timeline
 
 
 def test_search_by_number_name_phone_and_filters(web: Any, mini: Any) -> None:

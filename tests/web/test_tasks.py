@@ -22,7 +22,7 @@ def test_task_page_shows_case_summary_and_the_form(web: Any, mini: Any) -> None:
     case = register()
     web.login("handler1")
     page = web.text(f"/tasks/{_task(case).id}")
-    assert 'data-testid="case-summary"' in page and "Li Lei" in page and "Rude staff at reception" in page
+    assert 'data-testid="case-so-far"' in page and "Li Lei" in page and "Rude staff at reception" in page
     assert 'name="cause"' in page and 'class="required"' in page and 'name="media_mentioned"' in page
     assert "G4" in page and "tier 1" in page
 

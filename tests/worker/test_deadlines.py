@@ -245,7 +245,7 @@ def _pack_case_at_execution() -> Case:
              ("Fact finding with the customer (step 2)", a.fact_finding()),
              ("Fact finding inside the company (step 2)", a.internal_facts()),
              ("Judge responsibility (step 3)", a.responsibility()), ("Confirm the solution (step 4)", a.solution()),
-             ("Tell the customer the solution (step 5)", {"customer_accepts": True, "customer_response": "Agreed"})]
+             ("Tell the customer the solution (step 5)", {"customer_choice": "accept", "customer_response": "Agreed"})]
     for title, data in steps:
         complete(case, title, data, "handler1")
     return case

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from webapp.cases import service as cases
+from webapp.cases import sofar
+from webapp.cases.sofar import readable
 from webapp.engine.clock import now
 from webapp.models import Case, Event
 from webapp.web.labels import LABELS, label
@@ -81,7 +83,7 @@ def form_fields_shown(session: Session, case: Case, lang: str) -> dict[str, list
         for key, value in submitted.items():
             sub = props.get(key) or {}
             title = sub.get(f"x-title-{lang}") or sub.get("title") or key.replace("_", " ")
-            lines.append((str(title), readable(_enum_title(sub, value, lang))))
+            lines.append((str(title), _words(_enum_title(sub, value, lang))))
         shown[event.task_id] = lines
     return shown
 
@@ -96,42 +98,35 @@ def _enum_title(sub: dict[str, Any], value: Any, lang: str) -> Any:
     return value
 
 
-def summary(session: Session, case: Case, with_events: bool = False) -> dict[str, Any]:
-    """Template context of a case summary."""
+def summary(session: Session, case: Case, with_events: bool = False, lang: str = "en") -> dict[str, Any]:
+    """Template context of a case summary and its "case so far" panel."""
     events = cases.history(session, case) if with_events else None
     return {"case": case, "linked": cases.linked(session, case), "deadlines": deadlines(session, case),
             "reasons": grade_reasons(case, events or cases.history(session, case, limit=200)),
-            "events": events, "now": now()}
-
-
-def readable(value: Any) -> str:
-    """A form or event value as plain text (lists joined, booleans yes/no)."""
-    if isinstance(value, bool):
-        from flask_babel import gettext
-
-        return gettext("yes") if value else gettext("no")
-    if isinstance(value, list):
-        return ", ".join(readable(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')}: {readable(v)}" for k, v in value.items())
-    return "" if value is None else str(value)
+            "events": events, "now": now(), "sofar": sofar.assemble(session, case, lang)}
 
 
 def event_line(event: Event) -> str:
-    """One sentence for a timeline event."""
+    """One sentence for a timeline event, in words (task names translated, dates short, no raw codes)."""
+    from flask_babel import gettext as _
+
+    from webapp.web.i18n import deadline_name, pack_text
+
     data = event.data or {}
     kind = event.kind
+    task = pack_text(event.task_name or data.get("title"))
     if kind == "task_ready":
         who = data.get("assignee") or label("group", data.get("group")) or ""
-        return f"{event.task_name or data.get('title', '')} → {who}"
+        return _("%(task)s, for %(who)s", task=task, who=who)
     if kind in ("task_claimed", "task_completed", "task_unclaimed"):
-        return event.task_name or ""
+        return task
     if kind == "task_assigned":
-        return f"{event.task_name or ''}: {data.get('from') or '—'} → {data.get('to')}"
+        return _("%(task)s: from %(old)s to %(new)s", task=task, old=data.get("from") or "—", new=data.get("to"))
     if kind == "status_changed":
         return f"{label('status', data.get('from'))} → {label('status', data.get('to'))}"
     if kind == "notice_queued":
-        return f"{data.get('template', '')} → {data.get('to', '')} ({data.get('channel', '')})"
+        return _("%(notice)s to %(to)s by %(channel)s", notice=_words(data.get("template")),
+                 to=_words(data.get("to")), channel=_words(data.get("channel")))
     if kind == "case_registered":
         return f"{label('channel', data.get('channel'))} · {label('kind', data.get('kind'))}"
     if kind == "error":
@@ -141,23 +136,32 @@ def event_line(event: Event) -> str:
         text = label("rule", rule) if rule and str(rule) in LABELS["rule"] else str(data.get("grade", ""))
         return f"{data.get('previous')} → {text}" if data.get("previous") else text
     if kind == "routed":
-        return f"{data.get('tier', '')} → {label('group', data.get('group'))}"
-    if kind in ("clock_started", "clock_stopped", "clock_paused"):
-        due = _moment(data.get("due"))
-        parts = [str(data.get("name", "")), due, label("deadline", data.get("state"))]
+        return _("to %(group)s (tier %(tier)s)", group=label("group", data.get("group")), tier=data.get("tier", ""))
+    if kind.startswith("clock_") or kind.startswith("deadline_"):
+        parts = [deadline_name(data.get("name")), _moment(data.get("due")), label("deadline", data.get("state"))]
         return " · ".join(p for p in parts if p)
     rest = {k: (label("group", v) if k.endswith("group") else v) for k, v in data.items()
             if k not in HIDDEN_EVENT_DATA and v not in (None, "", [], {})}
-    return readable(rest)
+    return "; ".join(f"{_words(k)}: {_words(v)}" for k, v in rest.items())
+
+
+def _words(value: Any) -> str:
+    """A value as words: dates short, snake_case codes spaced, lists joined."""
+    if isinstance(value, str):
+        return _moment(value) or (value.replace("_", " ") if value.replace("_", "").isalnum() else value)
+    if isinstance(value, list):
+        return ", ".join(_words(v) for v in value)
+    return readable(value)
 
 
 def _moment(value: Any) -> str:
-    """An ISO timestamp from event data in the user's zone and language ('' if it is not one)."""
-    from webapp.web.i18n import when
+    """An ISO timestamp from event data as a short date in the user's zone ('' if it is not one)."""
+    from webapp.web.i18n import human
 
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) < 16 or value[4:5] != "-":
         return ""
     try:
-        return when(datetime.fromisoformat(value))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return ""
+    return human(moment) if moment.tzinfo else ""

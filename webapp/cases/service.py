@@ -86,3 +86,10 @@ def linked(session: Session, case: Case) -> list[Case]:
     """Cases linked to this one."""
     stmt = select(Case).join(CaseLink, CaseLink.other_id == Case.id).where(CaseLink.case_id == case.id)
     return list(session.scalars(stmt.order_by(Case.id)))
+
+
+def completed_tasks(session: Session, case: Case) -> list[HumanTask]:
+    """The case's completed human tasks."""
+
+    stmt = select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "completed")
+    return list(session.scalars(stmt))

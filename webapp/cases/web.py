@@ -17,6 +17,7 @@ from webapp.cases import search as case_search
 from webapp.cases import service as cases
 from webapp.cases.intake import KINDS
 from webapp.cases.intake_form import register_schema
+from webapp.cases.timeline import group_by_step
 from webapp.errors import Invalid, NotFound
 from webapp.extensions import db
 from webapp.tasks.formfields import build_fields, merge_for_display, parse_form
@@ -70,13 +71,14 @@ def register() -> Response | tuple[str, int]:
 def show(number: str) -> str:
     """The case: header, summary, open tasks, timeline, comments and attachments."""
     case = visibility.readable_case(db.session, number, staff(), visibility.all_readers(current_app.config))
-    context = casepage.summary(db.session, case, with_events=True)
+    context = casepage.summary(db.session, case, with_events=True, lang=_lang())
     return render_template(
         "cases/show.html", open_tasks=cases.open_tasks(db.session, case),
         comments=comment_service.comments(db.session, case),
         attachments=comment_service.attachments(db.session, case),
         registered=request.args.get("registered") == "1", event_line=casepage.event_line,
         form_data=casepage.form_fields_shown(db.session, case, _lang()),
+        steps=group_by_step(context["events"] or []),
         max_mb=current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
         allowed=", ".join(sorted(comment_service.ALLOWED)), **context)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from webapp.cases import public
 from webapp.errors import Invalid, NotFound
@@ -97,3 +98,18 @@ def survey() -> tuple[str, int]:
     db.session.commit()
     return render_template("public/message.html", title=_("Thank you"),
                            message=_("Thank you for your rating. It is kept with your case.")), 200
+
+
+legacy = Blueprint("public_legacy", __name__)
+
+
+@legacy.get("/complaint")
+def old_complaint() -> Response:
+    """The address printed in older notes: the public complaint form lives under /public/."""
+    return redirect(url_for("public.intake"), 301)
+
+
+@legacy.get("/status")
+def old_status() -> Response:
+    """The address printed in older notes: the public status page lives under /public/."""
+    return redirect(url_for("public.status"), 301)

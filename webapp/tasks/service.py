@@ -121,12 +121,16 @@ def assign(session: Session, task_id: int, username: str, user: User) -> HumanTa
     return task
 
 
-def complete(session: Session, task_id: int, data: Any, user: User) -> HumanTask:
-    """Validate the data against the task's form and complete it; the next tasks are created."""
-    return complete_with_instance(session, task_id, data, user)[0]
+def complete(session: Session, task_id: int, data: Any, user: User, keep_next: bool = False) -> HumanTask:
+    """Validate the data against the task's form and complete it; the next tasks are created.
+
+    With keep_next, the case's next tasks for the same group are assigned to the user who completed this one.
+    """
+    return complete_with_instance(session, task_id, data, user, keep_next)[0]
 
 
-def complete_with_instance(session: Session, task_id: int, data: Any, user: User) -> tuple[HumanTask, Instance]:
+def complete_with_instance(session: Session, task_id: int, data: Any, user: User,
+                           keep_next: bool = False) -> tuple[HumanTask, Instance]:
     """complete(), also handing back the instance it advanced (in memory: callers need not read it again)."""
     rows = session.execute(_WITH_INSTANCE, {"task_id": task_id}).all()
     found = next((row for row in rows if row[0].id == task_id), None)
@@ -142,11 +146,25 @@ def complete_with_instance(session: Session, task_id: int, data: Any, user: User
     try:
         with session.no_autoflush:  # flushes only where the store asks for them: fewer round trips
             runtime.complete_task(session, task, clean, user.username, [row[0] for row in rows])
+        if keep_next and instance.status != "error":
+            _keep_next(session, task, user, {row[0].id for row in rows})
         session.commit()
     except StaleDataError:  # another completion of this instance committed first
         session.rollback()
         raise Conflict(_already_message(session, task_id)) from None
     return task, instance
+
+
+def _keep_next(session: Session, task: HumanTask, user: User, before: set[int]) -> None:
+    """Assign the new open tasks of the same group on this case to the user ("keep the next step with me")."""
+    session.flush()
+    for following in session.scalars(_OPEN_OF_INSTANCE, {"instance_id": task.instance_id}):
+        if following.id in before or following.assignee or following.group_key != task.group_key:
+            continue
+        if following.group_key not in user.group_keys:
+            continue
+        following.assignee = user.username
+        _event(session, following, user.username, "task_claimed", {"assignee": user.username, "kept": True})
 
 
 def _already_message(session: Session, task_id: int) -> str:

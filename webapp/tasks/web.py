@@ -11,9 +11,11 @@ from werkzeug.wrappers import Response
 
 from webapp.accounts.access import login_required, staff
 from webapp.cases import page as casepage
+from webapp.cases.sofar import deciding
 from webapp.errors import Conflict, Forbidden, Invalid
 from webapp.extensions import db
 from webapp.models import Case, HumanTask, Instance
+from webapp.tasks import decisions
 from webapp.tasks import service as tasks
 from webapp.tasks.formfields import build_fields, draft_values, merge_for_display, parse_form
 from webapp.web.i18n import localized
@@ -35,18 +37,20 @@ def _visible(task_id: int) -> HumanTask:
     return task
 
 
-def _page(task: HumanTask, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> tuple[str, int]:
+def _page(task: HumanTask, values: dict[str, Any], errors: dict[str, str], status: int = 200,
+          confirm: str = "") -> tuple[str, int]:
     instance = db.session.get(Instance, task.instance_id)
     schema = tasks.form_schema(instance, task) if instance else None
     case = db.session.get(Case, task.case_id) if task.case_id else None
     fields = build_fields(schema, values, errors, _lang(), str(get_timezone()))
     known = {f.name for f in fields} | {c.name for f in fields for c in f.children}
     general = [msg if not key else f"{key}: {msg}" for key, msg in errors.items() if key not in known]
-    context = casepage.summary(db.session, case) if case else {"case": None, "now": None}
+    context = casepage.summary(db.session, case, lang=_lang()) if case else {"case": None, "now": None}
     return render_template("tasks/show.html", task=task, fields=fields, general_errors=general,
                            form_title=localized(schema, "title") or task.title,
                            form_help=localized(schema, "description"), instance=instance,
-                           can_work=tasks.can_work(staff(), task), **context), status
+                           can_work=tasks.can_work(staff(), task), focus=deciding(task.spec_id),
+                           confirm=confirm, **context), status
 
 
 def _already(task: HumanTask, status: int) -> tuple[str, int]:
@@ -84,8 +88,12 @@ def submit(task_id: int) -> Response | tuple[str, int]:
     errors = {**(field_errors(schema, data) if schema else {}), **bad}
     if errors:
         return _page(task, merge_for_display(data, raw, bad), errors, 422)
+    case = db.session.get(Case, task.case_id) if task.case_id else None
+    confirm = decisions.needs_confirmation(data, request.form.get(decisions.CONFIRM_FIELD) == "yes", case)
+    if confirm:
+        return _page(task, merge_for_display(data, raw, bad), {}, 200, confirm=confirm)
     try:
-        tasks.complete(db.session, task.id, data, user)
+        tasks.complete(db.session, task.id, data, user, keep_next=request.form.get("keep_next") == "yes")
     except Invalid as exc:
         db.session.rollback()
         return _page(task, merge_for_display(data, raw, bad), exc.fields or {"": exc.message}, 422)

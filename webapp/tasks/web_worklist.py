@@ -48,9 +48,11 @@ def _colleagues(group_keys: set[str]) -> dict[str, list[tuple[str, str]]]:
 
 @bp.get("/")
 @login_required
-def index() -> str:
-    """One tab of open tasks, by deadline, with filters and a next-page link."""
+def index() -> str | Response:
+    """One tab of open tasks, by deadline, with filters and a next-page link (an administrator's home is /admin)."""
     user = staff()
+    if user.has_role("admin") and not user.group_keys - {"admin"} and not request.args:
+        return redirect(url_for("admin.index"))
     tabs = tabs_for(user)
     scope = request.args.get("tab") or ("mine" if _has_mine(user) else "group")
     if scope not in tabs:

@@ -91,6 +91,37 @@ def when(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt)
 
 
+def human(value: datetime | None) -> str:
+    """A short date in the user's zone: 'today 14:05', 'yesterday 09:12', '3 Dec 09:12', '3 Dec 2025 09:12'."""
+    if value is None:
+        return ""
+    from babel.dates import format_skeleton
+
+    from webapp.engine.clock import now
+
+    tz = get_timezone()
+    local, today = value.astimezone(tz), now().astimezone(tz).date()
+    clock_time = local.strftime("%H:%M")
+    if local.date() == today:
+        return gettext("today %(time)s", time=clock_time)
+    if (today - local.date()).days == 1:
+        return gettext("yesterday %(time)s", time=clock_time)
+    skeleton = "MMMd" if local.year == today.year else "yMMMd"
+    return f"{format_skeleton(skeleton, local, locale=get_locale())} {clock_time}"
+
+
+def pack_text(value: str | None) -> str:
+    """A name from the process pack (task title, lane, event) in the user's language, from the catalogue."""
+    return gettext(value) if value else ""
+
+
+def deadline_name(name: str | None) -> str:
+    """A deadline clock's name in words ('T5 first response'), not its code."""
+    from webapp.web.labels import label
+
+    return label("clock", name)
+
+
 def time_left(due: datetime | None, at: datetime) -> str:
     """'due in 25 minutes' or 'overdue by 2 hours' in the user's language ('' without a deadline)."""
     if due is None:
@@ -139,6 +170,9 @@ def init_i18n(app: Flask) -> None:
     """Compile catalogues and register the date filters."""
     compile_catalogues()
     app.add_template_filter(when, "when")
+    app.add_template_filter(human, "human")
+    app.add_template_global(deadline_name, "deadline_name")
+    app.add_template_global(pack_text, "task_title")
     app.add_template_global(time_left, "time_left")
     app.add_template_global(localized, "localized")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES

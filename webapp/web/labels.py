@@ -61,6 +61,12 @@ LABELS: dict[str, dict[str, Any]] = {
         "deadline_missed": _l("Deadline missed"), "notice_skipped": _l("Notice not sent"),
         "customer_survey": _l("Customer's own rating"),
     },
+    "clock": {"T1-notice": _l("T1 coordination notice (30 min)"), "T1-reply": _l("T1 department reply (2 h)"),
+              "T1-callback": _l("T1 callback promised (3 h)"), "T3-notice": _l("T3 service point notified (10 min)"),
+              "T3-ack": _l("T3 service point acknowledges"), "T4-notice": _l("T4 new-failure notice (60 min)"),
+              "T4-appointment": _l("T4 appointment (2 h)"), "T5-first-response": _l("T5 first response"),
+              "K1": _l("K1 resolution deadline"), "K2": _l("K2 resolution deadline"),
+              "K1/K2": _l("K1/K2 resolution deadline")},
 }
 
 GUIDANCE: dict[str, Any] = {
