@@ -53,7 +53,7 @@ class Web:
         self.get("/login")
         r = self.post("/login", {"username": username, "password": password})
         assert r.status_code == 302, r.get_data(as_text=True)[:500]
-        self.get("/")
+        self.get("/", follow_redirects=True)  # an admin lands on /admin, an owner on /processes
         return self
 
     def text(self, url: str, status: int = 200) -> str:
