@@ -41,6 +41,8 @@ from webapp.outbox.delivery.settings import load_settings
 from webapp.processes import api as processes_api
 from webapp.processes import edit_web as processes_edit_web
 from webapp.processes import web as processes_web
+from webapp.assessments import init_assessments
+from webapp.lessons import init_lessons
 from webapp.reports import init_reports
 from webapp.security import init_security
 from webapp.tasks import api as tasks_api
@@ -81,6 +83,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_web(app, WEB_BLUEPRINTS)
     app.register_blueprint(admin_bp)
     init_reports(app)
+    init_assessments(app)
+    init_lessons(app)
     register_cli(app)
     app.cli.add_command(deactivate_cmd)
     return app

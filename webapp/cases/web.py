@@ -18,6 +18,7 @@ from webapp.cases import service as cases
 from webapp.cases.intake import KINDS
 from webapp.cases.intake_form import register_schema
 from webapp.errors import Invalid, NotFound
+from webapp.lessons.service import similar
 from webapp.extensions import db
 from webapp.tasks.formfields import build_fields, merge_for_display, parse_form
 from webapp.tasks.web_worklist import GRADES
@@ -71,6 +72,7 @@ def show(number: str) -> str:
     """The case: header, summary, open tasks, timeline, comments and attachments."""
     case = visibility.readable_case(db.session, number, staff(), visibility.all_readers(current_app.config))
     context = casepage.summary(db.session, case, with_events=True)
+    similar_lessons, similar_cases = similar(db.session, case)
     return render_template(
         "cases/show.html", open_tasks=cases.open_tasks(db.session, case),
         comments=comment_service.comments(db.session, case),
@@ -78,7 +80,8 @@ def show(number: str) -> str:
         registered=request.args.get("registered") == "1", event_line=casepage.event_line,
         form_data=casepage.form_fields_shown(db.session, case, _lang()),
         max_mb=current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
-        allowed=", ".join(sorted(comment_service.ALLOWED)), **context)
+        allowed=", ".join(sorted(comment_service.ALLOWED)), similar_lessons=similar_lessons,
+        similar_cases=similar_cases, **context)
 
 
 def _date(value: str | None) -> date | None:
