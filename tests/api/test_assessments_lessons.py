@@ -77,6 +77,9 @@ def test_car_maker_4_3_missed_T4_appointment_assessment_decided_by_integrated_an
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and number in text and "SP-12" in text and 'data-state="carried_out"' in text
     assert web("handler1").get("/assessments/").status_code == 403
+    chinese = web("finance")
+    chinese.post("/language", {"language": "zh", "next": "/"})
+    assert "财务部已执行" in chinese.text("/assessments/")
     kpis = api.as_("supervisor").get("/api/v1/reports/kpis?from=2026-03-01&to=2026-03-31").get_json()
     assert kpis["assessments"] == [{"target": "SP-12", "target_type": "service_point", "count": 1,
                                     "carried_out": 1}]
@@ -132,6 +135,10 @@ def test_six_step_method_step_6_review_keeps_a_lesson_a_handler_of_a_new_case_se
     assert page.status_code == 200 and 'data-testid="similar"' in text
     assert "Train the front desk" in text and first in text
     assert "Train the front desk" in web("handler1").get("/lessons/?q=train").get_data(as_text=True)
+    chinese = web("handler1")
+    chinese.post("/language", {"language": "zh", "next": "/"})
+    assert "类似工单与经验教训" in chinese.text(f"/cases/{second}")
+    assert "经验教训" in chinese.text("/lessons/") and "改进" in chinese.text("/lessons/")
 
 
 def test_six_step_method_step_6_improvement_is_tracked_to_done_by_its_owner(
