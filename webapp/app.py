@@ -27,6 +27,7 @@ from webapp.admin.web import bp as admin_bp
 from webapp.api import bp as api_bp
 from webapp.api import openapi
 from webapp.api import problems as api_problems
+from webapp.assessments import init_assessments
 from webapp.cases import api as cases_api
 from webapp.cases import web as cases_web
 from webapp.cases import web_files, web_public
@@ -34,6 +35,7 @@ from webapp.cli import deactivate_cmd, register_cli
 from webapp.db_setup import tune_sqlite
 from webapp.deadlines import business_calendar
 from webapp.extensions import db, migrate
+from webapp.lessons import init_lessons
 from webapp.masterdata import api as masterdata_api
 from webapp.masterdata import web as masterdata_web
 from webapp.outbox import web as outbox_web
@@ -41,8 +43,6 @@ from webapp.outbox.delivery.settings import load_settings
 from webapp.processes import api as processes_api
 from webapp.processes import edit_web as processes_edit_web
 from webapp.processes import web as processes_web
-from webapp.assessments import init_assessments
-from webapp.lessons import init_lessons
 from webapp.reports import init_reports
 from webapp.security import init_security
 from webapp.tasks import api as tasks_api

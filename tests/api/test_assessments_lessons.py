@@ -9,16 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.test_stories import (  # noqa: F401  (frozen: the movable clock of the stories)
-    T0, frozen, grievance, move_clock, open_task, register, show, work,
+    T0,
+    frozen,
+    grievance,
+    move_clock,
+    open_task,
+    register,
+    show,
+    work,
 )
 from tests.conftest import Api
-from tests.web.conftest import web_factory  # noqa: F401  (fixture)
 from tests.process import answers as a
+from tests.web.conftest import web_factory  # noqa: F401  (fixture)
 from webapp.extensions import db
 from webapp.lessons.models import Lesson
 
 
-def signed_in(web_factory: Any) -> Any:
+def signed_in(web_factory: Any) -> Any:  # noqa: F811
     """A function giving a browser-like client signed in as a user."""
     return lambda user: web_factory().login(user)
 
@@ -47,7 +54,7 @@ def _assessments(api: Api, user: str, state: str = "") -> list[dict[str, Any]]:
 
 
 def test_car_maker_4_3_missed_T4_appointment_assessment_decided_by_integrated_and_carried_out_by_finance(
-        api: Api, pack: None, web_factory: Any) -> None:
+        api: Api, pack: None, web_factory: Any) -> None:  # noqa: F811
     number = _missed_t4_appointment(api)
     [row] = _assessments(api, "integrated", "proposed")
     assert (row["case_number"], row["target"], row["target_type"]) == (number, "SP-12", "service_point")
@@ -86,7 +93,7 @@ def test_car_maker_4_3_missed_T4_appointment_assessment_decided_by_integrated_an
 
 
 def test_car_maker_4_3_integrated_management_rejects_with_a_reason_on_the_register_page(
-        api: Api, pack: None, web_factory: Any) -> None:
+        api: Api, pack: None, web_factory: Any) -> None:  # noqa: F811
     _missed_t4_appointment(api)
     [row] = _assessments(api, "integrated")
     web = signed_in(web_factory)
@@ -117,7 +124,7 @@ def _reviewed_key_grievance(api: Api) -> str:
 
 
 def test_six_step_method_step_6_review_keeps_a_lesson_a_handler_of_a_new_case_sees(
-        api: Api, pack: None, web_factory: Any) -> None:
+        api: Api, pack: None, web_factory: Any) -> None:  # noqa: F811
     first = _reviewed_key_grievance(api)
     [lesson] = db.session.query(Lesson).all()
     assert (lesson.case_number, lesson.category, lesson.owner, str(lesson.due_date)) == (
@@ -142,7 +149,7 @@ def test_six_step_method_step_6_review_keeps_a_lesson_a_handler_of_a_new_case_se
 
 
 def test_six_step_method_step_6_improvement_is_tracked_to_done_by_its_owner(
-        api: Api, pack: None, web_factory: Any) -> None:
+        api: Api, pack: None, web_factory: Any) -> None:  # noqa: F811
     _reviewed_key_grievance(api)
     [lesson] = api.as_("agent").get("/api/v1/lessons?state=open").get_json()["lessons"]
     web = signed_in(web_factory)

@@ -14,10 +14,10 @@ import pytest
 
 from tests.helpers import GRIEVANCE, instance_of, register
 from tests.web.conftest import web, web_factory  # noqa: F401  (fixtures)
+from webapp.assessments.service import on_records as keep_assessments
 from webapp.deadlines import business_calendar as calendar
 from webapp.deadlines import service as deadlines
 from webapp.engine import clock
-from webapp.assessments.service import on_records as keep_assessments
 from webapp.extensions import db
 from webapp.models import Case, Event
 

@@ -16,7 +16,8 @@ from webapp.assessments.models import Assessment
 from webapp.cases.models import Case
 from webapp.engine.clock import now
 from webapp.errors import Conflict, Forbidden, Invalid, NotFound
-from webapp.workflow.store import add_event
+from webapp.workflow.models import Event
+from webapp.workflow.rows import event_row
 
 STATES = ("proposed", "accepted", "rejected", "carried_out")
 DECIDERS = ("integrated_management",)
@@ -111,7 +112,7 @@ def execute(session: Session, assessment_id: int, data: dict[str, Any], user: Us
 
 def _event(session: Session, row: Assessment, actor: str, kind: str, data: dict[str, Any]) -> None:
     case = session.get(Case, row.case_id) if row.case_id else None
-    add_event(session, None, case, actor, kind, {"assessment": row.id, "target": row.target, **data})
+    session.add(Event(**event_row(None, case, actor, kind, {"assessment": row.id, "target": row.target, **data})))
 
 
 def count_by_target(session: Session, start: datetime, end: datetime,

@@ -18,8 +18,8 @@ from webapp.cases import service as cases
 from webapp.cases.intake import KINDS
 from webapp.cases.intake_form import register_schema
 from webapp.errors import Invalid, NotFound
-from webapp.lessons.service import similar
 from webapp.extensions import db
+from webapp.lessons.service import similar
 from webapp.tasks.formfields import build_fields, merge_for_display, parse_form
 from webapp.tasks.web_worklist import GRADES
 from webapp.workflow.forms import field_errors

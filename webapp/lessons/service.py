@@ -14,7 +14,8 @@ from webapp.cases.models import Case, CaseLink
 from webapp.engine.clock import now
 from webapp.errors import Conflict, Forbidden, Invalid, NotFound
 from webapp.lessons.models import Lesson
-from webapp.workflow.store import add_event
+from webapp.workflow.models import Event
+from webapp.workflow.rows import event_row
 
 REVIEW_FORM = "review.json"  # the step-6 task's form (processes/grievance.bpmn, task `review`)
 
@@ -34,7 +35,7 @@ def on_review(session: Session, case: Case | None, form_key: str | None, data: d
                     due_date=_due(data.get("review_due")), linked_cases=[case.number, *sorted(set(linked))],
                     created_by=actor, created_at=now())
     session.add(lesson)
-    add_event(session, None, case, actor, "lesson_kept", {"owner": owner, "due": _iso(lesson.due_date)})
+    session.add(Event(**event_row(None, case, actor, "lesson_kept", {"owner": owner, "due": _iso(lesson.due_date)})))
 
 
 def _due(value: Any) -> date | None:
@@ -93,7 +94,7 @@ def mark_done(session: Session, lesson_id: int, user: User) -> Lesson:
         raise Conflict(f"lesson {row.id} is already done")
     row.state, row.done_by, row.done_at = "done", user.username, now()
     case = session.get(Case, row.case_id) if row.case_id else None
-    add_event(session, None, case, user.username, "lesson_done", {"lesson": row.id})
+    session.add(Event(**event_row(None, case, user.username, "lesson_done", {"lesson": row.id})))
     session.commit()
     return row
 
