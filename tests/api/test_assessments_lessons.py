@@ -15,6 +15,7 @@ from tests.api.test_stories import (  # noqa: F401  (frozen: the movable clock o
     move_clock,
     open_task,
     register,
+    sent,
     show,
     work,
 )
@@ -58,6 +59,7 @@ def test_car_maker_4_3_missed_T4_appointment_assessment_decided_by_integrated_an
     number = _missed_t4_appointment(api)
     [row] = _assessments(api, "integrated", "proposed")
     assert (row["case_number"], row["target"], row["target_type"]) == (number, "SP-12", "service_point")
+    assert sent(number, "assessment_to_decide") == {("in_app", "group:integrated_management")}
     path = f"/api/v1/assessments/{row['id']}"
     # only integrated management decides; finance cannot carry out what is not accepted
     assert api.as_("finance").post(f"{path}/decision", json={"decision": "accept", "amount": 200}).status_code == 403
@@ -70,6 +72,7 @@ def test_car_maker_4_3_missed_T4_appointment_assessment_decided_by_integrated_an
                                     json={"decision": "accept", "amount": "200", "measure": "Retrain SP-12"})
     assert ok.status_code == 200 and ok.get_json()["state"] == "accepted" and ok.get_json()["amount"] == "200.00"
     assert api.as_("integrated").post(f"{path}/decision", json={"decision": "reject", "reason": "x"}).status_code == 409
+    assert sent(number, "assessment_to_carry_out") == {("in_app", "group:finance")}
     assert api.as_("integrated").post(f"{path}/execution", json={}).status_code == 403
     done = api.as_("finance").post(f"{path}/execution", json={"note": "Deducted in March"})
     assert done.status_code == 200, done.get_json()

@@ -16,7 +16,7 @@ from webapp.assessments.models import Assessment
 from webapp.cases.models import Case
 from webapp.engine.clock import now
 from webapp.errors import Conflict, Forbidden, Invalid, NotFound
-from webapp.workflow.models import Event
+from webapp.workflow.models import Event, Outbox
 from webapp.workflow.rows import event_row
 
 STATES = ("proposed", "accepted", "rejected", "carried_out")
@@ -32,11 +32,23 @@ def on_records(session: Session, case: Case | None, records: list[tuple[str, dic
     for kind, details in records:
         if kind != "assessment_proposed":
             continue
-        session.add(Assessment(
+        row = Assessment(
             case_id=case.id if case else None, case_number=case.number if case else None,
             target=str(details.get("target") or "(not named)")[:200],
             target_type=str(details.get("target_type") or "department")[:20],
-            rule=str(details.get("reason") or ""), state="proposed", proposed_at=at, proposed_by=actor))
+            rule=str(details.get("reason") or ""), state="proposed", proposed_at=at, proposed_by=actor)
+        session.add(row)
+        session.flush()  # the id names the notice
+        _notify(session, row, case, DECIDERS[0], "assessment_to_decide", at)
+
+
+def _notify(session: Session, row: Assessment, case: Case | None, group: str, template: str,
+            at: datetime) -> None:
+    """An in-app notice to the group whose turn it is (their task on the assessment register)."""
+    session.add(Outbox(instance_id=case.instance_id if case else None, case_id=row.case_id, channel="in_app",
+                       recipient=f"group:{group}", template=template,
+                       payload={"case_number": row.case_number, "assessment": row.id, "target": row.target},
+                       idempotency_key=f"assessment:{row.id}:{template}", next_attempt_at=at, created_at=at))
 
 
 def register(session: Session, state: str | None = None, limit: int = 500) -> list[Assessment]:
@@ -88,7 +100,11 @@ def decide(session: Session, assessment_id: int, data: dict[str, Any], user: Use
                       {"amount": "give an amount or a measure", "measure": "give an amount or a measure"})
     row.state = "accepted" if decision == "accept" else "rejected"
     row.decision_reason, row.amount, row.measure = reason or None, amount, measure or None
-    row.decided_by, row.decided_at = user.username, now()
+    at = now()
+    row.decided_by, row.decided_at = user.username, at
+    if row.state == "accepted":
+        _notify(session, row, session.get(Case, row.case_id) if row.case_id else None, EXECUTORS[0],
+                "assessment_to_carry_out", at)
     _event(session, row, user.username, "assessment_decided",
            {"decision": decision, "amount": str(amount) if amount is not None else None, "measure": measure,
             "reason": reason})
