@@ -1,7 +1,7 @@
 """assessment register and lessons register (issue 15 parts 2 and 3)
 
 Revision ID: e8b3f1a6c2d9
-Revises: b7d1e2f3a4c5
+Revises: c4e9a1f2d7b3
 Create Date: 2026-12-04 15:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import webapp.db_types
 
 # revision identifiers, used by Alembic.
 revision = 'e8b3f1a6c2d9'
-down_revision = 'b7d1e2f3a4c5'
+down_revision = 'c4e9a1f2d7b3'
 branch_labels = None
 depends_on = None
 
