@@ -27,6 +27,7 @@ from webapp.admin.web import bp as admin_bp
 from webapp.api import bp as api_bp
 from webapp.api import openapi
 from webapp.api import problems as api_problems
+from webapp.assessments import init_assessments
 from webapp.cases import api as cases_api
 from webapp.cases import web as cases_web
 from webapp.cases import web_files, web_public
@@ -34,6 +35,7 @@ from webapp.cli import deactivate_cmd, register_cli
 from webapp.db_setup import tune_sqlite
 from webapp.deadlines import business_calendar
 from webapp.extensions import db, migrate
+from webapp.lessons import init_lessons
 from webapp.masterdata import api as masterdata_api
 from webapp.masterdata import web as masterdata_web
 from webapp.outbox import web as outbox_web
@@ -81,6 +83,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_web(app, WEB_BLUEPRINTS)
     app.register_blueprint(admin_bp)
     init_reports(app)
+    init_assessments(app)
+    init_lessons(app)
     register_cli(app)
     app.cli.add_command(deactivate_cmd)
     return app

@@ -14,6 +14,7 @@ import pytest
 
 from tests.helpers import GRIEVANCE, instance_of, register
 from tests.web.conftest import web, web_factory  # noqa: F401  (fixtures)
+from webapp.assessments.service import on_records as keep_assessments
 from webapp.deadlines import business_calendar as calendar
 from webapp.deadlines import service as deadlines
 from webapp.engine import clock
@@ -76,8 +77,12 @@ def seeded(app: Any, users: Any, mini: Any) -> dict[str, str]:
     clock.freeze(at(3, 10, 10, 1))
     while deadlines.check_next(db.session, at(3, 10, 10, 1)):  # the worker's breach of K2 (and warnings)
         pass
-    _event(b, "assessment_proposed", at(3, 10, 11), target="Parts", target_type="department",
-           reason="K2 missed", executor=["group:integrated_management"])
+    proposal = {"target": "Parts", "target_type": "department", "reason": "K2 missed",
+                "executor": ["group:integrated_management"]}
+    _event(b, "assessment_proposed", at(3, 10, 11), **proposal)
+    keep_assessments(db.session, db.session.get(Case, b.id), [("assessment_proposed", proposal)], "timer",
+                     at(3, 10, 11))  # the register row the engine's store writes with the event
+    db.session.commit()
     for kind, data in (("survey", {"score": 2}), ("case_reopened", {"count": 1}),
                        ("escalated", {"tier": 2, "previous": 1}), ("deadline_escalated", {"clock": "G2-d"})):
         _event(b, kind, at(3, 12, 10), **data)

@@ -83,7 +83,7 @@ def test_lists_car_maker_5_4_and_byd_key(seeded: dict[str, str]) -> None:
 def test_assessments_per_department_car_maker_4_3(seeded: dict[str, str]) -> None:
     """Car-maker rules 4.3-4.4: assessment proposals counted per department or service point."""
     k = _kpis()
-    assert k["assessments"] == [{"target": "Parts", "target_type": "department", "count": 1}]
+    assert k["assessments"] == [{"target": "Parts", "target_type": "department", "count": 1, "carried_out": 0}]
     period, f = filters.parse({"from": "2026-03-01", "to": "2026-03-31"}, "Asia/Shanghai")
     assert [c.number for c in service.case_list(db.session, "assessment:Parts", period, f)] == [seeded["B"]]
 

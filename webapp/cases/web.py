@@ -20,6 +20,7 @@ from webapp.cases.intake_form import register_schema
 from webapp.cases.timeline import group_by_step
 from webapp.errors import Invalid, NotFound
 from webapp.extensions import db
+from webapp.lessons.service import similar
 from webapp.tasks.formfields import build_fields, merge_for_display, parse_form
 from webapp.tasks.web_worklist import GRADES
 from webapp.workflow.forms import field_errors
@@ -72,6 +73,7 @@ def show(number: str) -> str:
     """The case: header, summary, open tasks, timeline, comments and attachments."""
     case = visibility.readable_case(db.session, number, staff(), visibility.all_readers(current_app.config))
     context = casepage.summary(db.session, case, with_events=True, lang=_lang())
+    similar_lessons, similar_cases = similar(db.session, case)
     return render_template(
         "cases/show.html", open_tasks=cases.open_tasks(db.session, case),
         comments=comment_service.comments(db.session, case),
@@ -80,7 +82,8 @@ def show(number: str) -> str:
         form_data=casepage.form_fields_shown(db.session, case, _lang()),
         steps=group_by_step(context["events"] or []),
         max_mb=current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
-        allowed=", ".join(sorted(comment_service.ALLOWED)), **context)
+        allowed=", ".join(sorted(comment_service.ALLOWED)), similar_lessons=similar_lessons,
+        similar_cases=similar_cases, **context)
 
 
 def _date(value: str | None) -> date | None:

@@ -32,6 +32,8 @@ def notice_text(template: str, payload: dict[str, Any]) -> str:
         "case_escalated": _("Case %(n)s was escalated", n=number),
         "deadline_escalation": _("Deadline missed on %(n)s", n=number),
         "assessment_proposed": _("An assessment is proposed on %(n)s", n=number),
+        "assessment_to_decide": _("Decide the assessment proposed on %(n)s", n=number),
+        "assessment_to_carry_out": _("Carry out the assessment accepted on %(n)s", n=number),
         "case_closed": _("Case %(n)s was closed", n=number),
         "sales_lead": _("Sales lead from %(n)s", n=number),
         "inquiry_coordination_notice": _("Inquiry %(n)s needs your department's answer", n=number),

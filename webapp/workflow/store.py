@@ -54,6 +54,9 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
     from webapp.deadlines.service import on_outcome as apply_clocks  # SLA clocks (docs/clocks.md)
 
     apply_clocks(session, instance, case, outcome.records, outcome.status, actor, at)
+    from webapp.assessments.service import on_records as keep_assessments  # the assessment register
+
+    keep_assessments(session, case, outcome.records, actor, at)
     for kind, details in outcome.records:
         rows.event(instance, case, actor, kind, details)
     if previous != outcome.status:

@@ -68,6 +68,9 @@ def complete_task(session: Session, task: HumanTask, data: dict[str, Any], actor
     rows = Rows()
     rows.event(instance, case, actor, "task_completed", {"data": data}, task.task_id, task.title)
     apply_outcome(session, instance, case, outcome, actor, rows=rows, open_tasks=open_tasks)
+    from webapp.lessons.service import on_review  # step 6 keeps a lesson
+
+    on_review(session, case, task.form_key, data, actor)
     return instance
 
 
