@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 # SQLite allows one writer; when threads of one process collide, its busy handler sleeps in growing steps
 # (up to 100 ms). Queueing our own writers on a lock from their first flush to commit/rollback avoids that.
@@ -32,6 +32,18 @@ def tune_sqlite(engine: Engine) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _take_write_lock(session: Session, _ctx: Any, _instances: Any) -> None:
+    _hold_write_lock(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _take_write_lock_for_statement(state: ORMExecuteState) -> None:
+    # a Core INSERT/UPDATE/DELETE through the session (conditional claim, bulk rows) writes without a flush: it
+    # must queue on the same lock, or it may hold SQLite's lock while waiting for ours (a deadlock until timeout)
+    if state.is_insert or state.is_update or state.is_delete:
+        _hold_write_lock(state.session)
+
+
+def _hold_write_lock(session: Session) -> None:
     bind = session.get_bind()
     if bind.dialect.name == "sqlite" and not session.info.get(_HELD):
         _SQLITE_WRITE_LOCK.acquire()
