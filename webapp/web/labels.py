@@ -60,6 +60,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "clock_paused": _l("Deadline clock paused"), "clock_resumed": _l("Deadline clock resumed"),
         "deadline_missed": _l("Deadline missed"), "notice_skipped": _l("Notice not sent"),
         "customer_survey": _l("Customer's own rating"),
+        "customer_message": _l("Customer message (e-mail)"), "attachment_refused": _l("Attachment refused"),
     },
 }
 
