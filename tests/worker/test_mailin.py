@@ -85,8 +85,9 @@ def test_another_senders_mail_naming_a_case_is_a_new_case_and_other_addresses_ar
     _send(mailin, "Broken window", "The window does not close.")
     first = _case()
     _send(mailin, f"About {first.number}", "I am someone else.", sender="other@example.test")
+    _send(mailin, f"About {first.number}", "Wildcard sender.", sender="%@%")
     db.session.expire_all()
-    assert db.session.query(Case).count() == 2
+    assert db.session.query(Case).count() == 3
     assert not db.session.scalars(select(Event).where(Event.kind == "customer_message")).all()
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         _send(mailin, "Hello", "Wrong address", to="sales@closeloop.test")

@@ -22,7 +22,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from webapp.cases import comments
@@ -96,8 +96,8 @@ def _body_text(msg: EmailMessage) -> str:
 
 def _existing_case(session: Session, msg: EmailMessage, subject: str, sender: str, domain: str) -> Case | None:
     """The sender's own case named by the subject's case number or by a reply header, else None."""
-    mine = list(session.scalars(select(Case).where(Case.customer_email.is_not(None))
-                                .where(Case.customer_email.ilike(sender))))
+    # exact (case-insensitive) match: LIKE would let '%' or '_' in a forged sender reach other customers' cases
+    mine = list(session.scalars(select(Case).where(func.lower(Case.customer_email) == sender)))
     if not mine:
         return None
     by_number = {c.number: c for c in mine}
