@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 from handlers.notify import case_payload, recipients_of, tell_customer
@@ -12,15 +14,33 @@ RESPONSIBILITIES = ("company", "customer", "shared", "third_party")
 
 
 @handler("record_intake")
-def record_intake(ctx: HandlerContext) -> dict[str, Any]:
-    """Record the first contact (R2: the registrar accepted the matter) and when the case was opened."""
+def record_intake(ctx: HandlerContext, customer_notice: str | None = None,
+                  promise: dict[str, str] | None = None) -> dict[str, Any]:
+    """Record the first contact (R2) and when the case was opened; acknowledge to the customer (T5) if named."""
     opened = ctx.data.get("opened_at") or ctx.now.isoformat()
     ctx.data["opened_at"] = opened
     first = ctx.data.get("registered_by") or ctx.actor
     ctx.update_case(status="open", first_contact=first)
     ctx.record("first_contact", registered_by=first, channel=ctx.data.get("channel"),
                case_kind=ctx.data.get("kind"))
-    return {"opened_at": opened, "first_contact": first}
+    promised = promise_of(ctx, promise)
+    tell_customer(ctx, customer_notice, {"reply_by": promised} if promised else None)
+    return {"opened_at": opened, "first_contact": first, "reply_promised_by": promised}
+
+
+DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
+
+
+def promise_of(ctx: HandlerContext, promise: dict[str, str] | None) -> str | None:
+    """The time promised to the customer at registration: now + the kind's duration (or the '*' one)."""
+    duration = (promise or {}).get(ctx.data.get("kind") or "*") or (promise or {}).get("*")
+    if not duration:
+        return None
+    found = DURATION.match(duration)
+    if not found or not any(found.groups()):
+        raise ValueError(f"promise {duration!r} must be an ISO-8601 duration in days, hours or minutes")
+    days, hours, minutes = (int(g or 0) for g in found.groups())
+    return (ctx.now + timedelta(days=days, hours=hours, minutes=minutes)).strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 @handler("record_kind")
@@ -117,13 +137,14 @@ def record_reopen(ctx: HandlerContext, reason: str | None) -> int:
 
 @handler("record_closure")
 def record_closure(ctx: HandlerContext, reason: str, note: str | None = None, by: str | None = None,
-                   inform: Any = None, customer_notice: str | None = None) -> dict[str, Any]:
-    """Close the case (resolved, on the spot, malicious ...), inform the first contact (R2), mail the customer."""
+                   inform: Any = None, customer_notice: str | None = None,
+                   solution: str | None = None) -> dict[str, Any]:
+    """Close the case (resolved, on the spot ...), inform the first contact (R2), mail the customer the solution."""
     status = "closed_malicious" if reason == "malicious" else "closed"
     closure = {"reason": reason, "note": note, "by": by or ctx.actor, "at": ctx.now.isoformat()}
     ctx.update_case(status=status, closure=closure)
     ctx.record("case_closed", **closure)
     for recipient in recipients_of(inform):
         ctx.send("in_app", recipient, "case_closed", case_payload(ctx.data, {"reason": reason, "note": note}))
-    tell_customer(ctx, customer_notice)
+    tell_customer(ctx, customer_notice, {"solution": solution} if solution else None)
     return closure

@@ -157,11 +157,13 @@ def register_cli(app: Flask) -> None:
         # app.run() does nothing under the flask CLI; serve the app object directly
         run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
+    from webapp.cases.commands import register_mailin_command
     from webapp.processes.commands import register_process_commands
     from webapp.worker.commands import register_worker_commands
 
     register_process_commands(app)  # deploy, export
     register_worker_commands(app)  # worker, run, mailsink, outbox; configures the business calendar
+    register_mailin_command(app)  # mailin: e-mail in
 
 
 @click.command("deactivate-user")

@@ -40,6 +40,8 @@ def notice_text(template: str, payload: dict[str, Any]) -> str:
         "inquiry_reply_ready": _("The answer to inquiry %(n)s is ready", n=number),
         "rescue_notice": _("Rescue needed: %(n)s", n=number),
         "new_failure_notice": _("New failure mode reported: %(n)s", n=number),
+        "engineering_report": _("New failure mode for engineering: %(n)s", n=number),
+        "customer_message": _("The customer wrote about %(n)s", n=number),
     }
     if template in known:
         return known[template]

@@ -60,6 +60,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "clock_paused": _l("Deadline clock paused"), "clock_resumed": _l("Deadline clock resumed"),
         "deadline_missed": _l("Deadline missed"), "notice_skipped": _l("Notice not sent"),
         "customer_survey": _l("Customer's own rating"),
+        "customer_message": _l("Customer message (e-mail)"), "attachment_refused": _l("Attachment refused"),
     },
     "clock": {"T1-notice": _l("T1 coordination notice (30 min)"), "T1-reply": _l("T1 department reply (2 h)"),
               "T1-callback": _l("T1 callback promised (3 h)"), "T3-notice": _l("T3 service point notified (10 min)"),
