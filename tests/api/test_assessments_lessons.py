@@ -117,7 +117,7 @@ def _reviewed_key_grievance(api: Api) -> str:
     for spec, data in (("prejudgement", a.prejudgement(key_complaint=True)), ("fact_finding", a.fact_finding()),
                        ("internal_facts", a.internal_facts()), ("responsibility_step", a.responsibility()),
                        ("solution_step", a.solution()),
-                       ("communicate", {"customer_accepts": True, "customer_response": "ok"}),
+                       ("communicate", {"customer_choice": "accept", "customer_response": "ok"}),
                        ("execute", a.execution())):
         work(api, number, spec, group, data)
     work(api, number, "review", group, a.review(review_cause="Receptionist not trained",

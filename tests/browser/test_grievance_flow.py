@@ -60,7 +60,7 @@ def test_grievance_from_registration_to_closure(lang: str, live_server: str, bro
     agent.fill("[name='customer.phone']", "13800000001")
     agent.select_option("[name=channel]", "phone")
     agent.select_option("[name=kind]", "grievance")
-    agent.fill("[name=category]", "staff_attitude")
+    agent.select_option("[name=category]", "staff_attitude")  # master data: a list, not free text
     agent.fill("[name=description]", "The receptionist was rude" if lang == "en" else "前台接待态度恶劣")
     shots(agent, "register-form")
     agent.click("[data-testid=register]")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -221,10 +222,10 @@ def test_form_json_editor_previews_live_and_decision_tables_open_in_dmn_js(studi
     page.locator("#form-editor .cm-content").click()
     page.keyboard.press("Control+a")
     page.keyboard.insert_text(source.replace('"Customer reached"', '"Customer reached by phone"'))
-    page.wait_for_function("document.querySelector('[data-testid=form-preview]').innerText"
-                           ".includes('Customer reached by phone')")
+    # expect() polls without eval: the page's CSP forbids string evaluation (wait_for_function would need it)
+    expect(page.locator("[data-testid=form-preview]")).to_contain_text("Customer reached by phone", timeout=30000)
     page.select_option("#preview-lang", "zh")
-    page.wait_for_function("document.querySelector('[data-testid=form-preview]').innerText.includes('已联系上客户')")
+    expect(page.locator("[data-testid=form-preview]")).to_contain_text("已联系上客户", timeout=30000)
     shots(page, "form-editor")
 
     # a decision table: dmn-js opens it as a table
@@ -235,7 +236,7 @@ def test_form_json_editor_previews_live_and_decision_tables_open_in_dmn_js(studi
 
     # all of it is kept in the draft
     page.click("[data-testid=save-draft]")
-    page.wait_for_function("document.querySelector('[data-testid=studio-status]').innerText === 'Saved'")
+    expect(page.locator("[data-testid=studio-status]")).to_have_text("Saved", timeout=30000)
     from webapp.processes.drafts import ProcessDraft
 
     db.session.expire_all()
