@@ -75,7 +75,7 @@ KNOWN_QUERIES_IN_VIEWS = {  # path: number of `select(` + `commit(` in a web or 
     "webapp/admin/api_instances.py": 3,
     "webapp/admin/web_audit.py": 1,
     "webapp/admin/web_instances.py": 2,
-    "webapp/cases/api.py": 2,
+    "webapp/cases/api.py": 1,
     "webapp/cases/page.py": 1,
     "webapp/cases/web_public.py": 1,
     "webapp/processes/api.py": 1,

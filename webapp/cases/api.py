@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from webapp.accounts import visibility
 from webapp.accounts.api import api_user, require
 from webapp.api import bp
 from webapp.api.shapes import case_json, event_json, task_json, timer_json
+from webapp.cases import search as case_search
 from webapp.cases import service as cases
 from webapp.errors import Invalid
 from webapp.extensions import db
@@ -32,26 +33,17 @@ def register_case() -> Any:
 @bp.get("/cases")
 @require()
 def list_cases() -> Any:
-    """Cases, newest first, filtered and keyset-paged."""
-    stmt = visibility.only_readable(select(Case), api_user(), visibility.all_readers(current_app.config))
-    for name in ("status", "grade", "kind", "category", "channel"):
-        if request.args.get(name):
-            stmt = stmt.where(getattr(Case, name) == request.args[name])
-    if request.args.get("tier"):
-        stmt = stmt.where(Case.tier == request.args.get("tier", type=int))
-    if request.args.get("q"):
-        q = f"%{request.args['q']}%"
-        stmt = stmt.where(or_(Case.number.ilike(q), Case.customer_name.ilike(q), Case.customer_phone.ilike(q),
-                              Case.description.ilike(q)))
-    if request.args.get("cursor"):
-        _, _, last_id = decode_cursor(request.args["cursor"])
-        stmt = stmt.where(Case.id < last_id)
-    limit = max(1, min(request.args.get("limit", 50, type=int) or 50, 200))
-    rows = list(db.session.scalars(stmt.order_by(Case.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    """Cases, newest first, filtered and keyset-paged (the same search as the web's case list)."""
+    a = request.args
+    query = case_search.CaseQuery(text=a.get("q", ""), status=a.get("status", ""), grade=a.get("grade", ""),
+                                  kind=a.get("kind", ""), category=a.get("category", ""),
+                                  channel=a.get("channel", ""), tier=a.get("tier", type=int))
+    before = decode_cursor(a["cursor"])[2] if a.get("cursor") else None
+    limit = max(1, min(a.get("limit", 50, type=int) or 50, 200))
+    rows, next_id = case_search.search(db.session, query, before, limit, viewer=api_user(),
+                                       readers=visibility.all_readers(current_app.config))
     return {"items": [case_json(c) for c in rows],
-            "next_cursor": encode_cursor(0, None, rows[-1].id) if more else None}
+            "next_cursor": encode_cursor(0, None, next_id) if next_id else None}
 
 
 @bp.get("/cases/<number>")

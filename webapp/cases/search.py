@@ -27,6 +27,8 @@ class CaseQuery:
     grade: str = ""
     kind: str = ""
     category: str = ""
+    channel: str = ""
+    tier: int | None = None
     date_from: date | None = None
     date_to: date | None = None
     timezone: str = "UTC"
@@ -67,9 +69,11 @@ def search(session: Session, q: CaseQuery, before_id: int | None = None, limit: 
     elif q.status:
         stmt = stmt.where(Case.status == q.status)
     for column, value in ((Case.grade, q.grade), (Case.kind, q.kind), (Case.category, q.category),
-                          (Case.registered_by, q.registered_by)):
+                          (Case.channel, q.channel), (Case.registered_by, q.registered_by)):
         if value:
             stmt = stmt.where(column == value)
+    if q.tier is not None:
+        stmt = stmt.where(Case.tier == q.tier)
     if q.date_from:
         stmt = stmt.where(Case.created_at >= _day_start(q.date_from, q.timezone))
     if q.date_to:
