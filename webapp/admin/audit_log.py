@@ -135,3 +135,8 @@ def _plain(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
     return json.loads(json.dumps(value, default=str))  # type: ignore[no-any-return]
+
+
+def actors(session: Session) -> list[str]:
+    """Everyone who appears in the audit log (for the filter form)."""
+    return sorted(a for (a,) in session.execute(select(AuditEntry.actor).distinct()))

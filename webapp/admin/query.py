@@ -230,3 +230,32 @@ def history(session: Session, instance_id: int, case_id: int | None = None, kind
 def event_kinds(session: Session, instance_id: int) -> list[str]:
     """The distinct event kinds of an instance (for the history filter)."""
     return sorted(session.scalars(select(Event.kind).where(Event.instance_id == instance_id).distinct()))
+
+
+def instances_page(session: Session, status: str | None, process: str | None, before_id: int | None = None,
+                   limit: int = 50) -> tuple[list[Instance], int | None]:
+    """Instances newest first, optionally of one status and process, keyset-paged by id (the API's list)."""
+    stmt = select(Instance)
+    if status:
+        if status not in STATUSES:
+            raise Invalid(f"unknown status '{status}'", {"status": "one of " + ", ".join(STATUSES)})
+        stmt = stmt.where(Instance.status == status)
+    if process:
+        stmt = stmt.where(Instance.process_key == process)
+    if before_id:
+        stmt = stmt.where(Instance.id < before_id)
+    rows = list(session.scalars(stmt.order_by(Instance.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def open_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
+    """The instance's tasks still waiting for a person."""
+    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                         HumanTask.state == "open")))
+
+
+def process_keys(session: Session) -> list[str]:
+    """Keys of every deployed process (for the filter form)."""
+    return sorted({k for (k,) in session.execute(select(ProcessDefinition.key).distinct())})

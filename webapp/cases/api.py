@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import select
 
 from webapp.accounts import visibility
 from webapp.accounts.api import api_user, require
@@ -13,9 +12,10 @@ from webapp.api import bp
 from webapp.api.shapes import case_json, event_json, task_json, timer_json
 from webapp.cases import search as case_search
 from webapp.cases import service as cases
+from webapp.deadlines.service import waiting_timers
 from webapp.errors import Invalid
 from webapp.extensions import db
-from webapp.models import Case, Instance, Timer
+from webapp.models import Case, Instance
 from webapp.tasks.worklist import decode_cursor, encode_cursor
 
 
@@ -60,8 +60,7 @@ def _case_detail(case: Case, with_history: bool) -> dict[str, Any]:
     body["linked_cases"] = [c.number for c in cases.linked(db.session, case)]
     instance = db.session.get(Instance, case.instance_id) if case.instance_id else None
     body["instance_status"] = instance.status if instance else None
-    body["deadlines"] = [timer_json(t) for t in db.session.scalars(
-        select(Timer).where(Timer.instance_id == case.instance_id, Timer.state == "waiting").order_by(Timer.due_at))]
+    body["deadlines"] = [timer_json(t) for t in waiting_timers(db.session, case.instance_id)]
     if with_history:
         body["history"] = [event_json(e) for e in cases.history(db.session, case)]
     return body

@@ -14,7 +14,7 @@ from webapp.deadlines import business_calendar as calendar
 from webapp.deadlines import escalation
 from webapp.deadlines.models import Deadline
 from webapp.engine.clock import now
-from webapp.models import Case, Event, HumanTask, Instance, Outbox
+from webapp.models import Case, Event, HumanTask, Instance, Outbox, Timer
 
 log = logging.getLogger("closeloop.deadlines")
 ACTIVE = ("running", "paused")
@@ -262,3 +262,11 @@ def report(session: Session) -> dict[str, dict[str, int]]:
             select(Deadline.name, Deadline.state, func.count()).group_by(Deadline.name, Deadline.state)):
         out.setdefault(name, {})[state] = count
     return out
+
+
+def waiting_timers(session: Session, instance_id: int | None) -> list[Timer]:
+    """The instance's timers still waiting, soonest first."""
+    if instance_id is None:
+        return []
+    return list(session.scalars(select(Timer).where(Timer.instance_id == instance_id, Timer.state == "waiting")
+                                .order_by(Timer.due_at, Timer.id)))
