@@ -14,6 +14,7 @@ from webapp.deadlines.service import waiting_timers
 from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.models import Instance
+from webapp.paging import page_size
 from webapp.tasks.worklist import decode_cursor, encode_cursor
 
 
@@ -23,7 +24,7 @@ def list_instances() -> Any:
     """Instances, newest first, optionally of one status."""
     a = request.args
     before = decode_cursor(a["cursor"])[2] if a.get("cursor") else None
-    limit = max(1, min(a.get("limit", 50, type=int) or 50, 200))
+    limit = page_size(a.get("limit", type=int))
     rows, next_id = instances_page(db.session, a.get("status") or None, a.get("process") or None, before, limit)
     return {"items": [instance_json(i) for i in rows],
             "next_cursor": encode_cursor(0, None, next_id) if next_id else None}

@@ -15,6 +15,7 @@ from webapp.engine.clock import now
 from webapp.engine.repair import SKIPPABLE, RepairEngine, ResetPoint, Trace
 from webapp.errors import Invalid, NotFound
 from webapp.models import Case, Event, HumanTask, Instance, Outbox, ProcessDefinition, Timer
+from webapp.paging import newest_first
 from webapp.security.limits import MAX_INT
 from webapp.workflow.definitions import bundle_for
 from webapp.workflow.models import STATUSES
@@ -112,15 +113,11 @@ def list_instances(session: Session, filters: InstanceFilters, settings: StuckSe
     """Newest first, keyset-paged by id; each row with its case and stuck reasons."""
     at = now()
     stmt = filtered(filters, at, settings)
-    if before_id:
-        stmt = stmt.where(Instance.id < before_id)
-    rows = list(session.scalars(stmt.order_by(Instance.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_before = newest_first(session, stmt, Instance.id, before_id, limit)
     ids = [r.id for r in rows]
     cases = {c.instance_id: c for c in session.scalars(select(Case).where(Case.instance_id.in_(ids)))} if ids else {}
     reasons = reasons_for(session, ids, at, settings)
-    return [Row(r, cases.get(r.id), reasons.get(r.id, [])) for r in rows], (rows[-1].id if more and rows else None)
+    return [Row(r, cases.get(r.id), reasons.get(r.id, [])) for r in rows], next_before
 
 
 def matching_ids(session: Session, filters: InstanceFilters, settings: StuckSettings, limit: int = 5000) -> list[int]:
@@ -242,12 +239,7 @@ def instances_page(session: Session, status: str | None, process: str | None, be
         stmt = stmt.where(Instance.status == status)
     if process:
         stmt = stmt.where(Instance.process_key == process)
-    if before_id:
-        stmt = stmt.where(Instance.id < before_id)
-    rows = list(session.scalars(stmt.order_by(Instance.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    return newest_first(session, stmt, Instance.id, before_id, limit)
 
 
 def open_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:

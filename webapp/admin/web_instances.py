@@ -27,6 +27,7 @@ from webapp.engine.clock import now
 from webapp.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Instance
+from webapp.paging import page_size
 from webapp.workflow.models import STATUSES
 
 FILTER_KEYS = ("status", "stuck", "rule", "process", "version", "grade", "older_than_days", "idle_hours", "error",
@@ -49,7 +50,7 @@ def instances() -> Any:
     try:
         filters = filters_from(args)
         rows, next_before = list_instances(db.session, filters, stuck_settings(), request.args.get("before", type=int),
-                                           max(1, min(request.args.get("limit", 50, type=int) or 50, 200)))
+                                           page_size(request.args.get("limit", type=int)))
     except ServiceError as exc:
         rows, next_before, error = [], None, exc.message
     return render_template(

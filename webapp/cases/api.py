@@ -16,6 +16,7 @@ from webapp.deadlines.service import waiting_timers
 from webapp.errors import Invalid
 from webapp.extensions import db
 from webapp.models import Case, Instance
+from webapp.paging import page_size
 from webapp.tasks.worklist import decode_cursor, encode_cursor
 
 
@@ -39,7 +40,7 @@ def list_cases() -> Any:
                                   kind=a.get("kind", ""), category=a.get("category", ""),
                                   channel=a.get("channel", ""), tier=a.get("tier", type=int))
     before = decode_cursor(a["cursor"])[2] if a.get("cursor") else None
-    limit = max(1, min(a.get("limit", 50, type=int) or 50, 200))
+    limit = page_size(a.get("limit", type=int))
     rows, next_id = case_search.search(db.session, query, before, limit, viewer=api_user(),
                                        readers=visibility.all_readers(current_app.config))
     return {"items": [case_json(c) for c in rows],

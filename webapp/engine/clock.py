@@ -65,3 +65,8 @@ def install() -> None:
     from SpiffWorkflow.bpmn.specs.event_definitions import timer
 
     timer.datetime = _ClockDatetime  # type: ignore[attr-defined,misc]
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO-8601 text of a moment, or None."""
+    return value.isoformat() if value else None

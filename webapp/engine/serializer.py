@@ -87,8 +87,3 @@ def load_state(state: str, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnW
 def spec_to_json(spec: Any) -> str:
     """Serialize a process spec (stored once per deployed version)."""
     return json.dumps(_FULL.to_dict(spec), separators=(",", ":"))
-
-
-def spec_from_json(text: str) -> Any:
-    """Restore a process spec stored by spec_to_json."""
-    return _FULL.from_dict(json.loads(text))
