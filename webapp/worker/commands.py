@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from webapp.extensions import db
 from webapp.outbox.delivery.settings import load_settings
+from webapp.settings import env
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -81,7 +82,6 @@ def register_worker_commands(app: Flask) -> None:
                   help="also run the local mail sink (default: when MAIL_HOST is not configured)")
     def run_cmd(host: str, port: int, mailsink: bool | None) -> None:
         """Run the web app and the worker (and, in demo mode, a mail sink writing to var/mail/) in one command."""
-        import os
 
         from webapp.config import ROOT
         from webapp.worker import watch_commits
@@ -90,7 +90,7 @@ def register_worker_commands(app: Flask) -> None:
         application: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         settings = load_settings(application.config)
         if mailsink is None:
-            mailsink = not (application.config.get("MAIL_HOST") or os.environ.get("MAIL_HOST"))
+            mailsink = not (application.config.get("MAIL_HOST") or env("MAIL_HOST"))
         stop = threading.Event()
         if mailsink:
             _sink_thread(settings.mail.host, settings.mail.port, ROOT / "var" / "mail", stop)
