@@ -6,6 +6,7 @@ import base64
 import json
 import zlib
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -38,7 +39,6 @@ class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
 
 
 def _uuid(value: str) -> Any:
-    from uuid import UUID
 
     return UUID(value)
 

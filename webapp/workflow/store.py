@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.deadlines.service import on_outcome as apply_clocks
 from webapp.engine.clock import iso, now
 from webapp.engine.durations import add_iso_duration
 from webapp.engine.runtime import Outcome, TimerInfo
@@ -51,7 +52,6 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
                      _with_case(notice.payload, case), notice.key, at)
         rows.event(instance, case, actor, "notice_queued",
                    {"channel": notice.channel, "to": notice.recipient, "template": notice.template})
-    from webapp.deadlines.service import on_outcome as apply_clocks  # SLA clocks (docs/clocks.md)
 
     apply_clocks(session, instance, case, outcome.records, outcome.status, actor, at)
     from webapp.assessments.service import on_records as keep_assessments  # the assessment register
