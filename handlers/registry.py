@@ -27,7 +27,7 @@ def handler(operation: str) -> Callable[[Handler], Handler]:
 
 def load_all() -> None:
     """Import every module of the handlers package so their decorators run."""
-    import handlers
+    import handlers  # lazy: the package imports this module (circle)
 
     for info in pkgutil.iter_modules(handlers.__path__):
         if info.name != "registry":

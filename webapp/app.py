@@ -34,6 +34,7 @@ from webapp.cases import web_files, web_public
 from webapp.cli import deactivate_cmd, register_cli
 from webapp.db_setup import tune_sqlite
 from webapp.deadlines import business_calendar
+from webapp.engine import budget
 from webapp.extensions import db, migrate
 from webapp.lessons import init_lessons
 from webapp.masterdata import api as masterdata_api
@@ -68,7 +69,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     configure_hashing(app.config["PASSWORD_HASH_METHOD"])
-    from webapp.engine import budget
 
     budget.configure(app.config.get("SCRIPT_CPU_SECONDS"), app.config.get("SCRIPT_MEMORY_MB"))
 

@@ -8,8 +8,21 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+from werkzeug.serving import run_simple
 
+from webapp.accounts.service import create_user, issue_token
+from webapp.cases.commands import register_mailin_command
+from webapp.deadlines.timers import fire_due_timers
+from webapp.errors import ServiceError
 from webapp.extensions import db
+from webapp.masterdata.service import seed_defaults
+from webapp.models import User
+from webapp.processes.commands import deploy_or_explain, register_process_commands
+from webapp.processes.deploy import init_pack
+from webapp.worker.commands import register_worker_commands
+from webapp.workflow.definitions import latest_definition
 
 DEMO_USERS = [
     ("agent", "Alice Agent", ["customer_service"], []),
@@ -31,7 +44,6 @@ DEMO_USERS = [
 
 def init_database(app: Flask) -> None:
     """Create or upgrade the schema with the Alembic migrations."""
-    from flask_migrate import upgrade
 
     with app.app_context():
         upgrade(directory=str(Path(app.root_path) / "migrations"))
@@ -39,8 +51,6 @@ def init_database(app: Flask) -> None:
 
 def deploy_default(actor: str = "system") -> list[str]:
     """Deploy the processes of the configured folders that have no version yet; lines saying what happened."""
-    from webapp.processes.deploy import init_pack
-    from webapp.workflow.definitions import latest_definition
 
     deployed, skipped = init_pack(db.session, Path(current_app.config["PROCESSES_DIR"]),
                                   Path(current_app.config["FORMS_DIR"]), actor)
@@ -54,7 +64,6 @@ def deploy_default(actor: str = "system") -> list[str]:
 
 def seed_master_data(actor: str = "system") -> int:
     """Add the pack's categories (with their K rule) and channels to the master data; how many were new."""
-    from webapp.masterdata.service import seed_defaults
 
     added = seed_defaults(db.session, Path(current_app.config["PROCESSES_DIR"]),
                           Path(current_app.config["FORMS_DIR"]), actor)
@@ -64,10 +73,7 @@ def seed_master_data(actor: str = "system") -> int:
 
 def create_demo_users(password: str | None) -> list[tuple[str, str]]:
     """Create the demo staff (skipping existing ones); returns (username, password) pairs created."""
-    from sqlalchemy import select
 
-    from webapp.accounts.service import create_user
-    from webapp.models import User
 
     created = []
     for username, name, groups, supervises in DEMO_USERS:
@@ -91,7 +97,6 @@ def register_cli(app: Flask) -> None:
         """Create/upgrade the schema, deploy processes/, optionally create demo users."""
         init_database(current_app._get_current_object())  # type: ignore[attr-defined]
         click.echo("schema up to date")
-        from webapp.processes.commands import deploy_or_explain
 
         deploy_or_explain(lambda: [*deploy_default(), f"master data ({seed_master_data()} new default rows)"],
                           prefix="")
@@ -110,8 +115,6 @@ def register_cli(app: Flask) -> None:
     def create_user_cmd(username: str, groups: tuple[str, ...], supervises: tuple[str, ...], name: str,
                         email: str | None, password: str) -> None:
         """Create a staff user in one or more groups."""
-        from webapp.accounts.service import create_user
-        from webapp.errors import ServiceError
 
         try:
             create_user(db.session, username, password, list(groups), name, email, list(supervises))
@@ -125,10 +128,7 @@ def register_cli(app: Flask) -> None:
     @with_appcontext
     def token_cmd(username: str) -> None:
         """Print a new API token for a user."""
-        from sqlalchemy import select
 
-        from webapp.accounts.service import issue_token
-        from webapp.models import User
 
         user = db.session.scalars(select(User).where(User.username == username)).first()
         if user is None:
@@ -139,7 +139,6 @@ def register_cli(app: Flask) -> None:
     @with_appcontext
     def fire_timers_cmd() -> None:
         """Fire every timer that is due now, once."""
-        from webapp.deadlines.timers import fire_due_timers
 
         total = 0
         while (n := fire_due_timers(db.session)) > 0:
@@ -152,14 +151,10 @@ def register_cli(app: Flask) -> None:
     @with_appcontext
     def serve_cmd(host: str, port: int) -> None:
         """Run the development server."""
-        from werkzeug.serving import run_simple
 
         # app.run() does nothing under the flask CLI; serve the app object directly
         run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
-    from webapp.cases.commands import register_mailin_command
-    from webapp.processes.commands import register_process_commands
-    from webapp.worker.commands import register_worker_commands
 
     register_process_commands(app)  # deploy, export
     register_worker_commands(app)  # worker, run, mailsink, outbox; configures the business calendar

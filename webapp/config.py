@@ -1,10 +1,11 @@
-"""Configuration from the environment, with safe development defaults."""
+"""Configuration from the environment (read through webapp.settings.env), with safe development defaults."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
+
+from webapp.settings import env, env_str
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -13,8 +14,8 @@ CALENDAR_KEYS = ("BUSINESS_HOURS", "BUSINESS_DAYS", "HOLIDAYS", "EXTRA_WORKDAYS"
 
 
 def database_url() -> str:
-    """DATABASE_URL, defaulting to an SQLite file under var/."""
-    url = os.environ.get("DATABASE_URL")
+    """DATABASE_URL (or CLOSELOOP_DATABASE_URL), defaulting to an SQLite file under var/."""
+    url = env("DATABASE_URL")
     if url:
         return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
     (ROOT / "var").mkdir(exist_ok=True)
@@ -30,7 +31,7 @@ def engine_options(url: str) -> dict[str, Any]:
 
 
 def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+    return (env(name) or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def load() -> dict[str, Any]:
@@ -38,29 +39,29 @@ def load() -> dict[str, Any]:
     url = database_url()
     return {
         # the development key is refused outside debug/testing/demo mode (webapp/security/startup.py)
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "dev-only-change-me",
-        "DEMO_MODE": _flag("CLOSELOOP_DEMO"),
+        "SECRET_KEY": env_str("SECRET_KEY", "dev-only-change-me"),
+        "DEMO_MODE": _flag("DEMO"),
         # groups that read every case (others read the cases they handle or registered): README "Case visibility"
-        "CASE_READERS": os.environ.get("CLOSELOOP_CASE_READERS", ""),
+        "CASE_READERS": env_str("CASE_READERS", ""),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
-        "API_TOKEN_HOURS": float(os.environ.get("CLOSELOOP_API_TOKEN_HOURS", "12")),
+        "API_TOKEN_HOURS": float(env_str("API_TOKEN_HOURS", "12")),
         "SQLALCHEMY_DATABASE_URI": url,
-        "PROCESSES_DIR": os.environ.get("CLOSELOOP_PROCESSES", str(ROOT / "processes")),
-        "FORMS_DIR": os.environ.get("CLOSELOOP_FORMS", str(ROOT / "forms")),
+        "PROCESSES_DIR": env_str("PROCESSES", str(ROOT / "processes")),
+        "FORMS_DIR": env_str("FORMS", str(ROOT / "forms")),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "DEFAULT_TIMEZONE": os.environ.get("CLOSELOOP_TIMEZONE", "Asia/Shanghai"),
+        "DEFAULT_TIMEZONE": env_str("TIMEZONE", "Asia/Shanghai"),
         "PAGE_SIZE": 50,
         # werkzeug password hash method for new hashes (keep the strong default outside tests)
-        "PASSWORD_HASH_METHOD": os.environ.get("CLOSELOOP_PASSWORD_HASH_METHOD", "scrypt"),
+        "PASSWORD_HASH_METHOD": env_str("PASSWORD_HASH_METHOD", "scrypt"),
         # business calendar of "business time" clocks (see docs/clocks.md)
-        **{key: os.environ.get(f"CLOSELOOP_{key}", os.environ.get(key)) for key in CALENDAR_KEYS},
+        **{key: env(key) for key in CALENDAR_KEYS},
         # admin console: when an instance counts as stuck (see webapp/services/stuck.py)
-        "STUCK_TIMER_GRACE_SECONDS": int(os.environ.get("CLOSELOOP_STUCK_TIMER_GRACE_SECONDS", "60")),
-        "STUCK_OUTBOX_ATTEMPTS": int(os.environ.get("CLOSELOOP_STUCK_OUTBOX_ATTEMPTS", "3")),
-        "STUCK_IDLE_HOURS": float(os.environ.get("CLOSELOOP_STUCK_IDLE_HOURS", "72")),
+        "STUCK_TIMER_GRACE_SECONDS": int(env_str("STUCK_TIMER_GRACE_SECONDS", "60")),
+        "STUCK_OUTBOX_ATTEMPTS": int(env_str("STUCK_OUTBOX_ATTEMPTS", "3")),
+        "STUCK_IDLE_HOURS": float(env_str("STUCK_IDLE_HOURS", "72")),
         # budgets of one engine step (diagram scripts): CPU seconds and memory growth (see webapp/engine/budget.py)
-        "SCRIPT_CPU_SECONDS": float(os.environ.get("CLOSELOOP_SCRIPT_CPU_SECONDS", "2")),
-        "SCRIPT_MEMORY_MB": float(os.environ.get("CLOSELOOP_SCRIPT_MEMORY_MB", "256")),
+        "SCRIPT_CPU_SECONDS": float(env_str("SCRIPT_CPU_SECONDS", "2")),
+        "SCRIPT_MEMORY_MB": float(env_str("SCRIPT_MEMORY_MB", "256")),
     }

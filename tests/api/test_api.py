@@ -162,3 +162,15 @@ def test_process_upload_new_version_or_every_problem(api, mini):
                     "mini_grade.dmn": files["mini_grade.dmn"]}
     r = _upload(api, only_diagram)  # the forms already deployed are reused
     assert r.status_code == 201 and r.get_json()["deployed"][0]["version"] == 3
+
+
+def test_solved_on_the_spot_needs_the_solution_in_the_api_too(api, mini):
+    r = api.as_("agent").post("/api/v1/cases", json={**GRIEVANCE, "solved_on_the_spot": True})
+    assert r.status_code == 422
+    assert r.get_json()["error"]["fields"] == {"solution_on_the_spot": "Say how it was solved."}
+    r = api.as_("agent").post("/api/v1/cases", json={**GRIEVANCE, "solved_on_the_spot": True,
+                                                     "solution_on_the_spot": "   "})
+    assert r.status_code == 422 and api.get("/api/v1/cases").get_json()["items"] == []
+    r = api.as_("agent").post("/api/v1/cases", json={**GRIEVANCE, "solved_on_the_spot": True,
+                                                     "solution_on_the_spot": "Apologised"})
+    assert r.status_code == 201

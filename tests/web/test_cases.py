@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -159,3 +160,21 @@ def test_customer_text_is_escaped_everywhere(web: Any, mini: Any) -> None:
     for url in (f"/cases/{case.number}", "/?tab=group", "/cases/?q=script"):
         page = web.text(url)
         assert evil not in page and "&lt;script&gt;" in page, url
+
+
+def test_api_and_web_search_give_the_same_cases(web: Any, api: Any, mini: Any) -> None:
+    """One case search (issue 11): the API's ?q= and filters answer as the web's case list does."""
+    a = register()
+    b = register({**GRIEVANCE, "kind": "inquiry", "customer": {"name": "Han Meimei", "phone": "139-0000-0002"}})
+    c = register({**GRIEVANCE, "description": "Meimei's neighbour complained", "customer": {"name": "Wang Fang"}})
+    web.login("agent")
+    queries = ["q=meimei", "q=00000002", "q=139 0000 0002", "q=CL-", "kind=inquiry", "status=open",
+               "status=closed", "grade=G4", "q=neighbour", f"q={a.number[:-2]}", ""]
+    for query in queries:
+        page = web.text(f"/cases/?{query}")
+        from_web = re.findall(r"CL-\d{4}-\d{6}", page[page.index("<main"):])
+        from_api = [row["number"] for row in api.get(f"/api/v1/cases?{query}").get_json()["items"]]
+        assert list(dict.fromkeys(from_web)) == from_api, query
+    assert [r["number"] for r in api.get("/api/v1/cases?q=139-0000-0002").get_json()["items"]] == [b.number]
+    assert api.get("/api/v1/cases?q=neighbour").get_json()["items"] == [], "description is not searched"
+    assert {r["number"] for r in api.get("/api/v1/cases").get_json()["items"]} == {a.number, b.number, c.number}

@@ -21,7 +21,6 @@ from typing import Any, TypeVar
 
 from flask import abort, current_app
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from webapp.extensions import db, login_manager
 from webapp.models import User
@@ -59,11 +58,6 @@ def staff() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def user_by_name(username: str) -> User | None:
-    """A user by username."""
-    return db.session.scalars(select(User).where(User.username == username)).first()
-
-
 def role_required(*groups: str) -> Callable[[F], F]:
     """Require a signed-in user in one of the groups (admin always passes); 403 page otherwise."""
 
@@ -85,4 +79,4 @@ def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
 
-__all__ = ["has_endpoint", "login_required", "role_required", "staff", "user_by_name"]
+__all__ = ["has_endpoint", "login_required", "role_required", "staff"]

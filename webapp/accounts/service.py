@@ -87,3 +87,8 @@ _TOKEN = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
 
 __all__ = ["MAX_FAILED_LOGINS", "authenticate", "configure_hashing", "create_user", "ensure_group", "hash_password",
            "issue_token", "set_password", "user_for_token"]
+
+
+def active_usernames(session: Session) -> list[str]:
+    """Usernames of the active users, sorted."""
+    return sorted(session.scalars(select(User.username).where(User.is_active.is_(True))))

@@ -20,6 +20,7 @@ from webapp.engine.clock import now
 from webapp.errors import Invalid, NotFound
 from webapp.extensions import db
 from webapp.models import Instance
+from webapp.paging import page_size
 
 
 def settings() -> StuckSettings:
@@ -42,7 +43,7 @@ def stuck_instances() -> Any:
     filters = filters_from(request.args)
     filters.stuck = True
     rows, nxt = list_instances(db.session, filters, settings(), request.args.get("before", type=int),
-                               max(1, min(request.args.get("limit", 50, type=int) or 50, 200)))
+                               page_size(request.args.get("limit", type=int)))
     return {
         "counts": {"by_rule": count_by_rule(db.session, now(), settings()), "by_status": status_counts(db.session)},
         "items": [instance_json(r.instance) | {
@@ -98,7 +99,7 @@ def bulk_action(action: str) -> Any:
 def audit_log() -> Any:
     """Admin audit entries, newest first (?actor, action, instance, case, before=<id>)."""
     entries, nxt = list_entries(db.session, audit_filters(request.args), request.args.get("before", type=int),
-                                max(1, min(request.args.get("limit", 50, type=int) or 50, 500)))
+                                page_size(request.args.get("limit", type=int), most=500))
     return {"items": [entry_json(e) for e in entries], "next_before": nxt}
 
 

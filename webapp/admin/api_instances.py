@@ -5,38 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from sqlalchemy import select
 
 from webapp.accounts.api import require
+from webapp.admin.query import instances_page, open_tasks_of
 from webapp.api import bp
 from webapp.api.shapes import instance_json, task_json, timer_json
-from webapp.errors import Invalid, NotFound
+from webapp.deadlines.service import waiting_timers
+from webapp.errors import NotFound
 from webapp.extensions import db
-from webapp.models import HumanTask, Instance, Timer
+from webapp.models import Instance
+from webapp.paging import page_size
 from webapp.tasks.worklist import decode_cursor, encode_cursor
-from webapp.workflow.models import STATUSES
 
 
 @bp.get("/instances")
 @require("admin")
 def list_instances() -> Any:
     """Instances, newest first, optionally of one status."""
-    stmt = select(Instance)
-    status = request.args.get("status")
-    if status:
-        if status not in STATUSES:
-            raise Invalid(f"unknown status '{status}'", {"status": "one of " + ", ".join(STATUSES)})
-        stmt = stmt.where(Instance.status == status)
-    if request.args.get("process"):
-        stmt = stmt.where(Instance.process_key == request.args["process"])
-    if request.args.get("cursor"):
-        stmt = stmt.where(Instance.id < decode_cursor(request.args["cursor"])[2])
-    limit = max(1, min(request.args.get("limit", 50, type=int) or 50, 200))
-    rows = list(db.session.scalars(stmt.order_by(Instance.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    a = request.args
+    before = decode_cursor(a["cursor"])[2] if a.get("cursor") else None
+    limit = page_size(a.get("limit", type=int))
+    rows, next_id = instances_page(db.session, a.get("status") or None, a.get("process") or None, before, limit)
     return {"items": [instance_json(i) for i in rows],
-            "next_cursor": encode_cursor(0, None, rows[-1].id) if more else None}
+            "next_cursor": encode_cursor(0, None, next_id) if next_id else None}
 
 
 @bp.get("/instances/<int:instance_id>")
@@ -47,8 +38,6 @@ def show_instance(instance_id: int) -> Any:
     if instance is None:
         raise NotFound(f"instance {instance_id} not found")
     body = instance_json(instance)
-    body["open_tasks"] = [task_json(t) for t in db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open"))]
-    body["timers"] = [timer_json(t) for t in db.session.scalars(
-        select(Timer).where(Timer.instance_id == instance.id, Timer.state == "waiting"))]
+    body["open_tasks"] = [task_json(t) for t in open_tasks_of(db.session, instance.id)]
+    body["timers"] = [timer_json(t) for t in waiting_timers(db.session, instance.id)]
     return body

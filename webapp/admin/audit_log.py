@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from webapp.admin.models import AuditEntry
 from webapp.engine.clock import now
 from webapp.models import Case, Instance
+from webapp.paging import newest_first
 
 CSV_COLUMNS = ("id", "at", "actor", "action", "instance_id", "case_number", "process_key", "target", "reason",
                "result", "message", "before", "after", "bulk_id")
@@ -73,13 +74,7 @@ def _query(filters: AuditFilters) -> Select[Any]:
 def list_entries(session: Session, filters: AuditFilters, before_id: int | None = None,
                  limit: int = 50) -> tuple[list[AuditEntry], int | None]:
     """Newest first, keyset-paged by id; returns the page and the id to continue before (or None)."""
-    stmt = _query(filters)
-    if before_id:
-        stmt = stmt.where(AuditEntry.id < before_id)
-    rows = list(session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    return newest_first(session, _query(filters), AuditEntry.id, before_id, limit)
 
 
 def entry_json(entry: AuditEntry) -> dict[str, Any]:
@@ -135,3 +130,8 @@ def _plain(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
     return json.loads(json.dumps(value, default=str))  # type: ignore[no-any-return]
+
+
+def actors(session: Session) -> list[str]:
+    """Everyone who appears in the audit log (for the filter form)."""
+    return sorted(a for (a,) in session.execute(select(AuditEntry.actor).distinct()))

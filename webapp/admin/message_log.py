@@ -12,6 +12,7 @@ from webapp.outbox.delivery import DeliveryError
 from webapp.outbox.delivery.mail import build
 from webapp.outbox.delivery.settings import WorkerSettings
 from webapp.outbox.service import Claim, envelope
+from webapp.paging import newest_first
 from webapp.workflow.models import Outbox
 
 STATUSES = ("pending", "sending", "sent", "delivered", "dead")
@@ -51,12 +52,8 @@ def list_messages(session: Session, filters: MessageFilters, before: int | None 
         stmt = stmt.where(Outbox.template == filters.template)
     if filters.case_number:
         stmt = stmt.where(Case.number == filters.case_number.strip().upper())
-    if before:
-        stmt = stmt.where(Outbox.id < before)
-    rows = [MessageRow(m, n) for m, n in session.execute(stmt.order_by(Outbox.id.desc()).limit(limit + 1))]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].message.id if more and rows else None)
+    rows, next_before = newest_first(session, stmt, Outbox.id, before, limit, rows=True)
+    return [MessageRow(m, n) for m, n in rows], next_before
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -15,6 +15,7 @@ from webapp.engine.clock import now
 from webapp.engine.repair import SKIPPABLE, RepairEngine, ResetPoint, Trace
 from webapp.errors import Invalid, NotFound
 from webapp.models import Case, Event, HumanTask, Instance, Outbox, ProcessDefinition, Timer
+from webapp.paging import newest_first
 from webapp.security.limits import MAX_INT
 from webapp.workflow.definitions import bundle_for
 from webapp.workflow.models import STATUSES
@@ -112,15 +113,11 @@ def list_instances(session: Session, filters: InstanceFilters, settings: StuckSe
     """Newest first, keyset-paged by id; each row with its case and stuck reasons."""
     at = now()
     stmt = filtered(filters, at, settings)
-    if before_id:
-        stmt = stmt.where(Instance.id < before_id)
-    rows = list(session.scalars(stmt.order_by(Instance.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_before = newest_first(session, stmt, Instance.id, before_id, limit)
     ids = [r.id for r in rows]
     cases = {c.instance_id: c for c in session.scalars(select(Case).where(Case.instance_id.in_(ids)))} if ids else {}
     reasons = reasons_for(session, ids, at, settings)
-    return [Row(r, cases.get(r.id), reasons.get(r.id, [])) for r in rows], (rows[-1].id if more and rows else None)
+    return [Row(r, cases.get(r.id), reasons.get(r.id, [])) for r in rows], next_before
 
 
 def matching_ids(session: Session, filters: InstanceFilters, settings: StuckSettings, limit: int = 5000) -> list[int]:
@@ -230,3 +227,27 @@ def history(session: Session, instance_id: int, case_id: int | None = None, kind
 def event_kinds(session: Session, instance_id: int) -> list[str]:
     """The distinct event kinds of an instance (for the history filter)."""
     return sorted(session.scalars(select(Event.kind).where(Event.instance_id == instance_id).distinct()))
+
+
+def instances_page(session: Session, status: str | None, process: str | None, before_id: int | None = None,
+                   limit: int = 50) -> tuple[list[Instance], int | None]:
+    """Instances newest first, optionally of one status and process, keyset-paged by id (the API's list)."""
+    stmt = select(Instance)
+    if status:
+        if status not in STATUSES:
+            raise Invalid(f"unknown status '{status}'", {"status": "one of " + ", ".join(STATUSES)})
+        stmt = stmt.where(Instance.status == status)
+    if process:
+        stmt = stmt.where(Instance.process_key == process)
+    return newest_first(session, stmt, Instance.id, before_id, limit)
+
+
+def open_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
+    """The instance's tasks still waiting for a person."""
+    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                         HumanTask.state == "open")))
+
+
+def process_keys(session: Session) -> list[str]:
+    """Keys of every deployed process (for the filter form)."""
+    return sorted({k for (k,) in session.execute(select(ProcessDefinition.key).distinct())})

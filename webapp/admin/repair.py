@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.admin.actions import FINISHED, ActionResult, Ctx, begin, finish, snapshot
-from webapp.engine.clock import now
+from webapp.engine.clock import iso, now
 from webapp.engine.durations import add_iso_duration
 from webapp.engine.repair import SKIPPABLE, RepairEngine
 from webapp.engine.runtime import Outcome, TaskNotReady
@@ -197,11 +197,11 @@ def fire_timer(session: Session, instance_id: int, user: User, reason: str, time
     if timer.state != "waiting" or inst.status not in ("waiting", "user_input", "running"):
         raise Conflict(f"timer '{timer.name}' is {timer.state} and the instance is {inst.status}; only a waiting "
                        "timer of an active instance can be fired")
-    before = snapshot(inst) | {"timer": timer.name or timer.spec_id, "due_at": _iso(timer.due_at)}
+    before = snapshot(inst) | {"timer": timer.name or timer.spec_id, "due_at": iso(timer.due_at)}
     outcome = _run(RepairEngine().fire_timer_now, inst, ctx, timer.task_id, "firing the timer")
     timer.due_at = now()  # recorded as fired now (persist marks a timer fired when it was due)
     apply_outcome(session, inst, ctx.case, outcome, ctx.user.username, fired=True)
-    return finish(ctx, before, snapshot(inst) | {"fired_at": _iso(timer.fired_at)},
+    return finish(ctx, before, snapshot(inst) | {"fired_at": iso(timer.fired_at)},
                   target=f"timer {timer.id} {timer.name}", message=f"timer fired; now {inst.status}")
 
 
@@ -251,10 +251,6 @@ def _revive(session: Session, outcome: Outcome) -> None:
         trow = session.scalars(select(Timer).where(Timer.task_id == timer.task_id)).first()
         if trow is not None and trow.state != "waiting":
             trow.state, trow.fired_at, trow.due_at = "waiting", None, timer.due_at
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _j(value: Any) -> str:

@@ -8,8 +8,7 @@ from flask import Response, render_template, request, stream_with_context
 
 from webapp.accounts.access import role_required
 from webapp.admin import actions as admin
-from webapp.admin.audit_log import AuditFilters, export_csv, list_entries
-from webapp.admin.models import AuditEntry
+from webapp.admin.audit_log import AuditFilters, actors, export_csv, list_entries
 from webapp.admin.web import bp
 from webapp.extensions import db
 
@@ -26,10 +25,9 @@ def _filters() -> AuditFilters:
 def audit() -> Any:
     """Audit entries, newest first, filterable, keyset-paged."""
     entries, next_before = list_entries(db.session, _filters(), request.args.get("before", type=int), 50)
-    actors = sorted(a for (a,) in db.session.execute(db.select(AuditEntry.actor).distinct()))
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     return render_template("admin/audit.html", entries=entries, next_before=next_before, args=args,
-                           actors=actors, actions=admin.ACTIONS)
+                           actors=actors(db.session), actions=admin.ACTIONS)
 
 
 @bp.get("/audit.csv")

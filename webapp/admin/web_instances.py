@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, redirect, render_template, request, url_for
 
 from webapp.accounts.access import role_required
+from webapp.accounts.service import active_usernames
 from webapp.admin import actions as admin
 from webapp.admin.diagram import flows_taken, process_xml
 from webapp.admin.query import (
@@ -17,6 +18,7 @@ from webapp.admin.query import (
     filters_from,
     history,
     list_instances,
+    process_keys,
     status_counts,
 )
 from webapp.admin.stuck import RULE_TITLES, RULES, count_by_rule
@@ -24,7 +26,8 @@ from webapp.admin.web import bp, stuck_settings
 from webapp.engine.clock import now
 from webapp.errors import ServiceError
 from webapp.extensions import db
-from webapp.models import Instance, ProcessDefinition, User
+from webapp.models import Instance
+from webapp.paging import page_size
 from webapp.workflow.models import STATUSES
 
 FILTER_KEYS = ("status", "stuck", "rule", "process", "version", "grade", "older_than_days", "idle_hours", "error",
@@ -47,14 +50,13 @@ def instances() -> Any:
     try:
         filters = filters_from(args)
         rows, next_before = list_instances(db.session, filters, stuck_settings(), request.args.get("before", type=int),
-                                           max(1, min(request.args.get("limit", 50, type=int) or 50, 200)))
+                                           page_size(request.args.get("limit", type=int)))
     except ServiceError as exc:
         rows, next_before, error = [], None, exc.message
-    processes = sorted({k for (k,) in db.session.execute(db.select(ProcessDefinition.key).distinct())})
     return render_template(
         "admin/instances.html", rows=rows, next_before=next_before, args=args, error=error,
         counts=status_counts(db.session), stuck_counts=count_by_rule(db.session, now(), stuck_settings()),
-        statuses=STATUSES, rules=RULES, rule_titles=RULE_TITLES, processes=processes,
+        statuses=STATUSES, rules=RULES, rule_titles=RULE_TITLES, processes=process_keys(db.session),
         bulk_actions=admin.BULK_ACTIONS,
     ), (422 if error else 200)
 
@@ -74,13 +76,12 @@ def page_context(info: Detail) -> dict[str, Any]:
     actor = request.args.get("actor") or None
     text = request.args.get("task") or None
     events = history(db.session, inst.id, info.case.id if info.case else None, kind, actor, text)
-    users = sorted(u for (u,) in db.session.execute(db.select(User.username).where(User.is_active.is_(True))))
     return {
         "info": info, "inst": inst, "case": info.case, "trace": trace,
         "data_json": json.dumps(info.data, indent=2, ensure_ascii=False, sort_keys=True, default=str),
         "events": events, "kinds": event_kinds(db.session, inst.id), "hist": {"kind": kind, "actor": actor,
                                                                                 "task": text},
-        "diagram_error": diagram_error, "users": users, "now": now(),
+        "diagram_error": diagram_error, "users": active_usernames(db.session), "now": now(),
         "open_tasks": [t for t in info.tasks if t.state == "open"],
         "redeliverable": admin.redeliverable,
     }

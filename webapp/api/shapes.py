@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from webapp.engine.clock import iso
 from webapp.models import Case, Event, HumanTask, Instance, Timer
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO-8601 or None."""
-    return value.isoformat() if value else None
 
 
 def task_json(task: HumanTask) -> dict[str, Any]:

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import or_, select
 
 from webapp.accounts import visibility
 from webapp.accounts.api import api_user, require
 from webapp.api import bp
 from webapp.api.shapes import case_json, event_json, task_json, timer_json
+from webapp.cases import search as case_search
 from webapp.cases import service as cases
+from webapp.deadlines.service import waiting_timers
 from webapp.errors import Invalid
 from webapp.extensions import db
-from webapp.models import Case, Instance, Timer
+from webapp.models import Case, Instance
+from webapp.paging import page_size
 from webapp.tasks.worklist import decode_cursor, encode_cursor
 
 
@@ -32,26 +34,17 @@ def register_case() -> Any:
 @bp.get("/cases")
 @require()
 def list_cases() -> Any:
-    """Cases, newest first, filtered and keyset-paged."""
-    stmt = visibility.only_readable(select(Case), api_user(), visibility.all_readers(current_app.config))
-    for name in ("status", "grade", "kind", "category", "channel"):
-        if request.args.get(name):
-            stmt = stmt.where(getattr(Case, name) == request.args[name])
-    if request.args.get("tier"):
-        stmt = stmt.where(Case.tier == request.args.get("tier", type=int))
-    if request.args.get("q"):
-        q = f"%{request.args['q']}%"
-        stmt = stmt.where(or_(Case.number.ilike(q), Case.customer_name.ilike(q), Case.customer_phone.ilike(q),
-                              Case.description.ilike(q)))
-    if request.args.get("cursor"):
-        _, _, last_id = decode_cursor(request.args["cursor"])
-        stmt = stmt.where(Case.id < last_id)
-    limit = max(1, min(request.args.get("limit", 50, type=int) or 50, 200))
-    rows = list(db.session.scalars(stmt.order_by(Case.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    """Cases, newest first, filtered and keyset-paged (the same search as the web's case list)."""
+    a = request.args
+    query = case_search.CaseQuery(text=a.get("q", ""), status=a.get("status", ""), grade=a.get("grade", ""),
+                                  kind=a.get("kind", ""), category=a.get("category", ""),
+                                  channel=a.get("channel", ""), tier=a.get("tier", type=int))
+    before = decode_cursor(a["cursor"])[2] if a.get("cursor") else None
+    limit = page_size(a.get("limit", type=int))
+    rows, next_id = case_search.search(db.session, query, before, limit, viewer=api_user(),
+                                       readers=visibility.all_readers(current_app.config))
     return {"items": [case_json(c) for c in rows],
-            "next_cursor": encode_cursor(0, None, rows[-1].id) if more else None}
+            "next_cursor": encode_cursor(0, None, next_id) if next_id else None}
 
 
 @bp.get("/cases/<number>")
@@ -68,8 +61,7 @@ def _case_detail(case: Case, with_history: bool) -> dict[str, Any]:
     body["linked_cases"] = [c.number for c in cases.linked(db.session, case)]
     instance = db.session.get(Instance, case.instance_id) if case.instance_id else None
     body["instance_status"] = instance.status if instance else None
-    body["deadlines"] = [timer_json(t) for t in db.session.scalars(
-        select(Timer).where(Timer.instance_id == case.instance_id, Timer.state == "waiting").order_by(Timer.due_at))]
+    body["deadlines"] = [timer_json(t) for t in waiting_timers(db.session, case.instance_id)]
     if with_history:
         body["history"] = [event_json(e) for e in cases.history(db.session, case)]
     return body

@@ -11,6 +11,14 @@ MAJOR_CHANNELS = {"media", "authority", "lawyer", "consumer_association"}
 KINDS = ["inquiry", "rescue", "new_failure", "grievance", "external"]
 BEHAVIOURS = ["passive", "talker", "angry", "activist"]
 
+
+def N_(text: str) -> str:
+    """Mark a message for the catalogue; the web translates it when it shows it."""
+    return text
+
+
+SOLUTION_NEEDED = N_("Say how it was solved.")
+
 INTAKE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -71,3 +79,11 @@ def intake_schema(channels: list[str], categories: list[str]) -> dict[str, Any]:
     props["channel"]["enum"] = list(channels)
     props["category"]["enum"] = [*categories, None]
     return schema
+
+
+def rule_errors(data: dict[str, Any]) -> dict[str, str]:
+    """The intake rules beyond the schema, by field: solved on the spot (R1) needs the solution."""
+    errors: dict[str, str] = {}
+    if data.get("solved_on_the_spot") and not (data.get("solution_on_the_spot") or "").strip():
+        errors["solution_on_the_spot"] = SOLUTION_NEEDED
+    return errors

@@ -115,7 +115,7 @@ def survey_open(case: Case) -> bool:
 
 
 def record_survey(session: Session, number: str, phone: str, score: int, comment: str) -> bool:
-    """Keep the customer's own rating (1-5, comment) on the case and its timeline; False if not allowed (no commit)."""
+    """Keep the customer's own rating (1-5, comment) on the case and its timeline; committed; False if not allowed."""
     case = _matching(session, number, phone)
     if case is None or not survey_open(case) or not 1 <= score <= 5:
         return False
@@ -127,4 +127,5 @@ def record_survey(session: Session, number: str, phone: str, score: int, comment
     flag_modified(case, "record")
     session.add(Event(instance_id=case.instance_id, case_id=case.id, at=now(), actor=PUBLIC_ACTOR,
                       kind="customer_survey", data={"score": score, "comment": entry["comment"]}))
+    session.commit()
     return True

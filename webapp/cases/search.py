@@ -13,6 +13,7 @@ from webapp.accounts.visibility import ALL_CASE_READERS, only_readable
 from webapp.deadlines.models import Deadline
 from webapp.engine.clock import now
 from webapp.models import Case, User
+from webapp.paging import newest_first
 
 CLOSED_STATES = ("closed", "closed_malicious", "terminated")
 DEADLINE_FILTERS = ("overdue", "due_today")
@@ -27,6 +28,8 @@ class CaseQuery:
     grade: str = ""
     kind: str = ""
     category: str = ""
+    channel: str = ""
+    tier: int | None = None
     date_from: date | None = None
     date_to: date | None = None
     timezone: str = "UTC"
@@ -67,21 +70,18 @@ def search(session: Session, q: CaseQuery, before_id: int | None = None, limit: 
     elif q.status:
         stmt = stmt.where(Case.status == q.status)
     for column, value in ((Case.grade, q.grade), (Case.kind, q.kind), (Case.category, q.category),
-                          (Case.registered_by, q.registered_by)):
+                          (Case.channel, q.channel), (Case.registered_by, q.registered_by)):
         if value:
             stmt = stmt.where(column == value)
+    if q.tier is not None:
+        stmt = stmt.where(Case.tier == q.tier)
     if q.date_from:
         stmt = stmt.where(Case.created_at >= _day_start(q.date_from, q.timezone))
     if q.date_to:
         stmt = stmt.where(Case.created_at < _day_start(q.date_to + timedelta(days=1), q.timezone))
     if q.deadline in DEADLINE_FILTERS:
         stmt = stmt.where(Case.status.not_in(CLOSED_STATES), _deadline_state(q.deadline, q.timezone))
-    if before_id:
-        stmt = stmt.where(Case.id < before_id)
-    rows = list(session.scalars(stmt.order_by(Case.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, rows[-1].id if more and rows else None
+    return newest_first(session, stmt, Case.id, before_id, limit)
 
 
 def _deadline_state(state: str, tz: str) -> ColumnElement[bool]:

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.cases.intake import DEFAULT_FACTS, intake_schema
+from webapp.cases.intake import DEFAULT_FACTS, intake_schema, rule_errors
 from webapp.engine.clock import now
-from webapp.errors import NotFound
+from webapp.errors import Invalid, NotFound
 from webapp.masterdata import issues
 from webapp.masterdata.choices import keys, require_known
 from webapp.models import Case, CaseLink, Event, HumanTask
@@ -24,6 +24,9 @@ def register(session: Session, body: Any, actor: str, process_key: str = CASE_PR
     """Validate the intake, create the case and start its process; one transaction, nothing on error."""
     data = validated(intake_schema(keys(session, "channel"), keys(session, "category")), body)
     require_known(session, {"object:object": data.get("object")})
+    errors = rule_errors(data)
+    if errors:
+        raise Invalid("the case does not follow the intake rules", errors)
     customer = data["customer"]
     facts = {**DEFAULT_FACTS, **(data.get("facts") or {})}
     at = now()

@@ -15,7 +15,7 @@ from webapp.cases import comments as comment_service
 from webapp.cases import page as casepage
 from webapp.cases import search as case_search
 from webapp.cases import service as cases
-from webapp.cases.intake import KINDS
+from webapp.cases.intake import KINDS, rule_errors
 from webapp.cases.intake_form import register_schema
 from webapp.cases.timeline import group_by_step
 from webapp.errors import Invalid, NotFound
@@ -49,9 +49,7 @@ def register() -> Response | tuple[str, int]:
         return _register_page({"channel": "phone", "kind": "grievance"}, {})
     schema = register_schema(db.session)
     data, bad, raw = parse_form(schema, request.form, str(get_timezone()))
-    errors = {**field_errors(schema, data), **bad}
-    if data.get("solved_on_the_spot") and not (data.get("solution_on_the_spot") or "").strip():
-        errors["solution_on_the_spot"] = _("Say how it was solved.")
+    errors = {**field_errors(schema, data), **bad, **{k: _(v) for k, v in rule_errors(data).items()}}
     if errors:
         return _register_page(merge_for_display(data, raw, bad), errors, 422)
     try:

@@ -95,7 +95,6 @@ def survey() -> tuple[str, int]:
         db.session.rollback()
         return render_template("public/message.html", title=_("Sorry"),
                                message=_("This case cannot be rated now.")), 409
-    db.session.commit()
     return render_template("public/message.html", title=_("Thank you"),
                            message=_("Thank you for your rating. It is kept with your case.")), 200
 

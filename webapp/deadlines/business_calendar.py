@@ -10,7 +10,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from webapp.engine.clock import now
 from webapp.engine.durations import add_iso_duration
+from webapp.engine.sandbox import extend_globals
 
 _ISO = re.compile(r"P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
                   r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?")
@@ -162,14 +164,12 @@ def _dates(value: Any) -> frozenset[date]:
 
 
 def _register_sandbox_helpers() -> None:
-    from webapp.engine.sandbox import extend_globals
 
     extend_globals(sla_due=sla_due)
 
 
 def sla_due(duration: str, business_time: bool = False) -> str:
     """Diagram helper: the ISO due time of a clock started now (for a timer's timeDate expression)."""
-    from webapp.engine.clock import now
 
     start = now()
     cal = current()

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from webapp.deadlines import business_calendar as calendar
 from webapp.deadlines import escalation
 from webapp.deadlines.models import Deadline
-from webapp.engine.clock import now
-from webapp.models import Case, Event, HumanTask, Instance, Outbox
+from webapp.engine.clock import iso, now
+from webapp.models import Case, Event, HumanTask, Instance, Outbox, Timer
 
 log = logging.getLogger("closeloop.deadlines")
 ACTIVE = ("running", "paused")
@@ -71,7 +71,7 @@ def _apply(session: Session, instance: Instance, case: Case | None, kind: str, d
         )
         _schedule(row, cal, at)
         session.add(row)
-        details.update(due=_iso(row.due_at), warn=_iso(row.warn_at))
+        details.update(due=iso(row.due_at), warn=iso(row.warn_at))
         return
     rows = _active(session, instance.id, name)
     if not rows:
@@ -80,7 +80,7 @@ def _apply(session: Session, instance: Instance, case: Case | None, kind: str, d
     for row in rows:
         if kind == "clock_stopped":
             _stop(row, at, "met" if row.state != "missed" and (row.due_at is None or at <= row.due_at) else "missed")
-            details.update(state=row.state, due=_iso(row.due_at))
+            details.update(state=row.state, due=iso(row.due_at))
         elif kind == "clock_paused" and row.state == "running":
             row.used_seconds += calendar.elapsed(cal, row.segment_started_at or at, at, row.business_time)
             row.state, row.paused_at, row.segment_started_at = "paused", at, None
@@ -89,7 +89,7 @@ def _apply(session: Session, instance: Instance, case: Case | None, kind: str, d
             row.paused_total += (at - (row.paused_at or at)).total_seconds()
             row.state, row.paused_at, row.segment_started_at = "running", None, at
             _schedule(row, cal, at)
-            details.update(due=_iso(row.due_at))
+            details.update(due=iso(row.due_at))
 
 
 def _schedule(row: Deadline, cal: calendar.BusinessCalendar, at: datetime) -> None:
@@ -122,9 +122,9 @@ def _summarize(session: Session, instance: Instance, case: Case | None) -> None:
 def describe(row: Deadline) -> dict[str, Any]:
     """JSON view of one clock."""
     return {"name": row.name, "state": row.state, "duration": row.duration, "business_time": row.business_time,
-            "started": _iso(row.started_at), "due": _iso(row.due_at), "warn": _iso(row.warn_at),
-            "warned": _iso(row.warned_at), "breached": _iso(row.breached_at), "stopped": _iso(row.stopped_at),
-            "paused_since": _iso(row.paused_at), "paused_seconds": round(row.paused_total)}
+            "started": iso(row.started_at), "due": iso(row.due_at), "warn": iso(row.warn_at),
+            "warned": iso(row.warned_at), "breached": iso(row.breached_at), "stopped": iso(row.stopped_at),
+            "paused_since": iso(row.paused_at), "paused_seconds": round(row.paused_total)}
 
 
 def _sync_task_due(session: Session, instance: Instance, clocks_changed: bool) -> None:
@@ -179,7 +179,7 @@ def check_next(session: Session, at: datetime | None = None) -> str | None:
         row.warned_at = at
         recipients = _split(row.warn_to) or warn_recipients(session, row)
         kind = "deadline_warning"
-    payload = {"clock": row.name, "due": _iso(row.due_at), "started": _iso(row.started_at),
+    payload = {"clock": row.name, "due": iso(row.due_at), "started": iso(row.started_at),
                "case_number": row.case_number, "customer_name": case.customer_name if case else None}
     for recipient in recipients:
         for channel in STAFF_CHANNELS:
@@ -188,7 +188,7 @@ def check_next(session: Session, at: datetime | None = None) -> str | None:
                                idempotency_key=f"deadline:{row.id}:{action}:{channel}:{recipient}"))
     if recipients:
         session.add(Event(instance_id=row.instance_id, case_id=row.case_id, at=at, actor="worker", kind=kind,
-                          data={"clock": row.name, "due": _iso(row.due_at), "to": recipients}))
+                          data={"clock": row.name, "due": iso(row.due_at), "to": recipients}))
     if case is not None and row.instance_id is not None:
         instance = session.get(Instance, row.instance_id)
         if instance is not None:
@@ -199,7 +199,7 @@ def check_next(session: Session, at: datetime | None = None) -> str | None:
     except IntegrityError:  # another worker already recorded this very notice
         session.rollback()
         return None
-    log.info("deadline %s case=%s clock=%s due=%s to=%s", action, row.case_number, row.name, _iso(row.due_at),
+    log.info("deadline %s case=%s clock=%s due=%s to=%s", action, row.case_number, row.name, iso(row.due_at),
              ",".join(recipients) or "(escalated by the process)")
     return action
 
@@ -251,10 +251,6 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def report(session: Session) -> dict[str, dict[str, int]]:
     """Counts of clocks by name and state (for on-time rates in reports)."""
     out: dict[str, dict[str, int]] = {}
@@ -262,3 +258,11 @@ def report(session: Session) -> dict[str, dict[str, int]]:
             select(Deadline.name, Deadline.state, func.count()).group_by(Deadline.name, Deadline.state)):
         out.setdefault(name, {})[state] = count
     return out
+
+
+def waiting_timers(session: Session, instance_id: int | None) -> list[Timer]:
+    """The instance's timers still waiting, soonest first."""
+    if instance_id is None:
+        return []
+    return list(session.scalars(select(Timer).where(Timer.instance_id == instance_id, Timer.state == "waiting")
+                                .order_by(Timer.due_at, Timer.id)))

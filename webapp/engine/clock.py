@@ -62,6 +62,11 @@ class _ClockDatetime(datetime):
 
 def install() -> None:
     """Make SpiffWorkflow's timer events read our clock (they call datetime.now directly)."""
-    from SpiffWorkflow.bpmn.specs.event_definitions import timer
+    from SpiffWorkflow.bpmn.specs.event_definitions import timer  # lazy: keep SpiffWorkflow off clock imports
 
     timer.datetime = _ClockDatetime  # type: ignore[attr-defined,misc]
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO-8601 text of a moment, or None."""
+    return value.isoformat() if value else None

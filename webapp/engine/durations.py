@@ -13,15 +13,6 @@ def add_iso_duration(start: datetime, duration: str) -> datetime:
     return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
 
-def is_iso_duration(value: str) -> bool:
-    """True if value parses as an ISO-8601 duration."""
-    try:
-        TimerEventDefinition.parse_iso_duration(value)
-    except Exception:
-        return False
-    return value.upper().startswith("P")
-
-
 def duration_delta(duration: str, start: datetime) -> timedelta:
     """An ISO-8601 duration as a timedelta counted from `start` (raises ValueError when it is not one)."""
     if not duration.strip().upper().startswith("P"):

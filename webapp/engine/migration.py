@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from webapp.engine.pack import ProcessBundle
-from webapp.engine.runtime import Engine, Outcome, TimerInfo, _Acc, _waiting_timers
+from webapp.engine.runtime import Engine, Outcome, RunContext, TimerInfo, _Acc, _waiting_timers
 from webapp.engine.serializer import _FULL, load_state
 
 _WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -91,6 +91,5 @@ def migrate_state(old: ProcessBundle, new: ProcessBundle, state: str) -> Migrati
 
 
 def _no_context() -> Any:
-    from webapp.engine.runtime import RunContext
 
     return RunContext(instance_id="", case_number="", actor="migration")

@@ -12,6 +12,9 @@ from typing import Any
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
+from webapp.engine.clock import now as clock_now
+from webapp.engine.durations import add_iso_duration
+
 MAX_INT_BITS = 1 << 20  # about 315,000 decimal digits
 MAX_CHARS = 10_000_000  # one str/bytes made by one operation
 MAX_ITEMS = 1_000_000  # one list/tuple made by one operation, one range
@@ -169,14 +172,12 @@ def _apply(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def now() -> str:
     """The engine clock's current moment as an ISO-8601 string (UTC)."""
-    from webapp.engine.clock import now as clock_now
 
     return datetime.fromtimestamp(clock_now().timestamp(), UTC).isoformat()
 
 
 def add_duration(moment: str, duration: str) -> str:
     """An ISO moment plus an ISO-8601 duration ('P3D', 'PT4H'), as an ISO string."""
-    from webapp.engine.durations import add_iso_duration
 
     return add_iso_duration(datetime.fromisoformat(moment), duration).isoformat()
 

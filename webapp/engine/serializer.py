@@ -6,6 +6,7 @@ import base64
 import json
 import zlib
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -38,7 +39,6 @@ class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
 
 
 def _uuid(value: str) -> Any:
-    from uuid import UUID
 
     return UUID(value)
 
@@ -87,8 +87,3 @@ def load_state(state: str, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnW
 def spec_to_json(spec: Any) -> str:
     """Serialize a process spec (stored once per deployed version)."""
     return json.dumps(_FULL.to_dict(spec), separators=(",", ":"))
-
-
-def spec_from_json(text: str) -> Any:
-    """Restore a process spec stored by spec_to_json."""
-    return _FULL.from_dict(json.loads(text))

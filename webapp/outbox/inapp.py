@@ -17,13 +17,14 @@ from webapp.engine.clock import now
 from webapp.errors import NotFound
 from webapp.models import Outbox, User
 from webapp.models.web import NoticeRead
+from webapp.paging import newest_first
 
 CHANNEL = "in_app"
 
 
 @dataclass
-class Notice:
-    """One notice as the bell shows it."""
+class BellNotice:
+    """One notice as the bell shows it (handlers.registry.Notice is the message a handler asks to send)."""
 
     id: int
     template: str
@@ -57,16 +58,13 @@ def unread_count(session: Session, user: User) -> int:
     return session.scalar(stmt) or 0
 
 
-def recent(session: Session, user: User, limit: int = 50, before_id: int | None = None) -> list[Notice]:
+def recent(session: Session, user: User, limit: int = 50, before_id: int | None = None) -> list[BellNotice]:
     """The user's notices, newest first (keyset paged by id)."""
-    stmt = _mine(user)
-    if before_id:
-        stmt = stmt.where(Outbox.id < before_id)
-    rows = list(session.scalars(stmt.order_by(Outbox.id.desc()).limit(limit)))
+    rows, _ = newest_first(session, _mine(user), Outbox.id, before_id, limit)
     group_ids = [r.id for r in rows if r.recipient.startswith("group:")]
     read_ids = set(session.scalars(select(NoticeRead.outbox_id).where(
         NoticeRead.outbox_id.in_(group_ids), NoticeRead.username == user.username))) if group_ids else set()
-    return [Notice(r.id, r.template, dict(r.payload or {}), r.case_id, r.created_at,
+    return [BellNotice(r.id, r.template, dict(r.payload or {}), r.case_id, r.created_at,
                    r.read_at is not None if r.recipient.startswith("user:") else r.id in read_ids, r.recipient)
             for r in rows]
 

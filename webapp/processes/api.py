@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
-from sqlalchemy import select
 
 from webapp.accounts.api import api_user, require
 from webapp.api import bp
 from webapp.api.shapes import iso
 from webapp.errors import Invalid
 from webapp.extensions import db
-from webapp.models import ProcessDefinition
 from webapp.processes.deploy import check_upload, deploy_upload, export_zip
 from webapp.processes.diff import diff_versions
 from webapp.processes.migrate import migrate_bulk, migrate_instance
+from webapp.workflow.definitions import all_versions
 
 MAX_FILES = 100
 MAX_COMMENT = 2000
@@ -46,8 +45,7 @@ def _uploaded() -> tuple[dict[str, bytes], dict[str, bytes]]:
 @require("process_owner")
 def list_processes() -> Any:
     """Every deployed version, newest first per process, with who deployed it and the comment."""
-    rows = db.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
-                                                                  ProcessDefinition.version.desc()))
+    rows = all_versions(db.session)
     return {"items": [{"id": d.id, "key": d.key, "name": d.name, "version": d.version, "hash": d.content_hash,
                        "files": sorted(d.files), "forms": sorted(d.forms), "deployed_at": iso(d.deployed_at),
                        "deployed_by": d.deployed_by, "comment": d.comment} for d in rows]}

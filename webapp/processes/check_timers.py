@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from webapp.engine.durations import duration_delta, validate_timer_value
 from webapp.engine.pack import Problem
 from webapp.processes.compiling import compile_problem, evaluate_constant
 from webapp.processes.model import Element, FileModel
@@ -19,14 +20,12 @@ _START = datetime(2026, 1, 1, tzinfo=UTC)
 
 def parse_duration(text: str) -> timedelta:
     """An ISO-8601 duration as a timedelta from a fixed start (raises ValueError)."""
-    from webapp.engine.durations import duration_delta
 
     return duration_delta(text, _START)
 
 
 def timer_problem(kind: str, value: Any) -> str | None:
     """Why a timer's evaluated value is not a valid ISO-8601 duration / date / cycle, or None."""
-    from webapp.engine.durations import validate_timer_value
 
     if not isinstance(value, str):
         return f"evaluates to {type(value).__name__} {value!r}, not text; write e.g. {_EXAMPLES[kind]}"

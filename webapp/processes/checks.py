@@ -9,7 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.registry import get_handler, registered_operations
+from webapp.accounts.service import GROUPS
 from webapp.engine.pack import DeployError, Problem, build_pack
+from webapp.models import Group, User
+from webapp.outbox.delivery.settings import load_settings
 from webapp.processes.check_graph import check_flow
 from webapp.processes.check_refs import Known, check_references
 from webapp.processes.check_timers import check_clock_agreement, check_timer
@@ -21,9 +24,6 @@ __all__ = ["Problem", "check_files", "known_things"]
 
 def known_things(session: Session) -> Known:
     """Groups and users from the database, webhooks and service points from the settings, registered handlers."""
-    from webapp.accounts.service import GROUPS
-    from webapp.models import Group, User
-    from webapp.outbox.delivery.settings import load_settings
 
     settings = load_settings(settings_source())
     return Known(

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from webapp.engine.pack import DeployError
 from webapp.extensions import db
+from webapp.processes.deploy import deploy_directory, export_pack
 
 
 def deploy_or_explain(action: Callable[[], Iterable[str]], prefix: str = "deployed ") -> None:
@@ -35,7 +36,6 @@ def register_process_commands(app: Flask) -> None:
     @with_appcontext
     def deploy_cmd(path: Path, forms_dir: Path | None, actor: str, comment: str | None) -> None:
         """Check and deploy every .bpmn/.dmn of PATH (forms from --forms, PATH/../forms or the forms folder)."""
-        from webapp.processes.deploy import deploy_directory
 
         sibling = path.resolve().parent / "forms"
         forms = forms_dir or (sibling if path.name == "processes" and sibling.is_dir()
@@ -48,7 +48,6 @@ def register_process_commands(app: Flask) -> None:
     @with_appcontext
     def export_cmd(path: Path) -> None:
         """Write the deployed versions to PATH/processes and PATH/forms (e.g. to commit an owner's changes)."""
-        from webapp.processes.deploy import export_pack
 
         written = export_pack(db.session, path)
         click.echo(f"wrote {len(written)} file(s) to {path}/processes and {path}/forms")

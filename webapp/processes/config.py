@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,5 +9,6 @@ from flask import current_app, has_app_context
 
 
 def settings_source() -> Mapping[str, Any]:
-    """The running app's config (WEBHOOKS, SERVICE_POINT_EMAILS ...), or the environment outside an app."""
-    return current_app.config if has_app_context() else os.environ
+    """The running app's config (WEBHOOKS, SERVICE_POINT_EMAILS ...); outside an app nothing, so that
+    load_settings reads the environment with the one precedence of webapp.settings (CLOSELOOP_X, then X)."""
+    return current_app.config if has_app_context() else {}

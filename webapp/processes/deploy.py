@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from handlers.registry import registered_operations
 from webapp.engine.pack import DeployError, build_pack, read_dir
 from webapp.processes.checks import Problem, check_files
 from webapp.workflow.definitions import (
@@ -85,7 +86,6 @@ def init_pack(session: Session, processes_dir: Path, forms_dir: Path,
 
 
 def _operations() -> set[str]:
-    from handlers.registry import registered_operations
 
     return registered_operations()
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.admin.actions import Ctx, begin, finish, snapshot
-from webapp.engine.clock import now
+from webapp.engine.clock import iso, now
 from webapp.engine.migration import Migration, migrate_state
 from webapp.engine.runtime import HumanTaskInfo, Outcome, TimerInfo
 from webapp.errors import Conflict, NotFound
@@ -28,16 +28,12 @@ def _target(session: Session, instance: Instance, to_version: int) -> ProcessDef
     return target
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _timers(before: list[TimerInfo], outcome: Outcome | None) -> list[dict[str, Any]]:
     after = {t.task_id: t for t in (outcome.timers if outcome else [])}
-    rows = [{"element": t.spec_id, "name": t.name, "due_before": _iso(t.due_at),
-             "due_after": _iso(after[t.task_id].due_at) if t.task_id in after else None} for t in before]
+    rows = [{"element": t.spec_id, "name": t.name, "due_before": iso(t.due_at),
+             "due_after": iso(after[t.task_id].due_at) if t.task_id in after else None} for t in before]
     known = {t.task_id for t in before}
-    rows += [{"element": t.spec_id, "name": t.name, "due_before": None, "due_after": _iso(t.due_at)}
+    rows += [{"element": t.spec_id, "name": t.name, "due_before": None, "due_after": iso(t.due_at)}
              for t in after.values() if t.task_id not in known]
     return rows
 

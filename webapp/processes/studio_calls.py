@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from handlers.registry import registered_operations
 from webapp.engine.pack import DeployError, build_pack
 from webapp.workflow.definitions import Deployed, caller_files, deploy_files, deployed_forms, newest_definitions
 
@@ -43,7 +44,6 @@ def check(session: Session, diagrams: dict[str, bytes], forms: dict[str, bytes])
     for module in (_backend("deploy"), _backend("checks")):  # check_upload lives in deploy.py today
         if module is not None and hasattr(module, "check_upload"):
             return [_problem(p) for p in module.check_upload(session, diagrams, forms)]
-    from handlers.registry import registered_operations
 
     files, all_forms = _completed(session, diagrams, forms)
     try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
@@ -131,7 +131,6 @@ def _overdue(session: Session, user: User, filters: TaskFilters, cursor: str | N
 
 def counts(session: Session, user: User) -> dict[str, int]:
     """My open and overdue task counts (header badge)."""
-    from sqlalchemy import func
 
     mine = select(func.count()).select_from(HumanTask).where(
         HumanTask.state == "open", HumanTask.assignee == user.username)

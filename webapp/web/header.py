@@ -7,14 +7,15 @@ from typing import Any
 from flask import g
 from flask_login import current_user
 
+from webapp.accounts.access import has_endpoint
 from webapp.extensions import db
+from webapp.outbox.inapp import unread_count
+from webapp.tasks.worklist import counts
 
 
 def header_counts() -> dict[str, int]:
     """{open, overdue, unread} of the signed-in user (cached on flask.g for the request)."""
     if "header_counts" not in g:
-        from webapp.outbox.inapp import unread_count
-        from webapp.tasks.worklist import counts
 
         user = current_user._get_current_object()
         g.header_counts = {**counts(db.session, user), "unread": unread_count(db.session, user)}
@@ -23,7 +24,6 @@ def header_counts() -> dict[str, int]:
 
 def header_context() -> dict[str, Any]:
     """Template context of every page: the counters when signed in, and has_endpoint."""
-    from webapp.accounts.access import has_endpoint
 
     if not current_user.is_authenticated:
         return {"has_endpoint": has_endpoint}

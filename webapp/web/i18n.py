@@ -23,6 +23,8 @@ from flask import Flask, current_app, request, session
 from flask_babel import format_datetime, format_timedelta, get_locale, get_timezone, gettext
 from flask_login import current_user
 
+from webapp.web.labels import guidance, label
+
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 log = logging.getLogger(__name__)
@@ -177,7 +179,6 @@ def init_i18n(app: Flask) -> None:
     app.add_template_global(localized, "localized")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.add_template_global(get_locale, "get_locale")
-    from webapp.web.labels import guidance, label
 
     app.add_template_global(label, "label")
     app.add_template_global(guidance, "guidance")

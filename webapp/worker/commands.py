@@ -9,9 +9,15 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
+from webapp.config import ROOT
 from webapp.extensions import db
+from webapp.outbox import service as outbox
 from webapp.outbox.delivery.settings import load_settings
+from webapp.settings import env
+from webapp.worker import Worker, install_signal_handlers, run_forever, watch_commits
+from webapp.worker.mailsink import serve
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -21,7 +27,6 @@ def _logging(level: str = "INFO") -> None:
 
 
 def _worker_thread(app: Flask, stop: threading.Event) -> threading.Thread:
-    from webapp.worker import run_forever
 
     def body() -> None:
         with app.app_context():
@@ -33,7 +38,6 @@ def _worker_thread(app: Flask, stop: threading.Event) -> threading.Thread:
 
 
 def _sink_thread(host: str, port: int, folder: Path, stop: threading.Event) -> threading.Thread:
-    from webapp.worker.mailsink import serve
 
     thread = threading.Thread(target=serve, args=(host, port, folder, stop), name="closeloop-mailsink", daemon=True)
     thread.start()
@@ -48,7 +52,6 @@ def register_worker_commands(app: Flask) -> None:
     @with_appcontext
     def worker_cmd(once: bool, log_level: str) -> None:
         """Fire due timers, warn/breach SLA clocks and deliver the outbox until SIGTERM."""
-        from webapp.worker import Worker, install_signal_handlers
 
         _logging(log_level)
         stop = threading.Event()
@@ -65,9 +68,6 @@ def register_worker_commands(app: Flask) -> None:
     @click.option("--dir", "folder", default=None, type=click.Path(path_type=Path), help="default: var/mail")
     def mailsink_cmd(host: str, port: int | None, folder: Path | None) -> None:
         """Run a local SMTP server that writes every message it receives to var/mail/ (demo mode)."""
-        from webapp.config import ROOT
-        from webapp.worker import install_signal_handlers
-        from webapp.worker.mailsink import serve
 
         _logging()
         stop = threading.Event()
@@ -81,16 +81,13 @@ def register_worker_commands(app: Flask) -> None:
                   help="also run the local mail sink (default: when MAIL_HOST is not configured)")
     def run_cmd(host: str, port: int, mailsink: bool | None) -> None:
         """Run the web app and the worker (and, in demo mode, a mail sink writing to var/mail/) in one command."""
-        import os
 
-        from webapp.config import ROOT
-        from webapp.worker import watch_commits
 
         _logging()
         application: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         settings = load_settings(application.config)
         if mailsink is None:
-            mailsink = not (application.config.get("MAIL_HOST") or os.environ.get("MAIL_HOST"))
+            mailsink = not (application.config.get("MAIL_HOST") or env("MAIL_HOST"))
         stop = threading.Event()
         if mailsink:
             _sink_thread(settings.mail.host, settings.mail.port, ROOT / "var" / "mail", stop)
@@ -98,7 +95,6 @@ def register_worker_commands(app: Flask) -> None:
         watch_commits(db.session)
         _worker_thread(application, stop)
         try:
-            from werkzeug.serving import run_simple  # app.run() is a no-op under the flask CLI
 
             run_simple(host, port, application, threaded=True, use_reloader=False)
         finally:
@@ -109,7 +105,6 @@ def register_worker_commands(app: Flask) -> None:
     @with_appcontext
     def outbox_cmd(retry_dead: bool) -> None:
         """Show outbox messages by status (dead ones are incidents); optionally retry the dead ones."""
-        from webapp.outbox import service as outbox
 
         if retry_dead:
             click.echo(f"queued {outbox.retry(db.plain_session())} dead message(s) again")

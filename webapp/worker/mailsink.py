@@ -37,7 +37,7 @@ class MailDirHandler:
 
 def serve(host: str, port: int, folder: Path, stop: threading.Event) -> None:
     """Run the sink until `stop` is set."""
-    from aiosmtpd.controller import Controller
+    from aiosmtpd.controller import Controller  # lazy: only the demo mail sink needs aiosmtpd
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP verb at INFO
     controller = Controller(MailDirHandler(folder), hostname=host, port=port)

@@ -148,3 +148,9 @@ def form_schema(instance: Instance, task: HumanTask) -> dict[str, Any] | None:
         return None
     schema = forms_for(instance.definition).get(task.form_key)
     return dict(schema) if schema else None
+
+
+def all_versions(session: Session) -> list[ProcessDefinition]:
+    """Every deployed version, by process key and newest version first."""
+    return list(session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
+                                                                   ProcessDefinition.version.desc())))

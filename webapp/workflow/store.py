@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.engine.clock import now
+from webapp.deadlines.service import on_outcome as apply_clocks
+from webapp.engine.clock import iso, now
 from webapp.engine.durations import add_iso_duration
 from webapp.engine.runtime import Outcome, TimerInfo
 from webapp.masterdata import issues
@@ -51,7 +52,6 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
                      _with_case(notice.payload, case), notice.key, at)
         rows.event(instance, case, actor, "notice_queued",
                    {"channel": notice.channel, "to": notice.recipient, "template": notice.template})
-    from webapp.deadlines.service import on_outcome as apply_clocks  # SLA clocks (docs/clocks.md)
 
     apply_clocks(session, instance, case, outcome.records, outcome.status, actor, at)
     from webapp.assessments.service import on_records as keep_assessments  # the assessment register
@@ -160,7 +160,7 @@ def _sync_timers(session: Session, instance: Instance, case: Case | None, outcom
         row.state = "fired" if is_fired else "cancelled"
         row.fired_at = at if is_fired else None
         if is_fired:
-            rows.event(instance, case, actor, "timer_fired", {"name": row.name, "due": _iso(row.due_at)},
+            rows.event(instance, case, actor, "timer_fired", {"name": row.name, "due": iso(row.due_at)},
                        task_id, row.name)
     for task_id, info in waiting.items():
         if task_id not in current:
@@ -169,7 +169,3 @@ def _sync_timers(session: Session, instance: Instance, case: Case | None, outcom
 
 def _same(before: TimerInfo, after: TimerInfo | None) -> bool:
     return after is not None and after.due_at == before.due_at
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

@@ -1,18 +1,19 @@
-"""Worker and delivery settings: app config keys first, then environment variables, then safe defaults."""
+"""Worker and delivery settings: app config keys first, then the environment (webapp.settings.env), then defaults."""
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from webapp.settings import env
 
 
 def _get(config: Mapping[str, Any], key: str, default: Any) -> Any:
     if config.get(key) is not None:
         return config[key]
-    return os.environ.get(key, os.environ.get(f"CLOSELOOP_{key}", default))
+    return env(key, default)
 
 
 def _bool(value: Any) -> bool:
