@@ -14,12 +14,14 @@ pytestmark = pytest.mark.browser
 TEXT = {
     "en": {"sign_in": "Sign in", "register": "Register case", "group_tab": "My groups' queue", "claim": "Claim",
            "required": "this field is required", "done": "is complete.", "queue": "in the queue of Tier-1 handlers",
-           "claimed": "Task claimed", "completed": "Task completed", "ready": "Task ready", "closed": "Closed",
-           "kept": "Some fields need fixing; your input is kept."},
+           "completed": "Task completed", "ready": "Task ready", "closed": "Closed",
+           "kept": "Some fields need fixing; your input is kept.", "followup": "Follow-up call",
+           "registration": "Registration and routing", "done_by": "done by {}"},
     "zh": {"sign_in": "登录", "register": "登记投诉", "group_tab": "我所在组的队列", "claim": "领取",
            "required": "此项为必填", "done": "已完成", "queue": "在 一级处理人员 的队列中",
-           "claimed": "任务领取", "completed": "任务完成", "ready": "任务待办", "closed": "已关闭",
-           "kept": "部分字段需要修改；您输入的内容已保留。"},
+           "completed": "任务完成", "ready": "任务待办", "closed": "已关闭",
+           "kept": "部分字段需要修改；您输入的内容已保留。", "followup": "回访",
+           "registration": "登记和分派", "done_by": "由 {} 完成"},
 }
 
 
@@ -112,16 +114,27 @@ def test_grievance_from_registration_to_closure(lang: str, live_server: str, bro
 
     # 6. customer service makes the follow-up call; the satisfied customer closes the case
     agent.goto(f"{live_server}/cases/{number}")
-    agent.locator("[data-testid=open-tasks] a", has_text="Follow-up call").click()
+    agent.locator("[data-testid=open-tasks] a", has_text=t["followup"]).click()
     complete_task(agent, {"satisfaction": "5"})
     agent.locator("[data-testid=task-done]").wait_for()
     agent.goto(f"{live_server}/cases/{number}")
     assert agent.locator("[data-testid=case-status]").inner_text() == t["closed"]
 
-    # 7. the timeline shows it all
-    timeline = agent.locator("[data-testid=timeline]").inner_text()
-    for text in (t["claimed"], t["completed"], t["ready"], "Find the facts", "Agree the solution",
-                 "Follow-up call", "handler1", "handler1b"):
-        assert text in timeline, text
-    assert ("Staff member overworked" if lang == "en" else "员工过度劳累") in timeline
+    # 7. the timeline: one group per step, newest first, each saying who completed it; collapsed once closed
+    steps = agent.locator("[data-testid=timeline] [data-testid=step]")
+    summaries = steps.locator("summary").all_inner_texts()
+    assert [s.split("·")[0].strip() for s in summaries] == [
+        t["followup"], "Agree the solution", "Find the facts", t["registration"]]
+    for summary, who in zip(summaries[:3], ("agent", "handler1b", "handler1"), strict=True):
+        assert t["done_by"].format(who) in summary, (summary, who)
+    assert all(steps.nth(i).get_attribute("open") is None for i in range(len(summaries)))
+
+    # 8. opened, each step shows its events (claims are quiet there, issue 14): who completed it, the facts entered
+    for i in range(len(summaries)):
+        steps.nth(i).locator("summary").click()
     shots(agent, "timeline-closed")
+    facts, solution = steps.nth(2).inner_text(), steps.nth(1).inner_text()
+    for text in (f"{t['completed']} · handler1\n", "Staff member overworked" if lang == "en" else "员工过度劳累"):
+        assert text in facts, text
+    assert f"{t['completed']} · handler1b" in solution
+    assert t["ready"] in agent.locator("[data-testid=timeline]").inner_text()
