@@ -28,6 +28,12 @@ from webapp.tasks import service as tasks
 pytestmark = pytest.mark.browser
 BACKEND_CHECKS = importlib.util.find_spec("webapp.processes.checks") is not None
 BACKEND_DIFF = importlib.util.find_spec("webapp.processes.diff") is not None
+# a paste as the browser delivers it to CodeMirror's own paste handler (a function: the CSP forbids string eval)
+PASTE = """(el, text) => {
+  const data = new DataTransfer();
+  data.setData("text/plain", text);
+  el.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+}"""
 TEXT = {"en": {"sign_in": "Sign in", "deployed": "Deployed", "ok": "No problems"},
         "zh": {"sign_in": "登录", "deployed": "已部署", "ok": "没有问题"}}
 
@@ -219,9 +225,12 @@ def test_form_json_editor_previews_live_and_decision_tables_open_in_dmn_js(studi
     assert "Customer reached" in page.locator("[data-testid=form-preview]").inner_text()
     source = (ROOT / "forms" / "inquiry_callback.json").read_text(encoding="utf-8")
     assert '"Customer reached"' in source
+    # the owner selects all and pastes the changed JSON; keyboard.insert_text would go through contenteditable,
+    # where Chromium turns runs of spaces into no-break spaces (U+00A0) that JSON.parse rejects
     page.locator("#form-editor .cm-content").click()
     page.keyboard.press("Control+a")
-    page.keyboard.insert_text(source.replace('"Customer reached"', '"Customer reached by phone"'))
+    page.locator("#form-editor .cm-content").evaluate(
+        PASTE, source.replace('"Customer reached"', '"Customer reached by phone"'))
     # expect() polls without eval: the page's CSP forbids string evaluation (wait_for_function would need it)
     expect(page.locator("[data-testid=form-preview]")).to_contain_text("Customer reached by phone", timeout=30000)
     page.select_option("#preview-lang", "zh")
