@@ -36,7 +36,7 @@ PATH: list[tuple[str, dict[str, Any]]] = [
     ("prejudgement", a.prejudgement()), ("fact_finding", a.fact_finding()),
     ("internal_facts", a.internal_facts()), ("responsibility_step", a.responsibility()),
     ("solution_step", a.solution()),
-    ("communicate", {"customer_accepts": True, "customer_response": "Accepted the apology"}),
+    ("communicate", {"customer_choice": "accept", "customer_response": "Accepted the apology"}),
     ("execute", a.execution()), ("signoff", a.signoff()), ("follow_up", a.followup(5)),
 ]
 MIDWAY = 3  # after judging responsibility (step 3 of 6): four of nine tasks done
