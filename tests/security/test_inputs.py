@@ -96,3 +96,14 @@ def test_deep_json_and_wrong_types_are_422(app: Flask, users: Any, mini: None, a
     r = app.test_client().post("/api/v1/cases", data='{"n": NaN}', content_type="application/json", headers=headers)
     assert r.status_code == 422
     assert api.post("/api/v1/tasks/1/complete", json={"data": {"n": 2**60}}).status_code == 422
+
+
+def test_api_routes_outside_the_api_blueprint_answer_json_errors(app: Flask, users: Any, api: Any) -> None:
+    """Reports, assessments and lessons live on blueprints of their own; a refused input is still a JSON 4xx."""
+    api.as_("admin")
+    for url in ("/api/v1/lessons?q=a%00b", "/api/v1/assessments?state=a%00b", "/api/v1/reports/kpis?tz=a%00b"):
+        r = api.get(url)
+        assert r.status_code == 422 and r.is_json, (url, r.get_data(as_text=True)[:200])
+        assert "NUL" in r.get_json()["error"]["message"]
+    r = api.get("/api/v1/reports/kpis?tz=Nope/Zone")
+    assert r.status_code == 422 and r.get_json()["error"]["fields"]["tz"]

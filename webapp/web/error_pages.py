@@ -43,7 +43,12 @@ def _csrf(exc: CSRFError) -> tuple[str, int]:
                              "and send it again."), _("Form expired"))
 
 
-def _service(exc: ServiceError) -> tuple[str, int]:
+def _service(exc: ServiceError) -> Response | tuple[str, int]:
+    if _wants_json():  # an /api/ route outside the API blueprint (reports, assessments, lessons) or a refused input
+        body = {"code": exc.code, "message": exc.message, **({"fields": exc.fields} if exc.fields else {})}
+        response = jsonify({"error": body})
+        response.status_code = exc.status
+        return response
     return error_page(exc.status, exc.message)
 
 
