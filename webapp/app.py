@@ -41,6 +41,7 @@ from webapp.masterdata import api as masterdata_api
 from webapp.masterdata import web as masterdata_web
 from webapp.outbox import web as outbox_web
 from webapp.outbox.delivery.settings import load_settings
+from webapp.outbox.demo_webhooks import init_demo_webhooks
 from webapp.processes import api as processes_api
 from webapp.processes import edit_web as processes_edit_web
 from webapp.processes import web as processes_web
@@ -83,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_web(app, WEB_BLUEPRINTS)
     app.register_blueprint(admin_bp)
     init_reports(app)
+    init_demo_webhooks(app)  # demo mode only
     init_assessments(app)
     init_lessons(app)
     register_cli(app)

@@ -72,3 +72,15 @@ def test_notices_from_the_process_reach_the_bell(web: Any, mini: Any) -> None:
     web.login("supervisor")  # the fixture diagram tells group:service_supervisor about the missed deadline
     page = web.text("/notices/")
     assert f"Deadline missed on {case.number}" in page and '<span class="bell-count">1</span>' in page
+
+
+def test_demo_mode_receives_the_packs_webhooks(tmp_path: Any) -> None:
+    """scripts/run points webhook:sales at /demo/webhooks/sales: demo leads are delivered, not dead messages."""
+    from tests.conftest import _test_config
+    from webapp.app import create_app
+
+    config = _test_config(f"sqlite:///{tmp_path / 'demo.db'}", tmp_path)
+    demo = create_app({**config, "DEMO_MODE": True}).test_client()
+    assert demo.post("/demo/webhooks/sales", json={"lead": "x"}).status_code == 204
+    plain = create_app({**config, "DEMO_MODE": False}).test_client()
+    assert plain.post("/demo/webhooks/sales", json={"lead": "x"}).status_code == 404
