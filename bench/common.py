@@ -32,10 +32,8 @@ def pg_available() -> bool:
         return False
 
 
-def make_app(url: str | None = None) -> Flask:
-    """A fresh app and schema on SQLite (temp file) or the given URL, with fixture processes and users."""
-    import tests.fixtures.handlers  # noqa: F401
-    from webapp.accounts.service import create_user
+def fresh_app(url: str | None, pack: Path) -> Flask:
+    """An app on an empty schema (temp SQLite or the URL) with the processes and forms of `pack` deployed."""
     from webapp.app import create_app
     from webapp.extensions import db
     from webapp.workflow.definitions import clear_cache, deploy_directory
@@ -48,7 +46,19 @@ def make_app(url: str | None = None) -> Flask:
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
         db.create_all()
-        deploy_directory(db.session, FIXTURES / "processes", FIXTURES / "forms", "bench")
+        deploy_directory(db.session, pack / "processes", pack / "forms", "bench")
+        db.session.commit()
+    return app
+
+
+def make_app(url: str | None = None) -> Flask:
+    """A fresh app and schema on SQLite (temp file) or the given URL, with fixture processes and users."""
+    import tests.fixtures.handlers  # noqa: F401
+    from webapp.accounts.service import create_user
+    from webapp.extensions import db
+
+    app = fresh_app(url, FIXTURES)
+    with app.app_context():
         create_user(db.session, "agent", "bench-pass-1", ["customer_service", "tier_1_handler"])
         create_user(db.session, "handler", "bench-pass-1", ["tier_1_handler"])
         db.session.commit()

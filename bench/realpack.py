@@ -7,14 +7,12 @@ with valid form data for every task, as the staff member of the task's group.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import text
 
-from bench.common import ROOT
+from bench.common import ROOT, fresh_app
 from tests.process import answers as a
 
 PASSWORD = "bench-pass-1"
@@ -45,19 +43,10 @@ MIDWAY = 3  # after judging responsibility (step 3 of 6): four of nine tasks don
 def make_pack_app(url: str | None = None) -> Flask:
     """A fresh app and schema (temp SQLite or the URL) with the REAL default pack and one user per group."""
     from webapp.accounts.service import create_user
-    from webapp.app import create_app
     from webapp.extensions import db
-    from webapp.workflow.definitions import clear_cache, deploy_directory
 
-    clear_cache()
-    url = url or f"sqlite:///{tempfile.mkdtemp(prefix='clbench')}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "WTF_CSRF_ENABLED": False})
+    app = fresh_app(url, ROOT)
     with app.app_context():
-        if url.startswith("postgresql"):
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
-        db.create_all()
-        deploy_directory(db.session, ROOT / "processes", ROOT / "forms", "bench")
         for username, groups, supervises in STAFF:
             create_user(db.session, username, PASSWORD, groups, username.title(), f"{username}@example.test",
                         supervises)

@@ -83,19 +83,9 @@ def form_fields_shown(session: Session, case: Case, lang: str) -> dict[str, list
         for key, value in submitted.items():
             sub = props.get(key) or {}
             title = sub.get(f"x-title-{lang}") or sub.get("title") or key.replace("_", " ")
-            lines.append((str(title), _words(_enum_title(sub, value, lang))))
+            lines.append((str(title), _words(sofar.choice_title(sub, value, lang))))
         shown[event.task_id] = lines
     return shown
-
-
-def _enum_title(sub: dict[str, Any], value: Any, lang: str) -> Any:
-    titles = sub.get(f"x-enum-titles-{lang}") or sub.get("x-enum-titles")
-    values = sub.get("enum") or []
-    if value in values and isinstance(titles, list) and values.index(value) < len(titles):
-        return titles[values.index(value)]
-    if isinstance(titles, dict) and str(value) in titles:
-        return titles[str(value)]
-    return value
 
 
 def summary(session: Session, case: Case, with_events: bool = False, lang: str = "en") -> dict[str, Any]:
