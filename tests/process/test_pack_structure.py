@@ -129,13 +129,14 @@ def test_every_form_is_used_by_a_diagram():
 
 def test_T1_T3_T4_T5_each_clock_and_its_boundary_timer_use_the_same_duration():
     """A process owner changing an SLA edits the clock and the timer next to it; this keeps them equal."""
+    starts, business = {}, {}  # a clock may start in a caller (grievance) and be guarded in a called process
     for path in DIAGRAMS:
-        tree = _xml(path)
-        starts, business = {}, {}
-        for op in tree.iterfind(".//spiff:serviceTaskOperator[@id='clock_start']", NS):
+        for op in _xml(path).iterfind(".//spiff:serviceTaskOperator[@id='clock_start']", NS):
             params = {p.get("id"): p.get("value") for p in op.iterfind(".//spiff:parameter", NS)}
             starts[params["name"].strip("'\"")] = params["duration"]
             business[params["name"].strip("'\"")] = params.get("business_time") == "True"
+    for path in DIAGRAMS:
+        tree = _xml(path)
         clocked = {}
         for task in tree.iterfind(".//bpmn:userTask", NS):
             props = {p.get("name"): p.get("value") for p in task.iterfind(".//spiff:property", NS)}
@@ -155,5 +156,5 @@ def test_T1_T3_T4_T5_each_clock_and_its_boundary_timer_use_the_same_duration():
                 name = clocked[host]
                 assert date.text == f"sla_due({starts[name]}, {business[name]})", (path.name, host)
                 checked += 1
-        assert checked == {"inquiry.bpmn": 3, "rescue.bpmn": 2, "new_failure.bpmn": 2, "grievance.bpmn": 1}.get(
-            path.name, 0), path.name
+        expected = {"inquiry.bpmn": 3, "rescue.bpmn": 2, "new_failure.bpmn": 2, "grievance_handling.bpmn": 1}
+        assert checked == expected.get(path.name, 0), path.name

@@ -8,11 +8,13 @@ import shutil
 from pathlib import Path
 
 from flask import Flask
+from lxml import etree
 from sqlalchemy import select
 
 from tests.conftest import ROOT, Api
 from tests.studio.helpers import inquiry_hours, post_files
 from webapp.cli import deploy_default
+from webapp.engine.pack import BPMN_NS
 from webapp.extensions import db
 from webapp.models import ProcessDefinition
 from webapp.processes.deploy import deploy_directory, export_pack
@@ -59,6 +61,25 @@ def test_init_deploys_a_new_process_with_the_owners_versions_of_the_others(app: 
     assert newest()["inquiry"] == (2, "owner")
     complaint = latest_definition(db.session, "complaint")
     assert complaint is not None and '"PT4H"' in complaint.files["inquiry.bpmn"]  # calls the owner's inquiry
+
+
+def test_init_over_versions_that_held_three_processes_in_one_file(app: Flask, tmp_path: Path) -> None:
+    """A database deployed before grievance.bpmn was split (one process per file) keeps its versions on init."""
+    folder = tmp_path / "processes"
+    shutil.copytree(ROOT / "processes", folder)
+    one = etree.parse(str(folder / "grievance.bpmn"))
+    for key in ("grievance_first_response", "grievance_handling"):
+        one.getroot().append(etree.parse(str(folder / f"{key}.bpmn")).find(f"{{{BPMN_NS}}}process"))
+        (folder / f"{key}.bpmn").unlink()
+    one.write(str(folder / "grievance.bpmn"))
+    app.config["PROCESSES_DIR"] = str(folder)
+    deploy_default()
+    assert "grievance_handling" in latest_definition(db.session, "grievance").files["grievance.bpmn"]
+
+    app.config["PROCESSES_DIR"] = str(ROOT / "processes")  # the split pack, e.g. `scripts/run` after an update
+    lines = deploy_default()
+    assert not [line for line in lines if line.startswith("deployed")], lines
+    assert newest()["grievance_handling"] == (1, "system")
 
 
 def test_export_writes_the_deployed_versions_and_deploys_back_unchanged(app: Flask, api: Api,

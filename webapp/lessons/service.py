@@ -17,7 +17,7 @@ from webapp.lessons.models import Lesson
 from webapp.workflow.models import Event
 from webapp.workflow.rows import event_row
 
-REVIEW_FORM = "review.json"  # the step-6 task's form (processes/grievance.bpmn, task `review`)
+REVIEW_FORM = "review.json"  # the step-6 task's form (processes/grievance_handling.bpmn, task `review`)
 
 
 def on_review(session: Session, case: Case | None, form_key: str | None, data: dict[str, Any], actor: str) -> None:

@@ -19,6 +19,7 @@ from webapp.workflow.definitions import (
     deployed_forms,
     latest_definition,
     newest_definitions,
+    overlay,
 )
 
 __all__ = ["DeployError", "Deployed", "check_upload", "current_files", "deploy_directory", "deploy_upload",
@@ -30,7 +31,7 @@ def complete_upload(session: Session, diagrams: dict[str, bytes],
     """An upload plus the deployed files it needs: the other files of the processes that call an uploaded diagram,
     and the deployed forms (so a diagram-only upload keeps its forms)."""
     newest = newest_definitions(session)
-    return caller_files(newest, set(diagrams)) | diagrams, deployed_forms(newest) | forms
+    return overlay(caller_files(newest, set(diagrams)), diagrams), deployed_forms(newest) | forms
 
 
 def check_upload(session: Session, diagrams: dict[str, bytes], forms: dict[str, bytes]) -> list[Problem]:
@@ -72,7 +73,7 @@ def init_pack(session: Session, processes_dir: Path, forms_dir: Path,
     """
     files, forms = read_dir(processes_dir, forms_dir)
     newest = newest_definitions(session)
-    files = files | caller_files(newest, {n for d in newest for n in d.files})
+    files = overlay(files, caller_files(newest, {n for d in newest for n in d.files}))
     forms = forms | deployed_forms(newest)
     keys = set(build_pack(files, forms, _operations()).processes) if files else set()
     skipped = sorted(k for k in keys if latest_definition(session, k) is not None)

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from handlers.registry import registered_operations
 from webapp.engine.pack import DeployError, build_pack
-from webapp.workflow.definitions import Deployed, caller_files, deploy_files, deployed_forms, newest_definitions
+from webapp.workflow.definitions import (
+    Deployed,
+    caller_files,
+    deploy_files,
+    deployed_forms,
+    newest_definitions,
+    overlay,
+)
 
 
 def _backend(module: str) -> Any | None:
@@ -36,7 +43,7 @@ def _completed(session: Session, diagrams: dict[str, bytes], forms: dict[str, by
                ) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """An upload completed with the deployed files deploy would use (callers of a changed diagram, forms)."""
     newest = newest_definitions(session)
-    return caller_files(newest, set(diagrams)) | diagrams, deployed_forms(newest) | forms
+    return overlay(caller_files(newest, set(diagrams)), diagrams), deployed_forms(newest) | forms
 
 
 def check(session: Session, diagrams: dict[str, bytes], forms: dict[str, bytes]) -> list[dict[str, str]]:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.registry import registered_operations
-from webapp.engine.pack import DeployError, ProcessBundle, build_pack, forms_of_bundle, read_dir
+from webapp.engine.pack import BPMN_NS, DeployError, ProcessBundle, build_pack, forms_of_bundle, read_dir
+from webapp.engine.xmlsafe import parse_xml
 from webapp.models import HumanTask, Instance, ProcessDefinition
 
 _cache: dict[int, ProcessBundle] = {}
@@ -92,6 +93,24 @@ def caller_files(newest: list[ProcessDefinition], names: set[str]) -> dict[str, 
     return files
 
 
+def overlay(base: dict[str, bytes], top: dict[str, bytes]) -> dict[str, bytes]:
+    """`top` over `base`, leaving out a base file whose processes a top file of another name defines (a pack
+    split into one process per file meeting versions that held several processes in one file, or the reverse)."""
+    defined = {key for raw in top.values() for key in process_ids(raw)}
+    kept = {name: raw for name, raw in base.items()
+            if name in top or not (keys := process_ids(raw)) or not keys <= defined}
+    return kept | top
+
+
+def process_ids(raw: bytes) -> set[str]:
+    """Ids of the processes a .bpmn file defines (none for a .dmn or a file that does not parse)."""
+    try:
+        root = parse_xml(raw, "diagram")
+    except ValueError:
+        return set()
+    return {p.get("id", "") for p in root.iterfind(f"{{{BPMN_NS}}}process")}
+
+
 def deployed_forms(newest: list[ProcessDefinition]) -> dict[str, bytes]:
     """The forms of the newest version of every process (a diagram-only upload reuses them)."""
     forms: dict[str, bytes] = {}
@@ -139,7 +158,7 @@ def clear_cache() -> None:
 
 
 __all__ = ["DeployError", "Deployed", "bundle_for", "form_schema", "forms_for", "caller_files", "newest_definitions",
-           "deploy_directory", "deploy_files", "latest_definition"]
+           "deploy_directory", "deploy_files", "latest_definition", "overlay"]
 
 
 def form_schema(instance: Instance, task: HumanTask) -> dict[str, Any] | None:
