@@ -12,10 +12,10 @@ from webapp.deadlines.models import Deadline
 from webapp.lessons.models import Lesson
 from webapp.masterdata.models import MasterHistory, MasterItem
 from webapp.outbox.models import NoticeRead, Outbox
+from webapp.processes.models import ProcessDraft
 from webapp.security.models import RateHit
 from webapp.tasks.models import HumanTask
-from webapp.workflow.definition_model import ProcessDefinition
-from webapp.workflow.models import Event, Instance, Timer
+from webapp.workflow.models import Event, Instance, ProcessDefinition, Timer
 
 __all__ = [
     "AdminJob",
@@ -38,6 +38,7 @@ __all__ = [
     "NoticeRead",
     "Outbox",
     "ProcessDefinition",
+    "ProcessDraft",
     "RateHit",
     "Timer",
     "User",
