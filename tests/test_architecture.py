@@ -101,6 +101,20 @@ def test_no_flask_in_the_engine_handlers_services_or_models():
             assert not _imports_flask(path), f"{rel} imports Flask; rules and models stay framework-free"
 
 
+def _defines_a_table(node: ast.ClassDef) -> bool:
+    return any(isinstance(b, ast.Attribute) and b.attr == "Model" for b in node.bases)
+
+
+def test_tables_live_in_the_models_module_of_their_feature():
+    for path in _source_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and _defines_a_table(node):
+                assert path.name == "models.py" and path.parent.name != "models", (
+                    f"{_rel(path)} defines table {node.name}; put it in webapp/<feature>/models.py")
+    registry = ROOT / "webapp/models"
+    assert sorted(p.name for p in registry.glob("*.py")) == ["__init__.py"], "webapp/models is only the registry"
+
+
 def _import_graph() -> dict[str, set[str]]:
     modules = {_module_name(p): p for p in _source_files()}
     graph: dict[str, set[str]] = {}

@@ -246,7 +246,7 @@ def test_form_json_editor_previews_live_and_decision_tables_open_in_dmn_js(studi
     # all of it is kept in the draft
     page.click("[data-testid=save-draft]")
     expect(page.locator("[data-testid=studio-status]")).to_have_text("Saved", timeout=30000)
-    from webapp.processes.drafts import ProcessDraft
+    from webapp.processes.models import ProcessDraft
 
     db.session.expire_all()
     draft = db.session.scalars(select(ProcessDraft)).one()

@@ -7,7 +7,7 @@ from typing import Any
 from tests.helpers import register
 from webapp.extensions import db
 from webapp.models import Outbox
-from webapp.models.web import NoticeRead
+from webapp.outbox.models import NoticeRead
 
 
 def _notice(recipient: str, template: str, case: Any, key: str) -> Outbox:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import ProcessDefinition
-from webapp.processes.drafts import ProcessDraft
+from webapp.processes.models import ProcessDraft
 
 
 def _json_post(web: Any, url: str, body: Any) -> Any:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
-from webapp.models.web import RateHit
+from webapp.security.models import RateHit
 
 KEY_PREFIX = "login-failed:"
 

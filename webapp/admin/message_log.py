@@ -11,9 +11,9 @@ from webapp.models import Case
 from webapp.outbox.delivery import DeliveryError
 from webapp.outbox.delivery.mail import build
 from webapp.outbox.delivery.settings import WorkerSettings
+from webapp.outbox.models import Outbox
 from webapp.outbox.service import Claim, envelope
 from webapp.paging import newest_first
-from webapp.workflow.models import Outbox
 
 STATUSES = ("pending", "sending", "sent", "delivered", "dead")
 CHANNELS = ("email", "webhook", "in_app")

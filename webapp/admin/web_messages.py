@@ -21,7 +21,7 @@ from webapp.admin.web import bp
 from webapp.extensions import db
 from webapp.models import Case
 from webapp.outbox.delivery.settings import load_settings
-from webapp.workflow.models import Outbox
+from webapp.outbox.models import Outbox
 
 FILTER_KEYS = ("status", "channel", "recipient", "case", "template")
 

@@ -8,10 +8,9 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.db_types import UtcDateTime
+from webapp.db_types import BigId, UtcDateTime
 from webapp.engine.clock import now
 from webapp.extensions import db
-from webapp.workflow.models import BigId
 
 
 class Assessment(db.Model):  # type: ignore[name-defined,misc]

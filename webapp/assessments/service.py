@@ -16,7 +16,8 @@ from webapp.assessments.models import Assessment
 from webapp.cases.models import Case
 from webapp.engine.clock import now
 from webapp.errors import Conflict, Forbidden, Invalid, NotFound
-from webapp.workflow.models import Event, Outbox
+from webapp.outbox.models import Outbox
+from webapp.workflow.models import Event
 from webapp.workflow.rows import event_row
 
 STATES = ("proposed", "accepted", "rejected", "carried_out")

@@ -11,10 +11,10 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.cases.models import Attachment, Comment
 from webapp.engine.clock import now
 from webapp.errors import Invalid, NotFound
 from webapp.models import Case
-from webapp.models.web import Attachment, Comment
 from webapp.workflow.store import add_event
 
 MAX_COMMENT = 10_000

@@ -1,4 +1,4 @@
-"""The case record: intake facts and the handling results the process records."""
+"""The case record: intake facts, the handling results the process records, staff comments and attachments."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.db_types import JsonType, UtcDateTime
+from webapp.db_types import BigId, JsonType, UtcDateTime
 from webapp.engine.clock import now
 from webapp.extensions import db
-from webapp.workflow.models import BigId
 
 
 class Case(db.Model):  # type: ignore[name-defined,misc]
@@ -62,3 +61,31 @@ class CaseLink(db.Model):  # type: ignore[name-defined,misc]
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
     other_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Comment(db.Model):  # type: ignore[name-defined,misc]
+    """A staff note on a case (internal: never shown on the public status page)."""
+
+    __tablename__ = "case_comment"
+    __table_args__ = (Index("ix_case_comment_case", "case_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)
+
+
+class Attachment(db.Model):  # type: ignore[name-defined,misc]
+    """A file attached to a case; the bytes live under UPLOAD_DIR as `stored_name`."""
+
+    __tablename__ = "case_attachment"
+    __table_args__ = (Index("ix_case_attachment_case", "case_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)

@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from webapp.cases import service as cases
 from webapp.engine.clock import now
 from webapp.models import Case, Event, HumanTask
-from webapp.models.web import RateHit
+from webapp.security.models import RateHit
 
 PUBLIC_ACTOR = "public"
 PUBLIC_KINDS = ("grievance", "inquiry")

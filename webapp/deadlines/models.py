@@ -7,10 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.db_types import UtcDateTime
+from webapp.db_types import BigId, UtcDateTime
 from webapp.engine.clock import now
 from webapp.extensions import db
-from webapp.workflow.models import BigId
 
 DEADLINE_STATES = ("running", "paused", "met", "missed", "cancelled")
 

@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.db_types import JsonType, UtcDateTime
+from webapp.db_types import BigId, JsonType, UtcDateTime
 from webapp.engine.clock import now
 from webapp.extensions import db
-from webapp.workflow.models import BigId
 
 
 class MasterItem(db.Model):  # type: ignore[name-defined,misc]

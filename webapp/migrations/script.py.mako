@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy import Text  # noqa: F401
 
-import webapp.models.types  # noqa: F401
+import webapp.db_types  # noqa: F401
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from webapp.engine.clock import now
 from webapp.errors import NotFound
 from webapp.models import Outbox, User
-from webapp.models.web import NoticeRead
+from webapp.outbox.models import NoticeRead
 from webapp.paging import newest_first
 
 CHANNEL = "in_app"

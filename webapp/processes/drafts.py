@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from webapp.db_types import JsonType, UtcDateTime
 from webapp.engine.clock import now
-from webapp.extensions import db
+from webapp.processes.models import ProcessDraft
 
 MAX_DRAFT_BYTES = 5 * 1024 * 1024
 
-
-class ProcessDraft(db.Model):  # type: ignore[name-defined,misc]
-    """The files an owner is editing for one process: diagrams and forms, as text."""
-
-    __tablename__ = "process_draft"
-    __table_args__ = (UniqueConstraint("owner", "process_key"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner: Mapped[str] = mapped_column(String(80))
-    process_key: Mapped[str] = mapped_column(String(200))
-    base_version: Mapped[int] = mapped_column()
-    files: Mapped[dict[str, str]] = mapped_column(JsonType)
-    forms: Mapped[dict[str, str]] = mapped_column(JsonType)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)
 
 
 class DraftError(ValueError):

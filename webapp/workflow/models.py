@@ -1,19 +1,38 @@
-"""Process instances and their side tables: human tasks, timers, outbox and the event history."""
+"""Process definitions, instances and their side tables: timers and the event history (tasks/, outbox/ own theirs)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db_types import JsonType, UtcDateTime
+from webapp.db_types import BigId, JsonType, UtcDateTime
 from webapp.engine.clock import now
 from webapp.extensions import db
 
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 STATUSES = ("running", "waiting", "user_input", "complete", "error", "suspended", "terminated")
+
+
+class ProcessDefinition(db.Model):  # type: ignore[name-defined,misc]
+    """One version of one process: its source files, forms and content hash."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (
+        UniqueConstraint("key", "version"),
+        Index("ix_process_definition_key_hash", "key", "content_hash"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    version: Mapped[int] = mapped_column()
+    content_hash: Mapped[str] = mapped_column(String(64))
+    files: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    forms: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)
+    deployed_by: Mapped[str] = mapped_column(String(80), default="system")
+    comment: Mapped[str | None] = mapped_column(Text)  # what the owner said about this version
 
 
 class Instance(db.Model):  # type: ignore[name-defined,misc]
@@ -37,42 +56,6 @@ class Instance(db.Model):  # type: ignore[name-defined,misc]
     definition = relationship("ProcessDefinition", lazy="joined")
 
 
-class HumanTask(db.Model):  # type: ignore[name-defined,misc]
-    """A user task that is (or was) waiting for a person; worklists read only this table."""
-
-    __tablename__ = "human_task"
-    __table_args__ = (
-        Index("ix_human_task_open_group_due", "state", "group_key", "due_at", "id"),
-        Index("ix_human_task_open_assignee_due", "state", "assignee", "due_at", "id"),
-        Index("ix_human_task_instance", "instance_id", "state"),
-    )
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"))
-    case_number: Mapped[str | None] = mapped_column(String(40))
-    task_id: Mapped[str] = mapped_column(String(36), unique=True)
-    spec_id: Mapped[str] = mapped_column(String(200))
-    title: Mapped[str] = mapped_column(String(300))
-    process_key: Mapped[str] = mapped_column(String(200))
-    lane: Mapped[str | None] = mapped_column(String(200))
-    group_key: Mapped[str | None] = mapped_column(String(80))
-    escalated_group: Mapped[str | None] = mapped_column(String(80))  # moved up by a missed deadline: stays there
-    assignee: Mapped[str | None] = mapped_column(String(80))
-    form_key: Mapped[str | None] = mapped_column(String(200))
-    clock: Mapped[str | None] = mapped_column(String(80))
-    customer_name: Mapped[str | None] = mapped_column(String(200))
-    kind: Mapped[str | None] = mapped_column(String(30))
-    grade: Mapped[str | None] = mapped_column(String(4))
-    tier: Mapped[int | None] = mapped_column()
-    category: Mapped[str | None] = mapped_column(String(80))
-    state: Mapped[str] = mapped_column(String(12), default="open")
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)
-    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    completed_by: Mapped[str | None] = mapped_column(String(80))
-    draft: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
-
-
 class Timer(db.Model):  # type: ignore[name-defined,misc]
     """A waiting timer event with its absolute due time."""
 
@@ -86,28 +69,6 @@ class Timer(db.Model):  # type: ignore[name-defined,misc]
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     state: Mapped[str] = mapped_column(String(12), default="waiting")
     fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-
-
-class Outbox(db.Model):  # type: ignore[name-defined,misc]
-    """A message to deliver (mail, webhook, in-app), written in the engine's transaction."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(20))
-    recipient: Mapped[str] = mapped_column(String(300))
-    template: Mapped[str] = mapped_column(String(100))
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    status: Mapped[str] = mapped_column(String(12), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=now)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Event(db.Model):  # type: ignore[name-defined,misc]
