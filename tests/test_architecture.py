@@ -59,6 +59,12 @@ def test_importing_the_engine_does_not_load_flask():
 FLASK_PACKAGES = ("flask", "flask_login", "flask_wtf", "flask_babel", "flask_sqlalchemy", "flask_migrate")
 CLI_MODULES = {"webapp/app.py", "webapp/cli.py", "webapp/__main__.py", "webapp/extensions.py",
                "webapp/worker/commands.py"}
+# a module's name says its role: web*.py pages and api*.py JSON endpoints are views (so is every module of the
+# shared web layer packages); __init__.py and commands.py wire; models.py holds tables; every other module is a
+# service: it may query and commit but never touches the request (flask, flask_login, flask_wtf).
+VIEW_PREFIXES = ("web", "api")
+WEB_LAYER_PACKAGES = ("webapp/web/", "webapp/api/", "webapp/security/")
+REQUEST_PACKAGES = ("flask", "flask_login", "flask_wtf")
 MAX_MODULE_LINES = 300
 MAX_FUNCTION_LINES = 50
 KNOWN_BIG_MODULES = {
@@ -204,10 +210,31 @@ def test_no_new_long_functions():
                 assert length <= allowed, f"{key} has {length} lines (limit {allowed})"
 
 
+def _role(path: Path) -> str:
+    """What a module is, read from its name (README, "Where things are"): view, wiring, models, shell or service."""
+    rel = _rel(path)
+    if rel in CLI_MODULES:
+        return "shell"
+    if rel.startswith(WEB_LAYER_PACKAGES) or path.name.startswith(VIEW_PREFIXES):
+        return "view"
+    if path.name in ("__init__.py", "commands.py"):
+        return "wiring"
+    return "models" if path.name == "models.py" else "service"
+
+
+def test_a_module_name_says_its_role():
+    """web*.py / api*.py are views; any other module of a feature package is a service, free of the request."""
+    for path in _source_files():
+        if _rel(path).startswith("webapp/") and _role(path) in ("service", "models"):
+            bad = {m for m in _imports(path) if m.split(".")[0] in REQUEST_PACKAGES}
+            assert not bad, (f"{_rel(path)} imports {bad}: a service takes plain values and a Session; "
+                             "request handling goes into a web*.py or api*.py module")
+
+
 def test_no_new_queries_or_commits_in_views():
     for path in _source_files():
         rel = _rel(path)
-        if not rel.startswith("webapp/") or rel in CLI_MODULES or not _imports_flask(path):
+        if not rel.startswith("webapp/") or _role(path) != "view" and (rel in CLI_MODULES or not _imports_flask(path)):
             continue
         source = path.read_text()
         count = source.count("select(") + source.count("commit(")

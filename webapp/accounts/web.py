@@ -10,8 +10,8 @@ from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from webapp.accounts import signin as accounts
-from webapp.accounts.access import login_required, staff
 from webapp.accounts.throttle import ThrottleRule
+from webapp.accounts.web_access import login_required, staff
 from webapp.errors import Invalid
 from webapp.extensions import db
 from webapp.models import User

@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 
 from webapp.accounts.api import require
-from webapp.admin.query import instances_page, open_tasks_of
+from webapp.admin.instances import instances_page, open_tasks_of
 from webapp.api import bp
 from webapp.api.shapes import instance_json, task_json, timer_json
 from webapp.deadlines.service import waiting_timers

@@ -11,7 +11,7 @@ from flask_babel import force_locale, get_locale
 from lxml import etree
 from markupsafe import Markup
 
-from webapp.accounts.access import role_required
+from webapp.accounts.web_access import role_required
 from webapp.engine.xmlsafe import parse_xml
 from webapp.errors import NotFound
 from webapp.extensions import db

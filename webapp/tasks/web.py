@@ -9,7 +9,7 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from webapp.accounts.access import login_required, staff
+from webapp.accounts.web_access import login_required, staff
 from webapp.cases import page as casepage
 from webapp.cases.sofar import deciding
 from webapp.errors import Conflict, Forbidden, Invalid

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from webapp.accounts.access import login_required, staff
 from webapp.accounts.web import safe_next
+from webapp.accounts.web_access import login_required, staff
 from webapp.cases.intake import KINDS
 from webapp.engine.clock import now
 from webapp.errors import ServiceError
