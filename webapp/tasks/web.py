@@ -114,11 +114,9 @@ def _save_draft(task: HumanTask, values: dict[str, Any]) -> Response:
     user = staff()
     if not tasks.can_work(user, task):
         abort(403, description=_("This task is claimed by %(user)s.", user=task.assignee or ""))
-    if task.assignee is None:
-        task = tasks.claim(db.session, task.id, user)  # a draft is personal: keep the task with its author
+    task, claimed = tasks.save_draft(db.session, task.id, values, user)  # a draft is personal: claims the task
+    if claimed:
         flash(_("You claimed this task so that your draft stays yours."), "info")
-    task.draft = values
-    db.session.commit()
     flash(_("Draft saved. Nothing was sent yet."), "success")
     return redirect(url_for("tasks.show", task_id=task.id))
 

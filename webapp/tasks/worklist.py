@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
 from webapp.errors import Forbidden, Invalid
-from webapp.models import HumanTask, User
+from webapp.models import Group, HumanTask, Membership, User
 from webapp.security.limits import check_int
 
 SCOPES = ("mine", "group", "overdue", "team", "all")
@@ -136,3 +136,17 @@ def counts(session: Session, user: User) -> dict[str, int]:
         HumanTask.state == "open", HumanTask.assignee == user.username)
     overdue = mine.where(HumanTask.due_at < now())
     return {"open": session.scalar(mine) or 0, "overdue": session.scalar(overdue) or 0}
+
+
+def group_members(session: Session, group_keys: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """Active members (username, display name) of each group, for a supervisor's reassign menu."""
+    if not group_keys:
+        return {}
+    rows = session.execute(
+        select(Group.key, User.username, User.display_name).join(Membership, Membership.group_id == Group.id)
+        .join(User, User.id == Membership.user_id).where(Group.key.in_(sorted(group_keys)), User.is_active)
+        .order_by(User.username)).all()
+    result: dict[str, list[tuple[str, str]]] = {}
+    for key, username, name in rows:
+        result.setdefault(key, []).append((username, name or username))
+    return result
