@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from webapp.admin.actions import FINISHED, ActionResult, Ctx, begin, finish, snapshot
 from webapp.engine.clock import iso, now
 from webapp.engine.durations import add_iso_duration
+from webapp.engine.outcome import Outcome, TaskNotReady
 from webapp.engine.repair import SKIPPABLE, RepairEngine
-from webapp.engine.runtime import Outcome, TaskNotReady
 from webapp.errors import Conflict, Invalid, NotFound
 from webapp.models import HumanTask, Instance, Timer, User
 from webapp.tasks.service import form_schema

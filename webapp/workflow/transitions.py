@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.engine.clock import now
-from webapp.engine.runtime import Engine, Outcome, RunContext, TaskNotReady
+from webapp.engine.outcome import Outcome, RunContext, TaskNotReady
+from webapp.engine.runtime import Engine
 from webapp.errors import Conflict, NotFound
 from webapp.models import Case, HumanTask, Instance, ProcessDefinition
 from webapp.workflow.definitions import bundle_for, form_schema, latest_definition
