@@ -31,7 +31,7 @@ from webapp.assessments import init_assessments
 from webapp.cases import api as cases_api
 from webapp.cases import web as cases_web
 from webapp.cases import web_files, web_public
-from webapp.cli import deactivate_cmd, register_cli
+from webapp.cli import register_cli
 from webapp.db_setup import tune_sqlite
 from webapp.deadlines import business_calendar
 from webapp.engine import budget
@@ -88,7 +88,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_assessments(app)
     init_lessons(app)
     register_cli(app)
-    app.cli.add_command(deactivate_cmd)
     return app
 
 
