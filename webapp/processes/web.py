@@ -17,7 +17,7 @@ from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.processes import studio, studio_calls
 from webapp.processes.web_common import bp, can_edit, preview_fields
-from webapp.security.headers import talisman
+from webapp.security.web_headers import talisman
 
 
 def _found(call: Any, *args: Any) -> Any:
