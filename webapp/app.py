@@ -31,7 +31,7 @@ from webapp.assessments import init_assessments
 from webapp.cases import api as cases_api
 from webapp.cases import web as cases_web
 from webapp.cases import web_files, web_public
-from webapp.cli import deactivate_cmd, register_cli
+from webapp.cli import register_cli
 from webapp.db_setup import tune_sqlite
 from webapp.deadlines import business_calendar
 from webapp.engine import budget
@@ -41,10 +41,10 @@ from webapp.masterdata import api as masterdata_api
 from webapp.masterdata import web as masterdata_web
 from webapp.outbox import web as outbox_web
 from webapp.outbox.delivery.settings import load_settings
-from webapp.outbox.demo_webhooks import init_demo_webhooks
+from webapp.outbox.web_demo_webhooks import init_demo_webhooks
 from webapp.processes import api as processes_api
-from webapp.processes import edit_web as processes_edit_web
 from webapp.processes import web as processes_web
+from webapp.processes import web_edit as processes_web_edit
 from webapp.reports import init_reports
 from webapp.security import init_security
 from webapp.tasks import api as tasks_api
@@ -55,11 +55,11 @@ from webapp.worker import notify as notify_work
 
 # Modules imported for their routes, which they attach to a blueprint of their own or of the API/admin.
 ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_jobs, api_problems, cases_api, processes_api,
-                 tasks_api, openapi, processes_edit_web,
+                 tasks_api, openapi, processes_web_edit,
                  web_audit, web_bulk, web_instances, web_jobs, web_messages, web_repairs, web_files, masterdata_api,
                  masterdata_web)
 WEB_BLUEPRINTS = (accounts_web.bp, web_worklist.bp, tasks_web.bp, cases_web.bp, outbox_web.bp, web_public.bp,
-                  processes_web.bp, web_public.legacy)  # processes_edit_web adds the editor's views to it
+                  processes_web.bp, web_public.legacy)  # processes_web_edit adds the editor's views to it
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -88,7 +88,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_assessments(app)
     init_lessons(app)
     register_cli(app)
-    app.cli.add_command(deactivate_cmd)
     return app
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from webapp.accounts.service import create_user, issue_token
+from webapp.accounts.signin import deactivate
 from webapp.cases.commands import register_mailin_command
 from webapp.deadlines.timers import fire_due_timers
 from webapp.errors import ServiceError
@@ -73,8 +74,6 @@ def seed_master_data(actor: str = "system") -> int:
 
 def create_demo_users(password: str | None) -> list[tuple[str, str]]:
     """Create the demo staff (skipping existing ones); returns (username, password) pairs created."""
-
-
     created = []
     for username, name, groups, supervises in DEMO_USERS:
         if db.session.scalars(select(User).where(User.username == username)).first():
@@ -86,79 +85,73 @@ def create_demo_users(password: str | None) -> list[tuple[str, str]]:
     return created
 
 
-def register_cli(app: Flask) -> None:
-    """Attach the commands to the app's CLI."""
-
-    @app.cli.command("init")
-    @click.option("--demo", is_flag=True, help="also create demo users and print their passwords once")
-    @click.option("--demo-password", default=None, help="one password for all demo users (default: random)")
-    @with_appcontext
-    def init_cmd(demo: bool, demo_password: str | None) -> None:
-        """Create/upgrade the schema, deploy processes/, optionally create demo users."""
-        init_database(current_app._get_current_object())  # type: ignore[attr-defined]
-        click.echo("schema up to date")
-
-        deploy_or_explain(lambda: [*deploy_default(), f"master data ({seed_master_data()} new default rows)"],
-                          prefix="")
-        if demo:
-            for username, pw in create_demo_users(demo_password):
-                click.echo(f"demo user {username:<11} password {pw}")
-
-    @app.cli.command("create-user")
-    @click.argument("username")
-    @click.option("--group", "groups", multiple=True, required=True)
-    @click.option("--supervises", multiple=True)
-    @click.option("--name", default="")
-    @click.option("--email", default=None)
-    @click.password_option()
-    @with_appcontext
-    def create_user_cmd(username: str, groups: tuple[str, ...], supervises: tuple[str, ...], name: str,
-                        email: str | None, password: str) -> None:
-        """Create a staff user in one or more groups."""
-
-        try:
-            create_user(db.session, username, password, list(groups), name, email, list(supervises))
-            db.session.commit()
-        except ServiceError as exc:
-            raise click.ClickException(f"{exc.message} {exc.fields or ''}") from None
-        click.echo(f"created {username}")
-
-    @app.cli.command("token")
-    @click.argument("username")
-    @with_appcontext
-    def token_cmd(username: str) -> None:
-        """Print a new API token for a user."""
+def _user(username: str) -> User:
+    """The user with this name, or a command-line error."""
+    user = db.session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise click.ClickException(f"no user '{username}'")
+    return user
 
 
-        user = db.session.scalars(select(User).where(User.username == username)).first()
-        if user is None:
-            raise click.ClickException(f"no user '{username}'")
-        click.echo(issue_token(db.session, user, "cli", float(current_app.config["API_TOKEN_HOURS"])))
-
-    @app.cli.command("fire-timers")
-    @with_appcontext
-    def fire_timers_cmd() -> None:
-        """Fire every timer that is due now, once."""
-
-        total = 0
-        while (n := fire_due_timers(db.session)) > 0:
-            total += n
-        click.echo(f"advanced {total} instance(s)")
-
-    @app.cli.command("serve")
-    @click.option("--host", default="127.0.0.1")
-    @click.option("--port", default=5000, type=int)
-    @with_appcontext
-    def serve_cmd(host: str, port: int) -> None:
-        """Run the development server."""
-
-        # app.run() does nothing under the flask CLI; serve the app object directly
-        run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
+@click.command("init")
+@click.option("--demo", is_flag=True, help="also create demo users and print their passwords once")
+@click.option("--demo-password", default=None, help="one password for all demo users (default: random)")
+@with_appcontext
+def init_cmd(demo: bool, demo_password: str | None) -> None:
+    """Create/upgrade the schema, deploy processes/, optionally create demo users."""
+    init_database(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo("schema up to date")
+    deploy_or_explain(lambda: [*deploy_default(), f"master data ({seed_master_data()} new default rows)"], prefix="")
+    if demo:
+        for username, pw in create_demo_users(demo_password):
+            click.echo(f"demo user {username:<11} password {pw}")
 
 
-    register_process_commands(app)  # deploy, export
-    register_worker_commands(app)  # worker, run, mailsink, outbox; configures the business calendar
-    register_mailin_command(app)  # mailin: e-mail in
+@click.command("create-user")
+@click.argument("username")
+@click.option("--group", "groups", multiple=True, required=True)
+@click.option("--supervises", multiple=True)
+@click.option("--name", default="")
+@click.option("--email", default=None)
+@click.password_option()
+@with_appcontext
+def create_user_cmd(username: str, groups: tuple[str, ...], supervises: tuple[str, ...], name: str,
+                    email: str | None, password: str) -> None:
+    """Create a staff user in one or more groups."""
+    try:
+        create_user(db.session, username, password, list(groups), name, email, list(supervises))
+        db.session.commit()
+    except ServiceError as exc:
+        raise click.ClickException(f"{exc.message} {exc.fields or ''}") from None
+    click.echo(f"created {username}")
+
+
+@click.command("token")
+@click.argument("username")
+@with_appcontext
+def token_cmd(username: str) -> None:
+    """Print a new API token for a user."""
+    click.echo(issue_token(db.session, _user(username), "cli", float(current_app.config["API_TOKEN_HOURS"])))
+
+
+@click.command("fire-timers")
+@with_appcontext
+def fire_timers_cmd() -> None:
+    """Fire every timer that is due now, once."""
+    total = 0
+    while (n := fire_due_timers(db.session)) > 0:
+        total += n
+    click.echo(f"advanced {total} instance(s)")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@with_appcontext
+def serve_cmd(host: str, port: int) -> None:
+    """Run the development server."""
+    # app.run() does nothing under the flask CLI; serve the app object directly
+    run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
 
 @click.command("deactivate-user")
@@ -166,13 +159,14 @@ def register_cli(app: Flask) -> None:
 @with_appcontext
 def deactivate_cmd(username: str) -> None:
     """Deactivate a user: no more sign-in, every API token revoked."""
-    from sqlalchemy import select
-
-    from webapp.accounts.signin import deactivate
-    from webapp.models import User
-
-    user = db.session.scalars(select(User).where(User.username == username)).first()
-    if user is None:
-        raise click.ClickException(f"no user '{username}'")
-    deactivate(db.session, user)
+    deactivate(db.session, _user(username))
     click.echo(f"{username} deactivated; API tokens revoked")
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the commands to the app's CLI."""
+    for command in (init_cmd, create_user_cmd, token_cmd, fire_timers_cmd, serve_cmd, deactivate_cmd):
+        app.cli.add_command(command)
+    register_process_commands(app)  # deploy, export
+    register_worker_commands(app)  # worker, run, mailsink, outbox
+    register_mailin_command(app)  # mailin: e-mail in

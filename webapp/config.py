@@ -38,7 +38,7 @@ def load() -> dict[str, Any]:
     """The app configuration."""
     url = database_url()
     return {
-        # the development key is refused outside debug/testing/demo mode (webapp/security/startup.py)
+        # the development key is refused outside debug/testing/demo mode (webapp/security/web_startup.py)
         "SECRET_KEY": env_str("SECRET_KEY", "dev-only-change-me"),
         "DEMO_MODE": _flag("DEMO"),
         # groups that read every case (others read the cases they handle or registered): README "Case visibility"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app, has_app_context
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -30,3 +34,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def running_config() -> Mapping[str, Any]:
+    """The running app's config (WEBHOOKS, SERVICE_POINT_EMAILS ...); outside an app nothing, so that
+    load_settings reads the environment with the one precedence of webapp.settings (CLOSELOOP_X, then X)."""
+    return current_app.config if has_app_context() else {}

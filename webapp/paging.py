@@ -1,11 +1,22 @@
-"""Keyset paging, newest first by id: the one helper every paged list uses (no OFFSET, stable under inserts)."""
+"""Keyset paging: the one helper every paged list uses (no OFFSET, stable under inserts).
+
+Three orders: newest first by id (`newest_first`), soonest first by a due time with the undated rows last
+(`soonest_first`, an opaque cursor), and oldest first in batches for exports (`oldest_first_batches`).
+"""
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from webapp.errors import Invalid
+from webapp.security.limits import check_int
 
 
 def page_size(value: int | None, default: int = 50, most: int = 200) -> int:
@@ -27,3 +38,63 @@ def newest_first(session: Session, stmt: Select[*tuple[Any, ...]], key: Instrume
         return items, None
     last = items[-1][0] if rows else items[-1]
     return items, getattr(last, key.key)
+
+
+def encode_cursor(phase: int, due: datetime | None, ident: int) -> str:
+    """Opaque cursor for (phase, due, id)."""
+    raw = json.dumps([phase, due.isoformat() if due else None, ident]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, datetime | None, int]:
+    """Inverse of encode_cursor; Invalid on garbage."""
+    try:
+        phase, due, ident = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        when = datetime.fromisoformat(due) if due else None
+        return check_int("cursor", int(phase)), when, check_int("cursor", int(ident))
+    except (ValueError, TypeError):
+        raise Invalid("bad cursor", {"cursor": "use the next_cursor value of the previous page"}) from None
+
+
+def id_cursor(ident: int | None) -> str | None:
+    """The opaque cursor of a newest-first page continuing before `ident` (None: no next page)."""
+    return encode_cursor(0, None, ident) if ident else None
+
+
+def id_from_cursor(cursor: str | None) -> int | None:
+    """The id a newest-first cursor continues before (None: the first page)."""
+    return decode_cursor(cursor)[2] if cursor else None
+
+
+def soonest_first(session: Session, stmt: Select[tuple[Any]], due: InstrumentedAttribute[Any],
+                  key: InstrumentedAttribute[int], cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """One page of `stmt` by `due` ascending, then `key`; the rows without a due time come last, by `key`.
+
+    Two index-ordered phases instead of one NULLS LAST sort; returns the page and the next page's cursor (None
+    on the last page)."""
+    phase, after_due, after_key = decode_cursor(cursor) if cursor else (0, None, 0)
+    items: list[Any] = []
+    if phase == 0:
+        dated = stmt.where(due.is_not(None))
+        if after_due is not None:
+            dated = dated.where(or_(due > after_due, and_(due == after_due, key > after_key)))
+        items = list(session.scalars(dated.order_by(due, key).limit(limit + 1)))
+        if len(items) > limit:
+            last = items[limit - 1]
+            return items[:limit], encode_cursor(0, getattr(last, due.key), getattr(last, key.key))
+        after_key = 0
+    rest = limit - len(items)
+    tail = list(session.scalars(stmt.where(due.is_(None), key > after_key).order_by(key).limit(rest + 1)))
+    items.extend(tail[:rest])
+    if len(tail) <= rest:
+        return items, None
+    return items, encode_cursor(1, None, getattr(tail[rest - 1], key.key) if rest else 0)
+
+
+def oldest_first_batches(session: Session, stmt: Select[tuple[Any]], key: InstrumentedAttribute[int],
+                         batch: int = 500) -> Iterator[list[Any]]:
+    """Every row of `stmt` by `key` ascending, `batch` rows per query (exports that stream)."""
+    last = 0
+    while rows := list(session.scalars(stmt.where(key > last).order_by(key).limit(batch))):
+        yield rows
+        last = getattr(rows[-1], key.key)

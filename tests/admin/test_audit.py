@@ -13,7 +13,7 @@ from tests.admin.conftest import errored_case
 from tests.conftest import FIXTURES
 from tests.helpers import user
 from webapp.admin import repair as admin_repair
-from webapp.admin.audit_log import AuditFilters, export_csv
+from webapp.admin.audit import AuditFilters, export_csv
 from webapp.admin.diagram import BPMN, BPMNDI, add_layout, flows_taken, process_xml
 from webapp.admin.models import AuditEntry, AuditReadOnly
 from webapp.admin.stuck import StuckSettings

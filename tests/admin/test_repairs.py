@@ -12,8 +12,8 @@ from tests.fixtures import handlers as fixture_handlers
 from tests.helpers import complete, open_task, register, user
 from webapp.admin import actions as admin
 from webapp.admin import repair as admin_repair
+from webapp.admin.instances import detail
 from webapp.admin.models import AuditEntry
-from webapp.admin.query import detail
 from webapp.deadlines.timers import fire_due_timers
 from webapp.engine import clock
 from webapp.errors import Conflict, Forbidden, Invalid

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.admin.conftest import SETTINGS, errored_case
 from tests.helpers import instance_of, open_task, register
-from webapp.admin.query import InstanceFilters, list_instances, matching_ids, status_counts
+from webapp.admin.instances import InstanceFilters, list_instances, matching_ids, status_counts
 from webapp.admin.stuck import count_by_rule
 from webapp.deadlines.timers import fire_due_timers
 from webapp.engine import clock

@@ -13,8 +13,9 @@ import jsonschema
 from handlers.registry import Notice, registered_operations
 from webapp.deadlines import business_calendar as calendar
 from webapp.engine import clock
+from webapp.engine.outcome import HumanTaskInfo, Outcome, RunContext
 from webapp.engine.pack import Pack, build_pack, read_dir
-from webapp.engine.runtime import Engine, HumanTaskInfo, Outcome, RunContext
+from webapp.engine.runtime import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning

@@ -10,7 +10,7 @@ from flask import Flask
 
 from tests.helpers import instance_of, register
 from webapp.extensions import db
-from webapp.security.startup import InsecureConfiguration
+from webapp.security.web_startup import InsecureConfiguration
 
 PAGES = ["/login", "/public/complaint", "/public/status", "/", "/cases/", "/cases/new", "/notices/", "/account",
          "/admin/", "/admin/instances", "/admin/messages", "/admin/audit", "/no-such-page"]

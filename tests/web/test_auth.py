@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.accounts.access import role_required
+from webapp.accounts.web_access import role_required
 from webapp.extensions import db
 from webapp.models import User
 

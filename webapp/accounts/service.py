@@ -92,3 +92,12 @@ __all__ = ["MAX_FAILED_LOGINS", "authenticate", "configure_hashing", "create_use
 def active_usernames(session: Session) -> list[str]:
     """Usernames of the active users, sorted."""
     return sorted(session.scalars(select(User.username).where(User.is_active.is_(True))))
+
+
+def save_preferences(session: Session, user: User, language: str | None = None, timezone: str | None = None) -> None:
+    """Keep the user's chosen language and/or time zone (already validated by the caller); commits."""
+    if language:
+        user.language = language
+    if timezone:
+        user.timezone = timezone
+    session.commit()

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
-from webapp.security.models import RateHit
+from webapp.security.rates import record_hit, window_hits
 
 KEY_PREFIX = "login-failed:"
 
@@ -32,10 +31,7 @@ class ThrottleRule:
 def retry_after(session: Session, address: str, rule: ThrottleRule) -> int | None:
     """Seconds the address must wait before it may try again, or None when it may try now."""
     key = KEY_PREFIX + address
-    since = now() - timedelta(seconds=rule.window_seconds)
-    session.execute(delete(RateHit).where(RateHit.key == key, RateHit.at < since))
-    count, oldest = session.execute(
-        select(func.count(), func.min(RateHit.at)).where(RateHit.key == key)).one()
+    count, oldest = window_hits(session, key, rule.window_seconds)
     if count < rule.failures or oldest is None:
         return None
     free_at = oldest + timedelta(seconds=rule.window_seconds)
@@ -44,4 +40,4 @@ def retry_after(session: Session, address: str, rule: ThrottleRule) -> int | Non
 
 def record_failure(session: Session, address: str) -> None:
     """Count one failed sign-in of the address (committed by the caller)."""
-    session.add(RateHit(key=KEY_PREFIX + address, at=now()))
+    record_hit(session, KEY_PREFIX + address)

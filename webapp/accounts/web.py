@@ -10,8 +10,9 @@ from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from webapp.accounts import signin as accounts
-from webapp.accounts.access import login_required, staff
+from webapp.accounts.service import save_preferences
 from webapp.accounts.throttle import ThrottleRule
+from webapp.accounts.web_access import login_required, staff
 from webapp.errors import Invalid
 from webapp.extensions import db
 from webapp.models import User
@@ -56,8 +57,7 @@ def login() -> str | Response:
             chosen = normalize_language(session.get("lang"))  # picked on the sign-in page: keep it
             session.clear()  # no fixation: a fresh session for the signed-in user
             if chosen and chosen != user.language:
-                user.language = chosen
-                db.session.commit()
+                save_preferences(db.session, user, language=chosen)
             login_user(user)
             return redirect(safe_next(request.args.get("next") or request.form.get("next"), home_of(user)))
         error = _("Wrong username or password. After %(n)d failed attempts the account is locked for "
@@ -110,13 +110,10 @@ def preferences() -> Response:
     user = staff()
     lang = normalize_language(request.form.get("language"))
     tz = (request.form.get("timezone") or "").strip()
-    if lang:
-        user.language = lang
-    if tz and valid_timezone(tz):
-        user.timezone = tz
-    elif tz:
+    if tz and not valid_timezone(tz):
         flash(_("Unknown time zone: %(tz)s", tz=tz), "error")
-    db.session.commit()
+        tz = ""
+    save_preferences(db.session, user, language=lang, timezone=tz)
     flash(_("Preferences saved."), "success")
     return redirect(url_for("auth.account"))
 
@@ -129,8 +126,7 @@ def language() -> Response:
         session["lang"] = lang
         user = staff() if getattr(staff(), "is_authenticated", False) else None
         if user is not None:
-            user.language = lang
-            db.session.commit()
+            save_preferences(db.session, user, language=lang)
     return redirect(safe_next(request.form.get("next"), "auth.login"))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.admin import audit_log as audit
+from webapp.admin import audit
 from webapp.engine.clock import now
 from webapp.errors import Conflict, Forbidden, Invalid, NotFound
 from webapp.models import Case, HumanTask, Instance, Outbox, Timer, User

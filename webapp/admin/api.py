@@ -8,11 +8,11 @@ from flask import Response, current_app, request, stream_with_context
 
 from webapp.accounts.api import api_user, require
 from webapp.admin import actions as admin
-from webapp.admin import bulk_actions as admin_bulk
+from webapp.admin import bulk as admin_bulk
 from webapp.admin import repair as admin_repair
-from webapp.admin.audit_log import AuditFilters, entry_json, export_csv, list_entries
+from webapp.admin.audit import AuditFilters, entry_json, export_csv, list_entries
 from webapp.admin.diagram import flows_taken, process_xml
-from webapp.admin.query import detail, filters_from, list_instances, matching_ids, status_counts
+from webapp.admin.instances import detail, filters_from, list_instances, matching_ids, status_counts
 from webapp.admin.stuck import RULES, StuckSettings, count_by_rule
 from webapp.api import bp
 from webapp.api.shapes import instance_json

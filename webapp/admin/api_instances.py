@@ -7,15 +7,14 @@ from typing import Any
 from flask import request
 
 from webapp.accounts.api import require
-from webapp.admin.query import instances_page, open_tasks_of
+from webapp.admin.instances import instances_page, open_tasks_of
 from webapp.api import bp
 from webapp.api.shapes import instance_json, task_json, timer_json
 from webapp.deadlines.service import waiting_timers
 from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.models import Instance
-from webapp.paging import page_size
-from webapp.tasks.worklist import decode_cursor, encode_cursor
+from webapp.paging import id_cursor, id_from_cursor, page_size
 
 
 @bp.get("/instances")
@@ -23,11 +22,11 @@ from webapp.tasks.worklist import decode_cursor, encode_cursor
 def list_instances() -> Any:
     """Instances, newest first, optionally of one status."""
     a = request.args
-    before = decode_cursor(a["cursor"])[2] if a.get("cursor") else None
+    before = id_from_cursor(a.get("cursor"))
     limit = page_size(a.get("limit", type=int))
     rows, next_id = instances_page(db.session, a.get("status") or None, a.get("process") or None, before, limit)
     return {"items": [instance_json(i) for i in rows],
-            "next_cursor": encode_cursor(0, None, next_id) if next_id else None}
+            "next_cursor": id_cursor(next_id)}
 
 
 @bp.get("/instances/<int:instance_id>")

@@ -9,7 +9,7 @@ from flask import current_app
 from webapp.accounts.api import api_user, require
 from webapp.admin import jobs as admin_jobs
 from webapp.admin.api import body
-from webapp.admin.query import filters_from, matching_ids
+from webapp.admin.instances import filters_from, matching_ids
 from webapp.admin.stuck import StuckSettings
 from webapp.api import bp
 from webapp.errors import Invalid

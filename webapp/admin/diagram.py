@@ -100,14 +100,19 @@ def add_layout(root: Any, process: Any) -> str:
 def _ranks(order: list[str], succ: dict[str, list[str]], attached: dict[str, str | None],
            kind: dict[str, str]) -> tuple[dict[str, int], dict[str, int]]:
     """Column = longest path (back edges ignored); row = order of discovery within the column."""
+    back = _back_edges(order, succ, attached)
+    rank = _columns(order, succ, attached, back)
+    return rank, _rows(order, succ, attached, back, rank)
+
+
+def _back_edges(order: list[str], succ: dict[str, list[str]], attached: dict[str, str | None]) -> set[tuple[str, str]]:
+    """The edges that close a loop, found by a depth-first walk from the start events."""
     incoming = {t for targets in succ.values() for t in targets}
     starts = [n for n in order if n not in incoming and n not in attached] or order[:1]
-    rank: dict[str, int] = {}
-    row: dict[str, int] = {}
     back: set[tuple[str, str]] = set()
     state: dict[str, int] = {}
 
-    def visit(node: str) -> None:  # find back edges (loops) with a DFS
+    def visit(node: str) -> None:
         state[node] = 1
         for nxt in succ.get(node, []):
             if state.get(nxt) == 1:
@@ -122,7 +127,14 @@ def _ranks(order: list[str], succ: dict[str, list[str]], attached: dict[str, str
     for n in order:
         if n not in state:
             visit(n)
-    for _ in range(len(order) + 1):  # relax: rank = 1 + max rank of forward predecessors
+    return back
+
+
+def _columns(order: list[str], succ: dict[str, list[str]], attached: dict[str, str | None],
+             back: set[tuple[str, str]]) -> dict[str, int]:
+    """Relax until stable: rank = 1 + max rank of forward predecessors; boundary events share their host's."""
+    rank: dict[str, int] = {}
+    for _ in range(len(order) + 1):
         changed = False
         for node in order:
             host = attached.get(node)
@@ -137,10 +149,17 @@ def _ranks(order: list[str], succ: dict[str, list[str]], attached: dict[str, str
                     rank[nxt], changed = want, True
         if not changed:
             break
+    return rank
+
+
+def _rows(order: list[str], succ: dict[str, list[str]], attached: dict[str, str | None],
+          back: set[tuple[str, str]], rank: dict[str, int]) -> dict[str, int]:
+    """Row within the column: the main path first, boundary branches below it, boundary events on their host."""
     below = {t for b in attached for t in succ.get(b, [])}
     used: dict[int, int] = {}
+    row: dict[str, int] = {}
     side = {n for n in order if n in below or _reached_from(n, below, succ, back)}
-    for node in sorted(order, key=lambda n: n in side):  # the main path first, boundary branches below it
+    for node in sorted(order, key=lambda n: n in side):
         rank.setdefault(node, 0)
         if node in attached:
             continue
@@ -149,7 +168,7 @@ def _ranks(order: list[str], succ: dict[str, list[str]], attached: dict[str, str
         used[rank[node]] = r + 1
     for node in attached:
         row[node] = 0
-    return rank, row
+    return row
 
 
 def _reached_from(node: str, roots: set[str], succ: dict[str, list[str]], back: set[tuple[str, str]]) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from webapp.admin import bulk_actions
+from webapp.admin import bulk
 from webapp.admin.models import AdminJob, AuditEntry
 from webapp.engine.clock import now
 from webapp.errors import NotFound, ServiceError
@@ -31,7 +31,7 @@ LEASE = timedelta(seconds=60)
 
 def create(session: Session, action: str, ids: Any, user: User, reason: str) -> AdminJob:
     """Validate and queue a bulk action; the worker does the work. Commits."""
-    clean = bulk_actions.check(action, ids, user, reason, limit=MAX_JOB)
+    clean = bulk.check(action, ids, user, reason, limit=MAX_JOB)
     job = AdminJob(created_by=user.username, action=action, reason=reason.strip(), bulk_id=str(uuid.uuid4()),
                    ids=clean, total=len(clean), position=0, counts={"ok": 0, "failed": 0, "refused": 0},
                    problems=[], status="queued")
@@ -109,7 +109,7 @@ def _already_done(session: Session, job: AdminJob, instance_id: int) -> bool:
 
 
 def _act(session: Session, job: AdminJob, user: User, instance_id: int) -> dict[str, Any]:
-    fn = bulk_actions.ACTIONS[job.action]
+    fn = bulk.ACTIONS[job.action]
     try:
         result = fn(session, instance_id, user, job.reason, bulk_id=job.bulk_id)  # commits
         return {"instance_id": instance_id, "outcome": "ok" if result.ok else "failed", "message": result.message}

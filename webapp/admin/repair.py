@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from webapp.admin.actions import FINISHED, ActionResult, Ctx, begin, finish, snapshot
 from webapp.engine.clock import iso, now
 from webapp.engine.durations import add_iso_duration
+from webapp.engine.outcome import Outcome, TaskNotReady
 from webapp.engine.repair import SKIPPABLE, RepairEngine
-from webapp.engine.runtime import Outcome, TaskNotReady
 from webapp.errors import Conflict, Invalid, NotFound
 from webapp.models import HumanTask, Instance, Timer, User
 from webapp.tasks.service import form_schema
@@ -85,25 +85,12 @@ def _skip_failed(ctx: Ctx, data: dict[str, Any]) -> ActionResult:
     actor = pending.get("actor", ctx.user.username)
     run_ctx = runtime.run_context(session, inst, ctx.case, ctx.user.username)
     before = snapshot(inst)
-    if pending.get("kind") == "start":
-        outcome = engine.start(bundle, pending.get("data", {}), run_ctx)
-    elif pending.get("kind") == "complete":
-        try:
-            outcome = engine.complete(bundle, inst.state or "", pending["task_id"], pending.get("data", {}), run_ctx)
-        except TaskNotReady as exc:
-            raise Conflict(f"the failed task is no longer open ({exc.state})") from None
-    else:
-        outcome = engine.fire_timers(bundle, inst.state or "", run_ctx)
+    outcome = runtime.run_pending(engine, inst, run_ctx)
     if outcome.error is not None:
         session.rollback()
         raise Conflict(f"skipping '{element}' did not get the instance going: {outcome.error.message} "
                        f"(at {outcome.error.element}); nothing was changed")
-    if pending.get("kind") == "complete":
-        task = session.scalars(select(HumanTask).where(HumanTask.task_id == pending["task_id"])).first()
-        add_event(session, inst, ctx.case, actor, "task_completed",
-                  {"data": pending.get("data", {}), "replayed_by": ctx.user.username}, pending["task_id"],
-                  task.title if task else None)
-        outcome.completed = [(pending["task_id"], "", actor)]
+    runtime.record_replayed_completion(session, inst, ctx.case, outcome, ctx.user.username)
     if engine.skipped_task:
         add_event(session, inst, ctx.case, ctx.user.username, "task_skipped", {"data": data, "reason": ctx.reason},
                   engine.skipped_task, (inst.error or {}).get("task_name"))

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Response, render_template, request, stream_with_context
 
-from webapp.accounts.access import role_required
+from webapp.accounts.web_access import role_required
 from webapp.admin import actions as admin
-from webapp.admin.audit_log import AuditFilters, actors, export_csv, list_entries
+from webapp.admin.audit import AuditFilters, actors, export_csv, list_entries
 from webapp.admin.web import bp
 from webapp.extensions import db
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import jsonify, render_template, request
 
-from webapp.accounts.access import role_required, staff
-from webapp.admin import bulk_actions as admin_bulk
-from webapp.admin.query import filters_from, matching_ids
+from webapp.accounts.web_access import role_required, staff
+from webapp.admin import bulk as admin_bulk
+from webapp.admin.instances import filters_from, matching_ids
 from webapp.admin.web import bp, stuck_settings
 from webapp.admin.web_instances import FILTER_KEYS
 from webapp.errors import Invalid, ServiceError

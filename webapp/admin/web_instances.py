@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
 
-from webapp.accounts.access import role_required
 from webapp.accounts.service import active_usernames
+from webapp.accounts.web_access import role_required
 from webapp.admin import actions as admin
 from webapp.admin.diagram import flows_taken, process_xml
-from webapp.admin.query import (
+from webapp.admin.instances import (
     Detail,
     detail,
     event_kinds,

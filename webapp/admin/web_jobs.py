@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
-from webapp.accounts.access import role_required, staff
+from webapp.accounts.web_access import role_required, staff
 from webapp.admin import jobs as admin_jobs
 from webapp.admin.web import bp
 from webapp.admin.web_bulk import _filter_ids

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import abort, current_app, render_template, request
 
-from webapp.accounts.access import role_required
+from webapp.accounts.web_access import role_required
 from webapp.admin import actions as admin
-from webapp.admin.message_log import (
+from webapp.admin.messages import (
     CHANNELS,
     STATUSES,
     MessageFilters,

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from webapp.accounts.access import role_required, staff
+from webapp.accounts.web_access import role_required, staff
 from webapp.admin import actions as admin
 from webapp.admin import repair as admin_repair
-from webapp.admin.bulk_actions import perform
-from webapp.admin.query import detail
+from webapp.admin.bulk import perform
+from webapp.admin.instances import detail
 from webapp.admin.web import bp, stuck_settings
 from webapp.admin.web_instances import page_context
 from webapp.errors import Conflict, Invalid, ServiceError

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from webapp.accounts.access import role_required, staff
+from webapp.accounts.web_access import role_required, staff
 from webapp.assessments import service
 from webapp.errors import ServiceError
 from webapp.extensions import db

@@ -16,8 +16,7 @@ from webapp.deadlines.service import waiting_timers
 from webapp.errors import Invalid
 from webapp.extensions import db
 from webapp.models import Case, Instance
-from webapp.paging import page_size
-from webapp.tasks.worklist import decode_cursor, encode_cursor
+from webapp.paging import id_cursor, id_from_cursor, page_size
 
 
 @bp.post("/cases")
@@ -39,12 +38,12 @@ def list_cases() -> Any:
     query = case_search.CaseQuery(text=a.get("q", ""), status=a.get("status", ""), grade=a.get("grade", ""),
                                   kind=a.get("kind", ""), category=a.get("category", ""),
                                   channel=a.get("channel", ""), tier=a.get("tier", type=int))
-    before = decode_cursor(a["cursor"])[2] if a.get("cursor") else None
+    before = id_from_cursor(a.get("cursor"))
     limit = page_size(a.get("limit", type=int))
     rows, next_id = case_search.search(db.session, query, before, limit, viewer=api_user(),
                                        readers=visibility.all_readers(current_app.config))
     return {"items": [case_json(c) for c in rows],
-            "next_cursor": encode_cursor(0, None, next_id) if next_id else None}
+            "next_cursor": id_cursor(next_id)}
 
 
 @bp.get("/cases/<number>")

@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import service as cases
 from webapp.cases import sofar
 from webapp.cases.sofar import readable
 from webapp.engine.clock import now
-from webapp.models import Case, Event
+from webapp.models import Case, Event, HumanTask, Instance
+from webapp.tasks.service import form_schema
 from webapp.web.labels import LABELS, label
 
 HIDDEN_EVENT_DATA = {"data"}  # task form data is shown as its own block
@@ -64,11 +66,6 @@ def grade_reasons(case: Case, events: list[Event] | None = None) -> list[str]:
 
 def form_fields_shown(session: Session, case: Case, lang: str) -> dict[str, list[tuple[str, str]]]:
     """For each completed task of the case: its submitted data as (field title, readable value) in form order."""
-    from sqlalchemy import select
-
-    from webapp.models import HumanTask, Instance
-    from webapp.tasks.service import form_schema
-
     rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
                                                    HumanTask.state == "completed")).all()
     instance = session.get(Instance, case.instance_id) if case.instance_id else None

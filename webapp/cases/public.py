@@ -3,42 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from webapp.cases import service as cases
 from webapp.engine.clock import now
 from webapp.models import Case, Event, HumanTask
-from webapp.security.models import RateHit
 
 PUBLIC_ACTOR = "public"
 PUBLIC_KINDS = ("grievance", "inquiry")
-
-
-def recent_hits(session: Session, key: str, window_seconds: int) -> int:
-    """How many hits a key has in the window (older ones are deleted on the way)."""
-    since = now() - timedelta(seconds=window_seconds)
-    session.execute(delete(RateHit).where(RateHit.key == key, RateHit.at < since))
-    return session.scalar(select(func.count()).select_from(RateHit).where(RateHit.key == key)) or 0
-
-
-def record_hit(session: Session, key: str) -> None:
-    """Count one hit of a key."""
-    session.add(RateHit(key=key, at=now()))
-    session.commit()
-
-
-def allow(session: Session, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one request of a client; False when it has made `limit` requests in the window already."""
-    if recent_hits(session, key, window_seconds) >= limit:
-        session.commit()
-        return False
-    record_hit(session, key)
-    return True
 
 
 def submit(session: Session, form: dict[str, Any]) -> Case:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from webapp.accounts import visibility
-from webapp.accounts.access import login_required, staff
+from webapp.accounts.web_access import login_required, staff
 from webapp.cases import comments as comment_service
 from webapp.cases import page as casepage
 from webapp.cases import search as case_search

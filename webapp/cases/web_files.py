@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from webapp.accounts import visibility
-from webapp.accounts.access import login_required, staff
+from webapp.accounts.web_access import login_required, staff
 from webapp.cases import comments as service
 from webapp.cases.web import bp
 from webapp.errors import Invalid

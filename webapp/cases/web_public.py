@@ -10,6 +10,7 @@ from webapp.cases import public
 from webapp.errors import Invalid, NotFound
 from webapp.extensions import db
 from webapp.masterdata.choices import choices
+from webapp.security import rates
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 HONEYPOT = "website"  # hidden from people; bots fill it
@@ -21,7 +22,7 @@ def _client() -> str:
 
 def _allowed(what: str) -> bool:
     cfg = current_app.config
-    return public.allow(db.session, f"{what}:{_client()}", int(cfg["PUBLIC_RATE_LIMIT"]),
+    return rates.allow(db.session, f"{what}:{_client()}", int(cfg["PUBLIC_RATE_LIMIT"]),
                         int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]))
 
 

@@ -39,13 +39,18 @@ def fire_one(session: Session, instance_id: int, at: datetime | None = None) -> 
     if instance is None or instance.status not in FIREABLE:
         session.rollback()
         return False
+    return _fire_and_commit(session, instance)
+
+
+def _fire_and_commit(session: Session, instance: Instance) -> bool:
+    """Fire the locked instance's due timers and commit; False when another transaction changed it first."""
     try:
         fire_instance_timers(session, instance)
         session.commit()
     except StaleDataError:
         session.rollback()
         return False
-    log.info("fired timers of instance %s -> %s", instance_id, instance.status)
+    log.info("fired timers of instance %s -> %s", instance.id, instance.status)
     return True
 
 
@@ -86,13 +91,6 @@ def fire_next(session: Session, at: datetime | None = None, candidates: int = 20
                                            Timer.due_at <= at).limit(1)
         if session.scalar(still_due) is None:
             continue
-        try:
-            fire_instance_timers(session, instance)
-            session.commit()
-        except StaleDataError:
-            session.rollback()
-            return None
-        log.info("fired timers of instance %s -> %s", instance_id, instance.status)
-        return instance_id
+        return instance_id if _fire_and_commit(session, instance) else None
     session.rollback()
     return None

@@ -9,8 +9,9 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
+from webapp.engine.outcome import Outcome, RunContext, TimerInfo
 from webapp.engine.pack import ProcessBundle
-from webapp.engine.runtime import Engine, Outcome, RunContext, TimerInfo, _Acc, _waiting_timers
+from webapp.engine.runtime import Engine, _Acc, _waiting_timers
 from webapp.engine.serializer import _FULL, load_state
 
 _WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED

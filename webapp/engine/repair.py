@@ -13,8 +13,9 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from webapp.engine import clock
+from webapp.engine.outcome import Outcome, RunContext, TaskNotReady
 from webapp.engine.pack import ProcessBundle
-from webapp.engine.runtime import Engine, Outcome, RunContext, TaskNotReady, _Acc
+from webapp.engine.runtime import Engine, _Acc
 from webapp.engine.serializer import dump_state, load_state
 
 # Element kinds an administrator may complete in place of running them (gateways and events decide the path).

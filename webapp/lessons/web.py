@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from webapp.accounts.access import login_required, staff
+from webapp.accounts.web_access import login_required, staff
 from webapp.cases.search import categories
 from webapp.engine.clock import now
 from webapp.errors import ServiceError

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from webapp.accounts.access import role_required, staff
+from webapp.accounts.web_access import role_required, staff
 from webapp.admin.web import bp
 from webapp.errors import Invalid
 from webapp.extensions import db

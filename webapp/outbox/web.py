@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from webapp.accounts.access import login_required, staff
+from webapp.accounts.web_access import login_required, staff
 from webapp.extensions import db
 from webapp.models import Case
 from webapp.outbox import inapp as service

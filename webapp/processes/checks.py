@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from handlers.registry import get_handler, registered_operations
 from webapp.accounts.service import GROUPS
 from webapp.engine.pack import DeployError, Problem, build_pack
+from webapp.extensions import running_config
 from webapp.models import Group, User
 from webapp.outbox.delivery.settings import load_settings
 from webapp.processes.check_graph import check_flow
 from webapp.processes.check_refs import Known, check_references
 from webapp.processes.check_timers import check_clock_agreement, check_timer
-from webapp.processes.config import settings_source
 from webapp.processes.model import read_models
 
 __all__ = ["Problem", "check_files", "known_things"]
@@ -25,7 +25,7 @@ __all__ = ["Problem", "check_files", "known_things"]
 def known_things(session: Session) -> Known:
     """Groups and users from the database, webhooks and service points from the settings, registered handlers."""
 
-    settings = load_settings(settings_source())
+    settings = load_settings(running_config())
     return Known(
         groups=set(session.scalars(select(Group.key))) | set(GROUPS),
         users=set(session.scalars(select(User.username))),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from webapp.admin.actions import Ctx, begin, finish, snapshot
 from webapp.engine.clock import iso, now
 from webapp.engine.migration import Migration, migrate_state
-from webapp.engine.runtime import HumanTaskInfo, Outcome, TimerInfo
+from webapp.engine.outcome import HumanTaskInfo, Outcome, TimerInfo
 from webapp.errors import Conflict, NotFound
 from webapp.models import HumanTask, Instance, ProcessDefinition, Timer, User
 from webapp.workflow.definitions import bundle_for

@@ -11,13 +11,13 @@ from flask_babel import force_locale, get_locale
 from lxml import etree
 from markupsafe import Markup
 
-from webapp.accounts.access import role_required
+from webapp.accounts.web_access import role_required
 from webapp.engine.xmlsafe import parse_xml
 from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.processes import studio, studio_calls
 from webapp.processes.web_common import bp, can_edit, preview_fields
-from webapp.security.headers import talisman
+from webapp.security.web_headers import talisman
 
 
 def _found(call: Any, *args: Any) -> Any:

@@ -1,4 +1,4 @@
-"""The process pages' blueprint and what its two view modules (web.py, edit_web.py) share."""
+"""The process pages' blueprint and what its two view modules (web.py, web_edit.py) share."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint
 from flask_babel import get_timezone
 
-from webapp.accounts.access import staff
+from webapp.accounts.web_access import staff
 from webapp.tasks.formfields import build_fields
 
 bp = Blueprint("processes", __name__, url_prefix="/processes", template_folder="templates")

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from flask_babel import get_timezone
 
-from webapp.accounts.access import role_required
+from webapp.accounts.web_access import role_required
 from webapp.cases.intake import CHANNELS, KINDS
 from webapp.cases.search import categories
 from webapp.errors import Invalid

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from webapp.security.headers import init_headers
-from webapp.security.inputs import init_inputs
-from webapp.security.startup import check_secret_key
+from webapp.security.web_headers import init_headers
+from webapp.security.web_inputs import init_inputs
+from webapp.security.web_startup import check_secret_key
 
 
 def init_security(app: Flask) -> None:

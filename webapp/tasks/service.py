@@ -121,6 +121,22 @@ def assign(session: Session, task_id: int, username: str, user: User) -> HumanTa
     return task
 
 
+def save_draft(session: Session, task_id: int, values: dict[str, Any], user: User) -> tuple[HumanTask, bool]:
+    """Keep unsent form values on the task, claiming it first when unclaimed (a draft is personal); commits.
+
+    Returns the task and whether this call claimed it."""
+    task = get_task(session, task_id)
+    _open(task)
+    if not can_work(user, task):
+        raise Forbidden(f"this task is claimed by {task.assignee}")
+    claimed = task.assignee is None
+    if claimed:
+        task = claim(session, task.id, user)
+    task.draft = values
+    session.commit()
+    return task, claimed
+
+
 def complete(session: Session, task_id: int, data: Any, user: User, keep_next: bool = False) -> HumanTask:
     """Validate the data against the task's form and complete it; the next tasks are created.
 

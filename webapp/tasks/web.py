@@ -9,7 +9,7 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from webapp.accounts.access import login_required, staff
+from webapp.accounts.web_access import login_required, staff
 from webapp.cases import page as casepage
 from webapp.cases.sofar import deciding
 from webapp.errors import Conflict, Forbidden, Invalid
@@ -114,11 +114,9 @@ def _save_draft(task: HumanTask, values: dict[str, Any]) -> Response:
     user = staff()
     if not tasks.can_work(user, task):
         abort(403, description=_("This task is claimed by %(user)s.", user=task.assignee or ""))
-    if task.assignee is None:
-        task = tasks.claim(db.session, task.id, user)  # a draft is personal: keep the task with its author
+    task, claimed = tasks.save_draft(db.session, task.id, values, user)  # a draft is personal: claims the task
+    if claimed:
         flash(_("You claimed this task so that your draft stays yours."), "info")
-    task.draft = values
-    db.session.commit()
     flash(_("Draft saved. Nothing was sent yet."), "success")
     return redirect(url_for("tasks.show", task_id=task.id))
 

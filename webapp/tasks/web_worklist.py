@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from webapp.accounts.access import login_required, staff
 from webapp.accounts.web import safe_next
+from webapp.accounts.web_access import login_required, staff
 from webapp.cases.intake import KINDS
 from webapp.engine.clock import now
 from webapp.errors import ServiceError
 from webapp.extensions import db
-from webapp.models import Group, HumanTask, Membership, User
+from webapp.models import HumanTask, User
 from webapp.tasks import service as tasks
-from webapp.tasks.worklist import TaskFilters, list_tasks
+from webapp.tasks.worklist import TaskFilters, group_members, list_tasks
 from webapp.web.header import header_counts
 from webapp.web.i18n import DeadlineText
 from webapp.web.labels import label
@@ -30,20 +30,6 @@ GRADES = ("G1", "G2", "G3", "G4")
 def tabs_for(user: User) -> list[str]:
     """The tabs a user sees: Team only for supervisors (and admins)."""
     return [t for t in TABS if t != "team" or user.supervised_keys or user.has_role("admin")]
-
-
-def _colleagues(group_keys: set[str]) -> dict[str, list[tuple[str, str]]]:
-    """Active members of each group, for the supervisor's reassign menu."""
-    if not group_keys:
-        return {}
-    rows = db.session.execute(
-        select(Group.key, User.username, User.display_name).join(Membership, Membership.group_id == Group.id)
-        .join(User, User.id == Membership.user_id).where(Group.key.in_(sorted(group_keys)), User.is_active)
-        .order_by(User.username)).all()
-    result: dict[str, list[tuple[str, str]]] = {}
-    for key, username, name in rows:
-        result.setdefault(key, []).append((username, name or username))
-    return result
 
 
 @bp.get("/")
@@ -67,7 +53,7 @@ def index() -> str | Response:
         flash(exc.message, "error")
         page = list_tasks(db.session, user, scope, filters, None)
     team = scope in ("team", "group") and (user.supervised_keys or user.has_role("admin"))
-    colleagues = _colleagues({t.group_key for t in page.items if t.group_key}) if team else {}
+    colleagues = group_members(db.session, {t.group_key for t in page.items if t.group_key}) if team else {}
     args = {k: v for k, v in request.args.items() if k != "cursor" and v}
     return render_template("worklist/index.html", rows=_rows(page.items, user, colleagues), page=page,
                            scope=scope, tabs=tabs, filters=filters, grades=GRADES, kinds=KINDS, args=args,
@@ -99,32 +85,30 @@ def _back() -> Response:
     return redirect(safe_next(request.form.get("next"), "worklist.index"))
 
 
-@bp.post("/tasks/<int:task_id>/claim")
-@login_required
-def claim(task_id: int) -> Response:
-    """Take a task of my group's queue."""
+def _act(work: Callable[[], HumanTask], done: Callable[[HumanTask], str]) -> Response:
+    """Run one task action; flash what happened (or why not) and go back."""
     try:
-        task = tasks.claim(db.session, task_id, staff())
-        flash(_("You have claimed “%(title)s” of %(case)s.", title=task.title, case=task.case_number or ""),
-              "success")
+        flash(done(work()), "success")
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")
     return _back()
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim(task_id: int) -> Response:
+    """Take a task of my group's queue."""
+    return _act(lambda: tasks.claim(db.session, task_id, staff()),
+                lambda t: _("You have claimed “%(title)s” of %(case)s.", title=t.title, case=t.case_number or ""))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 @login_required
 def unclaim(task_id: int) -> Response:
     """Give a task back to its group's queue."""
-    try:
-        task = tasks.unclaim(db.session, task_id, staff())
-        flash(_("“%(title)s” is back in the queue of %(group)s.", title=task.title, group=task.group_key or ""),
-              "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    return _back()
+    return _act(lambda: tasks.unclaim(db.session, task_id, staff()),
+                lambda t: _("“%(title)s” is back in the queue of %(group)s.", title=t.title, group=t.group_key or ""))
 
 
 @bp.post("/tasks/<int:task_id>/assign")
@@ -132,13 +116,8 @@ def unclaim(task_id: int) -> Response:
 def assign(task_id: int) -> Response:
     """Supervisors give a task to a named colleague (recorded in the timeline)."""
     username = (request.form.get("username") or "").strip()
-    try:
-        task = tasks.assign(db.session, task_id, username, staff())
-        flash(_("“%(title)s” is now with %(user)s.", title=task.title, user=username), "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    return _back()
+    return _act(lambda: tasks.assign(db.session, task_id, username, staff()),
+                lambda t: _("“%(title)s” is now with %(user)s.", title=t.title, user=username))
 
 
 @bp.get("/home")

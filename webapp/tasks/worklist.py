@@ -1,20 +1,17 @@
-"""Worklist queries over the human_task table only (never a workflow), with keyset paging."""
+"""Worklist queries over the human_task table only (never a workflow), keyset-paged soonest deadline first."""
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
 from webapp.errors import Forbidden, Invalid
-from webapp.models import HumanTask, User
-from webapp.security.limits import check_int
+from webapp.models import Group, HumanTask, Membership, User
+from webapp.paging import encode_cursor, soonest_first
 
 SCOPES = ("mine", "group", "overdue", "team", "all")
 
@@ -72,22 +69,6 @@ def _filtered(stmt: Select[tuple[HumanTask]], f: TaskFilters) -> Select[tuple[Hu
     return stmt
 
 
-def encode_cursor(phase: int, due: datetime | None, ident: int) -> str:
-    """Opaque cursor for (phase, due, id)."""
-    raw = json.dumps([phase, due.isoformat() if due else None, ident]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, datetime | None, int]:
-    """Inverse of encode_cursor; Invalid on garbage."""
-    try:
-        phase, due, ident = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        when = datetime.fromisoformat(due) if due else None
-        return check_int("cursor", int(phase)), when, check_int("cursor", int(ident))
-    except (ValueError, TypeError):
-        raise Invalid("bad cursor", {"cursor": "use the next_cursor value of the previous page"}) from None
-
-
 def list_tasks(session: Session, user: User, scope: str = "mine", filters: TaskFilters | None = None,
                cursor: str | None = None, limit: int = 50) -> Page:
     """Open tasks by deadline (tasks without a deadline last), then by id; keyset paged."""
@@ -95,23 +76,8 @@ def list_tasks(session: Session, user: User, scope: str = "mine", filters: TaskF
     if scope == "overdue":
         return _overdue(session, user, filters or TaskFilters(), cursor, limit)
     base = _filtered(_scoped(user, scope), filters or TaskFilters())
-    phase, due, ident = decode_cursor(cursor) if cursor else (0, None, 0)
-    items: list[HumanTask] = []
-    if phase == 0:
-        stmt = base.where(HumanTask.due_at.is_not(None))
-        if due is not None:
-            stmt = stmt.where(or_(HumanTask.due_at > due, and_(HumanTask.due_at == due, HumanTask.id > ident)))
-        items = list(session.scalars(stmt.order_by(HumanTask.due_at, HumanTask.id).limit(limit + 1)))
-        if len(items) > limit:
-            last = items[limit - 1]
-            return Page(items[:limit], encode_cursor(0, last.due_at, last.id))
-        ident = 0
-    rest = limit - len(items)
-    stmt = base.where(HumanTask.due_at.is_(None), HumanTask.id > ident)
-    tail: list[HumanTask] = list(session.scalars(stmt.order_by(HumanTask.id).limit(rest + 1)))
-    items.extend(tail[:rest])
-    more = len(tail) > rest
-    return Page(items, encode_cursor(1, None, items[-1].id) if more and items else None)
+    items, next_cursor = soonest_first(session, base, HumanTask.due_at, HumanTask.id, cursor, limit)
+    return Page(items, next_cursor)
 
 
 def _overdue(session: Session, user: User, filters: TaskFilters, cursor: str | None, limit: int) -> Page:
@@ -136,3 +102,17 @@ def counts(session: Session, user: User) -> dict[str, int]:
         HumanTask.state == "open", HumanTask.assignee == user.username)
     overdue = mine.where(HumanTask.due_at < now())
     return {"open": session.scalar(mine) or 0, "overdue": session.scalar(overdue) or 0}
+
+
+def group_members(session: Session, group_keys: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """Active members (username, display name) of each group, for a supervisor's reassign menu."""
+    if not group_keys:
+        return {}
+    rows = session.execute(
+        select(Group.key, User.username, User.display_name).join(Membership, Membership.group_id == Group.id)
+        .join(User, User.id == Membership.user_id).where(Group.key.in_(sorted(group_keys)), User.is_active)
+        .order_by(User.username)).all()
+    result: dict[str, list[tuple[str, str]]] = {}
+    for key, username, name in rows:
+        result.setdefault(key, []).append((username, name or username))
+    return result

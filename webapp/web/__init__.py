@@ -2,7 +2,7 @@
 
 `init_web(app)` is called once by the app factory. Blueprints of other teams (admin, processes ...)
 register themselves in the factory and extend templates/base.html (see the docstring at its top);
-`@role_required` from webapp.accounts.access guards their views.
+`@role_required` from webapp.accounts.web_access guards their views.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from webapp.accounts.access import _install_login_protocol
+from webapp.accounts.web_access import _install_login_protocol
 from webapp.api import bp as api_bp
 from webapp.config import ROOT
 from webapp.extensions import babel, csrf, login_manager

@@ -7,7 +7,7 @@ from typing import Any
 from flask import g
 from flask_login import current_user
 
-from webapp.accounts.access import has_endpoint
+from webapp.accounts.web_access import has_endpoint
 from webapp.extensions import db
 from webapp.outbox.inapp import unread_count
 from webapp.tasks.worklist import counts

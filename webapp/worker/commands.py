@@ -44,70 +44,73 @@ def _sink_thread(host: str, port: int, folder: Path, stop: threading.Event) -> t
     return thread
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="do what is due now, then exit")
+@click.option("--log-level", default="INFO")
+@with_appcontext
+def worker_cmd(once: bool, log_level: str) -> None:
+    """Fire due timers, warn/breach SLA clocks and deliver the outbox until SIGTERM."""
+    _logging(log_level)
+    stop = threading.Event()
+    install_signal_handlers(stop)
+    worker = Worker(db.plain_session(), load_settings(current_app.config), stop)
+    if once:
+        click.echo(f"{worker.run_once()} action(s)")
+        return
+    worker.run()
+
+
+@click.command("mailsink")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=None, type=int, help="default: MAIL_PORT (8025)")
+@click.option("--dir", "folder", default=None, type=click.Path(path_type=Path), help="default: var/mail")
+@with_appcontext
+def mailsink_cmd(host: str, port: int | None, folder: Path | None) -> None:
+    """Run a local SMTP server that writes every message it receives to var/mail/ (demo mode)."""
+    _logging()
+    stop = threading.Event()
+    install_signal_handlers(stop)
+    serve(host, port or load_settings(current_app.config).mail.port, folder or ROOT / "var" / "mail", stop)
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--mailsink/--no-mailsink", default=None,
+              help="also run the local mail sink (default: when MAIL_HOST is not configured)")
+@with_appcontext
+def run_cmd(host: str, port: int, mailsink: bool | None) -> None:
+    """Run the web app and the worker (and, in demo mode, a mail sink writing to var/mail/) in one command."""
+    _logging()
+    application: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings = load_settings(application.config)
+    if mailsink is None:
+        mailsink = not (application.config.get("MAIL_HOST") or env("MAIL_HOST"))
+    stop = threading.Event()
+    if mailsink:
+        _sink_thread(settings.mail.host, settings.mail.port, ROOT / "var" / "mail", stop)
+        click.echo(f"mail sink on {settings.mail.host}:{settings.mail.port}: messages land in var/mail/")
+    watch_commits(db.session)
+    _worker_thread(application, stop)
+    try:
+        run_simple(host, port, application, threaded=True, use_reloader=False)
+    finally:
+        stop.set()
+
+
+@click.command("outbox")
+@click.option("--retry-dead", is_flag=True, help="queue every dead message again (after fixing the cause)")
+@with_appcontext
+def outbox_cmd(retry_dead: bool) -> None:
+    """Show outbox messages by status (dead ones are incidents); optionally retry the dead ones."""
+    if retry_dead:
+        click.echo(f"queued {outbox.retry(db.plain_session())} dead message(s) again")
+        db.session.commit()
+    for status, count in sorted(outbox.counts(db.plain_session()).items()):
+        click.echo(f"{status:<10} {count}")
+
+
 def register_worker_commands(app: Flask) -> None:
     """Attach the worker commands to the app's CLI."""
-    @app.cli.command("worker")
-    @click.option("--once", is_flag=True, help="do what is due now, then exit")
-    @click.option("--log-level", default="INFO")
-    @with_appcontext
-    def worker_cmd(once: bool, log_level: str) -> None:
-        """Fire due timers, warn/breach SLA clocks and deliver the outbox until SIGTERM."""
-
-        _logging(log_level)
-        stop = threading.Event()
-        install_signal_handlers(stop)
-        worker = Worker(db.plain_session(), load_settings(current_app.config), stop)
-        if once:
-            click.echo(f"{worker.run_once()} action(s)")
-            return
-        worker.run()
-
-    @app.cli.command("mailsink")
-    @click.option("--host", default="127.0.0.1")
-    @click.option("--port", default=None, type=int, help="default: MAIL_PORT (8025)")
-    @click.option("--dir", "folder", default=None, type=click.Path(path_type=Path), help="default: var/mail")
-    def mailsink_cmd(host: str, port: int | None, folder: Path | None) -> None:
-        """Run a local SMTP server that writes every message it receives to var/mail/ (demo mode)."""
-
-        _logging()
-        stop = threading.Event()
-        install_signal_handlers(stop)
-        serve(host, port or load_settings(current_app.config).mail.port, folder or ROOT / "var" / "mail", stop)
-
-    @app.cli.command("run")
-    @click.option("--host", default="127.0.0.1")
-    @click.option("--port", default=5000, type=int)
-    @click.option("--mailsink/--no-mailsink", default=None,
-                  help="also run the local mail sink (default: when MAIL_HOST is not configured)")
-    def run_cmd(host: str, port: int, mailsink: bool | None) -> None:
-        """Run the web app and the worker (and, in demo mode, a mail sink writing to var/mail/) in one command."""
-
-
-        _logging()
-        application: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-        settings = load_settings(application.config)
-        if mailsink is None:
-            mailsink = not (application.config.get("MAIL_HOST") or env("MAIL_HOST"))
-        stop = threading.Event()
-        if mailsink:
-            _sink_thread(settings.mail.host, settings.mail.port, ROOT / "var" / "mail", stop)
-            click.echo(f"mail sink on {settings.mail.host}:{settings.mail.port}: messages land in var/mail/")
-        watch_commits(db.session)
-        _worker_thread(application, stop)
-        try:
-
-            run_simple(host, port, application, threaded=True, use_reloader=False)
-        finally:
-            stop.set()
-
-    @app.cli.command("outbox")
-    @click.option("--retry-dead", is_flag=True, help="queue every dead message again (after fixing the cause)")
-    @with_appcontext
-    def outbox_cmd(retry_dead: bool) -> None:
-        """Show outbox messages by status (dead ones are incidents); optionally retry the dead ones."""
-
-        if retry_dead:
-            click.echo(f"queued {outbox.retry(db.plain_session())} dead message(s) again")
-            db.session.commit()
-        for status, count in sorted(outbox.counts(db.plain_session()).items()):
-            click.echo(f"{status:<10} {count}")
+    for command in (worker_cmd, mailsink_cmd, run_cmd, outbox_cmd):
+        app.cli.add_command(command)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from webapp.deadlines.service import on_outcome as apply_clocks
 from webapp.engine.clock import iso, now
 from webapp.engine.durations import add_iso_duration
-from webapp.engine.runtime import Outcome, TimerInfo
+from webapp.engine.outcome import Outcome, TimerInfo
 from webapp.masterdata import issues
 from webapp.models import Case, CaseLink, Event, HumanTask, Instance, Timer
 from webapp.workflow.rows import Rows, event_row

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.engine.clock import now
-from webapp.engine.runtime import Engine, Outcome, RunContext, TaskNotReady
+from webapp.engine.outcome import Outcome, RunContext, TaskNotReady
+from webapp.engine.runtime import Engine
 from webapp.errors import Conflict, NotFound
 from webapp.models import Case, HumanTask, Instance, ProcessDefinition
 from webapp.workflow.definitions import bundle_for, form_schema, latest_definition
@@ -87,26 +88,40 @@ def replay_pending(session: Session, instance: Instance, actor: str) -> Outcome:
     """Run the attempt that failed again (after a fix) from the last good state (no commit)."""
     pending = instance.pending_action or {}
     case = session.scalars(select(Case).where(Case.instance_id == instance.id)).first()
+    outcome = run_pending(_engine, instance, run_context(session, instance, case, actor))
+    if outcome.error is None:
+        record_replayed_completion(session, instance, case, outcome, actor)
+    _store(session, instance, case, outcome, pending.get("actor", actor), pending,
+           fired=pending.get("kind") == "fire_timers")
+    return outcome
+
+
+def run_pending(engine: Engine, instance: Instance, ctx: RunContext) -> Outcome:
+    """Run the instance's failed attempt (start, complete or fire timers) on `engine` from the last good state."""
+    pending = instance.pending_action or {}
     bundle = bundle_for(instance.definition)
-    ctx = run_context(session, instance, case, actor)
-    kind = pending.get("kind")
-    if kind == "start":
-        outcome = _engine.start(bundle, pending.get("data", {}), ctx)
-    elif kind == "complete":
+    if pending.get("kind") == "start":
+        return engine.start(bundle, pending.get("data", {}), ctx)
+    if pending.get("kind") == "complete":
         try:
-            outcome = _engine.complete(bundle, instance.state or "", pending["task_id"], pending.get("data", {}), ctx)
+            return engine.complete(bundle, instance.state or "", pending["task_id"], pending.get("data", {}), ctx)
         except TaskNotReady as exc:
             raise Conflict(f"the failed task is no longer open ({exc.state})") from None
-    else:
-        outcome = _engine.fire_timers(bundle, instance.state or "", ctx)
-    if outcome.error is None and kind == "complete":
-        task = session.scalars(select(HumanTask).where(HumanTask.task_id == pending["task_id"])).first()
-        add_event(session, instance, case, pending.get("actor", actor), "task_completed",
-                  {"data": pending.get("data", {}), "replayed_by": actor}, pending["task_id"],
-                  task.title if task else None)
-        outcome.completed = [(pending["task_id"], "", pending.get("actor", actor))]
-    _store(session, instance, case, outcome, pending.get("actor", actor), pending, fired=kind == "fire_timers")
-    return outcome
+    return engine.fire_timers(bundle, instance.state or "", ctx)
+
+
+def record_replayed_completion(session: Session, instance: Instance, case: Case | None, outcome: Outcome,
+                               replayed_by: str) -> None:
+    """A replayed task completion counts as its first author's: history event and the outcome's completed list."""
+    pending = instance.pending_action or {}
+    if pending.get("kind") != "complete":
+        return
+    actor = pending.get("actor", replayed_by)
+    task = session.scalars(select(HumanTask).where(HumanTask.task_id == pending["task_id"])).first()
+    add_event(session, instance, case, actor, "task_completed",
+              {"data": pending.get("data", {}), "replayed_by": replayed_by}, pending["task_id"],
+              task.title if task else None)
+    outcome.completed = [(pending["task_id"], "", actor)]
 
 
 def _store(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from webapp.accounts.access import role_required, staff
+from webapp.accounts.web_access import role_required, staff
 from webapp.engine.pack import DeployError
 from webapp.errors import NotFound
 from webapp.extensions import db

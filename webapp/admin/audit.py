@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from webapp.admin.models import AuditEntry
 from webapp.engine.clock import now
 from webapp.models import Case, Instance
-from webapp.paging import newest_first
+from webapp.paging import newest_first, oldest_first_batches
 
 CSV_COLUMNS = ("id", "at", "actor", "action", "instance_id", "case_number", "process_key", "target", "reason",
                "result", "message", "before", "after", "bulk_id")
@@ -93,12 +93,7 @@ def export_csv(session: Session, filters: AuditFilters, batch: int = 500) -> Ite
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     yield _drain(buffer)
-    last = 0
-    while True:
-        rows = list(session.scalars(_query(filters).where(AuditEntry.id > last).order_by(AuditEntry.id)
-                                    .limit(batch)))
-        if not rows:
-            return
+    for rows in oldest_first_batches(session, _query(filters), AuditEntry.id, batch):
         for e in rows:
             writer.writerow([
                 e.id, e.at.isoformat() if e.at else "", e.actor, e.action, e.instance_id or "",
@@ -106,7 +101,6 @@ def export_csv(session: Session, filters: AuditFilters, batch: int = 500) -> Ite
                 _cell(e.message or ""), _json(e.before), _json(e.after), e.bulk_id or "",
             ])
         yield _drain(buffer)
-        last = rows[-1].id
 
 
 def _drain(buffer: io.StringIO) -> str:

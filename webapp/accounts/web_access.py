@@ -2,7 +2,7 @@
 
 Use in a view module::
 
-    from webapp.accounts.access import login_required, role_required, staff
+    from webapp.accounts.web_access import login_required, role_required, staff
 
     @bp.get("/things")
     @role_required("admin", "process_owner")   # any of the groups; admin passes everything
