@@ -24,6 +24,8 @@ from webapp.deadlines.models import Deadline
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Case, Event, Outbox
+from webapp.reports import filters, labels
+from webapp.reports import service as reports
 from webapp.worker import Worker
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -99,6 +101,13 @@ def test_real_estate_8_a_missed_promise_mails_the_customer_once_and_tells_the_su
     supervisor = [m for r, m in smtp.box.messages if r == ["supervisor@example.test"]
                   and "missed" in str(m["Subject"])]
     assert supervisor and "2026-03-02 15:00 (UTC+08:00)" in supervisor[0].get_body(("plain",)).get_content()
+    # the report counts the promise like every clock (car-maker rules 5.4: on-time rates), named in both languages
+    period, f = filters.parse({"from": "2026-03-01", "to": "2026-03-31"}, "Asia/Shanghai")
+    figures = {d["name"]: d for d in reports.kpis(db.session, period, f)["deadlines"]}
+    assert (figures["promised-reply"]["started"], figures["promised-reply"]["missed"]) == (1, 1)
+    assert "G1-crisis-meeting" in figures
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert str(labels.clock_label("promised-reply")) == "向客户承诺的答复时间"
 
 
 def test_real_estate_8_the_customer_told_the_solution_in_time_stops_the_clock(app, users, pack, settings):
