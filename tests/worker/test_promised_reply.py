@@ -159,3 +159,26 @@ def test_T5_the_acknowledgement_shows_the_promised_time_in_the_customer_zone(app
     [(rcpts, msg)] = [(r, m) for r, m in smtp.box.messages if "received your complaint" in str(m["Subject"])]
     text = msg.get_body(("plain",)).get_content()
     assert case.number in text and "(UTC+08:00)" in text and "+00:00" not in text
+
+
+def test_T1_the_3_hour_callback_promised_to_an_inquirer_is_kept_or_the_customer_is_told(
+        app, users, pack, smtp, settings):
+    # seed 004 5.2.1 b: 即时向客户说明在3个小时内再致电答复 (tell the customer "we call back within 3 hours");
+    # real-estate rules 八: a promise not kept in time is told to the customer
+    clock.freeze(MONDAY_10)
+    try:
+        case = register({**GRIEVANCE, "kind": "inquiry", "category": None, "subject": "Pump warranty",
+                         "description": "Does the warranty cover the pump?"})
+        complete(case, "Answer from published documents", {
+            "question": "Warranty of the pump?", "answered_at_once": False, "answer": "",
+            "department": "After-sales"}, "agent")
+        worker = Worker(db.session, settings)
+        clock.advance(timedelta(hours=3, minutes=1))
+        _drain(worker)
+        clock.advance(timedelta(hours=3))
+        _drain(worker)
+    finally:
+        clock.reset()
+    assert _rows(case, "promise_missed") == [("email", "customer")]
+    assert [rcpts for rcpts, m in smtp.box.messages if "could not reply" in str(m["Subject"])] == [
+        ["li.lei@example.test"]]
