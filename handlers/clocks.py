@@ -6,11 +6,13 @@ transaction, computes the due time with the business calendar and gives tasks th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from handlers.registry import HandlerContext, handler
 
 CLOCK_EVENTS = ("clock_started", "clock_stopped", "clock_paused", "clock_resumed")
+NO_DUE: Any = object()  # clock_start called without `due` (a duration clock)
 
 
 def _recipients(value: Any) -> str | None:
@@ -22,19 +24,39 @@ def _recipients(value: Any) -> str | None:
 
 
 @handler("clock_start")
-def clock_start(ctx: HandlerContext, name: str, duration: str, business_time: bool = False,
-                warn_to: Any = None, breach_to: Any = None, warn_fraction: float | None = None) -> dict[str, Any]:
-    """Start (or restart) the named clock: due after `duration` (ISO-8601, or 'EOD'), warning at 80 %."""
+def clock_start(ctx: HandlerContext, name: str, duration: str | None = None, business_time: bool = False,
+                warn_to: Any = None, breach_to: Any = None, warn_fraction: float | None = None,
+                due: Any = NO_DUE) -> dict[str, Any]:
+    """Start (or restart) the named clock: due after `duration` (ISO-8601, or 'EOD') or at `due`; warning at 80 %.
+
+    A `due` expression that gives nothing (e.g. an optional promised time left empty) starts no clock.
+    """
     if not name or not isinstance(name, str):
         raise ValueError("clock_start needs a clock name, e.g. 'T1-callback'")
+    until_at: datetime | None = None
+    if due is not NO_DUE and duration is None:
+        if due in (None, ""):
+            return {"clock": name, "started": None}
+        until_at = _moment(name, due)
+        duration = f"PT{max(0, int((until_at - ctx.now).total_seconds()))}S"  # a moment past falls due at once
     if not duration or not isinstance(duration, str):
-        raise ValueError(f"clock_start '{name}' needs an ISO-8601 duration such as 'PT3H' or 'P14D'")
+        raise ValueError(f"clock_start '{name}' needs an ISO-8601 duration such as 'PT3H' or 'P14D', or a due time")
     if warn_fraction is not None and not 0 < float(warn_fraction) <= 1:
         raise ValueError("warn_fraction must be between 0 and 1")
-    ctx.record("clock_started", name=name, duration=duration, business_time=bool(business_time),
+    ctx.record("clock_started", name=name, duration=duration, business_time=bool(business_time) and due is NO_DUE,
                warn_to=_recipients(warn_to), breach_to=_recipients(breach_to),
-               warn_fraction=float(warn_fraction) if warn_fraction is not None else None)
+               warn_fraction=float(warn_fraction) if warn_fraction is not None else None,
+               **({"until": until_at.isoformat()} if until_at else {}))
     return {"clock": name, "started": ctx.now.isoformat()}
+
+
+def _moment(name: str, due: Any) -> datetime:
+    """A due time given to a clock: an aware datetime or ISO-8601 text with its zone (naive text counts as UTC)."""
+    try:
+        moment = due if isinstance(due, datetime) else datetime.fromisoformat(str(due).strip())
+    except ValueError:
+        raise ValueError(f"clock_start '{name}': due {due!r} is not an ISO-8601 date and time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @handler("clock_stop")

@@ -40,7 +40,7 @@ def promise_of(ctx: HandlerContext, promise: dict[str, str] | None) -> str | Non
     if not found or not any(found.groups()):
         raise ValueError(f"promise {duration!r} must be an ISO-8601 duration in days, hours or minutes")
     days, hours, minutes = (int(g or 0) for g in found.groups())
-    return (ctx.now + timedelta(days=days, hours=hours, minutes=minutes)).strftime("%Y-%m-%d %H:%M %Z").strip()
+    return (ctx.now + timedelta(days=days, hours=hours, minutes=minutes)).isoformat(timespec="minutes")
 
 
 @handler("record_kind")

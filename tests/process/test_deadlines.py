@@ -117,6 +117,8 @@ def test_T3_story_4_the_nearest_service_point_is_notified_within_10_minutes():
     assert case.sent("rescue_on_the_way", "customer")[0].payload["eta_minutes"] == 40
     case.complete("outbound", arrived_at="2026-03-02T10:00:00+00:00", outbound_work="Replaced fuel pump",
                   rescue_result="fixed_on_site")
+    assert case.open() == ["confirm"]  # domain 8b: closed only once the customer confirms (test_rescue_and_crisis)
+    case.complete("confirm", rescue_confirmation="done")
     assert case.status == "complete" and case.case["closure"]["reason"] == "rescued"
     assert not case.sent("deadline_escalation")
 

@@ -111,3 +111,27 @@ def test_assessment_records_a_proposal_for_the_executor():
     assert c.notices[0].recipient == "group:finance"
     with pytest.raises(ValueError):
         call("assessment", c, target="x", target_type="person", reason="r", executor="group:finance")
+
+
+def test_real_estate_8_clock_start_runs_until_the_promised_moment_in_calendar_time():
+    c = ctx()
+    call("clock_start", c, name="promised-reply", due="2026-03-02T18:00:00+08:00", business_time=True,
+         breach_to=["customer", "group:service_supervisor"])
+    [(kind, started)] = c.records
+    assert kind == "clock_started"
+    assert (started["duration"], started["business_time"], started["until"]) == (
+        "PT3600S", False, "2026-03-02T18:00:00+08:00")  # 10:00 UTC: one hour after NOW, not working time
+    assert started["breach_to"] == "customer,group:service_supervisor"
+
+
+def test_clock_start_with_a_promise_already_past_falls_due_at_once_and_an_empty_one_starts_no_clock():
+    c = ctx()
+    call("clock_start", c, name="promised-reply", due="2026-03-01T09:00:00")  # naive: read as UTC, a day ago
+    assert c.records[0][1]["duration"] == "PT0S"
+    c = ctx()
+    assert call("clock_start", c, name="promised-reply", due=None) == {"clock": "promised-reply", "started": None}
+    assert c.records == []
+    with pytest.raises(ValueError, match="not an ISO-8601 date and time"):
+        call("clock_start", ctx(), name="promised-reply", due="tomorrow")
+    with pytest.raises(ValueError, match="needs an ISO-8601 duration"):
+        call("clock_start", ctx(), name="K1")

@@ -178,3 +178,22 @@ def test_api_and_web_search_give_the_same_cases(web: Any, api: Any, mini: Any) -
     assert [r["number"] for r in api.get("/api/v1/cases?q=139-0000-0002").get_json()["items"]] == [b.number]
     assert api.get("/api/v1/cases?q=neighbour").get_json()["items"] == [], "description is not searched"
     assert {r["number"] for r in api.get("/api/v1/cases").get_json()["items"]} == {a.number, b.number, c.number}
+
+
+def test_real_estate_8_the_promised_reply_time_is_shown_in_the_staff_member_zone(web: Any, pack: Any) -> None:
+    """Real-estate rules 八 / domain §6 step 2: the promised reply time is read by staff in their own zone, not UTC."""
+    from tests.helpers import user
+    from tests.process import answers as a
+
+    case = register(dict(GRIEVANCE))
+    complete(case, "Pre-judgement (step 1)", a.prejudgement(), "handler1")
+    complete(case, "Fact finding with the customer (step 2)",
+             a.fact_finding(promised_reply_at="2026-03-02T07:00:00+00:00"), "handler1")
+    handler = user("handler1")
+    handler.timezone = "Asia/Shanghai"
+    db.session.commit()
+    page = web.login("handler1").text(f"/cases/{case.number}")
+    assert "2026-03-02 15:00" in page and "07:00:00+00:00" not in page
+    handler.timezone = "Europe/Berlin"
+    db.session.commit()
+    assert "2026-03-02 08:00" in web.text(f"/cases/{case.number}")

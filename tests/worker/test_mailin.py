@@ -8,6 +8,7 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from webapp.cases import service as cases
 from webapp.cases.commands import deliverer, mailin_settings
 from webapp.cases.mailin import start
 from webapp.extensions import db
-from webapp.models import Case, Event, Outbox
+from webapp.models import Attachment, Case, CaseLink, Event, Outbox
 from webapp.worker import Worker
 
 ADDRESS = "complaints@closeloop.test"
@@ -91,3 +92,74 @@ def test_another_senders_mail_naming_a_case_is_a_new_case_and_other_addresses_ar
     assert not db.session.scalars(select(Event).where(Event.kind == "customer_message")).all()
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         _send(mailin, "Hello", "Wrong address", to="sales@closeloop.test")
+
+
+def _send_html(port: int, subject: str, html: str, sender: str = f"Wang Fang <{CUSTOMER}>") -> None:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, ADDRESS, subject
+    msg.set_content(html, subtype="html")
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.send_message(msg)
+
+
+def test_an_html_only_mail_is_read_as_text_by_the_html_parser(app, users, mailin):
+    """E-mail channel (来源渠道: 电子邮件): the story is what the customer wrote, not markup, styles or entities."""
+    _send_html(mailin, "Leaking roof", "<html><head><style>p {color: red}</style></head><body>"
+                                       "<p>The roof leaks &amp; the ceiling&nbsp;is wet.</p><p>Since Monday<br>"
+                                       "in two rooms</p><script>track()</script><ul><li>bedroom</li>"
+                                       "<li>kitchen</li></ul></body></html>")
+    case = _case()
+    assert case.description == "The roof leaks & the ceiling is wet.\nSince Monday\nin two rooms\nbedroom\nkitchen"
+
+
+def test_a_mail_whose_attachment_cannot_be_stored_leaves_no_half_written_case(app, users, mailin, monkeypatch):
+    """Nothing half-written: case, events and attachments are one transaction; written files are removed."""
+    real = comments.save_attachment
+    calls: list[str] = []
+
+    def second_one_fails(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[3])
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(comments, "save_attachment", second_one_fails)
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = f"Wang Fang <{CUSTOMER}>", ADDRESS, "Invoice wrong"
+    msg.set_content("Two invoices attached.")
+    for name in ("a.pdf", "b.pdf"):
+        msg.add_attachment(b"%PDF-1.4 " + name.encode(), maintype="application", subtype="pdf", filename=name)
+    with pytest.raises(smtplib.SMTPDataError) as refused, smtplib.SMTP("127.0.0.1", mailin, timeout=10) as client:
+        client.send_message(msg)
+    assert refused.value.smtp_code == 451  # the sender's MTA tries again later
+    assert calls == ["a.pdf", "b.pdf"]
+    db.session.expire_all()
+    assert db.session.query(Case).count() == 0
+    assert db.session.query(Attachment).count() == 0
+    assert [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()] == []
+    monkeypatch.setattr(comments, "save_attachment", real)
+    with smtplib.SMTP("127.0.0.1", mailin, timeout=10) as client:  # the retry stores case and both files together
+        client.send_message(msg)
+    case = _case()
+    assert [a.filename for a in comments.attachments(db.session, case)] == ["a.pdf", "b.pdf"]
+
+
+def test_G3_a_a_mail_about_a_closed_case_is_a_new_case_linked_as_the_same_issue(app, users, mailin):
+    """Domain §3 G3-a counts complaints about the same problem after it was handled (处理完毕后同一问题发生三次投诉),
+    so a mail naming a closed case is a new complaint on the same issue, not a reopen; §6: reopening is the follow-up
+    call's decision. The closed case's history shows the mail and the new case."""
+    _send(mailin, "Brake noise", "The brakes squeal.")
+    first = _case()
+    first.status = "closed"  # handled and closed (the process's closure is tested in tests/process)
+    db.session.commit()
+    _send(mailin, f"Re: {first.number}", "The noise is back.", attach=("photo.pdf", b"%PDF-1.4 photo"))
+    db.session.expire_all()
+    new = db.session.scalars(select(Case).where(Case.id != first.id)).one()
+    assert (new.channel, new.customer_email, new.description) == ("email", CUSTOMER, "The noise is back.")
+    assert new.issue_key == db.session.get(Case, first.id).issue_key and new.issue_chosen
+    linked = {(link.case_id, link.other_id) for link in db.session.scalars(select(CaseLink))}
+    assert {(new.id, first.id), (first.id, new.id)} <= linked
+    assert [a.filename for a in comments.attachments(db.session, new)] == ["photo.pdf"]
+    assert db.session.get(Case, first.id).status == "closed"  # not reopened
+    [note] = db.session.scalars(select(Event).where(Event.case_id == first.id, Event.kind == "customer_message"))
+    assert (note.data["new_case"], note.data["message"]) == (new.number, "The noise is back.")

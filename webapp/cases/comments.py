@@ -57,8 +57,12 @@ def comments(session: Session, case: Case) -> list[Comment]:
 
 
 def save_attachment(session: Session, case: Case, upload_dir: str | Path, filename: str, stream: IO[bytes],
-                    uploaded_by: str, max_bytes: int) -> Attachment:
-    """Check type and size, store the bytes under upload_dir and record the attachment."""
+                    uploaded_by: str, max_bytes: int, commit: bool = True) -> Attachment:
+    """Check type and size, store the bytes under upload_dir and record the attachment.
+
+    With `commit=False` the row joins the caller's transaction; the caller removes the file (`stored_path`) if that
+    transaction fails.
+    """
     clean = _clean_name(filename)
     ext = Path(clean).suffix.lower()
     if ext not in ALLOWED:
@@ -84,6 +88,8 @@ def save_attachment(session: Session, case: Case, upload_dir: str | Path, filena
     session.flush()
     add_event(session, None, case, uploaded_by, "attachment_added",
               {"file": clean, "size": len(data), "attachment": attachment.id})
+    if not commit:
+        return attachment
     try:
         session.commit()
     except Exception:
@@ -107,6 +113,11 @@ def attachment_file(session: Session, case: Case, attachment_id: int,
     if not path.is_file():
         raise NotFound("the file of this attachment is missing on the server")
     return attachment, path
+
+
+def stored_path(upload_dir: str | Path, attachment: Attachment) -> Path:
+    """Where an attachment's bytes are kept."""
+    return _path(upload_dir, attachment.stored_name)
 
 
 def _path(upload_dir: str | Path, stored: str) -> Path:

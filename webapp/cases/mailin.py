@@ -22,6 +22,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+import lxml.html
+from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -37,6 +39,7 @@ log = logging.getLogger("closeloop.mailin")
 NUMBER = re.compile(r"\bCL-\d{4}-\d{6}\b")
 ACTOR = "mailin"
 MAX_TEXT = 20_000
+CLOSED = ("closed", "closed_malicious")
 
 
 @dataclass
@@ -61,7 +64,11 @@ class Received:
 
 
 def receive(session: Session, raw: bytes, settings: MailinSettings) -> Received:
-    """Turn one raw mail into a case or a customer message; Invalid says what is wrong with it."""
+    """Turn one raw mail into a case or a customer message; Invalid says what is wrong with it.
+
+    One transaction: the case (or message) and its attachments are stored together or not at all (files written for
+    a failed transaction are removed).
+    """
     msg = message_from_bytes(raw, policy=policy.default)
     assert isinstance(msg, EmailMessage)
     name, sender = parseaddr(str(msg.get("From", "")))
@@ -69,28 +76,76 @@ def receive(session: Session, raw: bytes, settings: MailinSettings) -> Received:
     if "@" not in sender:
         raise Invalid("the mail has no sender address", {"From": "required"})
     subject = str(msg.get("Subject", "")).strip()
-    text = _body_text(msg)
+    text = body_text(msg)
+    written: list[Path] = []
+    try:
+        got = _receive(session, msg, settings, (name, sender, subject, text), written)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return got
+
+
+def _receive(session: Session, msg: EmailMessage, settings: MailinSettings, mail: tuple[str, str, str, str],
+             written: list[Path]) -> Received:
+    """The work of `receive`, uncommitted: a message on the sender's open case, else a new case.
+
+    A mail about a CLOSED case is a new complaint linked to it as the same issue (domain §3 G3-a: "the same problem
+    complained about 3 times after it had been handled" counts complaints after closure; a closed case's process has
+    ended, and reopening is the follow-up call's decision, §6). The closed case's timeline notes the new one.
+    """
+    name, sender, subject, text = mail
     case = _existing_case(session, msg, subject, sender, settings.domain)
-    if case is not None:
+    if case is not None and case.status not in CLOSED:
         mail_key = hashlib.sha256(str(msg.get("Message-ID") or uuid.uuid4()).encode()).hexdigest()[:32]
         _customer_message(session, case, sender, subject, text, mail_key)
-        _keep_attachments(session, case, msg, settings, sender)
+        _keep_attachments(session, case, msg, settings, sender, written)
         return Received(case.number, new_case=False)
     body = {"channel": "email", "customer": {"name": (name or sender.split("@")[0])[:200], "email": sender},
             "subject": subject[:200] or None, "description": text or subject or "(empty mail)"}
-    case = cases.register(session, body, ACTOR)
-    _keep_attachments(session, case, msg, settings, sender)
-    log.info("mail from %s registered as case %s", sender, case.number)
-    return Received(case.number, new_case=True)
+    if case is not None:
+        body["same_issue_as"] = case.number
+    new = cases.register(session, body, ACTOR, commit=False)
+    if case is not None:
+        add_event(session, None, case, f"customer:{sender}", "customer_message",
+                  {"from": sender, "subject": subject[:200], "message": text or "(empty)", "new_case": new.number})
+    _keep_attachments(session, new, msg, settings, sender, written)
+    log.info("mail from %s registered as case %s%s", sender, new.number,
+             f" (after closed case {case.number})" if case is not None else "")
+    return Received(new.number, new_case=True)
 
 
-def _body_text(msg: EmailMessage) -> str:
+BLOCKS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol")
+
+
+def html_text(html: str) -> str:
+    """Readable text of an HTML mail body (lxml's parser: entities decoded, scripts and styles dropped, one line per
+    paragraph, line break or list item)."""
+    if not html.strip():
+        return ""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return html
+    for bad in root.xpath("//script|//style|//head|//title"):
+        bad.drop_tree()
+    for element in root.iter(*BLOCKS):
+        element.tail = "\n" + (element.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def body_text(msg: EmailMessage) -> str:
+    """The mail's text: the plain part, else the HTML part converted to text."""
     part = msg.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
     text = str(part.get_content())
     if part.get_content_type() == "text/html":
-        text = re.sub(r"<[^>]+>", " ", text)
+        text = html_text(text)
     return text.strip()[:MAX_TEXT]
 
 
@@ -131,24 +186,26 @@ def _customer_message(session: Session, case: Case, sender: str, subject: str, t
             session.add(Outbox(case_id=case.id, instance_id=case.instance_id, channel=channel, recipient=recipient,
                                template="customer_message", payload=payload, next_attempt_at=at,
                                idempotency_key=f"mailin:{mail_key}:{channel}:{recipient}"[:200]))
-    session.commit()
     log.info("mail from %s added to case %s", sender, case.number)
 
 
-def _keep_attachments(session: Session, case: Case, msg: EmailMessage, settings: MailinSettings,
-                      sender: str) -> None:
-    """Store each attachment as a case attachment; a refused one is noted on the timeline instead."""
+def _keep_attachments(session: Session, case: Case, msg: EmailMessage, settings: MailinSettings, sender: str,
+                      written: list[Path]) -> None:
+    """Store each attachment with the case in the caller's transaction; a refused one is noted on the timeline.
+
+    `save_attachment` refuses (type, size, content) before it writes anything, so a refusal leaves nothing to undo.
+    """
     for part in msg.iter_attachments():
         filename = part.get_filename() or "attachment"
         raw = part.get_payload(decode=True)
         data = raw if isinstance(raw, bytes) else b""
         try:
-            comments.save_attachment(session, case, Path(settings.upload_dir), filename, io.BytesIO(data),
-                                     f"customer:{sender}", settings.max_bytes)
+            saved = comments.save_attachment(session, case, Path(settings.upload_dir), filename, io.BytesIO(data),
+                                             f"customer:{sender}", settings.max_bytes, commit=False)
         except Invalid as exc:
-            session.rollback()
             add_event(session, None, case, ACTOR, "attachment_refused", {"file": filename[:200], "why": str(exc)})
-            session.commit()
+            continue
+        written.append(comments.stored_path(settings.upload_dir, saved))
 
 
 class MailinHandler:

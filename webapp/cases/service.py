@@ -20,8 +20,11 @@ from webapp.workflow.store import add_event
 CASE_PROCESS = "complaint"
 
 
-def register(session: Session, body: Any, actor: str, process_key: str = CASE_PROCESS) -> Case:
-    """Validate the intake, create the case and start its process; one transaction, nothing on error."""
+def register(session: Session, body: Any, actor: str, process_key: str = CASE_PROCESS, commit: bool = True) -> Case:
+    """Validate the intake, create the case and start its process; one transaction, nothing on error.
+
+    `commit=False` leaves the transaction open for the caller to add to it (mail-in keeps the attachments in it).
+    """
     data = validated(intake_schema(keys(session, "channel"), keys(session, "category")), body)
     require_known(session, {"object:object": data.get("object")})
     errors = rule_errors(data)
@@ -55,7 +58,8 @@ def register(session: Session, body: Any, actor: str, process_key: str = CASE_PR
         "solution_on_the_spot": data.get("solution_on_the_spot"),
     }
     runtime.start_instance(session, process_key, process_data, actor, case)
-    session.commit()
+    if commit:
+        session.commit()
     return case
 
 

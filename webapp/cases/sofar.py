@@ -4,7 +4,7 @@ its events and the data of its completed tasks (titles and choice labels from th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -87,6 +87,8 @@ def choice_title(sub: dict[str, Any], value: Any, lang: str) -> Any:
 def _value(sub: dict[str, Any], key: str, value: Any, lang: str) -> str:
     if key == "compensation_amount" and isinstance(value, int | float):
         return f"{value:,.2f} {CURRENCY}"
+    if sub.get("format") == "date-time" and isinstance(value, str):
+        return local_time(value)
     if sub.get("type") == "array" and isinstance(value, list):
         items = sub.get("items") or {}
         return ", ".join(str(choice_title(items, v, lang)) for v in value)
@@ -128,6 +130,17 @@ def assemble(session: Session, case: Case, lang: str) -> SoFar:
     result.result = [latest[k] for k in RESULT if k in latest]
     result.amount = latest["compensation_amount"][1] if "compensation_amount" in latest else ""
     return result
+
+
+def local_time(value: str) -> str:
+    """A date-time answer (e.g. the reply time promised to the customer) in the user's zone, not as stored (UTC)."""
+    from webapp.web.i18n import when
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return when(moment if moment.tzinfo else moment.replace(tzinfo=UTC), "yyyy-MM-dd HH:mm")
 
 
 def readable(value: Any) -> str:

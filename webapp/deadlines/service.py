@@ -182,6 +182,9 @@ def check_next(session: Session, at: datetime | None = None) -> str | None:
     payload = {"clock": row.name, "due": iso(row.due_at), "started": iso(row.started_at),
                "case_number": row.case_number, "customer_name": case.customer_name if case else None}
     for recipient in recipients:
+        if recipient == "customer":
+            _tell_customer(session, row, case, action, payload, at)
+            continue
         for channel in STAFF_CHANNELS:
             session.add(Outbox(instance_id=row.instance_id, case_id=row.case_id, channel=channel,
                                recipient=recipient, template=kind, payload=payload, next_attempt_at=at,
@@ -215,6 +218,22 @@ def _breach(session: Session, row: Deadline, case: Case | None, at: datetime) ->
     if not told:
         escalation.escalate_tasks(session, row.instance_id, row.name, case, at, recipients)
     return recipients
+
+
+def _tell_customer(session: Session, row: Deadline, case: Case | None, action: str, payload: dict[str, Any],
+                   at: datetime) -> None:
+    """A breached promise to the customer (real-estate rules 八: tell the customer in time): one mail with the case
+    number when an e-mail address is known, else `notice_skipped` on the timeline; never a warning to the customer."""
+    if action != "breach" or case is None:
+        return
+    if not case.customer_email:
+        session.add(Event(instance_id=row.instance_id, case_id=case.id, at=at, actor="worker", kind="notice_skipped",
+                          data={"template": "promise_missed", "recipient": "customer", "clock": row.name,
+                                "reason": "no e-mail address for the customer"}))
+        return
+    session.add(Outbox(instance_id=row.instance_id, case_id=case.id, channel="email", recipient="customer",
+                       template="promise_missed", payload=payload, next_attempt_at=at,
+                       idempotency_key=f"deadline:{row.id}:{action}:email:customer"))
 
 
 def told_by_process(session: Session, row: Deadline) -> set[str]:

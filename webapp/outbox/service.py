@@ -117,7 +117,8 @@ def deliver_in_app(session: Session, limit: int = 500, at: datetime | None = Non
 def envelope(session: Session, claim_: Claim, settings: WorkerSettings) -> Envelope:
     """Addresses, language, case link and webhook target of a claimed row."""
     env = Envelope(claim_.id, claim_.channel, claim_.recipient, claim_.template, claim_.payload, claim_.key,
-                   claim_.attempt, language=language_of(claim_.payload.get("lang"), settings.language))
+                   claim_.attempt, language=language_of(claim_.payload.get("lang"), settings.language),
+                   timezone=settings.timezone)
     case = session.get(Case, claim_.case_id) if claim_.case_id else None
     if case is not None:
         # staff get the case page; the customer gets the public status page (number in the link, phone asked)
@@ -136,6 +137,7 @@ def envelope(session: Session, claim_: Claim, settings: WorkerSettings) -> Envel
         if user is not None and user.email:
             env.addresses = [user.email]
             env.language = language_of(claim_.payload.get("lang") or user.language, settings.language)
+            env.timezone = user.timezone or settings.timezone
     elif kind == "group":
         env.addresses = sorted(e for e in session.scalars(
             select(User.email).join(Membership, Membership.user_id == User.id).join(Group)

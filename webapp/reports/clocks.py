@@ -1,4 +1,5 @@
-"""Deadline figures: every clock (T1-T5, K1, K2, the rescue acknowledgement T3-ack, G2-d) started in a period."""
+"""Deadline figures: every clock (T1-T5, the reply promised to the customer, K1, K2, the rescue acknowledgement
+T3-ack, G2-d, the Level-1 crisis meeting) started in a period."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from webapp.models import Case
 from webapp.reports import metrics
 from webapp.reports.filters import Filters, Period
 
-# The order of the report: inquiry T1, rescue T3, new failure T4, first response T5, resolution K1/K2, G2-d.
+# The order of the report: inquiry T1, rescue T3, new failure T4, first response T5 and the promised reply,
+# resolution K1/K2, G2-d, crisis meeting.
 ORDER = ("T1-notice", "T1-reply", "T1-callback", "T3-notice", "T3-ack", "T4-notice", "T4-appointment",
-         "T5-first-response", "K1", "K2", metrics.G2D)
+         "T5-first-response", "promised-reply", "K1", "K2", metrics.G2D, "G1-crisis-meeting")
 
 # coalesce: the start-time index must serve this query; SQLite without statistics would pick the state index
 MET = func.coalesce(Deadline.state, "") == "met"

@@ -31,6 +31,7 @@ CLOCKS = {
     "T3-ack": _l("T3 rescue acknowledgement"), "T4-notice": _l("T4 new-failure notice"),
     "T4-appointment": _l("T4 appointment"), "T5-first-response": _l("T5 first response"),
     "K1": _l("K1 resolution"), "K2": _l("K2 resolution"), "G2-d": _l("G2-d one month open"),
+    "promised-reply": _l("Reply promised to the customer"), "G1-crisis-meeting": _l("G1 crisis meeting convened"),
 }
 
 

@@ -67,7 +67,9 @@ LABELS: dict[str, dict[str, Any]] = {
               "T3-ack": _l("T3 service point acknowledges"), "T4-notice": _l("T4 new-failure notice (60 min)"),
               "T4-appointment": _l("T4 appointment (2 h)"), "T5-first-response": _l("T5 first response"),
               "K1": _l("K1 resolution deadline"), "K2": _l("K2 resolution deadline"),
-              "K1/K2": _l("K1/K2 resolution deadline")},
+              "K1/K2": _l("K1/K2 resolution deadline"),
+              "promised-reply": _l("Reply promised to the customer"),
+              "G1-crisis-meeting": _l("G1 crisis meeting (4 h)")},
 }
 
 GUIDANCE: dict[str, Any] = {

@@ -26,6 +26,7 @@ class Envelope:
     key: str
     attempt: int
     language: str = "en"
+    timezone: str = "UTC"  # the zone times are shown in: the user's own, else the configured default
     addresses: list[str] = field(default_factory=list)
     case_url: str | None = None
     webhook_url: str | None = None

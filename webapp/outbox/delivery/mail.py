@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jinja2 import Environment, FileSystemLoader, TemplateNotFound, select_autoescape
+from jinja2 import Environment, FileSystemLoader, TemplateNotFound, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from webapp.outbox.delivery import DeliveryError, Envelope
 from webapp.outbox.delivery.settings import MailSettings
@@ -19,6 +22,27 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
 LANGUAGES = ("en", "zh")
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                    keep_trailing_newline=True)
+
+
+@pass_context
+def local_time(context: Context, value: Any) -> str:
+    """A date-time (ISO text or datetime) in the recipient's zone, e.g. '2026-12-05 10:30 (UTC+08:00)'."""
+    if not value:
+        return ""
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)  # free text (an old payload): shown as it was written
+    try:
+        zone = ZoneInfo(str(context.get("timezone") or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+
+
+_env.filters["local"] = local_time
 
 
 def language_of(value: str | None, default: str = "en") -> str:
@@ -51,7 +75,7 @@ def render(template: str, language: str, context: dict[str, Any]) -> tuple[str, 
 def build(envelope: Envelope, settings: MailSettings) -> EmailMessage:
     """The MIME message of an envelope: multipart/alternative text + HTML, Message-ID from the key."""
     context = {**envelope.payload, "case_url": envelope.case_url, "recipient": envelope.recipient,
-               "lang": language_of(envelope.language)}
+               "lang": language_of(envelope.language), "timezone": envelope.timezone}
     subject, text, html = render(envelope.template, envelope.language, context)
     msg = EmailMessage()
     msg["Subject"] = subject

@@ -46,6 +46,7 @@ class WorkerSettings:
     mail: MailSettings = field(default_factory=MailSettings)
     base_url: str = "http://127.0.0.1:5000"
     language: str = "en"
+    timezone: str = "Asia/Shanghai"
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
     service_points: dict[str, str] = field(default_factory=dict)
     webhook_timeout: float = 10.0
@@ -70,7 +71,9 @@ def load_settings(config: Mapping[str, Any]) -> WorkerSettings:
     modules = _get(config, "HANDLER_MODULES", "")
     return WorkerSettings(
         mail=mail, base_url=str(_get(config, "BASE_URL", "http://127.0.0.1:5000")).rstrip("/"),
-        language=str(_get(config, "MAIL_LANGUAGE", "en")), webhooks=_json(_get(config, "WEBHOOKS", "")),
+        language=str(_get(config, "MAIL_LANGUAGE", "en")),
+        timezone=str(_get(config, "DEFAULT_TIMEZONE", None) or env("TIMEZONE", "Asia/Shanghai")),
+        webhooks=_json(_get(config, "WEBHOOKS", "")),
         service_points=_json(_get(config, "SERVICE_POINT_EMAILS", "")),
         webhook_timeout=float(_get(config, "WEBHOOK_TIMEOUT", 10)),
         max_attempts=int(_get(config, "OUTBOX_MAX_ATTEMPTS", 8)),
