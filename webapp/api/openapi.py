@@ -108,7 +108,8 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "api.master_history": {"summary": "Change history of a master-data row (admin)", "responses": ("200", "404")},
     "api.job_create": {"summary": "Queue a bulk admin action as a background job (admin)", "body": _body(
         {"type": "object", "properties": {"action": STR, "ids": {"type": "array", "items": INT},
-                                          "filter": {"type": "object"}, "reason": REASON}}),
+                                          "filter": {"type": "object"}, "reason": REASON,
+                                          "to_version": INT}}),
         "responses": ("202", "403", "422")},
     "api.job_show": {"summary": "A background job with its progress (admin)", "responses": ("200", "404")},
 }
