@@ -21,11 +21,14 @@ from webapp.models import Timer
 from webapp.workflow.definitions import deploy_files
 
 
-def mini_v2() -> None:
-    """Deploy version 2 of the mini grievance: 'Find the facts' renamed, its late timer 6 hours instead of 4."""
+def mini_v2(drop_fact_finding: bool = False) -> None:
+    """Deploy version 2 of the mini grievance: 'Find the facts' renamed, its late timer 6 hours instead of 4
+    (or, dropping the element, 'fact_finding' replaced by a new 'facts_found' task: a waiting task disappears)."""
     xml = (FIXTURES / "processes" / "mini.bpmn").read_text(encoding="utf-8")
     assert 'name="Find the facts"' in xml and '"PT4H"' in xml
     xml = xml.replace('name="Find the facts"', 'name="Find all facts"').replace('"PT4H"', '"PT6H"')
+    if drop_fact_finding:
+        xml = xml.replace("fact_finding", "facts_found")
     dmn = (FIXTURES / "processes" / "mini_grade.dmn").read_bytes()
     forms = {p.name: p.read_bytes() for p in (FIXTURES / "forms").glob("*.json")}
     deploy_files(db.session, {"mini.bpmn": xml.encode(), "mini_grade.dmn": dmn}, forms, "owner")

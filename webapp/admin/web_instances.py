@@ -10,6 +10,7 @@ from flask import Response, redirect, render_template, request, url_for
 from webapp.accounts.service import active_usernames
 from webapp.accounts.web_access import role_required
 from webapp.admin import actions as admin
+from webapp.admin import migrating
 from webapp.admin.diagram import flows_taken, process_xml
 from webapp.admin.instances import (
     Detail,
@@ -83,7 +84,7 @@ def page_context(info: Detail) -> dict[str, Any]:
                                                                                 "task": text},
         "diagram_error": diagram_error, "users": active_usernames(db.session), "now": now(),
         "open_tasks": [t for t in info.tasks if t.state == "open"],
-        "redeliverable": admin.redeliverable,
+        "redeliverable": admin.redeliverable, "migrate_versions": migrating.targets(db.session, inst),
     }
 
 
