@@ -6,16 +6,17 @@ the move itself needs a reason. A refusal (a waiting task the target version doe
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from webapp.accounts.access import role_required, staff
+from webapp.accounts.web_access import role_required, staff
 from webapp.admin import jobs as admin_jobs
 from webapp.admin import migrating
 from webapp.admin.actions import check_admin
-from webapp.admin.query import detail
+from webapp.admin.instances import detail
 from webapp.admin.web import bp, stuck_settings
 from webapp.admin.web_bulk import _filter_ids
 from webapp.admin.web_instances import FILTER_KEYS
@@ -25,6 +26,17 @@ from webapp.processes.migrate import migrate_instance
 from webapp.security.limits import MAX_INT
 
 DRY_REASON = "dry run"  # a dry run records nothing; the reason is asked for when the move is confirmed
+
+
+def local_times(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with its timers' due times as datetimes (the page shows them in the user's zone)."""
+    timers = [{**t, "due_before": _dt(t.get("due_before")), "due_after": _dt(t.get("due_after"))}
+              for t in report.get("timers_recomputed", [])]
+    return report | {"timers_recomputed": timers} if "timers_recomputed" in report else report
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 @bp.post("/instances/<int:instance_id>/migrate")
@@ -45,8 +57,8 @@ def migrate_one(instance_id: int) -> Any:
             flash(_("Migrated from version %(a)s to %(b)s.", a=report["from_version"], b=report["to_version"]),
                   "success")
             return redirect(url_for("admin.instance", instance_id=instance_id), code=303)
-        page["report"] = migrate_instance(db.session, instance_id, to_version, dry_run=True, user=staff(),
-                                          reason=DRY_REASON)
+        page["report"] = local_times(migrate_instance(db.session, instance_id, to_version, dry_run=True,
+                                                      user=staff(), reason=DRY_REASON))
         status = 409 if page["report"]["refused"] else 200
     except ServiceError as exc:
         db.session.rollback()
@@ -80,7 +92,8 @@ def migrate_many() -> Any:
                 job = admin_jobs.create(db.session, "migrate", chosen.ids, staff(), form.get("reason", ""),
                                         {"to_version": to_version})
                 return redirect(url_for("admin.job", job_id=job.id), code=303)
-            page["report"] = migrating.dry_run_many(db.session, chosen.ids, to_version, staff(), DRY_REASON)
+            page["report"] = report = migrating.dry_run_many(db.session, chosen.ids, to_version, staff(), DRY_REASON)
+            report["items"] = [local_times(item) for item in report["items"]]
     except ServiceError as exc:
         db.session.rollback()
         page["error"], status = exc.message, exc.status
