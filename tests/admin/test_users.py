@@ -43,6 +43,7 @@ def test_the_api_creates_a_user_with_groups_and_a_generated_password_shown_once(
     assert (body["groups"], body["supervises"], body["language"]) == (
         ["callback_staff", "tier_1_handler"], ["callback_staff"], "zh")
     assert len(body["password"]) >= 12 and _token(app, "wang.fang", body["password"]) == 201
+    assert r.headers["Cache-Control"] == "private, no-store"  # the password is shown once, never cached
     shown = api.get("/api/v1/users/wang.fang").get_json()
     assert "password" not in shown and shown["supervises"] == {"callback_staff": ["caller"]}
     [entry] = _audit("user_create")

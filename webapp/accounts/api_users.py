@@ -39,7 +39,7 @@ def users_create() -> Any:
     """Create a user; without 'password' one is generated and returned once as 'password'."""
     user, generated = directory.create(db.session, api_user(), _body())
     body = directory.user_json(user) | ({"password": generated} if generated else {})
-    return body, 201, {"Location": f"/api/v1/users/{user.username}"}
+    return body, 201, {"Location": f"/api/v1/users/{user.username}", "Cache-Control": "private, no-store"}
 
 
 @bp.get("/users/<username>")
@@ -78,7 +78,8 @@ def users_reactivate(username: str) -> Any:
 def users_password(username: str) -> Any:
     """Set {'password'} or, without one, generate it (returned once); the user's tokens are revoked."""
     generated = directory.reset_password(db.session, api_user(), username, request.get_json(silent=True) or {})
-    return {"username": username, "password": generated} if generated else {"username": username}
+    body = {"username": username, "password": generated} if generated else {"username": username}
+    return body, 200, {"Cache-Control": "private, no-store"}
 
 
 @bp.get("/groups")

@@ -34,9 +34,10 @@ def _list_page(status: int = 200, error: str | None = None, draft: dict[str, Any
 
 def _user_page(username: str, status: int = 200, error: str | None = None, generated: str | None = None) -> Any:
     user = directory.get_user(db.session, username)
-    return render_template("admin/user.html", user=user, error=error, generated=generated,
+    page = render_template("admin/user.html", user=user, error=error, generated=generated,
                            supervision=groups.supervision(db.session, user),
-                           group_keys=directory.group_keys(db.session)), status
+                           group_keys=directory.group_keys(db.session))
+    return page, status, {"Cache-Control": "private, no-store"}  # a generated password is shown once, never cached
 
 
 @bp.get("/users")

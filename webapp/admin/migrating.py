@@ -13,6 +13,7 @@ from webapp.errors import Invalid, ServiceError
 from webapp.models import Instance, ProcessDefinition, User
 from webapp.processes.migrate import FINISHED, migrate_instance
 
+CHUNK = 5000  # ids per query (SQLite and psycopg bound the number of parameters)
 SAMPLE = 50  # instances a bulk dry run looks at in the request (the job reports every refusal anyway)
 
 
@@ -43,11 +44,11 @@ def selection(session: Session, ids: list[int]) -> Selection:
     """Describe a selection; Invalid unless it is of exactly one process."""
     if not ids:
         raise Invalid("select at least one instance (or apply to all matching the filter)", {"ids": "empty"})
-    rows = session.execute(select(Instance.process_key, ProcessDefinition.version, Instance.status,
-                                  func.count(Instance.id))
-                           .join(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
-                           .where(Instance.id.in_(ids))
-                           .group_by(Instance.process_key, ProcessDefinition.version, Instance.status)).all()
+    rows = [row for start in range(0, len(ids), CHUNK) for row in session.execute(
+        select(Instance.process_key, ProcessDefinition.version, Instance.status, func.count(Instance.id))
+        .join(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
+        .where(Instance.id.in_(ids[start:start + CHUNK]))
+        .group_by(Instance.process_key, ProcessDefinition.version, Instance.status))]
     keys = sorted({r[0] for r in rows})
     if len(keys) != 1:
         raise Invalid("select instances of one process to migrate them together (filter the list by process); "
