@@ -137,3 +137,9 @@ def test_the_migrate_pages_speak_chinese(mini, web, frozen):
     assert "迁移" in web.text(f"/admin/instances/{iid}")
     html = web.post(f"/admin/instances/{iid}/migrate", {"to_version": "2", "step": "dry"}).get_data(as_text=True)
     assert "试运行" in html and "保留" in html
+
+
+def test_migrating_an_unknown_instance_is_a_404(mini, web):
+    web.login("admin")
+    web.get("/admin/instances")
+    assert web.post("/admin/instances/424242/migrate", {"to_version": "2", "step": "dry"}).status_code == 404
