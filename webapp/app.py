@@ -10,6 +10,7 @@ from flask import Flask
 import webapp.models  # noqa: F401  (register every package's tables)
 from webapp import config
 from webapp.accounts import api as accounts_api
+from webapp.accounts import api_users, web_users
 from webapp.accounts import web as accounts_web
 from webapp.accounts.service import configure_hashing
 from webapp.admin import api as admin_api
@@ -21,6 +22,7 @@ from webapp.admin import (
     web_instances,
     web_jobs,
     web_messages,
+    web_migrate,
     web_repairs,
 )
 from webapp.admin.web import bp as admin_bp
@@ -55,9 +57,9 @@ from webapp.worker import notify as notify_work
 
 # Modules imported for their routes, which they attach to a blueprint of their own or of the API/admin.
 ROUTE_MODULES = (accounts_api, admin_api, api_instances, api_jobs, api_problems, cases_api, processes_api,
-                 tasks_api, openapi, processes_web_edit,
-                 web_audit, web_bulk, web_instances, web_jobs, web_messages, web_repairs, web_files, masterdata_api,
-                 masterdata_web)
+                 tasks_api, openapi, processes_web_edit, api_users, web_users,
+                 web_audit, web_bulk, web_instances, web_jobs, web_messages, web_migrate, web_repairs, web_files,
+                 masterdata_api, masterdata_web)
 WEB_BLUEPRINTS = (accounts_web.bp, web_worklist.bp, tasks_web.bp, cases_web.bp, outbox_web.bp, web_public.bp,
                   processes_web.bp, web_public.legacy)  # processes_web_edit adds the editor's views to it
 

@@ -11,7 +11,7 @@ from webapp.admin import actions as admin
 from webapp.admin import bulk as admin_bulk
 from webapp.admin import repair as admin_repair
 from webapp.admin.audit import AuditFilters, entry_json, export_csv, list_entries
-from webapp.admin.diagram import flows_taken, process_xml
+from webapp.admin.diagram import flows_taken, process_xml, traces_json
 from webapp.admin.instances import detail, filters_from, list_instances, matching_ids, status_counts
 from webapp.admin.stuck import RULES, StuckSettings, count_by_rule
 from webapp.api import bp
@@ -56,13 +56,15 @@ def stuck_instances() -> Any:
 @bp.get("/instances/<int:instance_id>/trace")
 @require("admin")
 def instance_trace(instance_id: int) -> Any:
-    """Element ids to highlight: completed, current, waiting, errored, and the sequence flows taken."""
+    """Element ids to highlight: completed, current, waiting, errored, and the sequence flows taken; per diagram
+    under 'processes' (the instance's process and each process it called, with the call activity in 'calls')."""
     info = detail(db.session, instance_id, settings())
     xml = process_xml(info.instance.definition)
     err = (info.instance.error or {}).get("element") if info.instance.status == "error" else None
+    per_process = traces_json(info.instance.definition, info.traces) if info.traces else {}
     return {"instance_id": instance_id, "status": info.instance.status, "completed": info.trace.completed,
             "current": info.trace.current, "waiting": info.trace.waiting, "errored": [err] if err else [],
-            "flows": flows_taken(xml, info.trace.flows), "actions": info.actions}
+            "flows": flows_taken(xml, info.trace.flows), "actions": info.actions} | per_process
 
 
 @bp.post("/instances/<int:instance_id>/<action>")

@@ -19,14 +19,17 @@ from webapp.extensions import db
 @bp.post("/jobs")
 @require("admin")
 def job_create() -> Any:
-    """Queue a bulk action: {'action', 'reason', 'ids': [...]} or {'action', 'reason', 'filter': {...}}."""
+    """Queue a bulk action: {'action', 'reason', 'ids': [...]} or {'action', 'reason', 'filter': {...}};
+    migrate also takes 'to_version'."""
     data = body()
     ids = data.get("ids")
     if ids is None and isinstance(data.get("filter"), dict):
-        ids = matching_ids(db.session, filters_from(data["filter"]), StuckSettings.from_config(current_app.config))
+        ids = matching_ids(db.session, filters_from(data["filter"]), StuckSettings.from_config(current_app.config),
+                           limit=admin_jobs.MAX_JOB)
         if not ids:
             raise Invalid("no instance matches the filter", {"filter": "matches nothing"})
-    job = admin_jobs.create(db.session, str(data.get("action") or ""), ids, api_user(), str(data.get("reason") or ""))
+    job = admin_jobs.create(db.session, str(data.get("action") or ""), ids, api_user(), str(data.get("reason") or ""),
+                            {"to_version": data.get("to_version")})
     return admin_jobs.as_dict(job), 202, {"Location": f"/api/v1/jobs/{job.id}"}
 
 

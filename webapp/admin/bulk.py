@@ -49,11 +49,12 @@ class BulkReport:
         return {"action": self.action, "bulk_id": self.bulk_id, "counts": self.counts, "results": self.results}
 
 
-def check(action: str, ids: Any, user: User, reason: str | None, limit: int = MAX_BULK) -> list[int]:
+def check(action: str, ids: Any, user: User, reason: str | None, limit: int = MAX_BULK,
+          allowed: tuple[str, ...] = admin.BULK_ACTIONS) -> list[int]:
     """Validate a bulk request before any instance is touched; returns the ids."""
     admin.check_admin(user)
-    if action not in ACTIONS:
-        raise Invalid(f"'{action}' cannot be done in bulk", {"action": "one of " + ", ".join(admin.BULK_ACTIONS)})
+    if action not in allowed:
+        raise Invalid(f"'{action}' cannot be done in bulk", {"action": "one of " + ", ".join(allowed)})
     if len((reason or "").strip()) < admin.MIN_REASON:
         raise Invalid("say why you do this; the reason goes to the audit log", {"reason": "required"})
     if not isinstance(ids, list) or not ids or not all(

@@ -7,6 +7,7 @@ from typing import Any
 
 from lxml import etree
 
+from webapp.engine.tracing import ProcessTraces
 from webapp.engine.xmlsafe import parse_xml
 from webapp.models import ProcessDefinition
 
@@ -29,19 +30,41 @@ class Box:
     h: float
 
 
-def process_xml(definition: ProcessDefinition) -> str:
-    """The diagram file that holds the process, with DI generated if the file has no layout for it."""
+def process_xml(definition: ProcessDefinition, key: str | None = None) -> str:
+    """The diagram file that holds the process (or a process it calls, `key`), with DI generated if the file has
+    no layout for it."""
+    key = key or definition.key
     for name, text in sorted(definition.files.items()):
         if not name.endswith(".bpmn"):
             continue
         root = parse_xml(text.encode(), name)
-        process = root.find(f"{{{BPMN}}}process[@id='{definition.key}']")
+        process = next((p for p in root.iter(f"{{{BPMN}}}process") if p.get("id") == key), None)
         if process is None:
             continue
         if _has_layout(root, process):
             return str(text)
         return add_layout(root, process)
-    raise LookupError(f"no diagram file of version {definition.version} holds process '{definition.key}'")
+    raise LookupError(f"no diagram file of version {definition.version} holds process '{key}'")
+
+
+def traces_json(definition: ProcessDefinition, traces: ProcessTraces) -> dict[str, Any]:
+    """Per diagram: the marks for bpmn-js (flows resolved to sequence-flow ids, errors on the element and on each
+    call activity leading to it) and the call activity that reaches each called process."""
+    path = traces.errored_path()
+    errored = {path[0][0]: [path[0][1]]} if path else {}
+    inside: dict[str, list[str]] = {}
+    for key, element in path[1:]:
+        inside.setdefault(key, []).append(element)
+    out: dict[str, Any] = {}
+    for key, trace in traces.processes.items():
+        try:
+            flows = flows_taken(process_xml(definition, key), trace.flows)
+        except (LookupError, ValueError):
+            flows = []
+        out[key] = {"completed": trace.completed, "current": trace.current, "waiting": trace.waiting,
+                    "errored": errored.get(key, []), "errored_inside": inside.get(key, []), "flows": flows}
+    return {"top": traces.top, "processes": out,
+            "calls": {k: {"parent": c.parent, "element": c.element} for k, c in traces.calls.items()}}
 
 
 def flows_taken(xml: str, pairs: list[tuple[str, str]]) -> list[str]:

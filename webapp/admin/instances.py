@@ -13,6 +13,7 @@ from webapp.admin import actions as admin
 from webapp.admin.stuck import RULES, Reason, StuckSettings, reasons_for, stuck_condition
 from webapp.engine.clock import now
 from webapp.engine.repair import SKIPPABLE, RepairEngine, ResetPoint, Trace
+from webapp.engine.tracing import ProcessTraces, trace_processes
 from webapp.errors import Invalid, NotFound
 from webapp.models import Case, Event, HumanTask, Instance, Outbox, ProcessDefinition, Timer
 from webapp.paging import newest_first
@@ -149,6 +150,7 @@ class Detail:
     reset_points: list[ResetPoint]
     actions: dict[str, str]
     load_error: str | None = None
+    traces: ProcessTraces | None = None  # per diagram: the instance's process and the processes it called
 
 
 def detail(session: Session, instance_id: int, settings: StuckSettings) -> Detail:
@@ -161,12 +163,13 @@ def detail(session: Session, instance_id: int, settings: StuckSettings) -> Detai
                                  .order_by(HumanTask.id.desc()).limit(50)))
     timers = list(session.scalars(select(Timer).where(Timer.instance_id == instance.id).order_by(Timer.id)))
     outbox = list(session.scalars(select(Outbox).where(Outbox.instance_id == instance.id).order_by(Outbox.id)))
-    trace, points, data, load_error = Trace(), [], {}, None
+    trace, points, data, load_error, traces = Trace(), [], {}, None, None
     engine = RepairEngine()
     try:
         if instance.state is not None:
             bundle = bundle_for(instance.definition)
             trace = engine.trace(bundle, instance.state)
+            traces = trace_processes(bundle, instance.state, instance.error if instance.status == "error" else None)
             points = engine.reset_points(bundle, instance.state)
             data = engine.frontier_data(bundle, instance.state)
         else:
@@ -175,7 +178,7 @@ def detail(session: Session, instance_id: int, settings: StuckSettings) -> Detai
         load_error = f"{type(exc).__name__}: {exc}"
     reasons = reasons_for(session, [instance.id], now(), settings).get(instance.id, [])
     actions = available_actions(instance, tasks, timers, outbox, points, engine)
-    return Detail(instance, case, reasons, tasks, timers, outbox, data, trace, points, actions, load_error)
+    return Detail(instance, case, reasons, tasks, timers, outbox, data, trace, points, actions, load_error, traces)
 
 
 def available_actions(instance: Instance, tasks: list[HumanTask], timers: list[Timer], outbox: list[Outbox],

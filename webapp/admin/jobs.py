@@ -1,10 +1,11 @@
 """Bulk admin actions as background jobs: a job row, run by the worker in batches, one transaction per instance.
 
-An administrator queues retry/suspend/resume/terminate/redeliver on up to MAX_JOB instances; the request only
-writes the job row. Workers claim a job with a lease (a conditional UPDATE, so two workers never run the
-same job at once), act on the next instances, and commit the progress after each one. A worker killed mid-job
-leaves the lease to expire; the next worker resumes at the saved position, and skips the one instance whose
-action committed just before the kill (its audit entry carries the job's bulk_id).
+An administrator queues retry/suspend/resume/terminate/redeliver, or migrate (to one version: job.params), on up
+to MAX_JOB instances; the request only writes the job row. Workers claim a job with a lease (a conditional
+UPDATE, so two workers never run the same job at once), act on the next instances, and commit the progress after
+each one. A worker killed mid-job leaves the lease to expire; the next worker resumes at the saved position and
+skips the one instance whose action committed just before the kill. Its audit entry (written in the action's own
+transaction, carrying the job's bulk_id) is the recorded outcome: the resumed job counts it as it went.
 """
 
 from __future__ import annotations
@@ -14,30 +15,45 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from webapp.admin import bulk
+from webapp.admin.actions import BULK_ACTIONS
 from webapp.admin.models import AdminJob, AuditEntry
 from webapp.engine.clock import now
-from webapp.errors import NotFound, ServiceError
+from webapp.errors import Invalid, NotFound, ServiceError
 from webapp.models import User
+from webapp.processes.migrate import migrate_instance
+from webapp.security.limits import MAX_INT
 
 log = logging.getLogger("closeloop.admin")
 MAX_JOB = 100_000
 MAX_PROBLEMS = 200  # refusals and failures kept on the job row (all of them are in the audit log or logs)
 LEASE = timedelta(seconds=60)
+JOB_ACTIONS = (*BULK_ACTIONS, "migrate")
 
 
-def create(session: Session, action: str, ids: Any, user: User, reason: str) -> AdminJob:
-    """Validate and queue a bulk action; the worker does the work. Commits."""
-    clean = bulk.check(action, ids, user, reason, limit=MAX_JOB)
+def create(session: Session, action: str, ids: Any, user: User, reason: str,
+           params: dict[str, Any] | None = None) -> AdminJob:
+    """Validate and queue a bulk action (migrate: params {'to_version': N}); the worker does the work. Commits."""
+    clean = bulk.check(action, ids, user, reason, limit=MAX_JOB, allowed=JOB_ACTIONS)
+    job_params = {"to_version": to_version((params or {}).get("to_version"))} if action == "migrate" else None
     job = AdminJob(created_by=user.username, action=action, reason=reason.strip(), bulk_id=str(uuid.uuid4()),
                    ids=clean, total=len(clean), position=0, counts={"ok": 0, "failed": 0, "refused": 0},
-                   problems=[], status="queued")
+                   problems=[], status="queued", params=job_params)
     session.add(job)
     session.commit()
     return job
+
+
+def to_version(value: Any) -> int:
+    """The version a migrate job moves its instances to (a positive integer, or Invalid)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_INT:
+        raise Invalid("give the version to migrate to", {"to_version": "a version number, e.g. 3"})
+    return value
 
 
 def get(session: Session, job_id: int) -> AdminJob:
@@ -57,7 +73,8 @@ def as_dict(job: AdminJob) -> dict[str, Any]:
     """JSON form: progress, counts, the first problems."""
     return {"id": job.id, "action": job.action, "status": job.status, "total": job.total, "done": job.position,
             "percent": round(100 * job.position / job.total) if job.total else 100, "counts": job.counts,
-            "problems": job.problems, "bulk_id": job.bulk_id, "reason": job.reason, "created_by": job.created_by,
+            "problems": job.problems, "params": job.params or {}, "bulk_id": job.bulk_id, "reason": job.reason,
+            "created_by": job.created_by,
             "created_at": job.created_at.isoformat(), "updated_at": job.updated_at.isoformat(),
             "finished_at": job.finished_at.isoformat() if job.finished_at else None}
 
@@ -89,8 +106,8 @@ def run_batch(session: Session, batch: int = 50) -> int:
         instance_id = job.ids[job.position]
         if user is None:
             outcome = {"instance_id": instance_id, "outcome": "refused", "message": "the job's user is gone"}
-        elif _already_done(session, job, instance_id):
-            outcome = None  # acted on just before a worker was killed; its progress was not saved
+        elif (recorded := _recorded(session, job, instance_id)) is not None:
+            outcome = recorded  # acted on just before a worker was killed; its progress was not saved
         else:
             outcome = _act(session, job, user, instance_id)
         _advance(session, job, outcome)
@@ -103,16 +120,31 @@ def run_batch(session: Session, batch: int = 50) -> int:
     return done
 
 
-def _already_done(session: Session, job: AdminJob, instance_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(AuditEntry.bulk_id == job.bulk_id,
-                                                     AuditEntry.instance_id == instance_id))))
+def _recorded(session: Session, job: AdminJob, instance_id: int) -> dict[str, Any] | None:
+    """The outcome this job already recorded for the instance (its audit entry), or None if not acted on yet."""
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.bulk_id == job.bulk_id,
+                                                     AuditEntry.instance_id == instance_id)
+                            .order_by(AuditEntry.id.desc()).limit(1)).first()
+    if entry is None:
+        return None
+    return {"instance_id": instance_id, "outcome": "ok" if entry.result == "ok" else "failed",
+            "message": entry.message or ""}
+
+
+def _run_one(session: Session, job: AdminJob, user: User, instance_id: int) -> tuple[bool, str]:
+    """Do the job's action on one instance (commits): (ok, message)."""
+    if job.action == "migrate":
+        report = migrate_instance(session, instance_id, int((job.params or {})["to_version"]), dry_run=False,
+                                  reason=job.reason, user=user, bulk_id=job.bulk_id)
+        return True, f"migrated from version {report['from_version']} to {report['to_version']}"
+    result = bulk.ACTIONS[job.action](session, instance_id, user, job.reason, bulk_id=job.bulk_id)
+    return result.ok, result.message
 
 
 def _act(session: Session, job: AdminJob, user: User, instance_id: int) -> dict[str, Any]:
-    fn = bulk.ACTIONS[job.action]
     try:
-        result = fn(session, instance_id, user, job.reason, bulk_id=job.bulk_id)  # commits
-        return {"instance_id": instance_id, "outcome": "ok" if result.ok else "failed", "message": result.message}
+        ok, message = _run_one(session, job, user, instance_id)
+        return {"instance_id": instance_id, "outcome": "ok" if ok else "failed", "message": message}
     except ServiceError as exc:
         session.rollback()
         return {"instance_id": instance_id, "outcome": "refused", "message": exc.message}
@@ -122,15 +154,12 @@ def _act(session: Session, job: AdminJob, user: User, instance_id: int) -> dict[
         return {"instance_id": instance_id, "outcome": "refused", "message": f"{type(exc).__name__}: {exc}"}
 
 
-def _advance(session: Session, job: AdminJob, outcome: dict[str, Any] | None) -> None:
+def _advance(session: Session, job: AdminJob, outcome: dict[str, Any]) -> None:
     """Save the progress past one instance (its own small commit, with the lease renewed)."""
     job.position += 1
-    if outcome is not None:
-        job.counts = {**job.counts, outcome["outcome"]: job.counts[outcome["outcome"]] + 1}
-        if outcome["outcome"] != "ok" and len(job.problems) < MAX_PROBLEMS:
-            job.problems = [*job.problems, outcome]
-    else:
-        job.counts = {**job.counts, "ok": job.counts["ok"] + 1}
+    job.counts = {**job.counts, outcome["outcome"]: job.counts[outcome["outcome"]] + 1}
+    if outcome["outcome"] != "ok" and len(job.problems) < MAX_PROBLEMS:
+        job.problems = [*job.problems, outcome]
     job.updated_at = now()
     job.lease_until = job.updated_at + LEASE
     session.commit()

@@ -79,6 +79,7 @@ class AdminJob(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)
     created_by: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JsonType)  # e.g. a migrate job's {"to_version": 3}
     reason: Mapped[str] = mapped_column(Text)
     bulk_id: Mapped[str] = mapped_column(String(36))
     ids: Mapped[list[int]] = mapped_column(JsonType)

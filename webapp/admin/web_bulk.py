@@ -21,9 +21,9 @@ from webapp.extensions import db
 from webapp.security.limits import MAX_INT
 
 
-def _filter_ids(source: Any, prefix: str = "") -> list[int]:
+def _filter_ids(source: Any, prefix: str = "", limit: int = admin_bulk.MAX_BULK) -> list[int]:
     args = {k: source.get(prefix + k) for k in FILTER_KEYS if source.get(prefix + k) not in (None, "")}
-    return matching_ids(db.session, filters_from(args), stuck_settings())
+    return matching_ids(db.session, filters_from(args), stuck_settings(), limit=limit)
 
 
 @bp.post("/bulk")

@@ -10,7 +10,8 @@ from flask import Response, redirect, render_template, request, url_for
 from webapp.accounts.service import active_usernames
 from webapp.accounts.web_access import role_required
 from webapp.admin import actions as admin
-from webapp.admin.diagram import flows_taken, process_xml
+from webapp.admin import migrating
+from webapp.admin.diagram import flows_taken, process_xml, traces_json
 from webapp.admin.instances import (
     Detail,
     detail,
@@ -70,6 +71,8 @@ def page_context(info: Detail) -> dict[str, Any]:
     diagram_error = None
     try:
         trace["flows"] = flows_taken(process_xml(inst.definition), info.trace.flows)
+        if info.traces is not None:
+            trace |= traces_json(inst.definition, info.traces)
     except (LookupError, ValueError) as exc:
         diagram_error = str(exc)
     kind = request.args.get("kind") or None
@@ -83,7 +86,7 @@ def page_context(info: Detail) -> dict[str, Any]:
                                                                                 "task": text},
         "diagram_error": diagram_error, "users": active_usernames(db.session), "now": now(),
         "open_tasks": [t for t in info.tasks if t.state == "open"],
-        "redeliverable": admin.redeliverable,
+        "redeliverable": admin.redeliverable, "migrate_versions": migrating.targets(db.session, inst),
     }
 
 
@@ -98,12 +101,13 @@ def instance(instance_id: int) -> Any:
 @bp.get("/instances/<int:instance_id>/diagram.bpmn")
 @role_required("admin")
 def diagram(instance_id: int) -> Any:
-    """The BPMN XML of the instance's process version (with a generated layout if the file has none)."""
+    """The BPMN XML of the instance's process version, or of a process it calls (?process=<id>), with a generated
+    layout if the file has none."""
     info = db.session.get(Instance, instance_id)
     if info is None:
         return Response("instance not found", status=404, mimetype="text/plain")
     try:
-        xml = process_xml(info.definition)
+        xml = process_xml(info.definition, request.args.get("process") or None)
     except (LookupError, ValueError) as exc:
         return Response(str(exc), status=404, mimetype="text/plain")
     # a download, never a document the browser renders (an h:script in a diagram must not run)

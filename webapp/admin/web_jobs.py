@@ -21,7 +21,7 @@ def job_create() -> Any:
     form = request.form
     action, reason = form.get("action", ""), form.get("reason", "")
     try:
-        ids = _filter_ids(form, "f_") if form.get("scope") == "filter" else [
+        ids = _filter_ids(form, "f_", admin_jobs.MAX_JOB) if form.get("scope") == "filter" else [
             int(i) for i in form.getlist("ids") if i.isdigit()]
         if not ids:
             raise Invalid("select at least one instance (or apply to all matching the filter)", {"ids": "empty"})

@@ -34,6 +34,11 @@ def _body(schema: dict[str, Any], media: str = "application/json") -> dict[str, 
 REASON = {"type": "string"}
 INSTANCE_FILTERS = dict(status=STR, stuck=STR, rule=STR, process=STR, version=INT, grade=STR,
                         older_than_days={"type": "number"}, idle_hours={"type": "number"}, error=STR, case=STR)
+KEYS = {"type": "array", "items": STR}
+USER: dict[str, Any] = {"type": "object", "properties": {
+    "username": STR, "name": STR, "email": STR, "language": {"type": "string", "enum": ["en", "zh"]},
+    "groups": KEYS, "supervises": KEYS, "password": STR, "reason": REASON}}
+REASON_BODY = {"type": "object", "properties": {"reason": REASON}}
 CUSTOMER = {"type": "object", "properties": {"name": STR, "phone": STR, "email": STR, "address": STR}}
 CASE_BODY = {"type": "object", "properties": {
     "channel": STR, "kind": STR, "category": STR, "subject": STR, "description": {"type": "string"},
@@ -108,9 +113,28 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "api.master_history": {"summary": "Change history of a master-data row (admin)", "responses": ("200", "404")},
     "api.job_create": {"summary": "Queue a bulk admin action as a background job (admin)", "body": _body(
         {"type": "object", "properties": {"action": STR, "ids": {"type": "array", "items": INT},
-                                          "filter": {"type": "object"}, "reason": REASON}}),
+                                          "filter": {"type": "object"}, "reason": REASON,
+                                          "to_version": INT}}),
         "responses": ("202", "403", "422")},
     "api.job_show": {"summary": "A background job with its progress (admin)", "responses": ("200", "404")},
+    "api.users_list": {"summary": "Users (admin); search by username, name or e-mail",
+                       "query": _q(q=STR, group=STR, active={"type": "string", "enum": ["true", "false"]})},
+    "api.users_create": {"summary": "Create a user (admin); without a password one is generated and returned once",
+                         "body": _body(USER | {"required": ["username"]}), "responses": ("201", "403", "409", "422")},
+    "api.users_show": {"summary": "One user with who supervises them (admin)", "responses": ("200", "404")},
+    "api.users_update": {"summary": "Change a user's name, e-mail, language, groups, supervised groups (admin)",
+                         "body": _body(USER), "responses": ("200", "404", "409", "422")},
+    "api.users_deactivate": {"summary": "Deactivate a user: no sign-in, tokens revoked (admin)",
+                             "body": _body(REASON_BODY), "responses": ("200", "404", "409")},
+    "api.users_reactivate": {"summary": "Let a deactivated user sign in again (admin)", "body": _body(REASON_BODY),
+                             "responses": ("200", "404", "409")},
+    "api.users_password": {"summary": "Set or generate a user's password (admin); tokens revoked",
+                           "body": _body({"type": "object", "properties": {"password": STR, "reason": REASON}}),
+                           "responses": ("200", "404", "422")},
+    "api.groups_list": {"summary": "Groups with members and supervisors; flags groups with no active member (admin)"},
+    "api.groups_create": {"summary": "Create a group (admin)", "body": _body(
+        {"type": "object", "required": ["key"], "properties": {"key": STR, "name": STR, "reason": REASON}}),
+        "responses": ("201", "409", "422")},
 }
 PATH_ENUMS = {("api.instance_action", "action"): list(ACTIONS), ("api.bulk_action", "action"): list(BULK_ACTIONS)}
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")

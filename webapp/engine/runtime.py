@@ -12,15 +12,13 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    TimerEventDefinition,
-)
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from handlers.registry import HandlerContext, Notice, get_handler
 from webapp.engine import budget, clock
+from webapp.engine.failing import failing_task
 from webapp.engine.outcome import ErrorInfo, HumanTaskInfo, Outcome, RunContext, TaskNotReady, TimerInfo
 from webapp.engine.pack import FORM_PROPERTY, ProcessBundle, group_for_lane
 from webapp.engine.scripting import ClosedScriptEngine
@@ -234,9 +232,10 @@ def _error_info(exc: Exception) -> ErrorInfo:
     trace = "".join(traceback.format_exception(exc))
     info = ErrorInfo(message=str(exc.args[0]) if exc.args else type(exc).__name__, trace=trace[-8000:])
     info.element = getattr(exc, "element", None)  # budget.Overrun names the element it stopped at
-    if isinstance(exc, WorkflowTaskException) and exc.task is not None:
-        spec = exc.task.task_spec
-        info.task_id = str(exc.task.id)
+    task = exc.task if isinstance(exc, WorkflowTaskException) else None if info.element else failing_task(exc)
+    if task is not None:  # a plain exception (a timer's bad value) is placed on the task Spiff was working on
+        spec = task.task_spec
+        info.task_id = str(task.id)
         info.task_name = spec.bpmn_name or spec.bpmn_id
         info.element = spec.bpmn_id or spec.name
         info.line = getattr(exc, "line_number", None) or None

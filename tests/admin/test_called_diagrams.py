@@ -1,0 +1,87 @@
+"""The admin diagram opens called processes (issue 12 item 6): the trace per diagram, the called process's XML,
+and an error inside a called process placed on its element there (the call activity marked as leading to it)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.api.test_stories import inquiry, open_task, show
+from tests.conftest import Api
+from tests.studio.helpers import pack_file
+from tests.web.conftest import Web
+from webapp.engine import clock
+from webapp.extensions import db
+from webapp.workflow.definitions import caller_files, deploy_files, deployed_forms, newest_definitions
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen(app: Flask) -> Iterator[datetime]:
+    """Monday 2026-03-02 09:00 UTC, clock stopped."""
+    clock.freeze(T0)
+    yield T0
+    clock.reset()
+
+
+def broken_timer_case(api: Api) -> tuple[str, int]:
+    """An inquiry stopped on the T1 timer of a version deployed before the checks ('PT4H hours'); (number, id)."""
+    broken = pack_file("inquiry.bpmn").replace('"PT3H"</bpmn:timeDuration>', '"PT4H hours"</bpmn:timeDuration>')
+    newest = newest_definitions(db.session)
+    files = caller_files(newest, {"inquiry.bpmn"}) | {"inquiry.bpmn": broken.encode()}
+    deploy_files(db.session, files, deployed_forms(newest), "owner", touching={"inquiry.bpmn"})
+    r = api.as_("agent").post("/api/v1/cases", json={
+        "channel": "phone", "kind": "inquiry", "category": "sales", "subject": "Pump warranty",
+        "customer": {"name": "Li Lei", "phone": "13800000003"}, "description": "Warranty of the pump?"})
+    assert r.status_code == 201, r.get_json()
+    number = r.get_json()["number"]
+    answer = open_task(api, number, "answer")
+    api.as_("agent").post(f"/api/v1/tasks/{answer['id']}/claim")
+    api.as_("agent").post(f"/api/v1/tasks/{answer['id']}/complete", json={"data": {
+        "question": "Warranty of the pump?", "answered_at_once": False, "answer": "", "department": "After-sales"}})
+    iid = show(api, number)["instance_id"]
+    assert api.as_("admin").get(f"/api/v1/instances/{iid}").get_json()["status"] == "error"
+    return number, iid
+
+
+def test_the_trace_is_given_per_diagram_with_the_call_activity_of_each_called_process(api: Api, pack: None):
+    number = inquiry(api)
+    iid = show(api, number)["instance_id"]
+    trace = api.as_("admin").get(f"/api/v1/instances/{iid}/trace").get_json()
+    assert trace["top"] == "complaint"
+    assert trace["calls"]["inquiry"] == {"parent": "complaint", "element": "call_inquiry"}
+    top, called = trace["processes"]["complaint"], trace["processes"]["inquiry"]
+    assert "call_inquiry" in top["current"] + top["waiting"]
+    assert {"callback", "sign_notice"} <= set(called["current"]) and "answer" in called["completed"]
+    assert "callback" not in top["current"]  # the called process's elements stay on its own diagram
+    assert called["flows"] and all(f.startswith("Flow_") or f for f in called["flows"])
+
+
+def test_an_error_inside_a_called_process_is_on_its_element_there(api: Api, pack: None):
+    _, iid = broken_timer_case(api)
+    trace = api.as_("admin").get(f"/api/v1/instances/{iid}/trace").get_json()
+    called, top = trace["processes"]["inquiry"], trace["processes"]["complaint"]
+    assert called["errored"] == ["callback_timer"], called
+    assert top["errored"] == [] and top["errored_inside"] == ["call_inquiry"]
+
+
+def test_the_instance_page_carries_the_per_diagram_trace_and_serves_the_called_diagram(app, api: Api, pack: None):
+    _, iid = broken_timer_case(api)
+    web = Web(app.test_client())
+    web.login("admin")
+    html = web.text(f"/admin/instances/{iid}")
+    data: dict[str, Any] = json.loads(re.search(r'<script type="application/json" id="trace-data">(.*?)</script>',
+                                                html, re.S).group(1))  # type: ignore[union-attr]
+    assert data["processes"]["inquiry"]["errored"] == ["callback_timer"]
+    assert 'data-testid="diagram-trail"' in html
+    r = web.get(f"/admin/instances/{iid}/diagram.bpmn?process=inquiry")
+    assert r.status_code == 200 and b'<bpmn:process id="inquiry"' in r.data
+    assert web.get(f"/admin/instances/{iid}/diagram.bpmn?process=nowhere").status_code == 404
+
