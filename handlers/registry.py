@@ -62,6 +62,10 @@ class HistoryPort(Protocol):
         """The newest SLA clock of that name on the instance: {'state', 'due' (aware datetime or None)}, or None."""
         ...
 
+    def deadline_rule(self, category: str) -> str | None:
+        """The deadline rule (K1, K2, none) the category stores in master data, or None when it is not kept."""
+        ...
+
 
 @dataclass
 class Notice:

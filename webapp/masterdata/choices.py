@@ -44,6 +44,15 @@ def choices(session: Session, kind: str) -> list[Choice]:
     return [Choice(r.key, r.name_en, r.name_zh, dict(r.attrs or {})) for r in session.scalars(stmt)]
 
 
+def attribute(session: Session, kind: str, key: str, name: str) -> Any:
+    """One stored attribute of a row (active or not), else of the pack's default of that key; None if neither."""
+    row = session.scalars(select(MasterItem).where(MasterItem.kind == kind, MasterItem.key == key)).first()
+    if row is not None:
+        return (row.attrs or {}).get(name)
+    default = next((c for k, c in _pack_defaults() if k == kind and c.key == key), None)
+    return default.attrs.get(name) if default is not None else None
+
+
 def keys(session: Session, kind: str) -> list[str]:
     """The keys of choices(kind)."""
     return [c.key for c in choices(session, kind)]
