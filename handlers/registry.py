@@ -66,6 +66,10 @@ class HistoryPort(Protocol):
         """The deadline rule (K1, K2, none) the category stores in master data, or None when it is not kept."""
         ...
 
+    def unit_kept(self, address: str) -> bool:
+        """Whether master data keeps (active) the department or service point of `department:<key>` etc."""
+        ...
+
 
 @dataclass
 class Notice:

@@ -82,3 +82,22 @@ def unit_members(session: Session, kind: str, key: str) -> tuple[list[str], str 
     attrs = row.attrs or {}
     return list(attrs.get("members") or []), attrs.get("head"), attrs.get("email")
 
+
+
+def bind(session: Session, schema: dict[str, Any]) -> dict[str, Any]:
+    """A task form whose fields say `"x-masterdata": "<kind>"` (or a list of kinds) with the kept keys of that kind
+    as its choices (enum, English and Chinese titles): offered in the form, refused otherwise (422). A kind with
+    nothing kept leaves the field as the form declares it."""
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return schema
+    bound: dict[str, Any] = {}
+    for name, prop in props.items():
+        kinds = prop.get("x-masterdata") if isinstance(prop, dict) else None
+        if not kinds:
+            continue
+        options = [c for kind in ([kinds] if isinstance(kinds, str) else kinds) for c in choices(session, str(kind))]
+        if options:
+            bound[name] = {**prop, "enum": [c.key for c in options], "x-enum-titles": [c.name_en for c in options],
+                           "x-enum-titles-zh": [c.name("zh") for c in options]}
+    return {**schema, "properties": {**props, **bound}} if bound else schema

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.deadlines.models import Deadline
-from webapp.masterdata import choices, issues
+from webapp.masterdata import choices, issues, units
 from webapp.models import Case
 from webapp.security.limits import check_int
 
@@ -82,3 +82,7 @@ class DbHistory:
         """The deadline rule (K1, K2, none) the category stores in master data (a deactivated row still answers for
         the cases that have it), else the pack's default; None for a category nobody knows."""
         return choices.attribute(self.session, "category", category, "deadline_rule")
+
+    def unit_kept(self, address: str) -> bool:
+        """Whether master data keeps (active) the department or service point an address names."""
+        return units.queue_or(self.session, address, None) is not None
