@@ -113,3 +113,23 @@ def test_seed_004_after_a_miss_later_steps_stay_at_the_new_tier(app, users, pack
     assert (case.tier, case.record["tier"], case.record["handler_group"]) == (2, 2, "tier_2_handler")
     routed = db.session.scalars(select(Event).where(Event.case_id == case.id, Event.kind == "routed")).all()
     assert [e.data["tier"] for e in routed] == [1]  # the re-grade found the carried tier 2: nothing routed back
+
+
+def test_seed_001_G2_d_is_the_grade_tables_rule_an_owner_who_makes_it_45_days_gets_no_re_grade_at_30(
+        app, users, pack, settings):
+    # seed 001 第三条 2 (二级投诉): the month is the table's cell, not Python's (domain §3: "Grades are a DMN
+    # decision table that the process owner can edit")
+    from tests.studio.helpers import edited
+    from webapp.processes.deploy import deploy_upload
+
+    dmn = edited("grade_decision.dmn", "<text>? &gt;= 30</text>", "<text>? &gt;= 45</text>")
+    deploy_upload(db.session, {"grade_decision.dmn": dmn}, {}, "owner", "G2-d after 45 days")
+    clock.freeze(MONDAY_10)
+    case = register(dict(GRIEVANCE))
+    clock.advance(timedelta(days=30, minutes=1))
+    Worker(db.session, settings).run_once()
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.grade == "G4" and case.record["grade_reason"] == "G4"
+    graded = db.session.scalars(select(Event).where(Event.case_id == case.id, Event.kind == "graded")).all()
+    assert [e.data["rule"] for e in graded] == ["G4"]
