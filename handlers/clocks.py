@@ -9,18 +9,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from handlers.notify import reachable
 from handlers.registry import HandlerContext, handler
 
 CLOCK_EVENTS = ("clock_started", "clock_stopped", "clock_paused", "clock_resumed")
 NO_DUE: Any = object()  # clock_start called without `due` (a duration clock)
 
 
-def _recipients(value: Any) -> str | None:
+def _recipients(ctx: HandlerContext, value: Any) -> str | None:
     if value is None or value == "":
         return None
-    if isinstance(value, list | tuple):
-        return ",".join(str(v) for v in value)
-    return str(value)
+    items = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+    return ",".join(reachable(ctx, item, ("in_app",))[0] for item in items)
 
 
 @handler("clock_start")
@@ -44,7 +44,7 @@ def clock_start(ctx: HandlerContext, name: str, duration: str | None = None, bus
     if warn_fraction is not None and not 0 < float(warn_fraction) <= 1:
         raise ValueError("warn_fraction must be between 0 and 1")
     ctx.record("clock_started", name=name, duration=duration, business_time=bool(business_time) and due is NO_DUE,
-               warn_to=_recipients(warn_to), breach_to=_recipients(breach_to),
+               warn_to=_recipients(ctx, warn_to), breach_to=_recipients(ctx, breach_to),
                warn_fraction=float(warn_fraction) if warn_fraction is not None else None,
                **({"until": until_at.isoformat()} if until_at else {}))
     return {"clock": name, "started": ctx.now.isoformat()}

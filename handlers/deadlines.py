@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.notify import case_payload, default_channel, recipients_of
+from handlers.notify import case_payload, default_channels, reachable, recipients_of
 from handlers.registry import HandlerContext, handler
 
 
@@ -20,7 +20,9 @@ def deadline_missed(ctx: HandlerContext, clock: str, duration: str, to: Any, tas
     ctx.data["missed_deadlines"] = history
     ctx.record("deadline_escalated", clock=clock, duration=duration, task=task, to=recipients_of(to))
     ctx.update_case(missed_deadlines=[m["clock"] for m in history])
-    for recipient in recipients_of(to):
+    for address in recipients_of(to):
         payload = case_payload(ctx.data, {"clock": clock, "duration": duration, "task": task})
-        ctx.send(default_channel(recipient), recipient, "deadline_escalation", payload)
+        recipient, channels = reachable(ctx, address, default_channels(address))
+        for channel in channels:
+            ctx.send(channel, recipient, "deadline_escalation", dict(payload))
     return missed

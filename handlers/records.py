@@ -45,8 +45,12 @@ def promise_of(ctx: HandlerContext, promise: dict[str, str] | None) -> str | Non
 
 @handler("record_kind")
 def record_kind(ctx: HandlerContext, kind: str) -> str:
-    """Record the kind of the contact (inquiry, rescue, new_failure, grievance, external)."""
+    """Record the kind of the contact (inquiry, rescue, new_failure, grievance, external) and, as `k_rule`, the
+    deadline rule the category stores in master data (K1, K2 or none: resolution_deadline.dmn decides on it)."""
     ctx.update_case(kind=kind)
+    category = ctx.data.get("category")
+    rule = ctx.history.deadline_rule(category) if ctx.history is not None and category else None
+    ctx.data["k_rule"] = rule or "none"
     ctx.record("classified", case_kind=kind, category=ctx.data.get("category"), subject=ctx.data.get("subject"))
     if ctx.data.get("category"):
         ctx.update_case(category=ctx.data["category"], subject=ctx.data.get("subject"))

@@ -62,6 +62,14 @@ class HistoryPort(Protocol):
         """The newest SLA clock of that name on the instance: {'state', 'due' (aware datetime or None)}, or None."""
         ...
 
+    def deadline_rule(self, category: str) -> str | None:
+        """The deadline rule (K1, K2, none) the category stores in master data, or None when it is not kept."""
+        ...
+
+    def unit_kept(self, address: str) -> bool:
+        """Whether master data keeps (active) the department or service point of `department:<key>` etc."""
+        ...
+
 
 @dataclass
 class Notice:

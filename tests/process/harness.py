@@ -36,6 +36,7 @@ class FakeHistory:
     repeats: int = 0
     calls: list[tuple[str, ...]] = field(default_factory=list)
     clocks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rules: dict[str, str] = field(default_factory=lambda: {"product_quality": "K1", "parts_supply": "K2"})
 
     def distinct_complainants(self, category: str, subject: str, since: datetime, exclude: str) -> list[str]:
         """Other complainants' cases with this category and subject since `since`."""
@@ -50,6 +51,14 @@ class FakeHistory:
     def clock(self, instance_id: str, name: str) -> dict[str, Any] | None:
         """The clock as the store would see it (state and due time), from the clock commands applied so far."""
         return self.clocks.get(name)
+
+    def deadline_rule(self, category: str) -> str | None:
+        """The category's deadline rule as master data keeps it (the pack's defaults unless a test sets more)."""
+        return self.rules.get(category)
+
+    def unit_kept(self, address: str) -> bool:
+        """Every department and service point the tests name is kept."""
+        return True
 
     def apply_clocks(self, records: list[tuple[str, dict[str, Any]]], at: datetime) -> None:
         """What webapp.deadlines.service does with clock commands (business time when the clock says so)."""

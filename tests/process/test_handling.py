@@ -44,7 +44,8 @@ def test_story_1_phone_grievance_about_rude_staff_worked_through_the_six_steps_a
     assert case.case["status"] == "executing"
     case.complete("execute", **a.execution())
     assert case.open() == ["signoff"]  # G4, not key, not repeated: no review step
-    assert case.task("signoff").group == "department_head"
+    # auto-repair rules 二.一.5: signed by the head of the department (here service point) that solved it
+    assert case.task("signoff").group == "service_point_head:Service point 7"
     case.complete("signoff", **a.signoff())
     assert case.task("follow_up").group == "callback_staff"
     assert case.case["status"] == "follow_up"

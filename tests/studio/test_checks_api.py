@@ -105,7 +105,7 @@ def test_check_only_says_ok_and_deploy_keeps_the_comment(api: Api, pack: None) -
     files = {"inquiry.bpmn": inquiry_hours(4)}
     stored = versions()
     r = post_files(api, "/api/v1/processes/check", files)
-    assert r.status_code == 200 and r.get_json() == {"ok": True, "problems": []}
+    assert r.status_code == 200 and r.get_json() == {"ok": True, "problems": [], "warnings": []}
     assert versions() == stored
     r = post_files(api, "/api/v1/processes", files, comment="T1 callback: 4 hours")
     assert r.status_code == 201, r.get_json()

@@ -75,9 +75,61 @@ def test_seed_001_G2_d_re_grades_at_the_moment_the_month_passes_a_case_still_in_
     Worker(db.session, settings).run_once()
     db.session.expire_all()
     case = db.session.get(Case, case.id)
-    assert (case.grade, case.tier, case.record["grade_reason"]) == ("G2", 2, "G2-d")
+    # the first response (T5, same working day) was missed on day 1 too: one escalation (tier 2); the re-grade to
+    # G2 with that escalation is tier 3 in the tier table ("G2 escalated: tier 3"), not a second move by Python
+    assert (case.grade, case.tier, case.record["grade_reason"]) == ("G2", 3, "G2-d")
     graded = db.session.scalars(select(Event).where(Event.case_id == case.id, Event.kind == "graded")
                                 .order_by(Event.id)).all()
     assert [(e.data["grade"], e.data["rule"]) for e in graded] == [("G4", "G4"), ("G2", "G2-d")]
     still = open_task(case, PREJUDGEMENT)  # nobody touched step 1: it waits at the Level-2 tier now
-    assert (still.group_key, still.grade, still.tier) == ("tier_2_handler", "G2", 2)
+    assert (still.group_key, still.grade, still.tier) == ("tier_3_handler", "G2", 3)
+
+
+def test_seed_004_after_a_miss_later_steps_stay_at_the_new_tier(app, users, pack, settings):
+    # seed 004 (抱怨闭环管理办法 training): 超时未处理的抱怨升级至上一级处理; domain §4: a missed deadline goes to the
+    # next tier — and stays there: the process data carries the new tier, the next steps and the re-grade after
+    # fact finding route to tier 2, not back to tier 1
+    from tests.helpers import complete
+    from tests.process import answers as a
+
+    clock.freeze(MONDAY_10)
+    case = register(dict(GRIEVANCE))
+    clock.advance(timedelta(hours=9))  # T5 (end of the working day) missed
+    Worker(db.session, settings).run_once()
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert (case.tier, case.record["handler_group"]) == (2, "tier_2_handler")
+    assert open_task(case, PREJUDGEMENT).group_key == "tier_2_handler"
+    complete(case, PREJUDGEMENT, a.prejudgement(), "handler2")
+    db.session.commit()
+    assert open_task(case, "Fact finding with the customer (step 2)").group_key == "tier_2_handler"
+    complete(case, "Fact finding with the customer (step 2)", a.fact_finding(), "handler2")
+    db.session.commit()  # the handling re-grades here (grade table, then tier table with the escalation counted)
+    nxt = open_task(case, "Fact finding inside the company (step 2)")
+    assert (nxt.group_key, nxt.tier) == ("tier_2_handler", 2)
+    assert [t.id for t in worklist.list_tasks(db.session, users["handler1"], "group").items] == []
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert (case.tier, case.record["tier"], case.record["handler_group"]) == (2, 2, "tier_2_handler")
+    routed = db.session.scalars(select(Event).where(Event.case_id == case.id, Event.kind == "routed")).all()
+    assert [e.data["tier"] for e in routed] == [1]  # the re-grade found the carried tier 2: nothing routed back
+
+
+def test_seed_001_G2_d_is_the_grade_tables_rule_an_owner_who_makes_it_45_days_gets_no_re_grade_at_30(
+        app, users, pack, settings):
+    # seed 001 第三条 2 (二级投诉): the month is the table's cell, not Python's (domain §3: "Grades are a DMN
+    # decision table that the process owner can edit")
+    from tests.studio.helpers import edited
+    from webapp.processes.deploy import deploy_upload
+
+    dmn = edited("grade_decision.dmn", "<text>? &gt;= 30</text>", "<text>? &gt;= 45</text>")
+    deploy_upload(db.session, {"grade_decision.dmn": dmn}, {}, "owner", "G2-d after 45 days")
+    clock.freeze(MONDAY_10)
+    case = register(dict(GRIEVANCE))
+    clock.advance(timedelta(days=30, minutes=1))
+    Worker(db.session, settings).run_once()
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.grade == "G4" and case.record["grade_reason"] == "G4"
+    graded = db.session.scalars(select(Event).where(Event.case_id == case.id, Event.kind == "graded")).all()
+    assert [e.data["rule"] for e in graded] == ["G4"]

@@ -36,7 +36,7 @@ def require_admin(actor: User) -> None:
 def user_json(user: User) -> dict[str, Any]:
     """A user as the API and the pages show it (never the password hash)."""
     return {"username": user.username, "name": user.display_name, "email": user.email, "language": user.language,
-            "active": user.is_active, "groups": sorted(user.group_keys), "supervises": sorted(user.supervised_keys),
+            "active": user.is_active, "groups": sorted(user.role_keys), "supervises": sorted(user.supervised_keys),
             "locked_until": user.locked_until.isoformat() if user.locked_until else None,
             "created_at": user.created_at.isoformat() if user.created_at else None}
 
@@ -167,7 +167,7 @@ def update(session: Session, actor: User, username: str, data: dict[str, Any]) -
     if profile.language is not None:
         user.language = profile.language
     if profile.groups is not None or profile.supervises is not None:
-        groups = profile.groups if profile.groups is not None else sorted(user.group_keys)
+        groups = profile.groups if profile.groups is not None else sorted(user.role_keys)
         supervises = profile.supervises if profile.supervises is not None else sorted(user.supervised_keys)
         _check_admins_left(session, user, still_admin="admin" in groups + supervises and user.is_active)
         _set_memberships(session, user, groups, supervises)
@@ -194,7 +194,7 @@ def _set_memberships(session: Session, user: User, groups: list[str], supervises
 
 def _check_admins_left(session: Session, user: User, still_admin: bool) -> None:
     """Refuse a change that leaves no active administrator."""
-    if still_admin or not user.is_active or "admin" not in user.group_keys:
+    if still_admin or not user.is_active or "admin" not in user.role_keys:
         return
     others = session.scalar(select(func.count(User.id)).where(
         User.is_active.is_(True), User.id != user.id,

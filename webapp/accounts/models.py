@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from webapp.db_types import UtcDateTime
 from webapp.engine.clock import now
 from webapp.extensions import db
+from webapp.masterdata import units
 
 
 class User(db.Model):  # type: ignore[name-defined,misc]
@@ -30,9 +31,16 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
-    def group_keys(self) -> set[str]:
-        """Keys of every group the user belongs to."""
+    def role_keys(self) -> set[str]:
+        """Keys of every group (role) the user is a member of."""
         return {m.group.key for m in self.memberships}
+
+    @property
+    def group_keys(self) -> set[str]:
+        """Every queue the user works in: the groups, and the departments and service points master data names the
+        user in (`department:<key>`, `department_head:<key>` ...: webapp.masterdata.units)."""
+        session = object_session(self)
+        return self.role_keys | (units.queues_of(session, self.username) if session is not None else set())
 
     @property
     def supervised_keys(self) -> set[str]:
@@ -41,7 +49,7 @@ class User(db.Model):  # type: ignore[name-defined,misc]
 
     def has_role(self, *keys: str) -> bool:
         """True if the user is in any of the given groups (admin counts for everything)."""
-        groups = self.group_keys
+        groups = self.role_keys
         return "admin" in groups or any(k in groups for k in keys)
 
 

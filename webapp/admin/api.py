@@ -25,7 +25,7 @@ from webapp.paging import page_size
 
 def settings() -> StuckSettings:
     """Stuck thresholds from the app configuration."""
-    return StuckSettings.from_config(current_app.config)
+    return StuckSettings.from_config(current_app.config, db.session)
 
 
 def body() -> dict[str, Any]:

@@ -24,8 +24,8 @@ def job_create() -> Any:
     data = body()
     ids = data.get("ids")
     if ids is None and isinstance(data.get("filter"), dict):
-        ids = matching_ids(db.session, filters_from(data["filter"]), StuckSettings.from_config(current_app.config),
-                           limit=admin_jobs.MAX_JOB)
+        settings = StuckSettings.from_config(current_app.config, db.session)
+        ids = matching_ids(db.session, filters_from(data["filter"]), settings, limit=admin_jobs.MAX_JOB)
         if not ids:
             raise Invalid("no instance matches the filter", {"filter": "matches nothing"})
     job = admin_jobs.create(db.session, str(data.get("action") or ""), ids, api_user(), str(data.get("reason") or ""),

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from webapp.masterdata.staffing import manned_units
 from webapp.models import Group, HumanTask, Instance, Membership, Outbox, Timer, User
 
-RULES = ("error", "overdue_unclaimed", "timer_late", "no_path", "outbox_failing", "idle", "notice_to_nobody")
+RULES = ("error", "overdue_unclaimed", "timer_late", "no_path", "outbox_failing", "idle", "notice_to_nobody",
+         "task_to_nobody")
 RULE_TITLES = {
     "error": "stopped on an error",
     "overdue_unclaimed": "a task is past its deadline and nobody has claimed it",
@@ -19,8 +21,12 @@ RULE_TITLES = {
     "no_path": "not complete, but no ready task, no waiting timer and no waiting message",
     "outbox_failing": "a message keeps failing to deliver",
     "idle": "no activity for too long while not waiting on a person",
-    "notice_to_nobody": "a notice went to a group that has no active member (nobody will act on it)",
+    "notice_to_nobody": "a notice went to a group, department or service point that has no active member "
+                        "(nobody will act on it)",
+    "task_to_nobody": "an unclaimed task waits in the queue of a group, department or service point that has no "
+                      "active member",
 }
+UNIT_PREFIXES = ("department:", "department_head:", "service_point:", "service_point_head:")
 DELIVERED = ("sent", "delivered", "read", "cancelled")  # outbox states that need nothing more
 FIREABLE = ("running", "waiting", "user_input")  # statuses whose timers the worker fires
 FINISHED = ("complete", "terminated")
@@ -33,14 +39,17 @@ class StuckSettings:
     timer_grace: timedelta = timedelta(minutes=1)
     outbox_attempts: int = 3
     idle_after: timedelta = timedelta(hours=72)
+    manned_units: frozenset[str] = frozenset()  # department/service point addresses with an active person
 
     @classmethod
-    def from_config(cls, config: Any) -> StuckSettings:
-        """Read STUCK_* keys from a mapping (e.g. app.config)."""
+    def from_config(cls, config: Any, session: Session | None = None) -> StuckSettings:
+        """Read STUCK_* keys from a mapping (e.g. app.config); with a session, who staffs the departments and
+        service points (master data)."""
         return cls(
             timer_grace=timedelta(seconds=int(config.get("STUCK_TIMER_GRACE_SECONDS", 60))),
             outbox_attempts=int(config.get("STUCK_OUTBOX_ATTEMPTS", 3)),
             idle_after=timedelta(hours=float(config.get("STUCK_IDLE_HOURS", 72))),
+            manned_units=frozenset(manned_units(session)) if session is not None else frozenset(),
         )
 
 
@@ -79,16 +88,35 @@ def rule_condition(rule: str, at: datetime, settings: StuckSettings) -> ColumnEl
         return and_(Instance.status.in_(("running", "waiting")), Instance.updated_at < at - settings.idle_after,
                     ~exists(planned))
     if rule == "notice_to_nobody":
-        return exists(_notices_to_nobody().where(Outbox.instance_id == Instance.id))
+        return exists(_notices_to_nobody(settings).where(Outbox.instance_id == Instance.id))
+    if rule == "task_to_nobody":
+        return exists(_tasks_to_nobody(settings).where(HumanTask.instance_id == Instance.id))
     return false()
 
 
-def _notices_to_nobody() -> Any:
-    """In-app notices addressed to `group:<key>` of a group without an active member (or no such group)."""
-    members = (select(Membership.id).join(Group, Group.id == Membership.group_id)
-               .join(User, User.id == Membership.user_id)
-               .where(literal("group:") + Group.key == Outbox.recipient, User.is_active.is_(True)))
-    return select(Outbox.id).where(Outbox.channel == "in_app", Outbox.recipient.like("group:%"), ~exists(members))
+def _active_members(key: Any) -> Any:
+    return (select(Membership.id).join(Group, Group.id == Membership.group_id)
+            .join(User, User.id == Membership.user_id).where(Group.key == key, User.is_active.is_(True)))
+
+
+def _unit(column: Any, settings: StuckSettings) -> ColumnElement[bool]:
+    """The address is a department or service point nobody active is in (or that is not kept)."""
+    return and_(or_(*(column.like(p + "%") for p in UNIT_PREFIXES)), column.notin_(sorted(settings.manned_units)))
+
+
+def _notices_to_nobody(settings: StuckSettings) -> Any:
+    """In-app notices addressed to a group without an active member (or no such group), or to a department or
+    service point nobody active is in."""
+    group = and_(Outbox.recipient.like("group:%"), ~exists(_active_members(func.substr(Outbox.recipient, 7))))
+    return select(Outbox.id).where(Outbox.channel == "in_app", or_(group, _unit(Outbox.recipient, settings)))
+
+
+def _tasks_to_nobody(settings: StuckSettings) -> Any:
+    """Open unclaimed tasks whose queue (a group, a department, a service point) has nobody active in it."""
+    group = and_(HumanTask.group_key.notlike("%:%"), ~exists(_active_members(HumanTask.group_key)))
+    return select(HumanTask.id).where(HumanTask.state == "open", HumanTask.assignee.is_(None),
+                                      HumanTask.group_key.is_not(None),
+                                      or_(group, _unit(HumanTask.group_key, settings)))
 
 
 def _failing(settings: StuckSettings) -> ColumnElement[bool]:
@@ -153,11 +181,17 @@ def _explain(session: Session, rule: str, instance: Instance, at: datetime, sett
             return (f"{msg.channel} '{msg.template}' to {msg.recipient} failed {msg.attempts} times{gave_up}: "
                     f"{(msg.last_error or 'no error text')[:200]}")
     if rule == "notice_to_nobody":
-        msg = session.scalars(_notices_to_nobody().with_only_columns(Outbox).where(
+        msg = session.scalars(_notices_to_nobody(settings).with_only_columns(Outbox).where(
             Outbox.instance_id == instance.id).order_by(Outbox.id)).first()
         if msg is not None:
             return (f"notice '{msg.template}' went to {msg.recipient}, which has no active member: add members "
-                    f"to the group or change the recipient in the diagram")
+                    f"(group, or the department/service point in master data) or change the recipient in the diagram")
+    if rule == "task_to_nobody":
+        task = session.scalars(_tasks_to_nobody(settings).with_only_columns(HumanTask).where(
+            HumanTask.instance_id == instance.id).order_by(HumanTask.id)).first()
+        if task is not None:
+            return (f"task '{task.title}' waits in the queue '{task.group_key}', which has no active member: add "
+                    f"members (group, or the department/service point in master data) or assign the task")
     if rule == "idle":
         return f"no activity for {_ago(at - instance.updated_at)} (status '{instance.status}', nobody's turn)"
     return RULE_TITLES.get(rule, rule)

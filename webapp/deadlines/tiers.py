@@ -4,18 +4,15 @@ is missed (domain §4: a missed deadline goes to the next tier), instead of a ti
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.config import ROOT
+from webapp.deadlines.decision_tables import NS, matches, table_text
 from webapp.engine.sandbox import SandboxEnvironment
-from webapp.models import Case, ProcessDefinition
+from webapp.models import Case
 
 TABLE = "tier_decision.dmn"
-NS = "{https://www.omg.org/spec/DMN/20191111/MODEL/}"
 
 
 @dataclass(frozen=True)
@@ -25,36 +22,20 @@ class TierRow:
     tier: int
     group: str
     above: str | None
-
-
-def _table_text(session: Session) -> str:
-    for definition in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.id.desc())):
-        text = (definition.files or {}).get(TABLE)
-        if text:
-            return str(text)
-    return (ROOT / "processes" / TABLE).read_text(encoding="utf-8")
-
-
-def _matches(env: SandboxEnvironment, entry: str, value: Any) -> bool:
-    entry = entry.strip()
-    if entry in ("", "-"):
-        return True
-    if "?" in entry:
-        return bool(env.evaluate(entry.replace("?", "value"), {"value": value}))
-    return bool(env.evaluate(entry, {}) == value)
+    escalations: int = 0  # the table's `escalations` input that gives this row (escalation() fills it in)
 
 
 def decide(session: Session, grade: str, escalations: int, needs_other_departments: bool) -> TierRow | None:
     """The first rule of the deployed tier table that matches (FIRST hit policy), or None."""
     env = SandboxEnvironment()
-    root = ET.fromstring(_table_text(session))
+    root = ET.fromstring(table_text(session, TABLE))
     table = root.find(f".//{NS}decisionTable")
     if table is None:
         return None
     names = [o.get("name") for o in table.findall(f"{NS}output")]
     for rule in table.findall(f"{NS}rule"):
         entries = [e.findtext(f"{NS}text") or "" for e in rule.findall(f"{NS}inputEntry")]
-        if all(_matches(env, e, v) for e, v in zip(entries, (grade, escalations, needs_other_departments),
+        if all(matches(env, e, v) for e, v in zip(entries, (grade, escalations, needs_other_departments),
                                                      strict=False)):
             outs = dict(zip(names, (env.evaluate(e.findtext(f"{NS}text") or "None", {})
                                     for e in rule.findall(f"{NS}outputEntry")), strict=False))
@@ -76,7 +57,7 @@ def escalation(session: Session, case: Case | None) -> tuple[TierRow | None, Tie
         if row is None:
             continue
         if row.tier <= current:
-            now_row = now_row if now_row and now_row.tier == current else row
+            now_row = now_row if now_row and now_row.tier == current else replace(row, escalations=escalations)
         else:
-            return now_row, row
+            return now_row, replace(row, escalations=escalations)
     return now_row, None

@@ -47,7 +47,7 @@ class Engine:
         return self._attempt(ctx, lambda acc: self._advance(self._load(bundle, state, ctx, acc), ctx, acc))
 
     def inspect(self, bundle: ProcessBundle, state: str) -> Outcome:
-        """Describe a saved instance without running anything."""
+        """Describe a saved instance without running anything (task properties evaluated in the sandbox)."""
         wf = load_state(state, bundle.spec, bundle.subprocess_specs)
         return self._describe(wf, _Acc())
 

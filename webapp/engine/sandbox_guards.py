@@ -12,6 +12,7 @@ from typing import Any
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
+from webapp.engine import routing
 from webapp.engine.clock import now as clock_now
 from webapp.engine.durations import add_iso_duration
 
@@ -203,7 +204,7 @@ SAFE_BUILTINS["range"] = capped_range
 
 HELPERS: dict[str, Any] = {
     "now": now, "add_duration": add_duration, "hours_between": hours_between, "days_between": days_between,
-    "floor": math.floor, "ceil": math.ceil,
+    "floor": math.floor, "ceil": math.ceil, **routing.HELPERS,
 }
 
 RUNTIME_GUARDS: dict[str, Any] = {

@@ -24,6 +24,15 @@ class ClosedScriptEngine(PythonScriptEngine):
         super().__init__(environment=SandboxEnvironment())
         self._invoke = invoke
 
+    @classmethod
+    def read_only(cls) -> ClosedScriptEngine:
+        """An engine for looking at a saved instance: expressions in the sandbox, no handler may run."""
+
+        def refuse(task: Any, operation: str, params: dict[str, Any]) -> Any:
+            raise RuntimeError(f"'{operation}' cannot run while an instance is only inspected")
+
+        return cls(refuse)
+
     def evaluate(self, task, expression, external_context=None):  # type: ignore[no-untyped-def]
         """Evaluate a condition, DMN cell, timer expression or parameter in the sandbox, noting its element."""
         note_element(_element(task))

@@ -13,6 +13,8 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from webapp.engine.scripting import ClosedScriptEngine
+
 STATE_FORMAT = "closeloop-1"
 # stored states are zlib-compressed JSON, base64 text (the column is text): the tree repeats task data, specs
 # and uuids, so 50-80 KB of JSON on the real pack stores as 7-13 KB; states without the prefix are plain JSON
@@ -77,11 +79,14 @@ def state_json(state: str) -> str:
 
 
 def load_state(state: str, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
-    """Rebuild a workflow from its state and the (cached) specs of its process version."""
+    """Rebuild a workflow from its state and the (cached) specs of its process version; its script engine is the
+    sandbox with no handlers (a run sets its own)."""
     dct = json.loads(state_json(state))
     if dct.pop("format", None) != STATE_FORMAT:
         raise ValueError("workflow state is not in the closeloop-1 format")
-    return _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    wf: BpmnWorkflow = _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    wf.script_engine = ClosedScriptEngine.read_only()
+    return wf
 
 
 def spec_to_json(spec: Any) -> str:

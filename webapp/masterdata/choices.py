@@ -44,6 +44,15 @@ def choices(session: Session, kind: str) -> list[Choice]:
     return [Choice(r.key, r.name_en, r.name_zh, dict(r.attrs or {})) for r in session.scalars(stmt)]
 
 
+def attribute(session: Session, kind: str, key: str, name: str) -> Any:
+    """One stored attribute of a row (active or not), else of the pack's default of that key; None if neither."""
+    row = session.scalars(select(MasterItem).where(MasterItem.kind == kind, MasterItem.key == key)).first()
+    if row is not None:
+        return (row.attrs or {}).get(name)
+    default = next((c for k, c in _pack_defaults() if k == kind and c.key == key), None)
+    return default.attrs.get(name) if default is not None else None
+
+
 def keys(session: Session, kind: str) -> list[str]:
     """The keys of choices(kind)."""
     return [c.key for c in choices(session, kind)]
@@ -73,3 +82,22 @@ def unit_members(session: Session, kind: str, key: str) -> tuple[list[str], str 
     attrs = row.attrs or {}
     return list(attrs.get("members") or []), attrs.get("head"), attrs.get("email")
 
+
+
+def bind(session: Session, schema: dict[str, Any]) -> dict[str, Any]:
+    """A task form whose fields say `"x-masterdata": "<kind>"` (or a list of kinds) with the kept keys of that kind
+    as its choices (enum, English and Chinese titles): offered in the form, refused otherwise (422). A kind with
+    nothing kept leaves the field as the form declares it."""
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return schema
+    bound: dict[str, Any] = {}
+    for name, prop in props.items():
+        kinds = prop.get("x-masterdata") if isinstance(prop, dict) else None
+        if not kinds:
+            continue
+        options = [c for kind in ([kinds] if isinstance(kinds, str) else kinds) for c in choices(session, str(kind))]
+        if options:
+            bound[name] = {**prop, "enum": [c.key for c in options], "x-enum-titles": [c.name_en for c in options],
+                           "x-enum-titles-zh": [c.name("zh") for c in options]}
+    return {**schema, "properties": {**props, **bound}} if bound else schema

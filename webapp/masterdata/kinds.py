@@ -59,7 +59,8 @@ DMN_NS = "{https://www.omg.org/spec/DMN/20191111/MODEL/}"
 
 
 def deadline_rules(dmn: Path) -> dict[str, str]:
-    """Category key -> clock name (K1, K2 ...) as resolution_deadline.dmn says; categories not named get none."""
+    """Category key -> clock name (K1, K2 ...) from a resolution_deadline.dmn that keys on categories (older packs);
+    today's table keys on the category's stored rule (`k_rule`) and the defaults come from classify.json."""
     if not dmn.exists():
         return {}
     rules: dict[str, str] = {}
@@ -80,6 +81,7 @@ def defaults(processes_dir: Path, forms_dir: Path) -> list[tuple[str, str, str, 
     rules = deadline_rules(processes_dir / "resolution_deadline.dmn")
     if classify.exists():
         cat = json.loads(classify.read_text(encoding="utf-8"))["properties"]["category"]
+        rules = {**rules, **(cat.get("x-deadline-rules") or {})}  # the form's defaults over a category-keyed table
         keys = cat.get("enum", [])
         en = cat.get("x-enum-titles", keys)
         zh = cat.get("x-enum-titles-zh", en)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
 from webapp.errors import NotFound
+from webapp.masterdata import units
 from webapp.models import Outbox, User
 from webapp.outbox.models import NoticeRead
 from webapp.paging import newest_first
@@ -36,7 +37,8 @@ class BellNotice:
 
 
 def _addresses(user: User) -> tuple[str, list[str]]:
-    return f"user:{user.username}", [f"group:{k}" for k in sorted(user.group_keys)]
+    # a department or service point queue is its own address ('service_point:north'); a group is 'group:<key>'
+    return f"user:{user.username}", [k if units.parse(k) else f"group:{k}" for k in sorted(user.group_keys)]
 
 
 def _unread_clause(user: User) -> Any:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
+from webapp.masterdata import units
 from webapp.models import Case, Group, Membership, Outbox, User
 from webapp.outbox.delivery import Envelope
 from webapp.outbox.delivery.mail import language_of
@@ -143,13 +144,24 @@ def envelope(session: Session, claim_: Claim, settings: WorkerSettings) -> Envel
             select(User.email).join(Membership, Membership.user_id == User.id).join(Group)
             .where(Group.key == name, Membership.is_supervisor.is_(False),  # supervisors are told separately
                    User.is_active.is_(True), User.email.is_not(None))) if e)
-    elif kind == "service_point":
-        address = settings.service_points.get(name)
-        env.addresses = [address] if address else []
+    elif units.parse(claim_.recipient):
+        env.addresses = unit_addresses(session, claim_.recipient, settings)
     elif "@" in claim_.recipient:
         env.addresses = [claim_.recipient]
     session.rollback()  # end the read transaction; nothing was written
     return env
+
+
+def unit_addresses(session: Session, recipient: str, settings: WorkerSettings) -> list[str]:
+    """E-mail of a department or service point: its active people's (members and head, or the head only), its own
+    address in master data, else the configured SERVICE_POINT_EMAILS one."""
+    names = units.people(session, recipient)
+    found = list(session.scalars(select(User.email).where(User.username.in_(names), User.is_active.is_(True),
+                                                          User.email.is_not(None)))) if names else []
+    own = units.unit_email(session, recipient)
+    if own is None and recipient.startswith("service_point:"):
+        own = settings.service_points.get(recipient.partition(":")[2])
+    return sorted({e for e in [*found, own] if e})
 
 
 def earliest(session: Session) -> datetime | None:

@@ -11,7 +11,7 @@ from webapp.api import bp
 from webapp.api.shapes import iso
 from webapp.errors import Invalid
 from webapp.extensions import db
-from webapp.processes.deploy import check_upload, deploy_upload, export_zip
+from webapp.processes.deploy import check_upload, deploy_upload, export_zip, upload_warnings
 from webapp.processes.diff import diff_versions
 from webapp.processes.migrate import migrate_bulk, migrate_instance
 from webapp.workflow.definitions import all_versions
@@ -71,10 +71,13 @@ def upload_processes() -> Any:
 @bp.post("/processes/check")
 @require("process_owner")
 def check_processes() -> Any:
-    """The same checks as an upload, without deploying: {"ok", "problems"}."""
+    """The same checks as an upload, without deploying: {"ok", "problems", "warnings"} (warnings do not refuse:
+    a group the diagrams name that has no active member)."""
     diagrams, forms = _uploaded()
     problems = check_upload(db.session, diagrams, forms)
-    return {"ok": not problems, "problems": [p.as_dict() for p in problems]}
+    warnings = upload_warnings(db.session, diagrams, forms)
+    return {"ok": not problems, "problems": [p.as_dict() for p in problems],
+            "warnings": [w.as_dict() for w in warnings]}
 
 
 @bp.get("/processes/export.zip")

@@ -11,7 +11,8 @@ from webapp.engine.pack import FORM_PROPERTY, Problem, group_for_lane
 from webapp.processes.compiling import compile_problem
 from webapp.processes.model import Element, FileModel
 
-PREFIXES = ("group:", "user:", "webhook:", "service_point:")
+UNIT_PREFIXES = ("department:", "department_head:", "service_point:", "service_point_head:")
+PREFIXES = ("group:", "user:", "webhook:", *UNIT_PREFIXES)
 
 
 @dataclass
@@ -21,8 +22,11 @@ class Known:
     groups: set[str] = field(default_factory=set)
     users: set[str] = field(default_factory=set)
     webhooks: set[str] = field(default_factory=set)
-    service_points: set[str] = field(default_factory=set)
+    service_points: set[str] = field(default_factory=set)  # SERVICE_POINT_EMAILS (the older place)
     handlers: dict[str, Any] = field(default_factory=dict)  # operation -> handler function
+    units: set[str] = field(default_factory=set)  # addresses of kept departments and service points
+    unmanned_units: set[str] = field(default_factory=set)  # ... of those, nobody active is in
+    staffed_groups: set[str] | None = None  # groups with an active member (None: not checked)
 
 
 def _constant(expression: str) -> Any:
@@ -50,10 +54,26 @@ def check_groups(el: Element, known: Known) -> list[Problem]:
                                                     "rename the lane after an existing group or create the group",
                                     el.name))
     assigned = _constant(el.props.get("assignGroup", "")) if el.props.get("assignGroup") else None
-    if isinstance(assigned, str) and assigned not in known.groups:
+    if isinstance(assigned, str) and assigned.startswith(UNIT_PREFIXES):
+        problems += [Problem(el.file, el.id, f"assignGroup {text}", el.name) for text in _unit_problem(assigned, known)]
+    elif isinstance(assigned, str) and assigned not in known.groups:
         problems.append(Problem(el.file, el.id, f"assignGroup '{assigned}' is not an existing group; "
                                                 "name an existing group", el.name))
     return problems
+
+
+def _unit_problem(address: str, known: Known) -> list[str]:
+    """Why a literal department/service point address cannot be used: not kept, or nobody active in it."""
+    kind, _, key = address.partition(":")
+    unit = kind.removesuffix("_head").replace("_", " ")
+    if address not in known.units and not (kind == "service_point" and key in known.service_points):
+        return [f"names {address}, but no {unit} '{key}' is kept in master data; add it (Admin > Master data) "
+                "or name a kept one"]
+    if address in known.unmanned_units:
+        who = "head" if kind.endswith("_head") else "member or head"
+        return [f"names {address}, but the {unit} '{key}' has no active {who}: nobody would act on it; "
+                "add people to it in master data"]
+    return []
 
 
 def check_recipients(el: Element, known: Known) -> list[Problem]:
@@ -61,19 +81,40 @@ def check_recipients(el: Element, known: Known) -> list[Problem]:
     problems: list[Problem] = []
     tables = {"group:": (known.groups, "group", "create the group or name an existing one"),
               "user:": (known.users, "user", "name an existing user"),
-              "webhook:": (known.webhooks, "webhook", "add it to the WEBHOOKS setting or name a configured one"),
-              "service_point:": (known.service_points, "service point",
-                                 "add it to SERVICE_POINT_EMAILS or name a configured one")}
+              "webhook:": (known.webhooks, "webhook", "add it to the WEBHOOKS setting or name a configured one")}
     for param, expression in el.params.items():
         for text in _strings(expression):
             prefix = next((p for p in PREFIXES if text.startswith(p)), None)
             if prefix is None or not text[len(prefix):]:
                 continue  # no address, or one completed from case data at run time
+            if prefix in UNIT_PREFIXES:
+                problems += [Problem(el.file, el.id, f"parameter '{param}' {why}", el.name)
+                             for why in _unit_problem(text, known)]
+                continue
             names, label, fix = tables[prefix]
             if text[len(prefix):] not in names:
                 problems.append(Problem(el.file, el.id, f"parameter '{param}' sends to {text}, but there is no "
                                                         f"{label} '{text[len(prefix):]}'; {fix}", el.name))
     return problems
+
+
+def check_staffing(models: dict[str, FileModel], known: Known) -> list[Problem]:
+    """Warnings (a deploy goes on): a lane, literal assignGroup or literal `group:` recipient naming a group with no
+    active member; nobody would see the task or read the notice until someone joins it."""
+    if known.staffed_groups is None:
+        return []
+    warnings: list[Problem] = []
+    for model in models.values():
+        for el in model.elements.values():
+            named = [group_for_lane(el.lane)] if el.tag == "userTask" and el.lane else []
+            assigned = _constant(el.props.get("assignGroup", "")) if el.props.get("assignGroup") else None
+            named += [assigned] if isinstance(assigned, str) else []
+            named += [t[len("group:"):] for e in el.params.values() for t in _strings(e) if t.startswith("group:")]
+            for group in dict.fromkeys(g for g in named if g and g in known.groups):
+                if group not in known.staffed_groups:
+                    warnings.append(Problem(el.file, el.id, f"group '{group}' has no active member: nobody will "
+                                                            "act on it until someone joins the group", el.name))
+    return warnings
 
 
 def check_operation(el: Element, known: Known) -> list[Problem]:

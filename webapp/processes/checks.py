@@ -12,18 +12,21 @@ from handlers.registry import get_handler, registered_operations
 from webapp.accounts.service import GROUPS
 from webapp.engine.pack import DeployError, Problem, build_pack
 from webapp.extensions import running_config
+from webapp.masterdata import units
+from webapp.masterdata.staffing import staffed_groups, unmanned_units
 from webapp.models import Group, User
 from webapp.outbox.delivery.settings import load_settings
 from webapp.processes.check_graph import check_flow
-from webapp.processes.check_refs import Known, check_references
+from webapp.processes.check_refs import Known, check_references, check_staffing
 from webapp.processes.check_timers import check_clock_agreement, check_timer
 from webapp.processes.model import read_models
 
-__all__ = ["Problem", "check_files", "known_things"]
+__all__ = ["Problem", "check_files", "known_things", "staffing_warnings"]
 
 
 def known_things(session: Session) -> Known:
-    """Groups and users from the database, webhooks and service points from the settings, registered handlers."""
+    """Groups and users from the database, webhooks and service points from the settings, registered handlers,
+    departments and service points from master data (and who is staffed)."""
 
     settings = load_settings(running_config())
     return Known(
@@ -32,7 +35,17 @@ def known_things(session: Session) -> Known:
         webhooks=set(settings.webhooks),
         service_points=set(settings.service_points),
         handlers={op: fn for op in registered_operations() if (fn := get_handler(op)) is not None},
+        units=units.kept_addresses(session),
+        unmanned_units=unmanned_units(session),
+        staffed_groups=staffed_groups(session),
     )
+
+
+def staffing_warnings(session: Session, files: dict[str, bytes]) -> list[Problem]:
+    """What a deploy goes on with but the owner should know: groups named in the diagrams that have no active
+    member (departments and service points without one are refused by check_files)."""
+    models, _broken = read_models(files)
+    return sorted(set(check_staffing(models, known_things(session))), key=lambda p: (p.file, p.element))
 
 
 def _forms(forms: dict[str, bytes]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from webapp.engine.pack import DeployError
 from webapp.extensions import db
-from webapp.processes.deploy import deploy_directory, export_pack
+from webapp.processes.deploy import deploy_directory, directory_warnings, export_pack
 
 
 def deploy_or_explain(action: Callable[[], Iterable[str]], prefix: str = "deployed ") -> None:
@@ -40,6 +40,8 @@ def register_process_commands(app: Flask) -> None:
         sibling = path.resolve().parent / "forms"
         forms = forms_dir or (sibling if path.name == "processes" and sibling.is_dir()
                               else Path(current_app.config["FORMS_DIR"]))
+        for warning in directory_warnings(db.session, path, forms):
+            click.echo(f"warning: {warning}", err=True)
         deploy_or_explain(lambda: [f"{r.key} v{r.version} ({'new' if r.created else 'unchanged'})"
                                    for r in deploy_directory(db.session, path, forms, actor, comment)])
 

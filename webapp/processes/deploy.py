@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from handlers.registry import registered_operations
 from webapp.engine.pack import DeployError, build_pack, read_dir
-from webapp.processes.checks import Problem, check_files
+from webapp.processes.checks import Problem, check_files, staffing_warnings
 from webapp.workflow.definitions import (
     Deployed,
     caller_files,
@@ -23,7 +23,7 @@ from webapp.workflow.definitions import (
 )
 
 __all__ = ["DeployError", "Deployed", "check_upload", "current_files", "deploy_directory", "deploy_upload",
-           "export_pack", "export_zip", "init_pack"]
+           "export_pack", "export_zip", "init_pack", "upload_warnings", "directory_warnings"]
 
 
 def complete_upload(session: Session, diagrams: dict[str, bytes],
@@ -38,6 +38,16 @@ def check_upload(session: Session, diagrams: dict[str, bytes], forms: dict[str, 
     """Every problem a deploy of this upload would be refused for (nothing is stored)."""
     files, all_forms = complete_upload(session, diagrams, forms)
     return check_files(session, files, all_forms)
+
+
+def upload_warnings(session: Session, diagrams: dict[str, bytes], forms: dict[str, bytes]) -> list[Problem]:
+    """What a deploy of this upload goes on with but the owner should know (groups with no active member)."""
+    return staffing_warnings(session, complete_upload(session, diagrams, forms)[0])
+
+
+def directory_warnings(session: Session, processes_dir: Path, forms_dir: Path) -> list[Problem]:
+    """The same warnings for a folder (`closeloop deploy`)."""
+    return staffing_warnings(session, read_dir(processes_dir, forms_dir)[0])
 
 
 def deploy_upload(session: Session, diagrams: dict[str, bytes], forms: dict[str, bytes], deployed_by: str,

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from handlers.registry import registered_operations
 from webapp.engine.pack import BPMN_NS, DeployError, ProcessBundle, build_pack, forms_of_bundle, read_dir
 from webapp.engine.xmlsafe import parse_xml
+from webapp.masterdata import choices
 from webapp.models import HumanTask, Instance, ProcessDefinition
 
 _cache: dict[int, ProcessBundle] = {}
@@ -166,7 +167,10 @@ def form_schema(instance: Instance, task: HumanTask) -> dict[str, Any] | None:
     if not task.form_key:
         return None
     schema = forms_for(instance.definition).get(task.form_key)
-    return dict(schema) if schema else None
+    if not schema:
+        return None
+    session = object_session(instance)
+    return choices.bind(session, dict(schema)) if session is not None else dict(schema)
 
 
 def all_versions(session: Session) -> list[ProcessDefinition]:

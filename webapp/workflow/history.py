@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.deadlines.models import Deadline
-from webapp.masterdata import issues
+from webapp.masterdata import choices, issues, units
 from webapp.models import Case
 from webapp.security.limits import check_int
 
@@ -77,3 +77,12 @@ class DbHistory:
         if due is not None and due.tzinfo is None:  # SQLite hands back naive UTC
             due = due.replace(tzinfo=UTC)
         return {"state": row.state, "due": due}
+
+    def deadline_rule(self, category: str) -> str | None:
+        """The deadline rule (K1, K2, none) the category stores in master data (a deactivated row still answers for
+        the cases that have it), else the pack's default; None for a category nobody knows."""
+        return choices.attribute(self.session, "category", category, "deadline_rule")
+
+    def unit_kept(self, address: str) -> bool:
+        """Whether master data keeps (active) the department or service point an address names."""
+        return units.queue_or(self.session, address, None) is not None

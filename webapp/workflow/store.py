@@ -12,7 +12,8 @@ from webapp.deadlines.service import on_outcome as apply_clocks
 from webapp.engine.clock import iso, now
 from webapp.engine.durations import add_iso_duration
 from webapp.engine.outcome import Outcome, TimerInfo
-from webapp.masterdata import issues
+from webapp.engine.pack import group_for_lane
+from webapp.masterdata import issues, units
 from webapp.models import Case, CaseLink, Event, HumanTask, Instance, Timer
 from webapp.workflow.rows import Rows, event_row
 
@@ -108,10 +109,10 @@ def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, o
             select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")))
     current = {r.task_id: r for r in open_tasks if r.state == "open"}
     ready = {h.task_id: h for h in outcome.human_tasks}
+    groups = {tid: units.queue_or(session, h.group, group_for_lane(h.lane)) for tid, h in ready.items()}
     for task_id, row in current.items():
         if task_id in ready:
-            info = ready[task_id]
-            row.group_key = row.escalated_group or info.group
+            row.group_key = row.escalated_group or groups[task_id]
             _denormalize(row, case)
             continue
         row.state = "completed" if task_id in completed_ids else "cancelled"
@@ -123,13 +124,13 @@ def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, o
         row = HumanTask(
             instance_id=instance.id, case_id=case.id if case else None, case_number=case.number if case else None,
             task_id=task_id, spec_id=info.spec_id, title=info.title, process_key=info.process_key,
-            lane=info.lane, group_key=info.group, assignee=info.assignee, form_key=info.form, clock=info.clock,
+            lane=info.lane, group_key=groups[task_id], assignee=info.assignee, form_key=info.form, clock=info.clock,
             created_at=at, due_at=add_iso_duration(at, info.due_in) if info.due_in else None,
         )
         _denormalize(row, case)
         session.add(row)
         rows.event(instance, case, actor, "task_ready",
-                   {"title": info.title, "group": info.group, "assignee": info.assignee}, task_id, info.title)
+                   {"title": info.title, "group": groups[task_id], "assignee": info.assignee}, task_id, info.title)
 
 
 def _denormalize(row: HumanTask, case: Case | None) -> None:
