@@ -13,6 +13,8 @@ from flask import Flask, current_app
 from webapp.cases.mailin import MailinSettings, Received, receive, start
 from webapp.extensions import db
 from webapp.outbox.delivery.settings import load_settings
+from webapp.worker import install_signal_handlers
+from webapp.worker.commands import configure_logging
 
 
 def mailin_settings(config: Any) -> MailinSettings:
@@ -48,10 +50,7 @@ def register_mailin_command(app: Flask) -> None:
     @click.option("--lmtp", is_flag=True, default=None, help="speak LMTP instead of SMTP")
     def mailin_cmd(host: str | None, port: int | None, address: str | None, lmtp: bool | None) -> None:
         """Receive mail for the complaint address: new cases, or customer messages on the case named."""
-        from webapp.worker import install_signal_handlers
-        from webapp.worker.commands import _logging
-
-        _logging()
+        configure_logging()
         application: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         settings = mailin_settings(application.config)
         settings.host, settings.port = host or settings.host, port or settings.port

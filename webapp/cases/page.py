@@ -6,15 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import service as cases
 from webapp.cases import sofar
 from webapp.cases.sofar import readable
+from webapp.deadlines.service import for_case
 from webapp.engine.clock import now
 from webapp.models import Case, Event, HumanTask, Instance
 from webapp.tasks.service import form_schema
+from webapp.web.i18n import deadline_name, human, pack_text
 from webapp.web.labels import LABELS, label
 
 HIDDEN_EVENT_DATA = {"data"}  # task form data is shown as its own block
@@ -32,10 +35,6 @@ class DeadlineRow:
 
 def deadlines(session: Session, case: Case) -> list[DeadlineRow]:
     """The case's SLA clocks (from the deadline table, when the worker's clocks are deployed)."""
-    try:
-        from webapp.deadlines.service import for_case
-    except ImportError:  # pragma: no cover - the SLA clocks module is optional
-        return []
     at = now()
     rows = []
     for row in for_case(session, case.id):
@@ -95,10 +94,6 @@ def summary(session: Session, case: Case, with_events: bool = False, lang: str =
 
 def event_line(event: Event) -> str:
     """One sentence for a timeline event, in words (task names translated, dates short, no raw codes)."""
-    from flask_babel import gettext as _
-
-    from webapp.web.i18n import deadline_name, pack_text
-
     data = event.data or {}
     kind = event.kind
     task = pack_text(event.task_name or data.get("title"))
@@ -143,8 +138,6 @@ def _words(value: Any) -> str:
 
 def _moment(value: Any) -> str:
     """An ISO timestamp from event data as a short date in the user's zone ('' if it is not one)."""
-    from webapp.web.i18n import human
-
     if not isinstance(value, str) or len(value) < 16 or value[4:5] != "-":
         return ""
     try:

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from webapp.cases import service as cases
 from webapp.models import Case, Event, Instance
+from webapp.tasks.service import form_schema
 
 # which submitted fields belong to which part of the panel (the latest submission of a field wins)
 FACTS = ("core_problem", "customer_wants", "demand_confirmed", "urgency", "promised_reply_at", "cause_told",
@@ -61,8 +63,6 @@ class SoFar:
 
 def _schemas(session: Session, case: Case) -> dict[str, dict[str, Any]]:
     """Form properties of every completed task of the case, by task id."""
-    from webapp.tasks.service import form_schema
-
     rows = cases.completed_tasks(session, case)
     instance = session.get(Instance, case.instance_id) if case.instance_id else None
     return {r.task_id: ((form_schema(instance, r) if instance else None) or {}).get("properties") or {}
@@ -146,8 +146,6 @@ def local_time(value: str) -> str:
 def readable(value: Any) -> str:
     """A form or event value as plain text (lists joined, booleans yes/no)."""
     if isinstance(value, bool):
-        from flask_babel import gettext
-
         return gettext("yes") if value else gettext("no")
     if isinstance(value, list):
         return ", ".join(readable(v) for v in value)

@@ -22,7 +22,8 @@ from webapp.worker.mailsink import serve
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def _logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO") -> None:
+    """Log to stderr at `level` in the commands' one format."""
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), format=LOG_FORMAT)
 
 
@@ -50,7 +51,7 @@ def _sink_thread(host: str, port: int, folder: Path, stop: threading.Event) -> t
 @with_appcontext
 def worker_cmd(once: bool, log_level: str) -> None:
     """Fire due timers, warn/breach SLA clocks and deliver the outbox until SIGTERM."""
-    _logging(log_level)
+    configure_logging(log_level)
     stop = threading.Event()
     install_signal_handlers(stop)
     worker = Worker(db.plain_session(), load_settings(current_app.config), stop)
@@ -67,7 +68,7 @@ def worker_cmd(once: bool, log_level: str) -> None:
 @with_appcontext
 def mailsink_cmd(host: str, port: int | None, folder: Path | None) -> None:
     """Run a local SMTP server that writes every message it receives to var/mail/ (demo mode)."""
-    _logging()
+    configure_logging()
     stop = threading.Event()
     install_signal_handlers(stop)
     serve(host, port or load_settings(current_app.config).mail.port, folder or ROOT / "var" / "mail", stop)
@@ -81,7 +82,7 @@ def mailsink_cmd(host: str, port: int | None, folder: Path | None) -> None:
 @with_appcontext
 def run_cmd(host: str, port: int, mailsink: bool | None) -> None:
     """Run the web app and the worker (and, in demo mode, a mail sink writing to var/mail/) in one command."""
-    _logging()
+    configure_logging()
     application: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = load_settings(application.config)
     if mailsink is None:

@@ -62,21 +62,20 @@ class Worker:
 
     def fire_timers(self, at: datetime | None = None) -> int:
         """Fire up to one batch of due timers, one instance per transaction."""
-        fired = 0
-        for _ in range(self.settings.batch):
-            if self.stop.is_set() or timers.fire_next(self.session, at or now()) is None:
-                break
-            fired += 1
-        return fired
+        return self._batch(lambda: timers.fire_next(self.session, at or now()))
 
     def check_clocks(self, at: datetime | None = None) -> int:
         """Warn or breach up to one batch of clocks."""
-        acted = 0
+        return self._batch(lambda: deadlines.check_next(self.session, at or now()))
+
+    def _batch(self, step: Callable[[], object | None]) -> int:
+        """Run `step` up to one batch of times, until it finds nothing (None) or the worker stops; how many ran."""
+        done = 0
         for _ in range(self.settings.batch):
-            if self.stop.is_set() or deadlines.check_next(self.session, at or now()) is None:
+            if self.stop.is_set() or step() is None:
                 break
-            acted += 1
-        return acted
+            done += 1
+        return done
 
     def run_jobs(self) -> int:
         """Work one batch of a background bulk admin job (webapp.admin.jobs)."""
