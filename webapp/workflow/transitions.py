@@ -176,6 +176,6 @@ def task_form_data(instance: Instance, task: HumanTask) -> dict[str, Any]:
     """The task's current data limited to its form's fields (prefill), plus a saved draft if any."""
     schema = form_schema(instance, task) or {}
     props = schema.get("properties") or {}
-    data = _engine.task_data(bundle_for(instance.definition), instance.state or "", task.task_id)
+    data = _engine.task_data(bundle_for(instance.definition), instance.state or "", task.task_id, str(instance.id))
     prefill = {k: v for k, v in data.items() if k in props}
     return {**prefill, **(task.draft or {})}
