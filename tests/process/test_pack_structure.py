@@ -127,16 +127,16 @@ def test_every_form_is_used_by_a_diagram():
     assert used == {p.name for p in FORMS}
 
 
-def test_T1_T3_T4_T5_each_clock_and_its_boundary_timer_use_the_same_duration():
-    """A process owner changing an SLA edits the clock and the timer next to it; this keeps them equal."""
-    starts, business = {}, {}  # a clock may start in a caller (grievance) and be guarded in a called process
+def test_T1_T3_T4_T5_each_deadline_is_stated_once_by_its_clock_start():
+    """A process owner changing an SLA edits the clock_start's duration only: the boundary timer on the task that
+    runs on the clock reads it (clock_due), the miss record takes its duration from it (no duration parameter)."""
+    starts = set()  # a clock may start in a caller (grievance) and be guarded in a called process
     for path in DIAGRAMS:
         for op in _xml(path).iterfind(".//spiff:serviceTaskOperator[@id='clock_start']", NS):
             params = {p.get("id"): p.get("value") for p in op.iterfind(".//spiff:parameter", NS)}
             if "duration" not in params:  # a clock due at a moment (promised-reply: `due`), no timer beside it
                 continue
-            starts[params["name"].strip("'\"")] = params["duration"]
-            business[params["name"].strip("'\"")] = params.get("business_time") == "True"
+            starts.add(params["name"].strip("'\""))
     for path in DIAGRAMS:
         tree = _xml(path)
         clocked = {}
@@ -148,15 +148,13 @@ def test_T1_T3_T4_T5_each_clock_and_its_boundary_timer_use_the_same_duration():
         checked = 0
         for timer in tree.iterfind(".//bpmn:boundaryEvent", NS):
             host = timer.get("attachedToRef")
-            duration = timer.find(".//bpmn:timeDuration", NS)
-            date = timer.find(".//bpmn:timeDate", NS)  # sla_due('EOD', True): the clock's own calendar arithmetic
-            if host in clocked and clocked[host] in starts and duration is not None:
-                assert duration.text == starts[clocked[host]].replace("'", '"'), (path.name, host)
-                assert not business[clocked[host]], (path.name, host, "a business-time clock needs sla_due()")
-                checked += 1
-            elif host in clocked and clocked[host] in starts and date is not None:
-                name = clocked[host]
-                assert date.text == f"sla_due({starts[name]}, {business[name]})", (path.name, host)
+            if host in clocked and clocked[host] in starts:
+                assert timer.find(".//bpmn:timeDuration", NS) is None, (path.name, host)
+                assert timer.find(".//bpmn:timeDate", NS).text == f"clock_due('{clocked[host]}')", (path.name, host)
                 checked += 1
         expected = {"inquiry.bpmn": 3, "rescue.bpmn": 2, "new_failure.bpmn": 2, "grievance_handling.bpmn": 1}
         assert checked == expected.get(path.name, 0), path.name
+        for op in tree.iterfind(".//spiff:serviceTaskOperator[@id='deadline_missed']", NS):
+            params = {p.get("id"): p.get("value") for p in op.iterfind(".//spiff:parameter", NS)}
+            if params["clock"].strip("'\"") in starts:
+                assert "duration" not in params, (path.name, params["clock"])
