@@ -12,12 +12,14 @@ from lxml import etree
 
 from handlers.registry import registered_operations
 from tests.process.harness import ROOT, pack
+from webapp.engine.pack import DeployError, build_pack, read_dir
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "di": "http://www.omg.org/spec/DD/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC",
       "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 DIAGRAMS = sorted((ROOT / "processes").glob("*.bpmn"))
-FORMS = sorted((ROOT / "forms").glob("*.json"))
+VOCABULARIES = ROOT / "forms" / "vocabularies.json"  # shared choice lists, resolved into the forms on deploy
+FORMS = sorted(p for p in (ROOT / "forms").glob("*.json") if p != VOCABULARIES)
 FLOW_NODES = ("startEvent", "endEvent", "userTask", "serviceTask", "scriptTask", "businessRuleTask", "callActivity",
               "exclusiveGateway", "parallelGateway", "inclusiveGateway", "boundaryEvent", "intermediateThrowEvent",
               "intermediateCatchEvent")
@@ -104,7 +106,7 @@ def test_every_decision_a_diagram_calls_exists():
 
 @pytest.mark.parametrize("path", FORMS, ids=lambda p: p.name)
 def test_every_form_is_a_bilingual_json_schema(path: Path):
-    schema = json.loads(path.read_text())
+    schema = pack().forms[path.name]  # as deployed: shared vocabularies resolved
     jsonschema.Draft202012Validator.check_schema(schema)
 
     def bilingual(node: dict, where: str) -> None:
@@ -119,6 +121,30 @@ def test_every_form_is_a_bilingual_json_schema(path: Path):
 
     bilingual(schema, "")
     assert set(schema["required"]) <= set(schema["properties"])
+
+
+def test_the_case_facts_vocabularies_are_stated_once_and_shared_by_the_forms_that_ask_for_them():
+    """G1/G2 facts (media exposure, lawsuit, behaviour) are asked in pre-judgement and both fact-finding forms."""
+    shared = json.loads(VOCABULARIES.read_text())["$defs"]
+    assert set(shared) == {"media_exposure", "lawsuit", "behaviour"}
+    for name in ("prejudgement.json", "fact_finding.json", "internal_facts.json"):
+        written = json.loads((ROOT / "forms" / name).read_text())["properties"]["facts"]["properties"]
+        deployed = pack().forms[name]["properties"]["facts"]["properties"]
+        for key, vocabulary in shared.items():
+            assert written[key]["$ref"] == f"vocabularies.json#/$defs/{key}" and "enum" not in written[key]
+            assert {k: deployed[key][k] for k in vocabulary} == vocabulary, (name, key)
+            assert deployed[key]["title"] == written[key]["title"]  # the form's own keys stay
+
+
+def test_a_reference_to_a_missing_vocabulary_is_refused():
+    files, forms = read_dir(ROOT / "processes", ROOT / "forms")
+    forms["lawsuit_typo.json"] = json.dumps({"type": "object", "title": "x", "properties": {
+        "lawsuit": {"$ref": "vocabularies.json#/$defs/lawsiut"}}}).encode()
+    with pytest.raises(DeployError) as refused:
+        build_pack(files, forms, registered_operations())
+    assert [(p.file, p.message) for p in refused.value.problems] == [(
+        "lawsuit_typo.json", "$ref 'vocabularies.json#/$defs/lawsiut' finds no definition: add 'lawsiut' to the "
+        "$defs of vocabularies.json or correct the name")]
 
 
 def test_every_form_is_used_by_a_diagram():
