@@ -184,3 +184,13 @@ def test_T1_T3_T4_T5_each_deadline_is_stated_once_by_its_clock_start():
             params = {p.get("id"): p.get("value") for p in op.iterfind(".//spiff:parameter", NS)}
             if params["clock"].strip("'\"") in starts:
                 assert "duration" not in params, (path.name, params["clock"])
+
+
+@pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: p.name)
+def test_every_deciding_gateway_is_named_as_a_question(path: Path):
+    """BPMN Method and Style: a gateway that splits on a condition is labelled with its question ("Approved?");
+    merges and parallel splits/joins need no label (the flows say it)."""
+    for kind in ("exclusiveGateway", "inclusiveGateway"):
+        for gateway in _xml(path).iterfind(f".//bpmn:{kind}", NS):
+            if len(gateway.findall("bpmn:outgoing", NS)) > 1:
+                assert "?" in (gateway.get("name") or ""), (path.name, gateway.get("id"), gateway.get("name"))
