@@ -194,3 +194,15 @@ def test_every_deciding_gateway_is_named_as_a_question(path: Path):
         for gateway in _xml(path).iterfind(f".//bpmn:{kind}", NS):
             if len(gateway.findall("bpmn:outgoing", NS)) > 1:
                 assert "?" in (gateway.get("name") or ""), (path.name, gateway.get("id"), gateway.get("name"))
+
+
+@pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: p.name)
+def test_no_two_labels_of_a_diagram_overlap(path: Path):
+    """What an owner reads in the modeler: every element's and flow's label stands on its own."""
+    labels = []
+    for di in _xml(path).iterfind(".//bpmndi:BPMNLabel/dc:Bounds", NS):
+        labels.append((di.getparent().getparent().get("bpmnElement"),
+                       *(float(di.get(k)) for k in ("x", "y", "width", "height"))))
+    for i, (a, ax, ay, aw, ah) in enumerate(labels):
+        for b, bx, by, bw, bh in labels[i + 1:]:
+            assert not (ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah), (path.name, a, b)
