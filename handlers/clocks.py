@@ -30,6 +30,8 @@ def clock_start(ctx: HandlerContext, name: str, duration: str | None = None, bus
     """Start (or restart) the named clock: due after `duration` (ISO-8601, or 'EOD') or at `due`; warning at 80 %.
 
     A `due` expression that gives nothing (e.g. an optional promised time left empty) starts no clock.
+    The clock is also kept in the process data (`clocks[name]`: duration, business_time, started), so that the
+    diagram states a deadline once: timers read `clock_due(name)`, texts `clock_duration(name)`.
     """
     if not name or not isinstance(name, str):
         raise ValueError("clock_start needs a clock name, e.g. 'T1-callback'")
@@ -47,6 +49,9 @@ def clock_start(ctx: HandlerContext, name: str, duration: str | None = None, bus
                warn_to=_recipients(ctx, warn_to), breach_to=_recipients(ctx, breach_to),
                warn_fraction=float(warn_fraction) if warn_fraction is not None else None,
                **({"until": until_at.isoformat()} if until_at else {}))
+    started = {"duration": duration, "business_time": bool(business_time) and due is NO_DUE,
+               "started": ctx.now.isoformat()}
+    ctx.data["clocks"] = {**(ctx.data.get("clocks") or {}), name: started}  # read by clock_due(), clock_duration()
     return {"clock": name, "started": ctx.now.isoformat()}
 
 

@@ -9,12 +9,16 @@ from handlers.registry import HandlerContext, handler
 
 
 @handler("deadline_missed")
-def deadline_missed(ctx: HandlerContext, clock: str, duration: str, to: Any, task: str | None = None) -> dict[str, Any]:
+def deadline_missed(ctx: HandlerContext, clock: str, to: Any, task: str | None = None,
+                    duration: str | None = None) -> dict[str, Any]:
     """Record the escalation of a missed deadline (T1, T3, T4, T5, K1, K2 ...) and notify the recipients.
 
     The worker's own breach notice of the SLA clock (template and event `deadline_missed`) is separate: this one
     (template `deadline_escalation`, event `deadline_escalated`) is the process asking the next tier to act.
+    Without `duration`, the duration the case's clock of that name was started with is recorded.
     """
+    if duration is None:  # the clock's own duration, as its clock_start stated it
+        duration = str(((ctx.data.get("clocks") or {}).get(clock) or {}).get("duration") or "") or None
     missed = {"clock": clock, "duration": duration, "task": task, "at": ctx.now.isoformat()}
     history = [*ctx.data.get("missed_deadlines", []), missed]
     ctx.data["missed_deadlines"] = history

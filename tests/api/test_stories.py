@@ -505,9 +505,10 @@ def upload(api: Api, files: dict[str, bytes]) -> Any:
 
 
 def two_hour_inquiry(text: str) -> str:
-    """inquiry.bpmn with the T1 callback SLA changed from 3 to 2 hours: clock, timer, promise and miss record."""
-    assert text.count("'PT3H'") == 3 and text.count('"PT3H"') == 1
-    return text.replace("'PT3H'", "'PT2H'").replace('"PT3H"', '"PT2H"')
+    """inquiry.bpmn with the T1 callback SLA changed from 3 to 2 hours: its clock_start says it once (the timer,
+    the promise and the miss record read the clock)."""
+    assert text.count("PT3H") == 1
+    return text.replace("'PT3H'", "'PT2H'")
 
 
 def instance(api: Api, number: str) -> dict[str, Any]:

@@ -1,10 +1,11 @@
-"""Issue 12's story in headless Chromium: the owner changes the T1 callback from 3 to 4 hours in the modeler,
-the check flags the clock that still says 3 hours, the owner fixes it and deploys with a comment; a new inquiry
-runs on 4 hours, a running one keeps its version, and the diff page shows exactly that change."""
+"""Issue 12's story in headless Chromium: the owner changes the T1 callback from 3 to 4 hours in the modeler. Written
+by hand into the timer, the check flags the clock that still says 3 hours and says to let the timer read the clock;
+the owner does, changes the clock's duration (the one place that states the deadline) and deploys with a comment;
+a new inquiry runs on 4 hours (timer, promise and clock), a running one keeps its version, and the diff page shows
+exactly that one change."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import threading
 from collections.abc import Iterator
@@ -22,12 +23,10 @@ from tests.conftest import PASSWORD, ROOT
 from tests.helpers import GRIEVANCE, register
 from webapp.engine import clock
 from webapp.extensions import db
-from webapp.models import Deadline, HumanTask, Instance, ProcessDefinition, Timer, User
+from webapp.models import Deadline, HumanTask, Instance, Outbox, ProcessDefinition, Timer, User
 from webapp.tasks import service as tasks
 
 pytestmark = pytest.mark.browser
-BACKEND_CHECKS = importlib.util.find_spec("webapp.processes.checks") is not None
-BACKEND_DIFF = importlib.util.find_spec("webapp.processes.diff") is not None
 # a paste as the browser delivers it to CodeMirror's own paste handler (a function: the CSP forbids string eval)
 PASTE = """(el, text) => {
   const data = new DataTransfer();
@@ -121,10 +120,15 @@ def test_owner_changes_the_t1_callback_to_four_hours_in_the_studio(lang: str, st
     page.click("[data-testid=edit]")
     page.wait_for_selector("#canvas[data-ready='inquiry.bpmn']", timeout=30000)
 
-    # 1. the boundary timer of the callback: 3 -> 4 hours, in the properties panel
+    # 1. the T1 callback deadline is stated once, by the clock: the boundary timer of the callback reads it
     _select(page, "callback_timer")
+    timer_type = _panel_field(page, "timer", "timerEventDefinitionType")
+    assert timer_type.input_value() == "timeDate"
     timer = _panel_field(page, "timer", "timerEventDefinitionValue")
-    assert timer.input_value() == '"PT3H"'
+    assert timer.input_value() == "clock_due('T1-callback')"
+    # the owner writes 4 hours into the timer by hand, as the diagram used to say it
+    timer_type.select_option("timeDuration")
+    timer = _panel_field(page, "timer", "timerEventDefinitionValue")
     timer.fill('"PT4H"')
     timer.press("Tab")
     shots(page, "timer-4h")
@@ -132,27 +136,33 @@ def test_owner_changes_the_t1_callback_to_four_hours_in_the_studio(lang: str, st
     # 2. check: the clock that still says 3 hours is flagged on its element
     page.click("[data-testid=run-check]")
     page.wait_for_selector("[data-testid=problems][data-checked='1']", state="attached", timeout=30000)
-    if BACKEND_CHECKS:  # the problem sits on the timer or on the clock, and names the clock still on 3 hours
-        problem = page.locator("#problem-list li", has_text="clock_callback")
-        assert problem.count() >= 1, page.locator("#problem-list").inner_text()
-        assert "PT3H" in problem.first.inner_text()
-        flagged = problem.first.get_attribute("data-element")
-        assert flagged in ("clock_callback", "callback_timer")
-        assert "cl-problem" in (page.locator(f"#canvas g.djs-element[data-element-id='{flagged}']")
-                                .get_attribute("class") or "")
-        assert page.locator(f".cl-problem-note[data-problem-for='{flagged}']").count() == 1
-        shots(page, "check-flags-clock")
-        problem.first.click()  # selects the flagged element
-        page.wait_for_selector(f"#canvas g.djs-element.selected[data-element-id='{flagged}']", state="attached")
-    # else: the backend's clock/timer check has not landed; today's check accepts the half edit
+    problem = page.locator("#problem-list li", has_text="clock_callback")
+    assert problem.count() >= 1, page.locator("#problem-list").inner_text()
+    assert "PT3H" in problem.first.inner_text()
+    assert "clock_due('T1-callback')" in page.locator("#problem-list").inner_text()  # what to write instead
+    flagged = problem.first.get_attribute("data-element")
+    assert flagged in ("clock_callback", "callback_timer")
+    assert "cl-problem" in (page.locator(f"#canvas g.djs-element[data-element-id='{flagged}']")
+                            .get_attribute("class") or "")
+    assert page.locator(f".cl-problem-note[data-problem-for='{flagged}']").count() == 1
+    shots(page, "check-flags-clock")
+    problem.first.click()  # selects the flagged element
+    page.wait_for_selector(f"#canvas g.djs-element.selected[data-element-id='{flagged}']", state="attached")
 
-    # 3. fix the clock's duration and the missed-deadline notice's (it states the same deadline), check again
-    for element in ("clock_callback", "callback_missed"):
-        _select(page, element)
-        duration = _panel_field(page, "closeloop", "spiff-param-duration")
-        assert duration.input_value() == "'PT3H'"
-        duration.fill("'PT4H'")
-        duration.press("Tab")
+    # 3. as the problem says: the timer reads the clock again, and the clock's duration is the one place to change
+    _select(page, "callback_timer")
+    _panel_field(page, "timer", "timerEventDefinitionType").select_option("timeDate")
+    timer = _panel_field(page, "timer", "timerEventDefinitionValue")
+    timer.fill("clock_due('T1-callback')")
+    timer.press("Tab")
+    _select(page, "clock_callback")
+    duration = _panel_field(page, "closeloop", "spiff-param-duration")
+    assert duration.input_value() == "'PT3H'"
+    duration.fill("'PT4H'")
+    duration.press("Tab")
+    _select(page, "callback_missed")  # the miss record states no duration of its own any more
+    expect(page.locator("#bio-properties-panel-spiff-param-clock")).to_be_attached()
+    assert page.locator("#bio-properties-panel-spiff-param-duration").count() == 0
     page.click("[data-testid=run-check]")
     page.wait_for_selector("[data-testid=problems][data-checked='2']", state="attached", timeout=30000)
     assert page.locator("#problem-list li").count() == 0, page.locator("#problem-list").inner_text()
@@ -182,25 +192,25 @@ def test_owner_changes_the_t1_callback_to_four_hours_in_the_studio(lang: str, st
     deadline = db.session.scalars(select(Deadline).where(Deadline.instance_id == fresh.instance_id,
                                                          Deadline.name == "T1-callback")).one()
     assert deadline.duration == "PT4H"
+    promise = db.session.scalars(select(Outbox).where(Outbox.case_id == fresh.id,
+                                                      Outbox.template == "inquiry_callback_promise")).one()
+    assert promise.payload["within"] == "PT4H"  # what the customer is told follows the clock
     assert db.session.get(Instance, running.instance_id).definition.version == old_version
 
     # 6. the diff page shows exactly that change
     page.click(f"[data-testid=diff-{old_version + 1}]" if page.locator(f"[data-testid=diff-{old_version + 1}]").count()
                else "[data-testid=versions] a >> nth=0")
     page.goto(f"{studio}/processes/inquiry/diff")
-    if BACKEND_DIFF:
-        rows = page.locator("[data-testid=changes] tbody tr")
-        changed = sorted(rows.nth(i).get_attribute("data-element") for i in range(rows.count()))
-        assert changed == ["callback_missed", "callback_timer", "clock_callback"], changed
+    rows = page.locator("[data-testid=changes] tbody tr")
+    changed = sorted(rows.nth(i).get_attribute("data-element") for i in range(rows.count()))
+    assert changed == ["clock_callback"], changed  # the timer, the promise and the miss record follow it
     udiff = page.locator("pre.udiff[data-file='inquiry.bpmn']")
     removed = udiff.locator("span.del").all_inner_texts()
     added = udiff.locator("span.add").all_inner_texts()
     assert [line for line in removed if not line.startswith("---")] == [
-        "-            <spiffworkflow:parameter id=\"duration\" type=\"any\" value=\"'PT3H'\"/>",
-        '-        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT3H"</bpmn:timeDuration>',
         "-            <spiffworkflow:parameter id=\"duration\" type=\"any\" value=\"'PT3H'\"/>"], removed
-    assert [line.replace("PT4H", "PT3H") for line in added if not line.startswith("+++")] == [
-        "+" + line[1:] for line in removed if not line.startswith("---")], added
+    assert [line for line in added if not line.startswith("+++")] == [
+        "+            <spiffworkflow:parameter id=\"duration\" type=\"any\" value=\"'PT4H'\"/>"], added
     shots(page, "diff")
     context.close()
     assert errors == [], errors

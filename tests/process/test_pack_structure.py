@@ -12,12 +12,14 @@ from lxml import etree
 
 from handlers.registry import registered_operations
 from tests.process.harness import ROOT, pack
+from webapp.engine.pack import DeployError, build_pack, read_dir
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "di": "http://www.omg.org/spec/DD/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC",
       "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 DIAGRAMS = sorted((ROOT / "processes").glob("*.bpmn"))
-FORMS = sorted((ROOT / "forms").glob("*.json"))
+VOCABULARIES = ROOT / "forms" / "vocabularies.json"  # shared choice lists, resolved into the forms on deploy
+FORMS = sorted(p for p in (ROOT / "forms").glob("*.json") if p != VOCABULARIES)
 FLOW_NODES = ("startEvent", "endEvent", "userTask", "serviceTask", "scriptTask", "businessRuleTask", "callActivity",
               "exclusiveGateway", "parallelGateway", "inclusiveGateway", "boundaryEvent", "intermediateThrowEvent",
               "intermediateCatchEvent")
@@ -104,7 +106,7 @@ def test_every_decision_a_diagram_calls_exists():
 
 @pytest.mark.parametrize("path", FORMS, ids=lambda p: p.name)
 def test_every_form_is_a_bilingual_json_schema(path: Path):
-    schema = json.loads(path.read_text())
+    schema = pack().forms[path.name]  # as deployed: shared vocabularies resolved
     jsonschema.Draft202012Validator.check_schema(schema)
 
     def bilingual(node: dict, where: str) -> None:
@@ -121,22 +123,46 @@ def test_every_form_is_a_bilingual_json_schema(path: Path):
     assert set(schema["required"]) <= set(schema["properties"])
 
 
+def test_the_case_facts_vocabularies_are_stated_once_and_shared_by_the_forms_that_ask_for_them():
+    """G1/G2 facts (media exposure, lawsuit, behaviour) are asked in pre-judgement and both fact-finding forms."""
+    shared = json.loads(VOCABULARIES.read_text())["$defs"]
+    assert set(shared) == {"media_exposure", "lawsuit", "behaviour"}
+    for name in ("prejudgement.json", "fact_finding.json", "internal_facts.json"):
+        written = json.loads((ROOT / "forms" / name).read_text())["properties"]["facts"]["properties"]
+        deployed = pack().forms[name]["properties"]["facts"]["properties"]
+        for key, vocabulary in shared.items():
+            assert written[key]["$ref"] == f"vocabularies.json#/$defs/{key}" and "enum" not in written[key]
+            assert {k: deployed[key][k] for k in vocabulary} == vocabulary, (name, key)
+            assert deployed[key]["title"] == written[key]["title"]  # the form's own keys stay
+
+
+def test_a_reference_to_a_missing_vocabulary_is_refused():
+    files, forms = read_dir(ROOT / "processes", ROOT / "forms")
+    forms["lawsuit_typo.json"] = json.dumps({"type": "object", "title": "x", "properties": {
+        "lawsuit": {"$ref": "vocabularies.json#/$defs/lawsiut"}}}).encode()
+    with pytest.raises(DeployError) as refused:
+        build_pack(files, forms, registered_operations())
+    assert [(p.file, p.message) for p in refused.value.problems] == [(
+        "lawsuit_typo.json", "$ref 'vocabularies.json#/$defs/lawsiut' finds no definition: add 'lawsiut' to the "
+        "$defs of vocabularies.json or correct the name")]
+
+
 def test_every_form_is_used_by_a_diagram():
     used = {p.get("value") for path in DIAGRAMS for p in _xml(path).iterfind(".//spiff:property", NS)
             if p.get("name") == "formJsonSchemaFilename"}
     assert used == {p.name for p in FORMS}
 
 
-def test_T1_T3_T4_T5_each_clock_and_its_boundary_timer_use_the_same_duration():
-    """A process owner changing an SLA edits the clock and the timer next to it; this keeps them equal."""
-    starts, business = {}, {}  # a clock may start in a caller (grievance) and be guarded in a called process
+def test_T1_T3_T4_T5_each_deadline_is_stated_once_by_its_clock_start():
+    """A process owner changing an SLA edits the clock_start's duration only: the boundary timer on the task that
+    runs on the clock reads it (clock_due), the miss record takes its duration from it (no duration parameter)."""
+    starts = set()  # a clock may start in a caller (grievance) and be guarded in a called process
     for path in DIAGRAMS:
         for op in _xml(path).iterfind(".//spiff:serviceTaskOperator[@id='clock_start']", NS):
             params = {p.get("id"): p.get("value") for p in op.iterfind(".//spiff:parameter", NS)}
             if "duration" not in params:  # a clock due at a moment (promised-reply: `due`), no timer beside it
                 continue
-            starts[params["name"].strip("'\"")] = params["duration"]
-            business[params["name"].strip("'\"")] = params.get("business_time") == "True"
+            starts.add(params["name"].strip("'\""))
     for path in DIAGRAMS:
         tree = _xml(path)
         clocked = {}
@@ -148,15 +174,35 @@ def test_T1_T3_T4_T5_each_clock_and_its_boundary_timer_use_the_same_duration():
         checked = 0
         for timer in tree.iterfind(".//bpmn:boundaryEvent", NS):
             host = timer.get("attachedToRef")
-            duration = timer.find(".//bpmn:timeDuration", NS)
-            date = timer.find(".//bpmn:timeDate", NS)  # sla_due('EOD', True): the clock's own calendar arithmetic
-            if host in clocked and clocked[host] in starts and duration is not None:
-                assert duration.text == starts[clocked[host]].replace("'", '"'), (path.name, host)
-                assert not business[clocked[host]], (path.name, host, "a business-time clock needs sla_due()")
-                checked += 1
-            elif host in clocked and clocked[host] in starts and date is not None:
-                name = clocked[host]
-                assert date.text == f"sla_due({starts[name]}, {business[name]})", (path.name, host)
+            if host in clocked and clocked[host] in starts:
+                assert timer.find(".//bpmn:timeDuration", NS) is None, (path.name, host)
+                assert timer.find(".//bpmn:timeDate", NS).text == f"clock_due('{clocked[host]}')", (path.name, host)
                 checked += 1
         expected = {"inquiry.bpmn": 3, "rescue.bpmn": 2, "new_failure.bpmn": 2, "grievance_handling.bpmn": 1}
         assert checked == expected.get(path.name, 0), path.name
+        for op in tree.iterfind(".//spiff:serviceTaskOperator[@id='deadline_missed']", NS):
+            params = {p.get("id"): p.get("value") for p in op.iterfind(".//spiff:parameter", NS)}
+            if params["clock"].strip("'\"") in starts:
+                assert "duration" not in params, (path.name, params["clock"])
+
+
+@pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: p.name)
+def test_every_deciding_gateway_is_named_as_a_question(path: Path):
+    """BPMN Method and Style: a gateway that splits on a condition is labelled with its question ("Approved?");
+    merges and parallel splits/joins need no label (the flows say it)."""
+    for kind in ("exclusiveGateway", "inclusiveGateway"):
+        for gateway in _xml(path).iterfind(f".//bpmn:{kind}", NS):
+            if len(gateway.findall("bpmn:outgoing", NS)) > 1:
+                assert "?" in (gateway.get("name") or ""), (path.name, gateway.get("id"), gateway.get("name"))
+
+
+@pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: p.name)
+def test_no_two_labels_of_a_diagram_overlap(path: Path):
+    """What an owner reads in the modeler: every element's and flow's label stands on its own."""
+    labels = []
+    for di in _xml(path).iterfind(".//bpmndi:BPMNLabel/dc:Bounds", NS):
+        labels.append((di.getparent().getparent().get("bpmnElement"),
+                       *(float(di.get(k)) for k in ("x", "y", "width", "height"))))
+    for i, (a, ax, ay, aw, ah) in enumerate(labels):
+        for b, bx, by, bw, bh in labels[i + 1:]:
+            assert not (ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah), (path.name, a, b)

@@ -10,7 +10,9 @@ ALL = scenarios()
 
 
 def test_there_are_scenarios() -> None:
-    assert len(ALL) >= 3
+    assert len(ALL) >= 8
+    assert {s.path.parent.name for s in ALL} >= {"inquiry", "grievance", "rescue", "new_failure"}
+    assert "grievance/story_1_rude_staff_six_steps_closed" in {s.name for s in ALL}
 
 
 @pytest.mark.parametrize("scenario", ALL, ids=[s.name for s in ALL])

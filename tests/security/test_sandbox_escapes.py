@@ -52,6 +52,8 @@ EXPRESSIONS: list[tuple[str, str, str]] = [
     ("walrus_dunder", "(y := sla_due.__globals__)", DEPLOY),
     ("attrgetter", "operator.attrgetter('__globals__')(sla_due)", RUN),
     ("builtin_self_module", "floor.__self__", DEPLOY),
+    ("data_helper_function", "clock_due._fn.__globals__", DEPLOY),
+    ("data_helper_attribute", "clock_due.func", RUN),
     ("math_module_gone", "math.floor(1.5)", DEPLOY),
     ("power_bomb", "10**10**10", RUN),
     ("range_sum_bomb", "sum(range(10**12))", RUN),

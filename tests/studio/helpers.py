@@ -39,9 +39,18 @@ def versions() -> int:
     return int(db.session.scalar(select(func.count()).select_from(ProcessDefinition)) or 0)
 
 
-def inquiry_hours(hours: int, clock: int | None = None) -> bytes:
-    """inquiry.bpmn with the T1 callback timer (and, unless `clock` differs, its clock) at `hours` hours."""
-    text = pack_file("inquiry.bpmn")
-    text = text.replace('"PT3H"</bpmn:timeDuration>', f'"PT{hours}H"</bpmn:timeDuration>')
-    text = text.replace("'PT3H'", f"'PT{clock or hours}H'")
+CLOCK_READ = "<bpmn:timeDate xsi:type=\"bpmn:tFormalExpression\">clock_due('T1-callback')</bpmn:timeDate>"
+
+
+def hand_timer(value: str) -> str:
+    """The callback timer's definition written by hand as a duration (instead of reading its clock)."""
+    return f'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{value}</bpmn:timeDuration>'
+
+
+def inquiry_hours(hours: int, timer: int | None = None) -> bytes:
+    """inquiry.bpmn with the T1 callback clock at `hours` hours (its timer, promise and miss record read it);
+    with `timer`, the callback timer written by hand as a duration of that many hours instead."""
+    text = edited("inquiry.bpmn", "'PT3H'", f"'PT{hours}H'").decode()
+    if timer is not None:
+        text = text.replace(CLOCK_READ, hand_timer(f'"PT{timer}H"'))
     return text.encode()

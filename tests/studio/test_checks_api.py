@@ -6,20 +6,27 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Api
-from tests.studio.helpers import edited, inquiry_hours, pack_file, post_files, versions
+from tests.studio.helpers import CLOCK_READ, edited, hand_timer, inquiry_hours, pack_file, post_files, versions
 
 CASES = [
     # (file, old, new, element, words of the message)
-    ("inquiry.bpmn", '"PT3H"</bpmn:timeDuration>', '"PT4H hours"</bpmn:timeDuration>', "callback_timer",
+    ("inquiry.bpmn", CLOCK_READ, hand_timer('"PT4H hours"'), "callback_timer",
      "'PT4H hours' is not a valid ISO-8601 duration"),
-    ("inquiry.bpmn", '"PT3H"</bpmn:timeDuration>', "PT3H</bpmn:timeDuration>", "callback_timer",
-     'put it in quotes: "PT3H"'),
-    ("inquiry.bpmn", '"PT3H"</bpmn:timeDuration>', "PT4H hours</bpmn:timeDuration>", "callback_timer",
-     "timer expression does not compile"),
-    ("inquiry.bpmn", '"PT30M"</bpmn:timeDuration>', '"P1Y2M3DT"</bpmn:timeDuration>', "notice_timer",
+    ("inquiry.bpmn", CLOCK_READ, hand_timer("PT3H"), "callback_timer", 'put it in quotes: "PT3H"'),
+    ("inquiry.bpmn", CLOCK_READ, hand_timer("PT4H hours"), "callback_timer", "timer expression does not compile"),
+    ("inquiry.bpmn", CLOCK_READ.replace("T1-callback", "T1-notice"), hand_timer('"P1Y2M3DT"'), "notice_timer",
      "not a valid ISO-8601 duration"),
-    ("inquiry.bpmn", '"PT3H"</bpmn:timeDuration>', '"PT4H"</bpmn:timeDuration>', "callback_timer",
+    # a deadline written by hand beside its clock must agree with it (better: the timer reads the clock)
+    ("inquiry.bpmn", CLOCK_READ, hand_timer('"PT4H"'), "callback_timer",
      "timer says PT4H but clock 'T1-callback' is started with PT3H by 'clock_callback'"),
+    ("inquiry.bpmn", CLOCK_READ, CLOCK_READ.replace("T1-callback", "T1-calback"), "callback_timer",
+     "timer reads clock 'T1-calback', but no clock_start starts a clock of that name"),
+    ("inquiry.bpmn", CLOCK_READ, CLOCK_READ.replace("T1-callback", "T1-reply"), "callback_timer",
+     "timer reads clock 'T1-reply' but its task runs on clock 'T1-callback'; write clock_due('T1-callback')"),
+    ("inquiry.bpmn", "<spiffworkflow:parameter id=\"clock\" type=\"any\" value=\"'T1-callback'\"/>",
+     "<spiffworkflow:parameter id=\"clock\" type=\"any\" value=\"'T1-callback'\"/>"
+     "<spiffworkflow:parameter id=\"duration\" type=\"any\" value=\"'PT2H'\"/>", "callback_missed",
+     "parameter duration says PT2H but clock 'T1-callback' is started with PT3H"),
     ("inquiry.bpmn", 'name="Customer service">', 'name="Customer care">', "answer",
      "lane 'Customer care' means group 'customer_care', which does not exist"),
     ("inquiry.bpmn", "'group:responsible_department'", "'group:nobody_here'", "send_notice",
@@ -77,13 +84,14 @@ def test_every_check_refuses_the_upload_and_stores_nothing(api: Api, pack: None,
 
 
 def test_problem_names_the_element_as_the_owner_sees_it(api: Api, pack: None) -> None:
-    r = post_files(api, "/api/v1/processes", {"inquiry.bpmn": inquiry_hours(4, clock=3)})
+    r = post_files(api, "/api/v1/processes", {"inquiry.bpmn": inquiry_hours(3, timer=4)})  # a timer by hand
     problems = {p["element"]: p for p in r.get_json()["error"]["problems"]}
-    assert problems["callback_timer"]["name"] == "3 hours"
-    assert "change one so both say the same deadline" in problems["callback_timer"]["message"]
+    assert problems["callback_timer"]["name"] == "T1-callback due"
+    assert "let the timer read the clock: clock_due('T1-callback')" in problems["callback_timer"]["message"]
     clock = problems["clock_callback"]  # the clock that still says 3 hours is flagged too
-    assert clock["name"] == "Start clock T1-callback (PT3H)"
-    assert clock["message"].startswith("clock 'T1-callback' is started with PT3H but 'callback_timer' (3 hours)")
+    assert clock["name"] == "Start clock T1-callback"
+    assert clock["message"].startswith("clock 'T1-callback' is started with PT3H but 'callback_timer' "
+                                       "(T1-callback due)")
 
 
 def test_invalid_and_non_object_forms_are_refused(api: Api, pack: None) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tests.api.test_stories import events, inquiry, open_task, show
 from tests.conftest import Api
-from tests.studio.helpers import inquiry_hours, pack_file, post_files
+from tests.studio.helpers import CLOCK_READ, hand_timer, inquiry_hours, pack_file, post_files
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import AuditEntry, HumanTask, Instance, Timer
@@ -71,15 +71,17 @@ def test_story_8_running_case_keeps_its_version_until_an_admin_migrates_it(api: 
     assert report["ok"] and not report["migrated"] and report["waiting_removed"] == []
     assert {w["element"] for w in report["waiting_kept"]} >= {"callback", "sign_notice", "callback_timer"}
     recomputed = {t["element"]: t for t in report["timers_recomputed"]}
+    # the timer reads the case's T1-callback clock, started (and promised to the customer) with 3 hours: the
+    # case moves to version 2, its running clock is not restarted; 4 hours count where a clock starts on v2
     assert recomputed["callback_timer"]["due_before"] == at(hours=3)
-    assert recomputed["callback_timer"]["due_after"] == at(minutes=10, hours=4)
+    assert recomputed["callback_timer"]["due_after"] == at(hours=3)
     assert {"description", "customer"} <= set(report["data_kept"])
     assert instance_of(api, before)["version"] == 1  # a dry run changes nothing
 
     done = migrate(api, before, 2, dry_run=False)
     assert done.status_code == 200 and done.get_json()["migrated"] is True, done.get_json()
     assert instance_of(api, before)["version"] == 2
-    assert timers(api, before)["callback_timer"] == at(minutes=10, hours=4)
+    assert timers(api, before)["callback_timer"] == at(hours=3)
     moved = open_task(api, before, "callback")
     assert moved["id"] == callback_row["id"] and moved["group"] == callback_row["group"]  # the same task row
     assert [e["data"]["version"] for e in events(show(api, before), "instance_migrated")] == [2]
@@ -98,7 +100,7 @@ def _deploy_without_checks(inquiry_xml: bytes) -> None:
 
 def test_story_8_case_stuck_on_a_broken_timer_is_migrated_to_the_fixed_version_and_retried(
         api: Api, pack: None) -> None:
-    broken = pack_file("inquiry.bpmn").replace('"PT3H"</bpmn:timeDuration>', '"PT4H hours"</bpmn:timeDuration>')
+    broken = pack_file("inquiry.bpmn").replace(CLOCK_READ, hand_timer('"PT4H hours"'))  # by hand, unchecked
     _deploy_without_checks(broken.encode())  # complaint v2 / inquiry v2
     case = api.as_("agent").post("/api/v1/cases", json={
         "channel": "phone", "kind": "inquiry", "category": "sales", "subject": "Pump warranty",

@@ -121,7 +121,7 @@ def test_editor_calls_need_the_csrf_token_and_a_stale_draft_is_pointed_out(web: 
     web.login("owner")  # someone deploys a newer version meanwhile
     from webapp.processes import studio_calls
 
-    changed = data["files"]["inquiry.bpmn"].replace('name="3 hours"', 'name="three hours"')
+    changed = data["files"]["inquiry.bpmn"].replace('name="T1-callback due"', 'name="Callback due"')
     studio_calls.deploy(db.session, {"inquiry.bpmn": changed.encode()}, {}, "owner2", "label")
     page = web.text("/processes/inquiry/edit")
     assert "Your draft is based on v1, but v2 has been deployed since" in page

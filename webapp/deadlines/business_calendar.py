@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from webapp.engine.clock import now
 from webapp.engine.durations import add_iso_duration
-from webapp.engine.sandbox import extend_globals
+from webapp.engine.sandbox import extend_data_helpers, extend_globals
 
 _ISO = re.compile(r"P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
                   r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?")
@@ -166,6 +166,31 @@ def _dates(value: Any) -> frozenset[date]:
 def _register_sandbox_helpers() -> None:
 
     extend_globals(sla_due=sla_due)
+    extend_data_helpers(clock_due=clock_due, clock_duration=clock_duration)
+
+
+def _started_clock(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    clock = (data.get("clocks") or {}).get(name)
+    if not isinstance(clock, Mapping):
+        raise ValueError(f"clock '{name}' has not been started in this case; start it (clock_start) before "
+                         "the element that reads it")
+    return clock
+
+
+def clock_due(data: Mapping[str, Any], name: str) -> str:
+    """Diagram helper `clock_due('T1-callback')`: the ISO due time of a clock this case started (a timer's
+    timeDate), computed as the clock store does: its start plus its duration, in business time if it counts so."""
+    clock = _started_clock(data, name)
+    start = datetime.fromisoformat(str(clock["started"]))
+    duration, business = str(clock["duration"]), bool(clock.get("business_time"))
+    cal = current()
+    return due_from(cal, start, budget_seconds(cal, start, duration, business), business).isoformat()
+
+
+def clock_duration(data: Mapping[str, Any], name: str) -> str:
+    """Diagram helper `clock_duration('T1-callback')`: the duration a clock of this case was started with
+    (e.g. 'PT3H', for the promise to the customer); the clock_start is the one place that states it."""
+    return str(_started_clock(data, name)["duration"])
 
 
 def sla_due(duration: str, business_time: bool = False) -> str:

@@ -81,12 +81,12 @@ def migrate_state(old: ProcessBundle, new: ProcessBundle, state: State) -> Migra
         return result
     engine = Engine()
     acc = _Acc(bundle=new, timers_before=result.timers_before)
+    wf.script_engine = engine._script_engine(_no_context(), acc)  # timers are reset with the sandbox's helpers
     migrate_workflow(top, wf, new.spec)
     wf.subprocess_specs = new.subprocess_specs
     for sp_id, diff in subs.items():
         sub = wf.subprocesses[sp_id]
         migrate_workflow(diff, sub, new.subprocess_specs[sub.spec.name])
-    wf.script_engine = engine._script_engine(_no_context(), acc)
     result.outcome = engine._describe(wf, acc)
     return result
 

@@ -17,6 +17,7 @@ from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 
 from webapp.engine.codecheck import code_problems
 from webapp.engine.formcheck import form_problems
+from webapp.engine.formrefs import is_definitions, resolve_shared
 from webapp.engine.xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -97,12 +98,21 @@ def _msg(exc: Exception) -> str:
 
 
 def _load_forms(forms: dict[str, bytes], problems: list[Problem]) -> dict[str, dict[str, Any]]:
-    loaded: dict[str, dict[str, Any]] = {}
+    parsed: dict[str, Any] = {}
     for name, raw in forms.items():
         try:
-            schema = json.loads(raw)
+            parsed[name] = json.loads(raw)
+        except ValueError as exc:
+            problems.append(Problem(name, "", f"not a valid JSON Schema: {str(exc).splitlines()[0]}"))
+    loaded: dict[str, dict[str, Any]] = {}
+    for name, schema in parsed.items():
+        if is_definitions(schema):
+            continue  # shared vocabularies: resolved into the forms that refer to them (webapp/engine/formrefs.py)
+        schema, unresolved = resolve_shared(schema, parsed)
+        problems.extend(Problem(name, "", message) for message in unresolved)
+        try:
             jsonschema.Draft202012Validator.check_schema(schema)
-        except (ValueError, jsonschema.SchemaError) as exc:
+        except jsonschema.SchemaError as exc:
             problems.append(Problem(name, "", f"not a valid JSON Schema: {str(exc).splitlines()[0]}"))
             continue
         unsafe = form_problems(schema)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ from webapp.engine.sandbox_guards import (
 
 Mode = Literal["exec", "eval"]
 _EXTENSIONS: dict[str, Any] = {}
+_DATA_HELPERS: dict[str, Callable[..., Any]] = {}
 _GUARDED_OPS = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
 _REFUSED_CALLS = frozenset(
     "eval exec compile open getattr setattr delattr hasattr vars dir globals locals type object super "
@@ -41,6 +43,24 @@ _MAX_SPEC = 1000
 def extend_globals(**functions: Any) -> None:
     """Offer more safe helper functions to diagram scripts (e.g. sla_due for business-time due dates)."""
     _EXTENSIONS.update(functions)
+
+
+def extend_data_helpers(**functions: Callable[..., Any]) -> None:
+    """Offer helpers that read the task data (e.g. clock_due('T1-callback')): each is called with the data first."""
+    _DATA_HELPERS.update(functions)
+
+
+class _DataHelper:
+    """A data helper bound to the task data it reads; diagram code can only call it (no attribute without `_`)."""
+
+    __slots__ = ("_data", "_fn")
+
+    def __init__(self, fn: Callable[..., Any], data: dict[str, Any]) -> None:
+        self._fn, self._data = fn, data
+
+    def __call__(self, *args: Any) -> Any:
+        """Call the helper with the task data first."""
+        return self._fn(self._data, *args)
 
 
 class UnsafeScriptError(ValueError):
@@ -180,6 +200,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         """Evaluate an expression in the sandbox (compiled once per expression)."""
         code = compiled(expression, "eval")
         scope = dict(self.globals)
+        scope.update({name: _DataHelper(fn, context) for name, fn in _DATA_HELPERS.items()})
         scope.update(external_context or {})
         scope.update(context)
         return eval(code, scope)  # noqa: S307 - restricted code object, guarded namespace
@@ -242,4 +263,4 @@ def _key_text(key: Any) -> str:
 
 
 __all__ = ["SandboxEnvironment", "SandboxViolation", "UnsafeScriptError", "check_code", "check_source",
-           "extend_globals"]
+           "extend_data_helpers", "extend_globals"]

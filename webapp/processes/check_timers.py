@@ -87,36 +87,73 @@ def clock_starts(models: dict[str, FileModel]) -> dict[str, list[tuple[Element, 
 
 
 def check_clock_agreement(models: dict[str, FileModel]) -> list[Problem]:
-    """A boundary timer on a task that names a clock, and a `deadline_missed` naming it, say the clock's duration."""
+    """A deadline is stated once, by its `clock_start`: a timer that reads it (`clock_due('T1-callback')`) and a
+    `deadline_missed` without a duration must name a clock that is started; a timer or duration written by hand
+    beside a clock must say the clock's duration."""
     clocks = clock_starts(models)
     problems: list[Problem] = []
     for model in models.values():
         for el in model.elements.values():
-            if el.tag == "boundaryEvent" and el.timer and el.timer[0] == "timeDuration":
-                task = model.elements.get(el.attrs.get("attachedToRef", ""))
-                clock = task.props.get("clock") if task else None
-                value = _literal(el.timer[1])
-                if clock and isinstance(value, str):
-                    problems += _disagree(el, "timer", clock, value, clocks)
+            task = model.elements.get(el.attrs.get("attachedToRef", "")) if el.tag == "boundaryEvent" else None
+            clock = task.props.get("clock") if task else None
+            read = clock_read(el.timer[1]) if el.timer else None
+            if read is not None:
+                problems += _reads(el, read, clock, clocks)
+            elif clock and el.timer and el.timer[0] == "timeDuration" and isinstance(_literal(el.timer[1]), str):
+                problems += _disagree(el, "timer", clock, _literal(el.timer[1]), clocks)
             if el.operator == "deadline_missed":
-                clock, value = _literal(el.params.get("clock", "")), _literal(el.params.get("duration", ""))
-                if isinstance(clock, str) and isinstance(value, str):
-                    problems += _disagree(el, "parameter duration", clock, value, clocks)
+                problems += _missed(el, clocks)
     return problems
+
+
+def clock_read(expression: str) -> str | None:
+    """The clock a timer expression reads (`clock_due('T1-callback')` -> 'T1-callback'), or None."""
+    try:
+        tree = ast.parse(expression.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == "clock_due"
+            and len(tree.args) == 1 and isinstance(tree.args[0], ast.Constant) and isinstance(tree.args[0].value, str)):
+        return tree.args[0].value
+    return None
+
+
+def _reads(el: Element, read: str, clock: str | None, clocks: dict[str, list[tuple[Element, str]]]) -> list[Problem]:
+    if read not in clocks:
+        return [Problem(el.file, el.id, f"timer reads clock '{read}', but no clock_start starts a clock of that "
+                                        "name; start it before this element or name a started clock", el.name)]
+    if clock and clock != read:
+        return [Problem(el.file, el.id, f"timer reads clock '{read}' but its task runs on clock '{clock}'; "
+                                        f"write clock_due('{clock}')", el.name)]
+    return []
+
+
+def _missed(el: Element, clocks: dict[str, list[tuple[Element, str]]]) -> list[Problem]:
+    clock, value = _literal(el.params.get("clock", "")), _literal(el.params.get("duration", ""))
+    if not isinstance(clock, str):
+        return []
+    if isinstance(value, str):
+        return _disagree(el, "parameter duration", clock, value, clocks)
+    if "duration" not in el.params and clock not in clocks:
+        return [Problem(el.file, el.id, f"no clock_start starts clock '{clock}', so the missed duration is unknown; "
+                                        "start the clock or add a parameter duration", el.name)]
+    return []
 
 
 def _disagree(el: Element, what: str, clock: str, value: str,
               clocks: dict[str, list[tuple[Element, str]]]) -> list[Problem]:
     problems: list[Problem] = []
+    fix = (f"let the timer read the clock: clock_due('{clock}')" if what == "timer"
+           else "remove the parameter duration (the clock's own is recorded)")
     for start, duration in clocks.get(clock, []):
         if _same_duration(value, duration):
             continue
         problems.append(Problem(el.file, el.id, (
             f"{what} says {value} but clock '{clock}' is started with {duration} by '{start.id}' "
-            f"({start.name}) in {start.file}; change one so both say the same deadline"), el.name))
+            f"({start.name}) in {start.file}; {fix}, so that the clock_start alone states the deadline"), el.name))
         problems.append(Problem(start.file, start.id, (
             f"clock '{clock}' is started with {duration} but '{el.id}' ({el.name}) in {el.file} says {value}; "
-            "change one so both say the same deadline"), start.name))
+            f"there, {fix}"), start.name))
     return problems
 
 
