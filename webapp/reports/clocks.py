@@ -113,14 +113,14 @@ def _summary(durations: list[float]) -> dict[str, float | None]:
 
 
 def _legacy_durations(session: Session, in_period: ColumnElement[bool], name: str) -> list[float]:
-    """Time to meet of every met clock of this name, from used seconds or (kept before them) start and stop."""
-    cal, out = calendar.current(), []
-    for used, started, stopped, business, paused in session.execute(select(
-            Deadline.used_seconds, Deadline.started_at, Deadline.stopped_at, Deadline.business_time,
-            Deadline.paused_total).where(in_period, MET, Deadline.name == name)):
-        if used is not None and used > 0:
-            out.append(float(used))
-        elif stopped is not None:
+    """Time to meet of every met clock of this name: used seconds, or (kept before them) from start and stop."""
+    out = [float(v) for v in session.scalars(select(Deadline.used_seconds).where(
+        in_period, MET, Deadline.name == name, Deadline.used_seconds > 0))]
+    cal = calendar.current()
+    for started, stopped, business, paused in session.execute(select(
+            Deadline.started_at, Deadline.stopped_at, Deadline.business_time, Deadline.paused_total).where(
+            in_period, MET, Deadline.name == name, Deadline.used_seconds <= 0)):
+        if stopped is not None:
             out.append(time_to_meet(cal, started, stopped, bool(business), paused or 0.0))
     return out
 

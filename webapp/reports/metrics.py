@@ -6,6 +6,8 @@ a period by its registration time; a clock by the time it started; a survey by t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select, true
 
 from webapp.deadlines.models import Deadline
@@ -125,16 +127,18 @@ def _breakdown(column: str, value: str) -> ColumnElement[bool]:
 def condition(metric: str, period: Period) -> ColumnElement[bool]:
     """The condition of one figure, by its drill-down key; Invalid for an unknown key."""
     reg = registered(period)
-    simple: dict[str, ColumnElement[bool]] = {
-        "registered": reg, "valid": and_(reg, valid()), "closed": and_(reg, valid(), closed_by(period)),
-        "open_at_end": open_at_end(period), "reopened": and_(reg, has_event("case_reopened")),
-        "followed_up": and_(reg, has_event("survey")), "repeats": and_(reg, repeat()),
-        "escalated": and_(reg, has_event("escalated")), "crisis": and_(reg, Case.grade == "G1"),
-        "overdue": and_(Case.created_at < period.end, overdue()), "key": key(period),
-        "kpi_missed": kpi_missed(period), "surveyed": surveyed(period), "all": true(),
+    simple: dict[str, Callable[[], ColumnElement[bool]]] = {  # built on demand: a figure asks for one of them
+        "registered": lambda: reg, "valid": lambda: and_(reg, valid()),
+        "closed": lambda: and_(reg, valid(), closed_by(period)), "open_at_end": lambda: open_at_end(period),
+        "reopened": lambda: and_(reg, has_event("case_reopened")),
+        "followed_up": lambda: and_(reg, has_event("survey")), "repeats": lambda: and_(reg, repeat()),
+        "escalated": lambda: and_(reg, has_event("escalated")), "crisis": lambda: and_(reg, Case.grade == "G1"),
+        "overdue": lambda: and_(Case.created_at < period.end, overdue()),
+        "key": lambda: key(period), "kpi_missed": lambda: kpi_missed(period), "surveyed": lambda: surveyed(period),
+        "all": true,
     }
     if metric in simple:
-        return simple[metric]
+        return simple[metric]()
     head, _, rest = metric.partition(":")
     if head in BREAKDOWNS and rest:
         return and_(reg, _breakdown(head, rest))
