@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from webapp.errors import Invalid
 from webapp.models import Case, Event
 from webapp.reports import metrics
 from webapp.reports.clocks import clock_figures
@@ -119,10 +121,31 @@ def _mean(values: list[int]) -> float | None:
 
 
 def case_list(session: Session, metric: str, period: Period, filters: Filters,
-              limit: int = 200) -> list[Case]:
-    """The cases behind one figure, oldest first."""
+              limit: int = 200, after: tuple[datetime, int] | None = None) -> list[Case]:
+    """The cases behind one figure, oldest first; after a (registered, id) key for the next page (keyset)."""
     stmt = select(Case).where(*metrics.where(metric, period, filters)).order_by(Case.created_at, Case.id)
+    if after:
+        stmt = stmt.where(or_(Case.created_at > after[0], and_(Case.created_at == after[0], Case.id > after[1])))
     return list(session.scalars(stmt.limit(limit)))
+
+
+def page_key(case: Case) -> str:
+    """The keyset cursor after this case: its registration time and id."""
+    return f"{case.created_at.isoformat()}_{case.id}"
+
+
+def parse_key(value: str | None) -> tuple[datetime, int] | None:
+    """A cursor from page_key, None when empty; Invalid when it is not one."""
+    if not value:
+        return None
+    moment, _, ident = value.rpartition("_")
+    try:
+        at, number = datetime.fromisoformat(moment), int(ident)
+    except ValueError:
+        raise Invalid("not a page cursor", {"after": "use the link to the next page"}) from None
+    if at.tzinfo is None or not 0 < number < 2**62:
+        raise Invalid("not a page cursor", {"after": "use the link to the next page"})
+    return at, number
 
 
 def case_rows(cases: list[Case]) -> list[dict[str, Any]]:
