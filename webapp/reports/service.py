@@ -156,8 +156,8 @@ def case_rows(cases: list[Case]) -> list[dict[str, Any]]:
              "department": (c.record or {}).get("responsible_department")} for c in cases]
 
 
-def kpis(session: Session, period: Period, filters: Filters) -> dict[str, Any]:
-    """Every figure of the report for a period and filters."""
+def kpis(session: Session, period: Period, filters: Filters, list_limit: int = 200) -> dict[str, Any]:
+    """Every figure of the report for a period and filters; the first `list_limit` cases of each list."""
     by_month = months(session, period, filters)
     return {
         "period": {**period.args(), "timezone": period.tz}, "filters": filters.args(),
@@ -165,5 +165,6 @@ def kpis(session: Session, period: Period, filters: Filters) -> dict[str, Any]:
         "months": by_month, "deadlines": clock_figures(session, period, filters),
         "satisfaction": satisfaction(session, period, filters), "outcomes": outcomes(session, period, filters),
         "assessments": assessments(session, period, filters),
-        "lists": {name: case_rows(case_list(session, name, period, filters)) for name in ("overdue", "key")},
+        "lists": {name: case_rows(case_list(session, name, period, filters, list_limit))
+                  for name in ("overdue", "key")},
     }

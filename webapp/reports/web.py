@@ -28,6 +28,7 @@ def iso_human(value: str | None) -> str:
     return human(datetime.fromisoformat(value)) if value else ""
 
 PAGE = 200  # cases per drill-down page
+LIST_SHOWN = 50  # cases of each list on the report page; the rest on the list's drill-down pages
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -53,10 +54,10 @@ def index() -> Any:
         period, f = _parse()
     except Invalid as exc:
         return _invalid(exc)
-    k = service.kpis(db.session, period, f)
+    k = service.kpis(db.session, period, f, list_limit=LIST_SHOWN)
     chart = {"months": k["months"], "deadlines": k["deadlines"], "breakdown": k["breakdown"],
              "satisfaction": k["satisfaction"], "labels": {key: str(v) for key, v in figure_labels().items()}}
-    return render_template("reports/index.html", k=k, chart=chart, **_form_context(period, f))
+    return render_template("reports/index.html", k=k, chart=chart, list_shown=LIST_SHOWN, **_form_context(period, f))
 
 
 @bp.get("/cases")
