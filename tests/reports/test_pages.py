@@ -96,3 +96,36 @@ def test_chinese_page(web: Any, seeded: dict[str, str]) -> None:
     for text in ("报表", "有效投诉", "投诉关闭率", "T4 预约", "超期未关闭", "逐月对比"):
         assert text in html, text
     assert _cells(html)["registered"] == "4"
+
+
+def test_drill_down_shows_dates_in_the_users_zone_and_pages_by_keyset(web: Any, seeded: dict[str, str]) -> None:
+    """Registered, closed and deadline times are short dates in the user's zone (like the case page), not UTC
+    timestamps; a long list continues on a next page after the last case shown (keyset, no OFFSET)."""
+    from webapp.accounts.models import User
+    from webapp.extensions import db
+    from webapp.reports import web as report_web
+
+    user = db.session.query(User).filter_by(username="depthead").one()
+    user.timezone = "Europe/Berlin"  # A: registered 2 March 10:00 Shanghai = 03:00 Berlin; closed 5 March
+    db.session.commit()
+    web.login("depthead")
+    page = web.text(f"/reports/cases?metric=valid&{QS}")
+    row = re.search(rf'{seeded["A"]}</a>.*?</tr>', page, re.S).group(0)
+    assert "Mar 2 03:00" in row and "closed Mar 5 03:00" in row, row  # registered, closed
+    assert "T5 first response: met" in row and "Mar 2 04:30" in row  # T5 stopped 11:30 Shanghai
+    shown = re.sub(r'datetime="[^"]+"', "", page)  # the machine-readable attribute stays ISO
+    assert "2026-03-02T" not in shown and "+00:00" not in shown
+    lists = web.text(f"/reports/?{QS}")  # the overdue and key lists of the report page too
+    assert re.search(rf'{seeded["B"]}</a>.*?Mar 3 03:00</td>', lists, re.S)
+    report_web.PAGE, saved = 2, report_web.PAGE
+    try:
+        first = web.text(f"/reports/cases?metric=valid&{QS}")
+        shown = re.findall(r'href="/cases/(CL-[^"]+)"', first)
+        assert shown == [seeded["A"], seeded["B"]]
+        link = re.search(r'data-testid="next-page" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+        second = web.text(link)
+        assert re.findall(r'href="/cases/(CL-[^"]+)"', second) == [seeded["C"]]
+        assert 'data-testid="next-page"' not in second
+    finally:
+        report_web.PAGE = saved
+    assert web.get(f"/reports/cases?metric=valid&after=nonsense&{QS}").status_code == 422

@@ -43,6 +43,10 @@ CUSTOMER = {"type": "object", "properties": {"name": STR, "phone": STR, "email":
 CASE_BODY = {"type": "object", "properties": {
     "channel": STR, "kind": STR, "category": STR, "subject": STR, "description": {"type": "string"},
     "demand": {"type": "string"}, "customer": CUSTOMER, "facts": OBJ}}
+DAY: dict[str, Any] = {"type": "string", "format": "date"}
+REPORT_QUERY = {"from": DAY, "to": DAY, "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "tz": STR,
+                "kind": STR, "category": STR, "grade": STR, "channel": STR,
+                "tier": {"type": "integer", "enum": [1, 2, 3]}, "department": STR}
 # endpoint -> summary, query parameters, request body, answers
 OPERATIONS: dict[str, dict[str, Any]] = {
     "api.token": {"summary": "Exchange username and password for a bearer token", "auth": False,
@@ -135,8 +139,28 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "api.groups_create": {"summary": "Create a group (admin)", "body": _body(
         {"type": "object", "required": ["key"], "properties": {"key": STR, "name": STR, "reason": REASON}}),
         "responses": ("201", "409", "422")},
+
+    "reports_api.kpis": {"summary": "Every KPI figure of a period (managers)", "query": _q(**REPORT_QUERY),
+                         "responses": ("200", "403", "422")},
+    "reports_api.cases": {"summary": "The cases behind one KPI figure (managers)",
+                          "query": _q(**REPORT_QUERY, metric=STR), "responses": ("200", "403", "422")},
+    "assessments_api.index": {"summary": "The assessment register, newest first", "query": _q(
+        state={"type": "string", "enum": ["proposed", "accepted", "rejected", "carried_out"]}),
+        "responses": ("200", "403", "422")},
+    "assessments_api.decide": {"summary": "Accept (amount or measure) or reject (reason) a proposed assessment "
+                                          "(integrated management)", "body": _body({"type": "object", "properties": {
+                                              "decision": {"type": "string", "enum": ["accept", "reject"]},
+                                              "amount": {"description": "a number (500 or \"500.00\")"}, "measure": STR,
+                                              "reason": REASON}}), "responses": ("200", "403", "404", "409", "422")},
+    "assessments_api.execute": {"summary": "Record an accepted assessment as carried out (finance)", "body": _body(
+        {"type": "object", "properties": {"note": REASON}}), "responses": ("200", "403", "404", "409", "422")},
+    "lessons_api.index": {"summary": "Search the lessons register, newest first", "query": _q(
+        q=STR, category=STR, state={"type": "string", "enum": ["open", "done"]}), "responses": ("200", "422")},
+    "lessons_api.done": {"summary": "The owner marks a lesson's improvement done",
+                         "responses": ("200", "403", "404", "409")},
 }
 PATH_ENUMS = {("api.instance_action", "action"): list(ACTIONS), ("api.bulk_action", "action"): list(BULK_ACTIONS)}
+PREFIX = "/api/v1/"  # every route under it is described, whichever blueprint serves it
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 ERROR = {"type": "object", "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
     "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}}}
@@ -154,7 +178,8 @@ def _path_params(endpoint: str, rule: str) -> list[dict[str, Any]]:
 
 def _operation(endpoint: str, rule: str) -> dict[str, Any]:
     spec = OPERATIONS.get(endpoint, {"summary": endpoint})
-    op: dict[str, Any] = {"operationId": endpoint.removeprefix("api."), "summary": spec["summary"],
+    op: dict[str, Any] = {"operationId": endpoint.removeprefix("api.").replace("_api.", "_"),
+                          "summary": spec["summary"],
                           "parameters": _path_params(endpoint, rule) + spec.get("query", [])}
     if "body" in spec:
         op["requestBody"] = spec["body"]
@@ -174,7 +199,7 @@ def describe() -> dict[str, Any]:
     """The OpenAPI 3.0 document of every /api/v1 route of the running app."""
     paths: dict[str, dict[str, Any]] = {}
     for rule in current_app.url_map.iter_rules():
-        if not rule.endpoint.startswith("api."):
+        if not rule.rule.startswith(PREFIX):
             continue
         path = _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
@@ -190,7 +215,7 @@ def openapi() -> Any:
     return describe()
 
 
-@bp.before_request
+@bp.before_app_request  # also the API routes of the reports, assessments and lessons blueprints
 def check_body() -> None:
     """Validate a JSON body against its operation's schema above: a wrong type is a 422 naming the field."""
     spec = OPERATIONS.get(request.endpoint or "", {})

@@ -75,6 +75,8 @@ def _amount(value: Any) -> Decimal | None:
         return None
     try:
         amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        if not amount.is_finite():  # NaN: quantize keeps it, and comparing it below would raise
+            raise InvalidOperation
     except InvalidOperation:
         raise Invalid("amount must be a number", {"amount": "not a number"}) from None
     if amount < 0 or amount >= Decimal("1e10"):

@@ -22,7 +22,9 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
         Index("ix_case_category_subject", "category", "subject", "created_at"),
         Index("ix_case_issue", "issue_key", "created_at"),
         Index("ix_case_customer_phone", "customer_phone"),
-        Index("ix_case_created_at", "created_at"),  # reports: cases registered in a period
+        # reports: cases registered in a period, with every column their counts read (index-only on both databases)
+        Index("ix_case_registered", "created_at", "status", "closed_at", "grade", "kind", "channel", "category",
+              "tier"),
         Index("ix_case_closed_at", "closed_at"),  # reports: open at period end
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -20,6 +20,7 @@ class Deadline(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "deadline"
     __table_args__ = (
         Index("ix_deadline_state_due", "state", "due_at"),
+        Index("ix_deadline_late", "state", "stopped_at", "case_id"),  # reports: missed clocks still running
         Index("ix_deadline_state_warn", "state", "warned_at", "warn_at"),
         Index("ix_deadline_instance_name", "instance_id", "name", "state"),
         Index("ix_deadline_case", "case_id", "id"),

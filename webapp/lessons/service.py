@@ -47,6 +47,12 @@ def _due(value: Any) -> date | None:
         raise Invalid("the due date must be a date (YYYY-MM-DD)", {"review_due": "not a date"}) from None
 
 
+def categories(session: Session, limit: int = 200) -> list[str]:
+    """The categories lessons were kept under (the register's category filter)."""
+    stmt = select(Lesson.category).where(Lesson.category.is_not(None)).group_by(Lesson.category).limit(limit)
+    return sorted(c for c in session.scalars(stmt) if c)
+
+
 def search(session: Session, q: str = "", category: str = "", state: str = "", limit: int = 200) -> list[Lesson]:
     """Lessons matching words in cause/risk/improvement/subject, a category and a state, newest first."""
     query = select(Lesson).order_by(Lesson.id.desc()).limit(limit)

@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from webapp.accounts.web_access import login_required, staff
-from webapp.cases.search import categories
 from webapp.engine.clock import now
 from webapp.errors import ServiceError
 from webapp.extensions import db
@@ -32,7 +31,7 @@ def index() -> Any:
 
 def _page(rows: list[Any], q: str, category: str, state: str) -> str:
     return render_template("lessons/index.html", rows=rows, q=q, category=category, state=state,
-                           categories=categories(db.session), today=now().date(), overdue=service.overdue,
+                           categories=service.categories(db.session), today=now().date(), overdue=service.overdue,
                            me=staff())
 
 

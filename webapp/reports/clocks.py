@@ -7,7 +7,7 @@ import statistics
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from webapp.deadlines import business_calendar as calendar
@@ -45,11 +45,10 @@ def _empty(name: str) -> dict[str, Any]:
             "on_time_rate": None, "median_seconds": None, "p90_seconds": None}
 
 
-def _finish(row: dict[str, Any], durations: list[float]) -> dict[str, Any]:
+def _finish(row: dict[str, Any], summary: dict[str, float | None] | None) -> dict[str, Any]:
     decided = row["met"] + row["missed"]
     row["on_time_rate"] = round(row["met"] / decided, 4) if decided else None
-    row["median_seconds"] = round(statistics.median(durations), 1) if durations else None
-    row["p90_seconds"] = _percentile(durations, 0.9)
+    row.update(summary or {"median_seconds": None, "p90_seconds": None})
     return row
 
 
@@ -67,10 +66,10 @@ def clock_figures(session: Session, period: Period, filters: Filters) -> list[di
         row[key] += n
     durations = _met_durations(session, in_period)
     rows[metrics.G2D] = _g2d(session, period, filters)
-    durations[metrics.G2D] = g2d_durations(session, period, filters)
-    out = [_finish(rows.get(name) or _empty(name), durations.get(name, [])) for name in ORDER]
+    durations[metrics.G2D] = _summary(g2d_durations(session, period, filters))
+    out = [_finish(rows.get(name) or _empty(name), durations.get(name)) for name in ORDER]
     extra = sorted(set(rows) - set(ORDER))
-    return out + [_finish(rows[name], durations.get(name, [])) for name in extra]
+    return out + [_finish(rows[name], durations.get(name)) for name in extra]
 
 
 def _in_period(period: Period, filters: Filters) -> ColumnElement[bool]:
@@ -83,31 +82,60 @@ def _in_period(period: Period, filters: Filters) -> ColumnElement[bool]:
     return and_(started, Deadline.case_id.in_(select(Case.id).where(*conds)))
 
 
-def _met_durations(session: Session, in_period: ColumnElement[bool]) -> dict[str, list[float]]:
-    """Time to meet of every met clock: its used seconds (clock time, paused stretches left out); clocks
-    stopped before used_seconds was kept at stop are measured from their start and stop times."""
-    durations: dict[str, list[float]] = {}
-    met = (MET,)
-    for name, used in session.execute(select(Deadline.name, Deadline.used_seconds).where(
-            in_period, *met, Deadline.used_seconds > 0)):
-        durations.setdefault(name, []).append(float(used))
+def _met_durations(session: Session, in_period: ColumnElement[bool]) -> dict[str, dict[str, float | None]]:
+    """Median and p90 time to meet per clock. Met clocks keep their used seconds (clock time, paused stretches
+    left out): the database ranks them and returns only the middle and the p90 values. A clock that has met
+    clocks stopped before used_seconds was kept (used_seconds <= 0) is measured in Python from start and stop."""
+    legacy = {name for name, in session.execute(select(Deadline.name).where(in_period, MET, Deadline.used_seconds <= 0)
+                                                  .group_by(Deadline.name))}
+    out = {name: _summary(_legacy_durations(session, in_period, name)) for name in legacy}
+    ranked = select(Deadline.name, Deadline.used_seconds, func.row_number().over(
+        partition_by=Deadline.name, order_by=Deadline.used_seconds).label("rank"), func.count().over(
+        partition_by=Deadline.name).label("n")).where(in_period, MET, Deadline.used_seconds > 0).subquery()
+    n = ranked.c.n
+    picks: dict[str, dict[int, float]] = {}
+    counts: dict[str, int] = {}
+    for name, used, rank, total in session.execute(select(ranked).where(
+            ranked.c.rank.in_(((n + 1) // 2, n // 2 + 1, (9 * n + 9) // 10)))):
+        if name not in legacy:
+            picks.setdefault(name, {})[int(rank)] = float(used)
+            counts[name] = int(total)
+    for name, values in picks.items():
+        total = counts[name]
+        middle = (values[(total + 1) // 2] + values[total // 2 + 1]) / 2
+        out[name] = {"median_seconds": round(middle, 1), "p90_seconds": round(values[max(1, (9 * total + 9) // 10)], 1)}
+    return out
+
+
+def _summary(durations: list[float]) -> dict[str, float | None]:
+    return {"median_seconds": round(statistics.median(durations), 1) if durations else None,
+            "p90_seconds": _percentile(durations, 0.9)}
+
+
+def _legacy_durations(session: Session, in_period: ColumnElement[bool], name: str) -> list[float]:
+    """Time to meet of every met clock of this name: used seconds, or (kept before them) from start and stop."""
+    out = [float(v) for v in session.scalars(select(Deadline.used_seconds).where(
+        in_period, MET, Deadline.name == name, Deadline.used_seconds > 0))]
     cal = calendar.current()
-    legacy = session.execute(select(Deadline.name, Deadline.started_at, Deadline.stopped_at, Deadline.business_time,
-                                    Deadline.paused_total).where(in_period, *met, Deadline.used_seconds <= 0))
-    for name, started, stopped, business, paused in legacy:
-        if stopped is None:
-            continue
-        durations.setdefault(name, []).append(time_to_meet(cal, started, stopped, bool(business), paused or 0.0))
-    return durations
+    for started, stopped, business, paused in session.execute(select(
+            Deadline.started_at, Deadline.stopped_at, Deadline.business_time, Deadline.paused_total).where(
+            in_period, MET, Deadline.name == name, Deadline.used_seconds <= 0)):
+        if stopped is not None:
+            out.append(time_to_meet(cal, started, stopped, bool(business), paused or 0.0))
+    return out
+
+
+def _count_when(cond: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
 def _g2d(session: Session, period: Period, filters: Filters) -> dict[str, Any]:
     """G2-d from cases: started = valid grievances registered; missed = open a month; met = closed before."""
     row = _empty(metrics.G2D)
-    conds = filters.conditions()
-    for state in ("started", "met", "missed"):
-        row[state] = int(session.scalar(select(func.count()).select_from(Case).where(
-            metrics.g2d(period, state), *conds)) or 0)
+    counts = [_count_when(metrics.g2d(period, state)) for state in ("met", "missed")]
+    found = session.execute(select(func.count(), *counts).select_from(Case).where(
+        metrics.g2d(period, "started"), *filters.conditions())).one()
+    row["started"], row["met"], row["missed"] = (int(v or 0) for v in found)
     row["open"] = row["started"] - row["met"] - row["missed"]
     return row
 

@@ -58,17 +58,24 @@ def tables(k: dict[str, Any]) -> list[Table]:
     return figures
 
 
+def case_clocks(session: Session, cases: Sequence[Case]) -> dict[int, list[Deadline]]:
+    """Every clock of each case, oldest first, by case id."""
+    clocks: dict[int, list[Deadline]] = {}
+    ids = [c.id for c in cases]
+    for start in range(0, len(ids), 500):
+        for d in session.scalars(select(Deadline).where(Deadline.case_id.in_(ids[start:start + 500]))
+                                 .order_by(Deadline.id)):
+            clocks.setdefault(d.case_id or 0, []).append(d)
+    return clocks
+
+
 def case_table(session: Session, cases: Sequence[Case]) -> Table:
     """A case list with every clock of each case (name, state, due, stopped)."""
     clocks: dict[int, list[str]] = {}
-    ids = [c.id for c in cases]
-    for start in range(0, len(ids), 500):
-        rows = session.scalars(select(Deadline).where(Deadline.case_id.in_(ids[start:start + 500]))
-                               .order_by(Deadline.id))
-        for d in rows:
+    for case_id, found in case_clocks(session, cases).items():
+        for d in found:
             when = (d.stopped_at or d.due_at)
-            clocks.setdefault(d.case_id or 0, []).append(
-                f"{d.name}:{d.state}@{when.isoformat() if when else ''}")
+            clocks.setdefault(case_id, []).append(f"{d.name}:{d.state}@{when.isoformat() if when else ''}")
     rows_out: list[list[Cell]] = []
     for c in cases:
         rows_out.append([c.number, c.kind, c.category, c.grade, c.channel, c.tier, c.status, c.customer_name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
@@ -14,10 +15,20 @@ from webapp.errors import Invalid
 from webapp.extensions import db
 from webapp.reports import export, filters, service
 from webapp.reports.labels import clock_label, duration, figure_labels, metric_label
+from webapp.web.i18n import human
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 MANAGERS = ("service_supervisor", "technical_supervisor", "department_head", "general_manager", "admin")
 bp.add_app_template_filter(duration, "report_duration")
+
+
+@bp.app_template_filter("iso_human")
+def iso_human(value: str | None) -> str:
+    """An ISO timestamp of a report row as a short date in the user's zone ('3 Dec 09:12')."""
+    return human(datetime.fromisoformat(value)) if value else ""
+
+PAGE = 200  # cases per drill-down page
+LIST_SHOWN = 50  # cases of each list on the report page; the rest on the list's drill-down pages
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -43,10 +54,10 @@ def index() -> Any:
         period, f = _parse()
     except Invalid as exc:
         return _invalid(exc)
-    k = service.kpis(db.session, period, f)
+    k = service.kpis(db.session, period, f, list_limit=LIST_SHOWN)
     chart = {"months": k["months"], "deadlines": k["deadlines"], "breakdown": k["breakdown"],
              "satisfaction": k["satisfaction"], "labels": {key: str(v) for key, v in figure_labels().items()}}
-    return render_template("reports/index.html", k=k, chart=chart, **_form_context(period, f))
+    return render_template("reports/index.html", k=k, chart=chart, list_shown=LIST_SHOWN, **_form_context(period, f))
 
 
 @bp.get("/cases")
@@ -56,13 +67,15 @@ def cases() -> Any:
     try:
         period, f = _parse()
         metric = request.args.get("metric", "all")
-        rows = service.case_list(db.session, metric, period, f, limit=1000)
+        after = service.parse_key(request.args.get("after"))
+        rows = service.case_list(db.session, metric, period, f, limit=PAGE + 1, after=after)
     except Invalid as exc:
         return _invalid(exc)
-    table = export.case_table(db.session, rows)
-    return render_template("reports/cases.html", metric=metric, table=table, count=len(rows),
-                           figure_name=metric_label(metric),
-                           **_form_context(period, f))
+    more = service.page_key(rows[PAGE - 1]) if len(rows) > PAGE else None
+    rows = rows[:PAGE]
+    return render_template("reports/cases.html", metric=metric, cases=rows, count=len(rows), more=more,
+                           paged=after is not None, clocks=export.case_clocks(db.session, rows),
+                           figure_name=metric_label(metric), **_form_context(period, f))
 
 
 def _download(body: str | bytes, name: str, mimetype: str) -> Response:
