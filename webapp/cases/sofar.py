@@ -4,7 +4,7 @@ its events and the data of its completed tasks (titles and choice labels from th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -89,10 +89,25 @@ def _value(sub: dict[str, Any], key: str, value: Any, lang: str) -> str:
         return f"{value:,.2f} {CURRENCY}"
     if sub.get("format") == "date-time" and isinstance(value, str):
         return local_time(value)
+    if sub.get("format") == "date" and isinstance(value, str):
+        return _day(value, "date")
     if sub.get("type") == "array" and isinstance(value, list):
         items = sub.get("items") or {}
         return ", ".join(str(choice_title(items, v, lang)) for v in value)
     return readable(choice_title(sub, value, lang))
+
+
+def _day(value: str, fmt: str) -> str:
+    """A date or date-time field in the staff UI's one date format ('5 Mar', 'today 14:05')."""
+    from webapp.web.i18n import human, human_date
+
+    try:
+        if fmt == "date":
+            return human_date(date.fromisoformat(value[:10]))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return human(moment)
 
 
 def _completions(session: Session, case: Case) -> list[tuple[Event, dict[str, Any]]]:

@@ -20,7 +20,7 @@ from babel.dates import format_timedelta as babel_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, request, session
-from flask_babel import format_timedelta, get_locale, get_timezone, gettext
+from flask_babel import format_datetime, format_timedelta, get_locale, get_timezone, gettext
 from flask_login import current_user
 
 from webapp.extensions import db
@@ -89,8 +89,11 @@ def compile_catalogues(root: Path = TRANSLATIONS) -> list[str]:
 
 
 def when(value: datetime | None, fmt: str = "medium") -> str:
-    """A date-time as staff see every date: the one short human format of `human` (`fmt` is kept for callers)."""
-    return human(value)
+    """A date-time as staff see every date: the one short human format of `human` for the babel styles
+    ('medium', 'short'); an explicit pattern (e.g. 'yyyy-MM-dd HH:mm' in mails, read later) is kept absolute."""
+    if value is None or fmt in ("medium", "short"):
+        return human(value)
+    return format_datetime(value, fmt)
 
 
 def human(value: datetime | None) -> str:
