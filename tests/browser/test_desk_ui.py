@@ -121,4 +121,6 @@ def test_worklist_forms_and_admin_read_right(lang: str, live_pack: str, browser:
     text = "\n".join(admin.inner_text(f"[data-testid={part}]") for part in ("case-summary", "tasks", "timers"))
     assert [c for c in RAW_CODES if c in text] == [], text
     shots(admin, "admin-instance")
+    shots.part(admin.locator("[data-testid=case-summary]"), "admin-instance-case")
+    shots.part(admin.locator("[data-testid=technical]"), "admin-instance-technical")
 

@@ -76,6 +76,8 @@ LABELS: dict[str, dict[str, Any]] = {
         "notice_to_nobody": _l("a notice went to a group that has no active member (nobody will act on it)")},
     "task_state": {"open": _l("open"), "completed": _l("completed"), "cancelled": _l("cancelled")},
     "timer_state": {"waiting": _l("waiting"), "fired": _l("fired"), "cancelled": _l("cancelled")},
+    "message_status": {"pending": _l("pending"), "sending": _l("sending"), "sent": _l("sent"),
+                       "delivered": _l("delivered"), "dead": _l("dead (given up)"), "cancelled": _l("cancelled")},
     "bulk_action": {"retry": _l("Retry"), "suspend": _l("Suspend"), "resume": _l("Resume"),
                     "terminate": _l("Terminate"), "redeliver": _l("Re-deliver messages")},
     "clock": {"T1-notice": _l("T1 coordination notice (30 min)"), "T1-reply": _l("T1 department reply (2 h)"),
