@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from webapp.cases import service as cases
 from webapp.models import Case, Event, Instance
+from webapp.workflow.thresholds import definition_limits
 
 # which submitted fields belong to which part of the panel (the latest submission of a field wins)
 FACTS = ("core_problem", "customer_wants", "demand_confirmed", "urgency", "promised_reply_at", "cause_told",
@@ -52,6 +53,7 @@ class SoFar:
     signoffs: list[Decision] = field(default_factory=list)
     ratings: list[Decision] = field(default_factory=list)
     amount: str = ""
+    limit: str = ""  # the compensation above which the next tier approves, from the deployed decision table
 
     def empty(self) -> bool:
         """True when no step has recorded anything yet."""
@@ -144,6 +146,10 @@ def assemble(session: Session, case: Case, lang: str) -> SoFar:
     result.solution = [latest[k] for k in SOLUTION if k in latest]
     result.result = [latest[k] for k in RESULT if k in latest]
     result.amount = latest["compensation_amount"][1] if "compensation_amount" in latest else ""
+    if result.amount:
+        instance = session.get(Instance, case.instance_id) if case.instance_id else None
+        limit = definition_limits(instance).get("compensation_amount")
+        result.limit = f"{limit:,.0f} {CURRENCY}" if limit is not None else ""
     return result
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from webapp.engine.xmlsafe import parse_xml
 from webapp.models import Instance
+from webapp.workflow.definitions import forms_for
 
 DMN = "{https://www.omg.org/spec/DMN/20191111/MODEL/}"
 _ABOVE = re.compile(r"^\?\s*(>=?)\s*(-?\d+(?:\.\d+)?)$")
@@ -31,6 +32,17 @@ def threshold(files: dict[str, str], decision: str, expression: str) -> float | 
             if match:
                 return float(match.group(2))
     return None
+
+
+def definition_limits(instance: Instance | None) -> dict[str, float]:
+    """Field name -> limit over every form of the instance's process version (e.g. the approval threshold of
+    `compensation_amount`, for pages that show the amount outside its form)."""
+    if instance is None:
+        return {}
+    limits: dict[str, float] = {}
+    for schema in forms_for(instance.definition).values():
+        limits.update(field_limits(instance, schema if isinstance(schema, dict) else None))
+    return limits
 
 
 def field_limits(instance: Instance | None, schema: dict[str, Any] | None) -> dict[str, float]:
