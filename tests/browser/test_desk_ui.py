@@ -49,6 +49,9 @@ def test_worklist_forms_and_admin_read_right(lang: str, live_pack: str, browser:
     reserve = handler.locator(f"tr[data-case='{number}'] [data-testid^=claim-]")
     assert reserve.inner_text() == ("预留" if zh else "Reserve")
     assert ("草稿" if zh else "draft") in (reserve.get_attribute("title") or "")
+    # the category filter lists the master data by name, not a free-text key box
+    category = handler.locator("[data-testid=filter-category] option[value=staff_attitude]")
+    assert category.inner_text() == ("服务态度" if zh else "staff attitude")
     shots(handler, "worklist")
 
     # a real favicon, linked and at /favicon.ico
