@@ -67,6 +67,11 @@ class Shots:
         self.n += 1
         page.screenshot(path=str(self.folder / f"{self.n:02d}-{label}.png"), full_page=True)
 
+    def part(self, locator: Any, label: str) -> None:
+        """Save a screenshot of one element (a part of a long page, readable at full size)."""
+        self.n += 1
+        locator.screenshot(path=str(self.folder / f"{self.n:02d}-{label}.png"))
+
 
 @pytest.fixture
 def shots(request: pytest.FixtureRequest) -> Shots:

@@ -71,13 +71,13 @@ def test_instance_page_highlights_the_errored_element_and_retry_completes_it(min
     assert fill == "rgb(254, 226, 226)"  # the errored colour is really applied, not just the class
     page.locator("#diagram").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "admin_instance_errored.png"), full_page=True)
-    assert page.locator("[data-testid=instance-status]").inner_text() == "error"
+    assert page.locator("[data-testid=instance-status]").inner_text() == "Stopped on an error"
 
     fixture_handlers.FAIL["notify"] = False  # the mail settings are fixed
     page.fill("[data-testid=reason-retry]", "mail relay fixed")
     page.click("[data-testid=do-retry]")
     page.wait_for_load_state()
-    assert page.locator("[data-testid=instance-status]").inner_text() == "complete"
+    assert page.locator("[data-testid=instance-status]").inner_text() == "Complete"
     assert "retried; now complete" in page.locator(".flashes").inner_text()
     page.wait_for_selector("#diagram[data-ready='1']", timeout=15000)
     assert "cl-completed" in page.locator("g.djs-element[data-element-id='notify_closed']").get_attribute("class")

@@ -63,6 +63,8 @@ def test_decisions_with_context_explicit_choices_and_a_readable_case(lang: str, 
     seen.append(approver.inner_text("main"))
     open_task(approver, live_pack, number, "审批方案" if zh else "Approve the solution")
     assert "1,550.00 CNY" in approver.inner_text("[data-testid=deciding-amount]")
+    # ... with the threshold that made it need approval, read from the deployed approval_decision table
+    assert "1,000 CNY" in approver.inner_text("[data-testid=deciding-limit]")
     assert approver.locator("[name=approval_choice]:checked").count() == 0  # no default
     shots(approver, "decision-form")
     seen.append(approver.inner_text("main"))

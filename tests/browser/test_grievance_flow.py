@@ -12,12 +12,12 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 TEXT = {
-    "en": {"sign_in": "Sign in", "register": "Register case", "group_tab": "My groups' queue", "claim": "Claim",
+    "en": {"sign_in": "Sign in", "register": "Register case", "group_tab": "My groups' queue", "claim": "Reserve",
            "required": "this field is required", "done": "is complete.", "queue": "in the queue of Tier-1 handlers",
            "completed": "Task completed", "ready": "Task ready", "closed": "Closed",
            "kept": "Some fields need fixing; your input is kept.", "followup": "Follow-up call",
            "registration": "Registration and routing", "done_by": "done by {}"},
-    "zh": {"sign_in": "登录", "register": "登记投诉", "group_tab": "我所在组的队列", "claim": "领取",
+    "zh": {"sign_in": "登录", "register": "登记投诉", "group_tab": "我所在组的队列", "claim": "预留",
            "required": "此项为必填", "done": "已完成", "queue": "在 一级处理人员 的队列中",
            "completed": "任务完成", "ready": "任务待办", "closed": "已关闭",
            "kept": "部分字段需要修改；您输入的内容已保留。", "followup": "回访",

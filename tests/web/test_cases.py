@@ -85,7 +85,8 @@ def test_case_page_timeline_shows_every_step_readably(web: Any, mini: Any) -> No
     # newest step first, comments and next actions above the timeline, no raw timestamps
     assert timeline.index("Agree the solution") < timeline.index("Find the facts") < timeline.index("Registration")
     assert page.index('data-testid="next-actions"') < page.index('id="comments"') < page.index('data-testid="timeline"')
-    assert "+00:00" not in timeline and "T0" not in timeline
+    readable = re.sub(r'name="csrf_token" value="[^"]*"', "", timeline)  # a random token may contain "T0"
+    assert "+00:00" not in readable and "T0" not in readable
 
 
 def test_search_by_number_name_phone_and_filters(web: Any, mini: Any) -> None:

@@ -31,10 +31,11 @@ def test_new_case_is_on_top_of_the_group_queue_and_claim_moves_it_to_my_tasks(we
     assert r.status_code == 302
     mine = web.text("/?tab=mine")
     assert [c for _, c in _rows(mine)] == [first.number]
-    assert "1 open" in mine
+    assert "1 with me" in mine
     assert first.number not in web.text("/?tab=group")
     web.post(f"/tasks/{task_id}/unclaim", {"next": "/"})
     assert first.number in web.text("/?tab=group")
+    assert 'data-testid="my-counter"' not in web.text("/?tab=mine"), "no '0 open' badge (issue 14)"
 
 
 def test_overdue_tasks_are_red_and_counted_in_the_header(web: Any, mini: Any) -> None:

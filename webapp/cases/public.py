@@ -91,6 +91,13 @@ def survey_open(case: Case) -> bool:
     return not any(s.get("round") == round_ for s in record.get("customer_surveys") or [])
 
 
+def own_survey(case: Case) -> dict[str, Any] | None:
+    """The customer's own web rating of the current follow-up round ({score, comment, at}), or None."""
+    record = case.record or {}
+    round_ = int(record.get("reopen_count") or 0)
+    return next((s for s in reversed(record.get("customer_surveys") or []) if s.get("round") == round_), None)
+
+
 def record_survey(session: Session, number: str, phone: str, score: int, comment: str) -> bool:
     """Keep the customer's own rating (1-5, comment) on the case and its timeline; committed; False if not allowed."""
     case = _matching(session, number, phone)

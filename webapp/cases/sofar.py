@@ -4,7 +4,7 @@ its events and the data of its completed tasks (titles and choice labels from th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import gettext
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from webapp.cases import service as cases
 from webapp.models import Case, Event, Instance
 from webapp.tasks.service import form_schema
+from webapp.workflow.thresholds import definition_limits
 
 # which submitted fields belong to which part of the panel (the latest submission of a field wins)
 FACTS = ("core_problem", "customer_wants", "demand_confirmed", "urgency", "promised_reply_at", "cause_told",
@@ -54,6 +55,7 @@ class SoFar:
     signoffs: list[Decision] = field(default_factory=list)
     ratings: list[Decision] = field(default_factory=list)
     amount: str = ""
+    limit: str = ""  # the compensation above which the next tier approves, from the deployed decision table
 
     def empty(self) -> bool:
         """True when no step has recorded anything yet."""
@@ -89,10 +91,25 @@ def _value(sub: dict[str, Any], key: str, value: Any, lang: str) -> str:
         return f"{value:,.2f} {CURRENCY}"
     if sub.get("format") == "date-time" and isinstance(value, str):
         return local_time(value)
+    if sub.get("format") == "date" and isinstance(value, str):
+        return _day(value, "date")
     if sub.get("type") == "array" and isinstance(value, list):
         items = sub.get("items") or {}
         return ", ".join(str(choice_title(items, v, lang)) for v in value)
     return readable(choice_title(sub, value, lang))
+
+
+def _day(value: str, fmt: str) -> str:
+    """A date or date-time field in the staff UI's one date format ('5 Mar', 'today 14:05')."""
+    from webapp.web.i18n import human, human_date
+
+    try:
+        if fmt == "date":
+            return human_date(date.fromisoformat(value[:10]))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return human(moment)
 
 
 def _completions(session: Session, case: Case) -> list[tuple[Event, dict[str, Any]]]:
@@ -129,6 +146,10 @@ def assemble(session: Session, case: Case, lang: str) -> SoFar:
     result.solution = [latest[k] for k in SOLUTION if k in latest]
     result.result = [latest[k] for k in RESULT if k in latest]
     result.amount = latest["compensation_amount"][1] if "compensation_amount" in latest else ""
+    if result.amount:
+        instance = session.get(Instance, case.instance_id) if case.instance_id else None
+        limit = definition_limits(instance).get("compensation_amount")
+        result.limit = f"{limit:,.0f} {CURRENCY}" if limit is not None else ""
     return result
 
 

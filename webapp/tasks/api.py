@@ -14,7 +14,6 @@ from webapp.extensions import db
 from webapp.models import Instance
 from webapp.tasks import service as tasks
 from webapp.tasks.worklist import TaskFilters, list_tasks
-from webapp.workflow.transitions import task_form_data
 
 
 @bp.get("/tasks")
@@ -40,7 +39,7 @@ def show_task(task_id: int) -> Any:
     instance = db.session.get(Instance, task.instance_id)
     body = task_json(task)
     body["form_schema"] = tasks.form_schema(instance, task) if instance else None
-    body["data"] = task_form_data(instance, task) if instance and task.state == "open" else None
+    body["data"] = tasks.form_values(db.session, instance, task) if instance and task.state == "open" else None
     return body
 
 

@@ -35,6 +35,9 @@ class Field:
     options: list[tuple[str, str]] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
     children: list[Field] = field(default_factory=list)
+    unit: str = ""
+    guidance: str = ""
+    limit: str = ""
 
 
 def localize_error(message: str) -> str:
@@ -124,9 +127,19 @@ def _display(widget: str, value: Any, tz: str) -> Any:
     return value if widget in ("checkbox",) else _str(value)
 
 
+def _extras(fld: Field, sub: dict[str, Any], lang: str, limit: float | None) -> None:
+    """Unit (`x-unit`), collapsible long guidance (`x-guidance`), and the limit a decision table sets."""
+    fld.unit = str(sub.get("x-unit") or "")
+    fld.guidance = str((lang != "en" and sub.get(f"x-guidance-{lang}")) or sub.get("x-guidance") or "")
+    if limit is not None:
+        amount = f"{limit:,.0f} {fld.unit}".strip()
+        fld.limit = _("More than %(amount)s needs the next tier's approval.", amount=amount)
+
+
 def build_fields(schema: dict[str, Any] | None, values: dict[str, Any], errors: dict[str, str], lang: str,
-                 tz: str, prefix: str = "", depth: int = 0) -> list[Field]:
-    """The fields of a schema with current values and per-field errors (dotted names for nested objects)."""
+                 tz: str, prefix: str = "", depth: int = 0, limits: dict[str, float] | None = None) -> list[Field]:
+    """The fields of a schema with current values and per-field errors (dotted names for nested objects);
+    `limits` are the thresholds read from the deployed decision tables (webapp/workflow/thresholds.py)."""
     if not schema:
         return []
     required = set(schema.get("required") or [])
@@ -143,6 +156,7 @@ def build_fields(schema: dict[str, Any] | None, values: dict[str, Any], errors: 
         fld = Field(name=name, widget=widget, label=_text(sub, "title", lang) or key.replace("_", " ").capitalize(),
                     help=_text(sub, "description", lang), required=needed,
                     error=localize_error(errors[name]) if name in errors else None)
+        _extras(fld, sub, lang, (limits or {}).get(key))
         current = values.get(key) if isinstance(values, dict) else None
         if widget == "object":
             fld.children = build_fields(sub, current if isinstance(current, dict) else {}, errors, lang, tz,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from webapp.cases.public import own_survey
 from webapp.engine.clock import now
 from webapp.errors import Conflict, Forbidden, NotFound
 from webapp.models import Case, HumanTask, Instance, ProcessDefinition, User
@@ -212,3 +213,10 @@ def next_tasks(session: Session, task: HumanTask) -> list[HumanTask]:
 
 _OPEN_OF_INSTANCE = (select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"),
                                              HumanTask.state == "open").order_by(HumanTask.id))
+
+
+def form_values(session: Session, instance: Instance, task: HumanTask) -> dict[str, Any]:
+    """The form's starting values: the case data, the customer's own web rating of this round, my draft."""
+    case = session.get(Case, task.case_id) if task.case_id else None
+    survey = own_survey(case) if case is not None else None
+    return runtime.task_form_data(instance, task, {"customer_survey": survey} if survey else None)

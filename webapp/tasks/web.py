@@ -20,7 +20,7 @@ from webapp.tasks import service as tasks
 from webapp.tasks.formfields import build_fields, draft_values, merge_for_display, parse_form
 from webapp.web.i18n import localized
 from webapp.workflow.forms import field_errors
-from webapp.workflow.transitions import task_form_data
+from webapp.workflow.thresholds import field_limits
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -42,7 +42,7 @@ def _page(task: HumanTask, values: dict[str, Any], errors: dict[str, str], statu
     instance = db.session.get(Instance, task.instance_id)
     schema = tasks.form_schema(instance, task) if instance else None
     case = db.session.get(Case, task.case_id) if task.case_id else None
-    fields = build_fields(schema, values, errors, _lang(), str(get_timezone()))
+    fields = build_fields(schema, values, errors, _lang(), str(get_timezone()), limits=field_limits(instance, schema))
     known = {f.name for f in fields} | {c.name for f in fields for c in f.children}
     general = [msg if not key else f"{key}: {msg}" for key, msg in errors.items() if key not in known]
     context = casepage.summary(db.session, case, lang=_lang()) if case else {"case": None, "now": None}
@@ -68,7 +68,7 @@ def show(task_id: int) -> tuple[str, int]:
     if task.state != "open":
         return _already(task, 200)
     instance = db.session.get(Instance, task.instance_id)
-    values = task_form_data(instance, task) if instance else dict(task.draft or {})
+    values = tasks.form_values(db.session, instance, task) if instance else dict(task.draft or {})
     return _page(task, values, {})
 
 

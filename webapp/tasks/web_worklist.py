@@ -15,6 +15,7 @@ from webapp.cases.intake import KINDS
 from webapp.engine.clock import now
 from webapp.errors import ServiceError
 from webapp.extensions import db
+from webapp.masterdata.choices import choices
 from webapp.models import HumanTask, User
 from webapp.tasks import service as tasks
 from webapp.tasks.worklist import TaskFilters, group_members, list_tasks
@@ -57,7 +58,8 @@ def index() -> str | Response:
     args = {k: v for k, v in request.args.items() if k != "cursor" and v}
     return render_template("worklist/index.html", rows=_rows(page.items, user, colleagues), page=page,
                            scope=scope, tabs=tabs, filters=filters, grades=GRADES, kinds=KINDS, args=args,
-                           kind_labels={k: label("kind", k) for k in KINDS})
+                           kind_labels={k: label("kind", k) for k in KINDS},
+                           categories=choices(db.session, "category"))
 
 
 def _rows(items: list[HumanTask], user: User, colleagues: dict[str, list[tuple[str, str]]]) -> list[dict[str, Any]]:

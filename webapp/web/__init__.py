@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, redirect, url_for
+from werkzeug.wrappers import Response
 
 from webapp.accounts.web_access import _install_login_protocol
 from webapp.api import bp as api_bp
@@ -50,3 +51,9 @@ def init_web(app: Flask, blueprints: Iterable[Blueprint]) -> None:
         app.register_blueprint(blueprint)
     register_error_pages(app)
     app.context_processor(header_context)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
+
+
+def _favicon() -> Response:
+    """Browsers and tools that ask for /favicon.ico get the app's icon (pages link it from static/img)."""
+    return redirect(url_for("static", filename="img/favicon.svg"), 301)

@@ -12,18 +12,20 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_timedelta as babel_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import format_datetime, format_timedelta, get_locale, get_timezone, gettext
 from flask_login import current_user
 
-from webapp.web.labels import guidance, label
+from webapp.extensions import db
+from webapp.masterdata.choices import choices
+from webapp.web.labels import LABELS, guidance, label
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -87,29 +89,48 @@ def compile_catalogues(root: Path = TRANSLATIONS) -> list[str]:
 
 
 def when(value: datetime | None, fmt: str = "medium") -> str:
-    """A date-time in the user's language and time zone ('' for None)."""
-    if value is None:
-        return ""
+    """A date-time as staff see every date: the one short human format of `human` for the babel styles
+    ('medium', 'short'); an explicit pattern (e.g. 'yyyy-MM-dd HH:mm' in mails, read later) is kept absolute."""
+    if value is None or fmt in ("medium", "short"):
+        return human(value)
     return format_datetime(value, fmt)
 
 
 def human(value: datetime | None) -> str:
-    """A short date in the user's zone: 'today 14:05', 'yesterday 09:12', '3 Dec 09:12', '3 Dec 2025 09:12'."""
+    """A short date in the user's zone: 'today 14:05', 'yesterday 09:12', 'tomorrow 09:00', '3 Dec 09:12',
+    '3 Dec 2025 09:12'."""
+    if value is None:
+        return ""
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(get_timezone())
+    clock_time = local.strftime("%H:%M")
+    days = (_today() - local.date()).days
+    if days == 0:
+        return gettext("today %(time)s", time=clock_time)
+    if days == 1:
+        return gettext("yesterday %(time)s", time=clock_time)
+    if days == -1:
+        return gettext("tomorrow %(time)s", time=clock_time)
+    return f"{human_date(local.date())} {clock_time}"
+
+
+def _today() -> date:
+    from webapp.engine.clock import now
+
+    return now().astimezone(get_timezone()).date()
+
+
+def human_date(value: date | None) -> str:
+    """A calendar date in the same style: 'today', 'yesterday', 'tomorrow', '3 Dec', '3 Dec 2025'."""
     if value is None:
         return ""
     from babel.dates import format_skeleton
 
-    from webapp.engine.clock import now
-
-    tz = get_timezone()
-    local, today = value.astimezone(tz), now().astimezone(tz).date()
-    clock_time = local.strftime("%H:%M")
-    if local.date() == today:
-        return gettext("today %(time)s", time=clock_time)
-    if (today - local.date()).days == 1:
-        return gettext("yesterday %(time)s", time=clock_time)
-    skeleton = "MMMd" if local.year == today.year else "yMMMd"
-    return f"{format_skeleton(skeleton, local, locale=get_locale())} {clock_time}"
+    today = _today()
+    words = {0: gettext("today"), 1: gettext("yesterday"), -1: gettext("tomorrow")}
+    if (today - value).days in words:
+        return words[(today - value).days]
+    skeleton = "MMMd" if value.year == today.year else "yMMMd"
+    return str(format_skeleton(skeleton, datetime(value.year, value.month, value.day), locale=get_locale()))
 
 
 def pack_text(value: str | None) -> str:
@@ -118,10 +139,19 @@ def pack_text(value: str | None) -> str:
 
 
 def deadline_name(name: str | None) -> str:
-    """A deadline clock's name in words ('T5 first response'), not its code."""
-    from webapp.web.labels import label
+    """A deadline clock's name in words ('T5 first response'), not its code; other timers by their pack name."""
+    return label("clock", name) if str(name) in LABELS["clock"] else pack_text(name)
 
-    return label("clock", name)
+
+def choice_name(kind: str, key: str | None) -> str:
+    """A master-data key (category, department ...) by its name in the user's language (once per request)."""
+    if not key:
+        return ""
+    cache = g.setdefault("choice_names", {})
+    if kind not in cache:
+        lang = str(get_locale() or "en")
+        cache[kind] = {c.key: c.name(lang) for c in choices(db.session, kind)}
+    return str(cache[kind].get(key) or key.replace("_", " "))
 
 
 def time_left(due: datetime | None, at: datetime) -> str:
@@ -149,7 +179,7 @@ class DeadlineText:
             return "", "", ""
         delta = due - self.at
         span = babel_timedelta(abs(delta), threshold=1.1, locale=self.locale)
-        exact = due.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        exact = human(due)
         if delta < timedelta(0):
             return self.overdue_by % {"t": span}, "overdue", exact
         return self.due_in % {"t": span}, "soon" if delta < timedelta(hours=1) else "", exact
@@ -173,7 +203,9 @@ def init_i18n(app: Flask) -> None:
     compile_catalogues()
     app.add_template_filter(when, "when")
     app.add_template_filter(human, "human")
+    app.add_template_filter(human_date, "human_date")
     app.add_template_global(deadline_name, "deadline_name")
+    app.add_template_global(choice_name, "choice_name")
     app.add_template_global(pack_text, "task_title")
     app.add_template_global(time_left, "time_left")
     app.add_template_global(localized, "localized")

@@ -18,6 +18,7 @@ from webapp.outbox.delivery.settings import load_settings
 from webapp.settings import env
 from webapp.worker import Worker, install_signal_handlers, run_forever, watch_commits
 from webapp.worker.mailsink import serve
+from webapp.worker.mailsink import start as start_sink
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -38,11 +39,21 @@ def _worker_thread(app: Flask, stop: threading.Event) -> threading.Thread:
     return thread
 
 
-def _sink_thread(host: str, port: int, folder: Path, stop: threading.Event) -> threading.Thread:
+def _mail_announcement(application: Flask, mailsink: bool | None, stop: threading.Event) -> str:
+    """Start the demo mail sink when wanted (it listens before we say so); the line that says where mail goes.
 
-    thread = threading.Thread(target=serve, args=(host, port, folder, stop), name="closeloop-mailsink", daemon=True)
-    thread.start()
-    return thread
+    Raises click.ClickException when the sink's port is taken (the worker would otherwise mail into nothing)."""
+    mail = load_settings(application.config).mail
+    if mailsink is None:
+        mailsink = not (application.config.get("MAIL_HOST") or env("MAIL_HOST"))
+    if not mailsink:
+        return f"mail goes to the SMTP server {mail.host}:{mail.port} (MAIL_HOST); no demo mail sink"
+    try:
+        controller = start_sink(mail.host, mail.port, ROOT / "var" / "mail")
+    except OSError as exc:
+        raise click.ClickException(f"{exc}; stop the other copy, or set MAIL_HOST/MAIL_PORT") from None
+    threading.Thread(target=lambda: (stop.wait(), controller.stop()), name="closeloop-mailsink", daemon=True).start()
+    return f"mail sink on {mail.host}:{mail.port}: messages land in var/mail/"
 
 
 @click.command("worker")
@@ -84,13 +95,8 @@ def run_cmd(host: str, port: int, mailsink: bool | None) -> None:
     """Run the web app and the worker (and, in demo mode, a mail sink writing to var/mail/) in one command."""
     configure_logging()
     application: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    settings = load_settings(application.config)
-    if mailsink is None:
-        mailsink = not (application.config.get("MAIL_HOST") or env("MAIL_HOST"))
     stop = threading.Event()
-    if mailsink:
-        _sink_thread(settings.mail.host, settings.mail.port, ROOT / "var" / "mail", stop)
-        click.echo(f"mail sink on {settings.mail.host}:{settings.mail.port}: messages land in var/mail/")
+    click.echo(_mail_announcement(application, mailsink, stop))
     watch_commits(db.session)
     _worker_thread(application, stop)
     try:

@@ -35,14 +35,23 @@ class MailDirHandler:
         return "250 Message accepted for delivery"
 
 
-def serve(host: str, port: int, folder: Path, stop: threading.Event) -> None:
-    """Run the sink until `stop` is set."""
+def start(host: str, port: int, folder: Path) -> Any:
+    """Start the sink's SMTP server (an aiosmtpd Controller, already listening); OSError when the port is taken."""
     from aiosmtpd.controller import Controller  # lazy: only the demo mail sink needs aiosmtpd
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP verb at INFO
     controller = Controller(MailDirHandler(folder), hostname=host, port=port)
-    controller.start()
+    try:
+        controller.start()
+    except (OSError, RuntimeError, TimeoutError) as exc:  # the bind error of aiosmtpd's server thread
+        raise OSError(f"the mail sink cannot listen on {host}:{port} ({exc})") from None
     log.info("mail sink listening on %s:%s, writing to %s", host, port, folder)
+    return controller
+
+
+def serve(host: str, port: int, folder: Path, stop: threading.Event) -> None:
+    """Run the sink until `stop` is set."""
+    controller = start(host, port, folder)
     try:
         stop.wait()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from typing import Any
@@ -53,4 +54,8 @@ def validated(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
     allowed = schema.get("properties")
     if not allowed:
         return dict(data)
-    return {k: v for k, v in data.items() if k in allowed}
+    result = {k: v for k, v in data.items() if k in allowed}
+    for key, sub in allowed.items():  # an optional field left out takes its `default` (diagrams may read it)
+        if key not in result and isinstance(sub, dict) and "default" in sub:
+            result[key] = copy.deepcopy(sub["default"])
+    return result

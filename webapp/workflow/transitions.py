@@ -172,10 +172,26 @@ def commit_or_conflict(session: Session, message: str = "the case changed while 
 __all__ = ["ProcessDefinition", "commit_or_conflict", "complete_task", "fire_instance_timers", "start_instance"]
 
 
-def task_form_data(instance: Instance, task: HumanTask) -> dict[str, Any]:
-    """The task's current data limited to its form's fields (prefill), plus a saved draft if any."""
+def task_form_data(instance: Instance, task: HumanTask, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The task's current data limited to its form's fields (prefill), plus a saved draft if any.
+
+    A field naming `x-prefill-from` (a data key, dotted for nested values; `extra` adds sources from outside the
+    workflow data, e.g. the customer's own survey) starts with that value when the source has one."""
     schema = form_schema(instance, task) or {}
     props = schema.get("properties") or {}
     data = _engine.task_data(bundle_for(instance.definition), instance.state or "", task.task_id, str(instance.id))
     prefill = {k: v for k, v in data.items() if k in props}
+    sources = {**data, **(extra or {})}
+    for key, sub in props.items():
+        source = sub.get("x-prefill-from") if isinstance(sub, dict) else None
+        value = _dotted(sources, source) if isinstance(source, str) else None
+        if value not in (None, ""):
+            prefill[key] = value
     return {**prefill, **(task.draft or {})}
+
+
+def _dotted(data: dict[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value

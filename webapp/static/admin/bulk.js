@@ -12,6 +12,7 @@
   }
   var csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
   var box = document.getElementById("bulk-progress");
+  if (!box) { return; }  // no rows, no bulk panel
   var bar = box.querySelector("progress");
   var text = box.querySelector(".progress-text");
   var body = box.querySelector("tbody");
