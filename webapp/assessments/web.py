@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from webapp.accounts.web_access import role_required, staff
-from webapp.assessments import service
+from webapp.assessments import process, service
 from webapp.errors import ServiceError
 from webapp.extensions import db
 
@@ -37,7 +37,7 @@ def index() -> Any:
 def decide(assessment_id: int) -> Any:
     """Integrated management accepts or rejects one proposal."""
     try:
-        service.decide(db.session, assessment_id, request.form.to_dict(), staff())
+        process.decide(db.session, assessment_id, request.form.to_dict(), staff())
     except ServiceError as exc:
         db.session.rollback()
         return _error(exc)
@@ -50,7 +50,7 @@ def decide(assessment_id: int) -> Any:
 def execute(assessment_id: int) -> Any:
     """Finance records an accepted assessment as carried out."""
     try:
-        service.execute(db.session, assessment_id, request.form.to_dict(), staff())
+        process.execute(db.session, assessment_id, request.form.to_dict(), staff())
     except ServiceError as exc:
         db.session.rollback()
         return _error(exc)
