@@ -26,10 +26,7 @@ def index() -> Any:
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("assessments.index"))
-    user = staff()
-    return render_template("assessments/index.html", rows=rows, state=state, states=service.STATES,
-                           can_decide=user.has_role(*service.DECIDERS),
-                           can_execute=user.has_role(*service.EXECUTORS))
+    return _page(rows, state)
 
 
 @bp.post("/<int:assessment_id>/decision")
@@ -60,9 +57,14 @@ def execute(assessment_id: int) -> Any:
 
 def _error(exc: ServiceError) -> Any:
     flash(exc.message + "".join(f" ({k}: {v})" for k, v in (exc.fields or {}).items()), "error")
-    rows = service.register(db.session)
+    return _page(service.register(db.session), ""), exc.status
+
+
+def _page(rows: list[Any], state: str) -> str:
+    """The register with the open worklist task of each row and the actions of the user."""
     user = staff()
-    return render_template("assessments/index.html", rows=rows, state="", states=service.STATES,
+    return render_template("assessments/index.html", rows=rows, state=state, states=service.STATES,
+                           tasks=process.open_tasks(db.session, rows),
                            can_decide=user.has_role(*service.DECIDERS),
-                           can_execute=user.has_role(*service.EXECUTORS)), exc.status
+                           can_execute=user.has_role(*service.EXECUTORS))
 
