@@ -3,6 +3,7 @@ instance; the process's service tasks move the row (accepted, rejected, carried 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -15,6 +16,7 @@ from webapp.assessments.models import Assessment
 from webapp.cases.models import Case
 from webapp.errors import Invalid, NotFound
 
+log = logging.getLogger(__name__)
 PROCESS = "assessment"  # processes/assessment.bpmn: one instance per proposal
 STATES = ("proposed", "accepted", "rejected", "carried_out")
 PENDING = "assessments_to_start"  # session.info key: proposals of this transaction waiting for their instance
@@ -70,7 +72,10 @@ def start_pending(session: Session, actor: str, start: Starter) -> None:
         case = session.get(Case, row.case_id) if row.case_id else None
         data = {"assessment_id": row.id, "case_number": row.case_number, "target": row.target,
                 "target_type": row.target_type, "rule": row.rule}
-        row.instance_id = start(session, PROCESS, data, actor, case, main=False).id
+        try:
+            row.instance_id = start(session, PROCESS, data, actor, case, main=False).id
+        except NotFound:  # the pack has no `assessment` process: the register action starts it once deployed
+            log.warning("assessment %s has no workflow: process %r is not deployed", row.id, PROCESS)
 
 
 def register(session: Session, state: str | None = None, limit: int = 500) -> list[Assessment]:
