@@ -1,7 +1,7 @@
 """assessment.instance_id: the workflow instance of each assessment proposal (issue 15 part 2)
 
 Revision ID: f2a6c8d4e1b7
-Revises: e8b3f1a6c2d9
+Revises: f3a8d1c6b2e7
 Create Date: 2026-12-04 17:40:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f2a6c8d4e1b7'
-down_revision = 'e8b3f1a6c2d9'
+down_revision = 'f3a8d1c6b2e7'
 branch_labels = None
 depends_on = None
 
