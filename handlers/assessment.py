@@ -24,3 +24,24 @@ def assessment(ctx: HandlerContext, target: str, target_type: str, reason: str, 
     for recipient in proposal["executor"]:
         ctx.send("in_app", recipient, "assessment_proposed", case_payload(ctx.data, proposal))
     return proposal
+
+
+RECORDED_STATES = ("accepted", "rejected", "carried_out")
+
+
+@handler("assessment_record")
+def assessment_record(ctx: HandlerContext, assessment_id: Any, state: str) -> dict[str, Any]:
+    """Record the decision or execution of an assessment (the register row follows the record)."""
+    if state not in RECORDED_STATES:
+        raise ValueError(f"state must be one of {RECORDED_STATES}, not {state!r}")
+    amount = ctx.data.get("assessment_amount")
+    details: dict[str, Any] = {"assessment": int(assessment_id), "state": state, "target": ctx.data.get("target")}
+    if state == "carried_out":
+        details["note"] = str(ctx.data.get("assessment_note") or "").strip()
+    elif state == "accepted":
+        details.update(amount=None if amount in (None, "") else str(amount),
+                       measure=str(ctx.data.get("assessment_measure") or "").strip())
+    else:
+        details["reason"] = str(ctx.data.get("assessment_reason") or "").strip()
+    ctx.record("assessment_carried_out" if state == "carried_out" else "assessment_decided", **details)
+    return details

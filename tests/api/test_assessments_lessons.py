@@ -14,6 +14,7 @@ from tests.api.test_stories import (  # noqa: F401  (frozen: the movable clock o
     grievance,
     move_clock,
     open_task,
+    queued,
     register,
     sent,
     show,
@@ -54,33 +55,61 @@ def _assessments(api: Api, user: str, state: str = "") -> list[dict[str, Any]]:
     return r.get_json()["assessments"]  # type: ignore[no-any-return]
 
 
+def _task(api: Api, user: str, number: str, spec: str) -> dict[str, Any]:
+    """The case's open task of one step, checked to be in the user's group worklist."""
+    task = open_task(api, number, spec)
+    assert spec in queued(api, user, number), f"{spec} not in {user}'s worklist"
+    return task
+
+
 def test_car_maker_4_3_missed_T4_appointment_assessment_decided_by_integrated_and_carried_out_by_finance(
         api: Api, pack: None, web_factory: Any) -> None:  # noqa: F811
     number = _missed_t4_appointment(api)
     [row] = _assessments(api, "integrated", "proposed")
     assert (row["case_number"], row["target"], row["target_type"]) == (number, "SP-12", "service_point")
-    assert sent(number, "assessment_to_decide") == {("in_app", "group:integrated_management")}
-    path = f"/api/v1/assessments/{row['id']}"
-    # only integrated management decides; finance cannot carry out what is not accepted
-    assert api.as_("finance").post(f"{path}/decision", json={"decision": "accept", "amount": 200}).status_code == 403
-    assert api.as_("finance").post(f"{path}/execution", json={}).status_code == 409  # not accepted yet
-    bad = api.as_("integrated").post(f"{path}/decision", json={"decision": "accept"})
-    assert bad.status_code == 422 and "amount" in bad.get_json()["error"]["fields"]
-    assert api.as_("integrated").post(f"{path}/decision", json={"decision": "reject"}).status_code == 422
-    assert api.as_("integrated").post(f"{path}/decision", json={"decision": "maybe"}).status_code == 422
-    ok = api.as_("integrated").post(f"{path}/decision",
-                                    json={"decision": "accept", "amount": "200", "measure": "Retrain SP-12"})
-    assert ok.status_code == 200 and ok.get_json()["state"] == "accepted" and ok.get_json()["amount"] == "200.00"
-    assert api.as_("integrated").post(f"{path}/decision", json={"decision": "reject", "reason": "x"}).status_code == 409
-    assert sent(number, "assessment_to_carry_out") == {("in_app", "group:finance")}
-    assert api.as_("integrated").post(f"{path}/execution", json={}).status_code == 403
-    done = api.as_("finance").post(f"{path}/execution", json={"note": "Deducted in March"})
+    assert row["instance_id"] is not None  # one `assessment` process instance per proposal
+    # the proposal is a task of the integrated management department's worklist (lane "Integrated management")
+    decide = _task(api, "integrated", number, "decide")
+    assert decide["group"] == "integrated_management" and "decide" not in queued(api, "finance", number)
+    tasks = f"/api/v1/tasks/{decide['id']}"
+    assert api.as_("finance").post(f"{tasks}/claim").status_code == 403  # not finance's task
+    assert api.as_("integrated").post(f"{tasks}/claim").status_code == 200
+    # the form has no default: the choice is required; accept needs an amount or a measure, reject a reason
+    for bad, field in (({}, "assessment_decision"), ({"assessment_decision": "accept"}, "assessment_amount"),
+                       ({"assessment_decision": "reject"}, "assessment_reason"),
+                       ({"assessment_decision": "reject", "assessment_reason": "  "}, "assessment_reason"),
+                       ({"assessment_decision": "maybe"}, "assessment_decision")):
+        r = api.as_("integrated").post(f"{tasks}/complete", json={"data": bad})
+        assert r.status_code == 422 and field in r.get_json()["error"]["fields"], (bad, r.get_json())
+    done = api.as_("integrated").post(f"{tasks}/complete", json={"data": {
+        "assessment_decision": "accept", "assessment_amount": 200, "assessment_measure": "Retrain SP-12"}})
     assert done.status_code == 200, done.get_json()
-    assert (done.get_json()["state"], done.get_json()["executed_by"]) == ("carried_out", "finance")
+    [row] = _assessments(api, "finance", "accepted")
+    assert (row["amount"], row["measure"], row["decided_by"]) == ("200.00", "Retrain SP-12", "integrated")
+    # the register's own action drives the same task: nothing left to decide
+    path = f"/api/v1/assessments/{row['id']}"
+    assert api.as_("integrated").post(f"{path}/decision", json={"decision": "reject", "reason": "x"}).status_code == 409
+    # finance carries it out from its worklist (lane "Finance")
+    carry = _task(api, "finance", number, "carry_out")
+    assert carry["group"] == "finance" and "carry_out" not in queued(api, "integrated", number)
+    assert api.as_("integrated").post(f"/api/v1/tasks/{carry['id']}/complete",
+                                      json={"data": {"assessment_executed": True}}).status_code == 403
+    assert api.as_("integrated").post(f"{path}/execution", json={}).status_code == 403
+    assert api.as_("finance").post(f"/api/v1/tasks/{carry['id']}/claim").status_code == 200
+    r = api.as_("finance").post(f"/api/v1/tasks/{carry['id']}/complete", json={"data": {}})
+    assert r.status_code == 422 and "assessment_executed" in r.get_json()["error"]["fields"]
+    done = api.as_("finance").post(f"/api/v1/tasks/{carry['id']}/complete", json={"data": {
+        "assessment_executed": True, "assessment_note": "Deducted in March"}})
+    assert done.status_code == 200, done.get_json()
+    [row] = _assessments(api, "finance")
+    assert (row["state"], row["executed_by"], row["execution_note"]) == ("carried_out", "finance", "Deducted in March")
     assert api.as_("finance").post(f"{path}/execution", json={}).status_code == 409
     assert api.as_("handler1").get("/api/v1/assessments").status_code == 403
-    kinds = [e["kind"] for e in show(api, number)["history"]]
+    case = show(api, number)
+    kinds = [e["kind"] for e in case["history"]]
     assert "assessment_decided" in kinds and "assessment_carried_out" in kinds
+    assert case["status"] != "closed"  # the assessment's end does not close the case
+    assert [t["task_spec"] for t in case["open_tasks"] if t["task_spec"] in ("decide", "carry_out")] == []
 
     web = signed_in(web_factory)
     page = web("supervisor").get("/assessments/")
@@ -95,9 +124,31 @@ def test_car_maker_4_3_missed_T4_appointment_assessment_decided_by_integrated_an
                                     "carried_out": 1}]
 
 
-def test_car_maker_4_3_integrated_management_rejects_with_a_reason_on_the_register_page(
+def test_car_maker_4_3_register_actions_complete_the_workflow_tasks_with_the_same_checks(
+        api: Api, pack: None) -> None:
+    number = _missed_t4_appointment(api)
+    [row] = _assessments(api, "integrated", "proposed")
+    path = f"/api/v1/assessments/{row['id']}"
+    assert api.as_("finance").post(f"{path}/decision", json={"decision": "accept", "amount": 200}).status_code == 403
+    assert api.as_("finance").post(f"{path}/execution", json={}).status_code == 409  # not accepted yet
+    bad = api.as_("integrated").post(f"{path}/decision", json={"decision": "accept"})
+    assert bad.status_code == 422 and "amount" in bad.get_json()["error"]["fields"]
+    assert api.as_("integrated").post(f"{path}/decision", json={"decision": "reject"}).status_code == 422
+    assert api.as_("integrated").post(f"{path}/decision", json={"decision": "maybe"}).status_code == 422
+    assert api.as_("integrated").post(f"{path}/decision",
+                                      json={"decision": "accept", "amount": "abc"}).status_code == 422
+    ok = api.as_("integrated").post(f"{path}/decision",
+                                    json={"decision": "accept", "amount": "200", "measure": "Retrain SP-12"})
+    assert ok.status_code == 200 and ok.get_json()["state"] == "accepted" and ok.get_json()["amount"] == "200.00"
+    assert open_task(api, number, "carry_out")["group"] == "finance"  # the decision task was completed
+    done = api.as_("finance").post(f"{path}/execution", json={"note": "Deducted in March"})
+    assert done.status_code == 200, done.get_json()
+    assert (done.get_json()["state"], done.get_json()["executed_by"]) == ("carried_out", "finance")
+
+
+def test_car_maker_4_3_integrated_management_rejects_with_a_reason_in_the_worklist_and_on_the_register_page(
         api: Api, pack: None, web_factory: Any) -> None:  # noqa: F811
-    _missed_t4_appointment(api)
+    number = _missed_t4_appointment(api)
     [row] = _assessments(api, "integrated")
     web = signed_in(web_factory)
     client = web("integrated")
@@ -107,8 +158,11 @@ def test_car_maker_4_3_integrated_management_rejects_with_a_reason_on_the_regist
     assert bad.status_code == 422
     good = client.post(f"/assessments/{row['id']}/decision", data={"decision": "reject", "reason": "Customer late"})
     assert good.status_code == 302
-    assert _assessments(api, "integrated")[0]["state"] == "rejected"
+    [rejected] = _assessments(api, "integrated")
+    assert (rejected["state"], rejected["decision_reason"], rejected["decided_by"]) == (
+        "rejected", "Customer late", "integrated")
     assert web("finance").post(f"/assessments/{row['id']}/execution", data={}).status_code == 409
+    assert [t for t in show(api, number)["open_tasks"] if t["task_spec"] in ("decide", "carry_out")] == []
 
 
 def _reviewed_key_grievance(api: Api) -> str:

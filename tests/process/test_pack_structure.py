@@ -25,7 +25,7 @@ FLOW_NODES = ("startEvent", "endEvent", "userTask", "serviceTask", "scriptTask",
               "intermediateCatchEvent")
 GROUPS = {"customer_service", "tier_1_handler", "tier_2_handler", "tier_3_handler", "service_supervisor",
           "technical_supervisor", "general_manager", "crisis_team", "responsible_department", "department_head",
-          "callback_staff", "sales", "process_owner", "admin"}
+          "callback_staff", "sales", "process_owner", "admin", "integrated_management", "finance"}
 
 
 def _xml(path: Path) -> etree._ElementTree:
@@ -38,7 +38,7 @@ def _lane_group(name: str) -> str:
 
 def test_the_pack_deploys_with_every_process_of_the_readme():
     assert set(pack().processes) == {"complaint", "inquiry", "rescue", "new_failure", "grievance",
-                                     "grievance_first_response", "grievance_handling", "grade_case"}
+                                     "grievance_first_response", "grievance_handling", "grade_case", "assessment"}
 
 
 @pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: p.name)

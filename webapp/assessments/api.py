@@ -8,7 +8,7 @@ from flask import Blueprint, request
 
 from webapp.accounts.api import api_user, require
 from webapp.api.problems import error_response
-from webapp.assessments import service
+from webapp.assessments import process, service
 from webapp.errors import ServiceError
 from webapp.extensions import db
 
@@ -36,7 +36,7 @@ def index() -> Any:
 def decide(assessment_id: int) -> Any:
     """Accept (`amount` or `measure`) or reject (`reason`): `{"decision": "accept"|"reject", ...}`."""
     try:
-        return service.as_dict(service.decide(db.session, assessment_id, _body(), api_user()))
+        return service.as_dict(process.decide(db.session, assessment_id, _body(), api_user()))
     except ServiceError as exc:
         db.session.rollback()
         return error_response(exc.status, exc.code, exc.message, exc.fields)
@@ -47,7 +47,7 @@ def decide(assessment_id: int) -> Any:
 def execute(assessment_id: int) -> Any:
     """Finance records an accepted assessment as carried out (`note` optional)."""
     try:
-        return service.as_dict(service.execute(db.session, assessment_id, _body(), api_user()))
+        return service.as_dict(process.execute(db.session, assessment_id, _body(), api_user()))
     except ServiceError as exc:
         db.session.rollback()
         return error_response(exc.status, exc.code, exc.message, exc.fields)

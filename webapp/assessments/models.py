@@ -23,6 +23,7 @@ class Assessment(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id", ondelete="SET NULL"), index=True)
     case_number: Mapped[str | None] = mapped_column(String(40))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="SET NULL"), index=True)
     target: Mapped[str] = mapped_column(String(200))
     target_type: Mapped[str] = mapped_column(String(20))
     rule: Mapped[str] = mapped_column(Text, default="")

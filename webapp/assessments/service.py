@@ -1,26 +1,32 @@
-"""Assessment rules (car-maker rules 4.3-4.4): a proposal becomes a row; integrated management accepts it
-(with an amount or a measure) or rejects it (with a reason); finance records an accepted one as carried out."""
+"""The assessment register (car-maker rules 4.3-4.4): a proposal becomes a row and an `assessment` process
+instance; the process's service tasks move the row (accepted, rejected, carried out)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from webapp.accounts.models import User
 from webapp.assessments.models import Assessment
 from webapp.cases.models import Case
-from webapp.engine.clock import now
-from webapp.errors import Conflict, Forbidden, Invalid, NotFound
-from webapp.outbox.models import Outbox
-from webapp.workflow.models import Event
-from webapp.workflow.rows import event_row
+from webapp.errors import Invalid, NotFound
 
+log = logging.getLogger(__name__)
+PROCESS = "assessment"  # processes/assessment.bpmn: one instance per proposal
 STATES = ("proposed", "accepted", "rejected", "carried_out")
+PENDING = "assessments_to_start"  # session.info key: proposals of this transaction waiting for their instance
+
+
+class Starter(Protocol):
+    """The workflow's `start_instance` (its instance has an `id`)."""
+
+    def __call__(self, session: Session, process_key: str, data: dict[str, Any], actor: str, case: Case | None,
+                 main: bool = True) -> Any: ...
 DECIDERS = ("integrated_management",)
 EXECUTORS = ("finance",)
 VIEWERS = ("service_supervisor", "technical_supervisor", "department_head", "general_manager",
@@ -29,27 +35,47 @@ VIEWERS = ("service_supervisor", "technical_supervisor", "department_head", "gen
 
 def on_records(session: Session, case: Case | None, records: list[tuple[str, dict[str, Any]]], actor: str,
                at: datetime) -> None:
-    """Turn every `assessment_proposed` record of an engine outcome into an assessment row (same transaction)."""
+    """Apply an engine outcome's assessment records (same transaction): a proposal becomes a row waiting for its
+    workflow (`start_pending`), a decision or execution of the `assessment` process updates its row."""
     for kind, details in records:
-        if kind != "assessment_proposed":
-            continue
-        row = Assessment(
-            case_id=case.id if case else None, case_number=case.number if case else None,
-            target=str(details.get("target") or "(not named)")[:200],
-            target_type=str(details.get("target_type") or "department")[:20],
-            rule=str(details.get("reason") or ""), state="proposed", proposed_at=at, proposed_by=actor)
-        session.add(row)
-        session.flush()  # the id names the notice
-        _notify(session, row, case, DECIDERS[0], "assessment_to_decide", at)
+        if kind == "assessment_proposed":
+            row = Assessment(
+                case_id=case.id if case else None, case_number=case.number if case else None,
+                target=str(details.get("target") or "(not named)")[:200],
+                target_type=str(details.get("target_type") or "department")[:20],
+                rule=str(details.get("reason") or ""), state="proposed", proposed_at=at, proposed_by=actor)
+            session.add(row)
+            session.info.setdefault(PENDING, []).append(row)
+        elif kind in ("assessment_decided", "assessment_carried_out"):
+            _apply(session, details, actor, at)
 
 
-def _notify(session: Session, row: Assessment, case: Case | None, group: str, template: str,
-            at: datetime) -> None:
-    """An in-app notice to the group whose turn it is (their task on the assessment register)."""
-    session.add(Outbox(instance_id=case.instance_id if case else None, case_id=row.case_id, channel="in_app",
-                       recipient=f"group:{group}", template=template,
-                       payload={"case_number": row.case_number, "assessment": row.id, "target": row.target},
-                       idempotency_key=f"assessment:{row.id}:{template}", next_attempt_at=at, created_at=at))
+def _apply(session: Session, details: dict[str, Any], actor: str, at: datetime) -> None:
+    """The register row follows the `assessment_record` service task of its process."""
+    row = get(session, int(details["assessment"]))
+    row.state = str(details["state"])
+    if row.state == "carried_out":
+        row.execution_note, row.executed_by, row.executed_at = details.get("note") or None, actor, at
+        return
+    amount = details.get("amount")
+    row.amount = Decimal(str(amount)).quantize(Decimal("0.01")) if amount not in (None, "") else None
+    row.measure, row.decision_reason = details.get("measure") or None, details.get("reason") or None
+    row.decided_by, row.decided_at = actor, at
+
+
+def start_pending(session: Session, actor: str, start: Starter) -> None:
+    """Start one `assessment` process instance per proposal recorded in this transaction (`start`: the
+    workflow's start function, passed in by the caller so that this module does not import it)."""
+    pending = session.info.pop(PENDING, [])
+    for row in pending:
+        session.flush()  # the row's id goes into the instance data
+        case = session.get(Case, row.case_id) if row.case_id else None
+        data = {"assessment_id": row.id, "case_number": row.case_number, "target": row.target,
+                "target_type": row.target_type, "rule": row.rule}
+        try:
+            row.instance_id = start(session, PROCESS, data, actor, case, main=False).id
+        except NotFound:  # the pack has no `assessment` process: the register action starts it once deployed
+            log.warning("assessment %s has no workflow: process %r is not deployed", row.id, PROCESS)
 
 
 def register(session: Session, state: str | None = None, limit: int = 500) -> list[Assessment]:
@@ -70,70 +96,6 @@ def get(session: Session, assessment_id: int) -> Assessment:
     return row
 
 
-def _amount(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-        if not amount.is_finite():  # NaN: quantize keeps it, and comparing it below would raise
-            raise InvalidOperation
-    except InvalidOperation:
-        raise Invalid("amount must be a number", {"amount": "not a number"}) from None
-    if amount < 0 or amount >= Decimal("1e10"):
-        raise Invalid("amount must be between 0 and 9999999999.99", {"amount": "out of range"})
-    return amount
-
-
-def decide(session: Session, assessment_id: int, data: dict[str, Any], user: User) -> Assessment:
-    """Integrated management accepts (amount or measure) or rejects (reason) a proposed assessment; commits."""
-    if not user.has_role(*DECIDERS):
-        raise Forbidden("only the integrated management department decides assessments")
-    row = get(session, assessment_id)
-    if row.state != "proposed":
-        raise Conflict(f"assessment {row.id} is already {row.state}")
-    decision = str(data.get("decision") or "")
-    reason = str(data.get("reason") or "").strip()
-    amount, measure = _amount(data.get("amount")), str(data.get("measure") or "").strip()
-    if decision not in ("accept", "reject"):
-        raise Invalid("decision must be 'accept' or 'reject'", {"decision": "choose accept or reject"})
-    if decision == "reject" and not reason:
-        raise Invalid("a rejection needs a reason", {"reason": "say why the proposal is rejected"})
-    if decision == "accept" and amount is None and not measure:
-        raise Invalid("an accepted assessment needs an amount or a measure",
-                      {"amount": "give an amount or a measure", "measure": "give an amount or a measure"})
-    row.state = "accepted" if decision == "accept" else "rejected"
-    row.decision_reason, row.amount, row.measure = reason or None, amount, measure or None
-    at = now()
-    row.decided_by, row.decided_at = user.username, at
-    if row.state == "accepted":
-        _notify(session, row, session.get(Case, row.case_id) if row.case_id else None, EXECUTORS[0],
-                "assessment_to_carry_out", at)
-    _event(session, row, user.username, "assessment_decided",
-           {"decision": decision, "amount": str(amount) if amount is not None else None, "measure": measure,
-            "reason": reason})
-    session.commit()
-    return row
-
-
-def execute(session: Session, assessment_id: int, data: dict[str, Any], user: User) -> Assessment:
-    """Finance records an accepted assessment as carried out (with an optional note); commits."""
-    if not user.has_role(*EXECUTORS):
-        raise Forbidden("only finance records assessments as carried out")
-    row = get(session, assessment_id)
-    if row.state != "accepted":
-        raise Conflict(f"assessment {row.id} is {row.state}; only an accepted one can be carried out")
-    row.state, row.execution_note = "carried_out", str(data.get("note") or "").strip() or None
-    row.executed_by, row.executed_at = user.username, now()
-    _event(session, row, user.username, "assessment_carried_out", {"note": row.execution_note})
-    session.commit()
-    return row
-
-
-def _event(session: Session, row: Assessment, actor: str, kind: str, data: dict[str, Any]) -> None:
-    case = session.get(Case, row.case_id) if row.case_id else None
-    session.add(Event(**event_row(None, case, actor, kind, {"assessment": row.id, "target": row.target, **data})))
-
-
 def count_by_target(session: Session, start: datetime, end: datetime,
                     case_ids: Any = None) -> list[dict[str, Any]]:
     """Assessments proposed in [start, end) per department or service point, with how many were carried out."""
@@ -150,7 +112,7 @@ def count_by_target(session: Session, start: datetime, end: datetime,
 def as_dict(row: Assessment) -> dict[str, Any]:
     """The JSON shape of one assessment."""
     return {"id": row.id, "case_number": row.case_number, "target": row.target, "target_type": row.target_type,
-            "rule": row.rule, "state": row.state, "proposed_at": _iso(row.proposed_at),
+            "rule": row.rule, "state": row.state, "instance_id": row.instance_id, "proposed_at": _iso(row.proposed_at),
             "decision_reason": row.decision_reason, "amount": str(row.amount) if row.amount is not None else None,
             "measure": row.measure, "decided_by": row.decided_by, "decided_at": _iso(row.decided_at),
             "execution_note": row.execution_note, "executed_by": row.executed_by,

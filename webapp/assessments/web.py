@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from webapp.accounts.web_access import role_required, staff
-from webapp.assessments import service
+from webapp.assessments import process, service
 from webapp.errors import ServiceError
 from webapp.extensions import db
 
@@ -26,10 +26,7 @@ def index() -> Any:
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("assessments.index"))
-    user = staff()
-    return render_template("assessments/index.html", rows=rows, state=state, states=service.STATES,
-                           can_decide=user.has_role(*service.DECIDERS),
-                           can_execute=user.has_role(*service.EXECUTORS))
+    return _page(rows, state)
 
 
 @bp.post("/<int:assessment_id>/decision")
@@ -37,7 +34,7 @@ def index() -> Any:
 def decide(assessment_id: int) -> Any:
     """Integrated management accepts or rejects one proposal."""
     try:
-        service.decide(db.session, assessment_id, request.form.to_dict(), staff())
+        process.decide(db.session, assessment_id, request.form.to_dict(), staff())
     except ServiceError as exc:
         db.session.rollback()
         return _error(exc)
@@ -50,7 +47,7 @@ def decide(assessment_id: int) -> Any:
 def execute(assessment_id: int) -> Any:
     """Finance records an accepted assessment as carried out."""
     try:
-        service.execute(db.session, assessment_id, request.form.to_dict(), staff())
+        process.execute(db.session, assessment_id, request.form.to_dict(), staff())
     except ServiceError as exc:
         db.session.rollback()
         return _error(exc)
@@ -60,9 +57,14 @@ def execute(assessment_id: int) -> Any:
 
 def _error(exc: ServiceError) -> Any:
     flash(exc.message + "".join(f" ({k}: {v})" for k, v in (exc.fields or {}).items()), "error")
-    rows = service.register(db.session)
+    return _page(service.register(db.session), ""), exc.status
+
+
+def _page(rows: list[Any], state: str) -> str:
+    """The register with the open worklist task of each row and the actions of the user."""
     user = staff()
-    return render_template("assessments/index.html", rows=rows, state="", states=service.STATES,
+    return render_template("assessments/index.html", rows=rows, state=state, states=service.STATES,
+                           tasks=process.open_tasks(db.session, rows),
                            can_decide=user.has_role(*service.DECIDERS),
-                           can_execute=user.has_role(*service.EXECUTORS)), exc.status
+                           can_execute=user.has_role(*service.EXECUTORS))
 

@@ -44,7 +44,7 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
     instance.updated_at = at
     session.flush()  # the version-checked UPDATE goes first: a concurrent writer fails here, cleanly
     if case is not None:
-        _apply_case_updates(session, case, outcome, at)
+        _apply_case_updates(session, case, instance, outcome, at)
     completed_ids = {tid for tid, _, _ in outcome.completed}
     _sync_human_tasks(session, instance, case, outcome, actor, at, completed_ids, rows, open_tasks)
     _sync_timers(session, instance, case, outcome, actor, at, fired, rows)
@@ -72,7 +72,7 @@ def _with_case(payload: dict[str, Any], case: Case | None) -> dict[str, Any]:
     return {**base, **payload}
 
 
-def _apply_case_updates(session: Session, case: Case, outcome: Outcome, at: datetime) -> None:
+def _apply_case_updates(session: Session, case: Case, instance: Instance, outcome: Outcome, at: datetime) -> None:
     updates = dict(outcome.case_updates)
     record = dict(case.record or {})
     for key, value in updates.items():
@@ -82,7 +82,8 @@ def _apply_case_updates(session: Session, case: Case, outcome: Outcome, at: date
             record[key] = value
     if "subject" in updates:
         issues.refresh(case)
-    if outcome.status == "complete" and case.status not in ("closed", "closed_malicious", "terminated"):
+    ended = outcome.status == "complete" and case.instance_id == instance.id  # not an instance beside it
+    if ended and case.status not in ("closed", "closed_malicious", "terminated"):
         case.status = "closed"
     if case.status.startswith("closed") and case.closed_at is None:
         case.closed_at = at

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from webapp.assessments.service import start_pending as start_assessments
 from webapp.engine.clock import now
 from webapp.engine.outcome import Outcome, RunContext, TaskNotReady
 from webapp.engine.runtime import Engine
@@ -27,8 +28,12 @@ def run_context(session: Session, instance: Instance, case: Case | None, actor: 
 
 
 def start_instance(session: Session, process_key: str, data: dict[str, Any], actor: str,
-                   case: Case | None = None) -> Instance:
-    """Create an instance of the newest version of a process and run it until it waits (no commit)."""
+                   case: Case | None = None, main: bool = True) -> Instance:
+    """Create an instance of the newest version of a process and run it until it waits (no commit).
+
+    `main=False`: an instance beside the case's own (an assessment): its tasks and events name the case, but it
+    does not become `case.instance_id` and its end does not close the case.
+    """
     definition = latest_definition(session, process_key)
     if definition is None:
         raise NotFound(f"no process '{process_key}' is deployed; run `closeloop deploy` first")
@@ -36,7 +41,7 @@ def start_instance(session: Session, process_key: str, data: dict[str, Any], act
                         created_by=actor, created_at=now(), updated_at=now())
     session.add(instance)
     session.flush()
-    if case is not None:
+    if case is not None and main:
         case.instance_id = instance.id
     add_event(session, instance, case, actor, "instance_started", {"process": process_key,
                                                                    "version": definition.version})
@@ -69,6 +74,7 @@ def complete_task(session: Session, task: HumanTask, data: dict[str, Any], actor
     rows = Rows()
     rows.event(instance, case, actor, "task_completed", {"data": data}, task.task_id, task.title)
     apply_outcome(session, instance, case, outcome, actor, rows=rows, open_tasks=open_tasks)
+    start_assessments(session, actor, start_instance)
     from webapp.lessons.service import on_review  # step 6 keeps a lesson
 
     on_review(session, case, task.form_key, data, actor)
@@ -130,6 +136,7 @@ def _store(session: Session, instance: Instance, case: Case | None, outcome: Out
         _record_error(session, instance, case, outcome, actor, action)
         return
     apply_outcome(session, instance, case, outcome, actor, fired=fired)
+    start_assessments(session, actor, start_instance)  # one `assessment` instance per proposal just recorded
 
 
 def _record_error(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
