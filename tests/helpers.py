@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -48,3 +49,15 @@ def instance_of(case: Case) -> Instance:
     inst = db.session.get(Instance, case.instance_id)
     assert inst is not None
     return inst
+
+
+def deploy_assessment_process(folder: Path) -> None:
+    """Deploy the pack's real `assessment` process beside a fixture pack (assessment rows then run as tasks)."""
+    import shutil
+
+    from webapp.extensions import db
+    from webapp.workflow.definitions import deploy_directory
+
+    root = Path(__file__).resolve().parent.parent
+    shutil.copy(root / "processes" / "assessment.bpmn", folder / "assessment.bpmn")
+    deploy_directory(db.session, folder, root / "forms", "test")

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import ARGS, CHROMIUM
 from tests.conftest import PASSWORD
-from tests.helpers import register
+from tests.helpers import deploy_assessment_process, register
 
 pytestmark = pytest.mark.browser
 TEXTS = {
@@ -25,8 +26,9 @@ TEXTS = {
 
 
 @pytest.fixture
-def registers(app: Any, users: Any, mini: Any) -> dict[str, Any]:
+def registers(app: Any, users: Any, mini: Any, tmp_path: Path) -> dict[str, Any]:
     """Three proposals (T4 appointment missed, K2 missed, step 3's finding) and two lessons on one case."""
+    deploy_assessment_process(tmp_path)
     from webapp.assessments.models import Assessment
     from webapp.extensions import db
     from webapp.lessons.models import Lesson

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from tests.conftest import PASSWORD
-from tests.helpers import register
+from tests.helpers import deploy_assessment_process, register
 from tests.security.fuzzing import fuzz, half_written
 from webapp.api.openapi import OPERATIONS
 
@@ -38,8 +39,10 @@ def test_short_fuzz_run_has_no_5xx_and_writes_nothing_half(app: Flask, users: An
     assert half_written(app) == []
 
 
-def test_fuzz_reports_assessments_and_lessons_as_their_users(app: Flask, users: Any, mini: None) -> None:
+def test_fuzz_reports_assessments_and_lessons_as_their_users(app: Flask, users: Any, mini: None,
+                                                              tmp_path: Path) -> None:
     """The manager APIs with a user holding every role they check, and rows to act on: no 5xx."""
+    deploy_assessment_process(tmp_path)
     from webapp.accounts.service import create_user
     from webapp.assessments.models import Assessment
     from webapp.extensions import db

@@ -91,6 +91,8 @@ def _number(value: Any) -> float:
         amount = Decimal("NaN")
     if not amount.is_finite():
         raise Invalid("amount must be a number", {"amount": "not a number"})
+    if amount < 0 or amount >= Decimal("1e10"):  # 1e999 is finite but cannot be quantized
+        raise Invalid("amount must be between 0 and 9999999999.99", {"amount": "out of range"})
     return float(amount.quantize(Decimal("0.01")))
 
 
