@@ -42,6 +42,8 @@ LABELS: dict[str, dict[str, Any]] = {
               "department_head": _l("Department heads"), "sales": _l("Sales"),
               "process_owner": _l("Process owners"), "admin": _l("Administrators"),
               "integrated_management": _l("Integrated management department"), "finance": _l("Finance")},
+    "unit_kind": {"department": _l("Department"), "department_head": _l("Head of department"),
+                  "service_point": _l("Service point"), "service_point_head": _l("Head of service point")},
     "event": {
         "case_registered": _l("Case registered"), "instance_started": _l("Process started"),
         "task_ready": _l("Task ready"), "task_claimed": _l("Task claimed"), "task_unclaimed": _l("Task released"),
