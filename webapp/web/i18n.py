@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_timedelta as babel_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, format_timedelta, get_locale, get_timezone, gettext
 from flask_login import current_user
 
@@ -42,7 +42,10 @@ def normalize_language(value: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """The signed-in user's language, else the session's choice, else the browser's."""
+    """English for the JSON API and outside a request (worker, CLI); else the signed-in user's language, the
+    session's choice, the browser's."""
+    if not has_request_context() or request.path.startswith("/api/"):
+        return "en"
     if current_user and current_user.is_authenticated:
         lang = normalize_language(current_user.language)
         if lang:
