@@ -175,3 +175,10 @@ def test_the_users_pages_speak_chinese(web: Web):
     page = web.text("/admin/users")
     assert "添加用户" in page and "用户名、姓名或电子邮件" in page
     assert "主管" in web.text("/admin/groups") and "成员" in web.text("/admin/groups")
+    # validation messages from the catalogue too (the API keeps them English)
+    r = web.post("/admin/users", {"username": "agent", "memberships": "1"})
+    assert r.status_code == 409 and "用户“agent”已存在；请换一个用户名" in r.get_data(as_text=True)
+    r = web.post("/admin/users", {"username": "qian", "memberships": "1", "groups": ["nowhere"]})
+    assert r.status_code == 422 and "未知的组：nowhere" in r.get_data(as_text=True)
+    r = web.post("/admin/groups", {"key": "Bad Key"})
+    assert r.status_code == 422 and "组键只能包含小写字母" in r.get_data(as_text=True)

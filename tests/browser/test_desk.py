@@ -83,7 +83,7 @@ def test_decisions_with_context_explicit_choices_and_a_readable_case(lang: str, 
 
     # step 5 cannot be completed without a choice; "keep the next step with me" hands the handler step 5b
     handler = sign_in(browser, live_pack, "handler1", lang)
-    open_task(handler, live_pack, number, "向客户说明方案" if zh else "Tell the customer the solution")
+    open_task(handler, live_pack, number, "沟通方案" if zh else "Tell the customer the solution")
     assert "1,200.00 CNY" in handler.inner_text("[data-testid=deciding]")
     handler.fill("[name=customer_response]", "同意" if zh else "Agreed")
     handler.click("[data-testid=complete]")

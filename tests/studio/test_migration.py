@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tests.api.test_stories import events, inquiry, open_task, show
 from tests.conftest import Api
 from tests.studio.helpers import CLOCK_READ, hand_timer, inquiry_hours, pack_file, post_files
+from tests.web.conftest import Web
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import AuditEntry, HumanTask, Instance, Timer
@@ -170,6 +171,15 @@ def test_migration_is_refused_when_a_waiting_task_would_disappear_and_bulk_repor
     tasks = db.session.scalars(select(HumanTask.spec_id).where(HumanTask.case_number == first,
                                                                HumanTask.state == "open")).all()
     assert sorted(tasks) == ["callback", "sign_notice"]  # nothing moved
+    # the admin's migrate page in Chinese gives the refusal in Chinese (the API above answered in English)
+    web = Web(api.client.application.test_client()).login("admin")
+    web.post("/language", {"language": "zh", "next": "/"})
+    iid = show(api, first)["instance_id"]
+    web.get(f"/admin/instances/{iid}")
+    page = web.post(f"/admin/instances/{iid}/migrate", {"step": "dry", "to_version": "2"})
+    assert page.status_code == 409 and "版本 2 中没有" in page.get_data(as_text=True)
+    page = web.post(f"/admin/instances/{iid}/migrate", {"step": "dry", "to_version": "x"})
+    assert page.status_code == 422 and "请填写要迁移到的版本" in page.get_data(as_text=True)
 
     # the second case's notice is signed: it waits only at the callback, which version 2 keeps
     notice = open_task(api, second, "sign_notice")

@@ -10,6 +10,7 @@ from typing import Any
 from tests.api.test_stories import grievance, register, work
 from tests.conftest import PASSWORD, Api
 from tests.studio.helpers import edited, post_files
+from tests.web.conftest import Web
 from webapp.accounts.service import create_user
 from webapp.extensions import db
 from webapp.masterdata import service as masterdata
@@ -72,6 +73,15 @@ def test_domain_8b_stuck_rules_flag_a_task_and_a_notice_to_a_department_nobody_i
     texts = {r["rule"]: r["text"] for r in item["reasons"]}
     assert "queue 'department:ghost', which has no active member" in texts["task_to_nobody"]
     assert "went to department:ghost, which has no active member" in texts["notice_to_nobody"]
+    # the console in Chinese says it in Chinese (rule titles and reasons from the catalogue); the API stays English
+    web = Web(api.client.application.test_client()).login("admin")
+    web.post("/language", {"language": "zh", "next": "/"})
+    page = web.text("/admin/instances?stuck=1")
+    for text in ("任务在无人队列中", "通知无人接收", "在队列“department:ghost”中等待，但该队列没有在职成员"):
+        assert text in page, text
+    texts = {r["rule"]: r["text"] for r in api.as_("admin").get("/api/v1/instances/stuck").get_json()["items"][0][
+        "reasons"]}
+    assert "which has no active member" in texts["task_to_nobody"]
     # somebody joins the department: nothing is flagged any more (membership is read when asked)
     masterdata.update(db.session, "department", "ghost", {"attrs": {"head": "depthead", "members": ["depthead"]}},
                       "admin")

@@ -148,3 +148,20 @@ def test_a_form_change_alone_deploys_the_process_with_the_new_form(web: Any, pac
     assert _json_post(web, "/processes/inquiry/draft", {"files": data["files"], "forms": forms}).status_code == 200
     web.post("/processes/inquiry/deploy", {"comment": "again"})
     assert _inquiry().version == 2, "nothing changed: no new version"
+
+
+def test_the_studio_check_speaks_the_owners_language(web: Any, pack: None) -> None:
+    """Issue 12 item 4 (each problem says what to fix) in the owner's language: Chinese in the studio."""
+    from tests.studio.helpers import edited
+
+    web.login("owner")
+    web.post("/language", {"language": "zh", "next": "/"})
+    page = web.text("/processes/inquiry/edit")
+    data = json.loads(page.split('id="studio-data">')[1].split("</script>")[0])
+    bpmn = edited("inquiry.bpmn", "'group:responsible_department'", "'group:nowhere'").decode()
+    assert _json_post(web, "/processes/inquiry/draft", {"files": {**data["files"], "inquiry.bpmn": bpmn},
+                                                        "forms": data["forms"]}).status_code == 200
+    checked = _json_post(web, "/processes/inquiry/check", {}).get_json()
+    messages = [p["message"] for p in checked["problems"]]
+    assert checked["ok"] is False and any("发送给 group:nowhere，但没有组“nowhere”；请创建该组" in m
+                                          for m in messages), messages

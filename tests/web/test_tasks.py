@@ -121,7 +121,7 @@ def test_other_groups_cannot_see_or_complete_the_task(web: Any, mini: Any) -> No
     task = _task(case)
     web.login("handler2")
     r = web.get(f"/tasks/{task.id}")
-    assert r.status_code == 403 and "tier_1_handler" in r.get_data(as_text=True)
+    assert r.status_code == 403 and "Tier-1 handlers" in r.get_data(as_text=True)
     web.get("/")
     assert web.post(f"/tasks/{task.id}", {"action": "complete", "cause": "x"}).status_code == 403
     assert _task(case).state == "open"

@@ -139,3 +139,27 @@ def test_overdue_tab_pages_through_mine_and_my_groups_late_tasks_by_deadline(web
         cursor = page.next_cursor
     assert seen == expected and len(seen) == 6
     assert f"/tasks/{expected[0]}" in web.login("handler1").text("/?tab=overdue")
+
+
+def test_a_unit_queue_shows_the_units_name_from_master_data_in_the_users_language(web: Any, mini: Any) -> None:
+    """Named routing (car-maker rules 4.2: the named department): the queue reads "Department: After-sales" /
+    "部门：售后", not the raw key "department:after_sales"; a unit not kept in master data falls back to its key."""
+    from webapp.masterdata import service as masterdata
+
+    masterdata.create(db.session, "department", {"key": "after_sales", "name_en": "After-sales", "name_zh": "售后",
+                                                 "attrs": {"head": "handler1b", "members": ["handler1"]}}, "admin")
+    case, other = register(), register({**GRIEVANCE, "customer": {"name": "Han Meimei", "phone": "13900000002"}})
+    tasks = {t.case_id: t for t in db.session.scalars(select(HumanTask).where(HumanTask.state == "open"))}
+    tasks[case.id].group_key = "department:after_sales"
+    tasks[other.id].group_key = "service_point:sp_gone"
+    db.session.commit()
+    web.login("handler1")
+    page = web.text("/?tab=group")
+    assert "Department: After-sales" in page and "department:after_sales" not in page
+    assert "Department: After-sales" in web.text(f"/tasks/{tasks[case.id].id}")
+    assert "Department: After-sales" in web.text(f"/cases/{case.number}")
+    web.post("/language", {"language": "zh", "next": "/"})
+    assert "部门：售后" in web.text("/?tab=group")
+    assert "部门：售后" in web.text(f"/tasks/{tasks[case.id].id}")
+    web.login("admin")
+    assert "Service point: sp_gone" in web.text(f"/cases/{other.number}")

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,7 +31,7 @@ MAX_LIST = 500
 def require_admin(actor: User) -> None:
     """Refuse anyone without the admin role."""
     if not actor.has_role("admin"):
-        raise Forbidden("managing users needs the admin role")
+        raise Forbidden(gettext("managing users needs the admin role"))
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def get_user(session: Session, username: str) -> User:
     """One user by username, or NotFound."""
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
-        raise NotFound(f"no user '{username}'")
+        raise NotFound(gettext("no user '%(username)s'", username=username))
     return user
 
 
@@ -75,12 +76,13 @@ def _keys(session: Session, value: Any, what: str) -> list[str]:
         return []
     items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise Invalid(f"'{what}' must be a list of group keys", {what: "list of group keys"})
+        raise Invalid(gettext("'%(what)s' must be a list of group keys", what=what), {what: "list of group keys"})
     keys = list(dict.fromkeys(i for i in items if i))
     unknown = sorted(set(keys) - set(group_keys(session)))
     if unknown:
-        raise Invalid(f"unknown group: {', '.join(unknown)}; create it on the groups page first, or pick one of "
-                      "the existing groups", {what: "unknown group " + ", ".join(unknown)})
+        raise Invalid(gettext("unknown group: %(groups)s; create it on the groups page first, or pick one of the "
+                              "existing groups", groups=", ".join(unknown)),
+                      {what: "unknown group " + ", ".join(unknown)})
     return keys
 
 
@@ -103,11 +105,12 @@ def _profile(session: Session, data: dict[str, Any]) -> Profile:
     if "email" in data:
         email = str(data["email"] or "").strip()
         if email and not EMAIL.match(email):
-            raise Invalid(f"'{email}' is not an e-mail address", {"email": "like name@example.com"})
+            raise Invalid(gettext("'%(email)s' is not an e-mail address", email=email),
+                          {"email": "like name@example.com"})
         out.email = email or None
     if "language" in data:
         if data["language"] not in LANGUAGES:
-            raise Invalid("the language must be en or zh", {"language": "en or zh"})
+            raise Invalid(gettext("the language must be en or zh"), {"language": "en or zh"})
         out.language = str(data["language"])
     if "groups" in data:
         out.groups = _keys(session, data["groups"], "groups")
@@ -121,7 +124,7 @@ def _password(data: dict[str, Any]) -> tuple[str, str | None]:
     given = str(data.get("password") or "")
     if given:
         if len(given) < 8:
-            raise Invalid("password too short", {"password": "use at least 8 characters"})
+            raise Invalid(gettext("password too short"), {"password": "use at least 8 characters"})
         return given, None
     generated = secrets.token_urlsafe(12)
     return generated, generated
@@ -143,9 +146,10 @@ def create(session: Session, actor: User, data: dict[str, Any]) -> tuple[User, s
     profile = _profile(session, data)
     password, generated = _password(data)
     if not username:
-        raise Invalid("give a username", {"username": "required"})
+        raise Invalid(gettext("give a username"), {"username": "required"})
     if session.scalars(select(User.id).where(func.lower(User.username) == username.lower())).first() is not None:
-        raise Conflict(f"user '{username}' already exists; choose another username", {"username": "taken"})
+        raise Conflict(gettext("user '%(username)s' already exists; choose another username", username=username),
+                       {"username": "taken"})
     user = create_user(session, username, password, profile.groups or [], profile.name or "", profile.email,
                        profile.supervises or [], profile.language or "en")
     record_change(session, actor, "user_create", user, data.get("reason"), None, user_json(user),
@@ -173,7 +177,7 @@ def update(session: Session, actor: User, username: str, data: dict[str, Any]) -
         _set_memberships(session, user, groups, supervises)
     after = user_json(user)
     if after == before:
-        raise Invalid("nothing changed", {"": "change at least one field"})
+        raise Invalid(gettext("nothing changed"), {"": "change at least one field"})
     record_change(session, actor, "user_update", user, data.get("reason"), before, after, f"changed {username}")
     session.commit()
     return user
@@ -200,7 +204,8 @@ def _check_admins_left(session: Session, user: User, still_admin: bool) -> None:
         User.is_active.is_(True), User.id != user.id,
         User.memberships.any(Membership.group.has(Group.key == "admin"))))
     if not others:
-        raise Conflict(f"{user.username} is the last active administrator; make someone else an admin first")
+        raise Conflict(gettext("%(username)s is the last active administrator; make someone else an admin first",
+                               username=user.username))
 
 
 def deactivate(session: Session, actor: User, username: str, reason: str | None = None) -> User:
@@ -208,9 +213,9 @@ def deactivate(session: Session, actor: User, username: str, reason: str | None 
     require_admin(actor)
     user = get_user(session, username)
     if user.id == actor.id:
-        raise Conflict("you cannot deactivate yourself; ask another administrator")
+        raise Conflict(gettext("you cannot deactivate yourself; ask another administrator"))
     if not user.is_active:
-        raise Conflict(f"{username} is already inactive")
+        raise Conflict(gettext("%(username)s is already inactive", username=username))
     _check_admins_left(session, user, still_admin=False)
     record_change(session, actor, "user_deactivate", user, reason, {"active": True}, {"active": False},
             f"deactivated {username}; API tokens revoked")
@@ -223,7 +228,7 @@ def reactivate(session: Session, actor: User, username: str, reason: str | None 
     require_admin(actor)
     user = get_user(session, username)
     if user.is_active:
-        raise Conflict(f"{username} is active already")
+        raise Conflict(gettext("%(username)s is active already", username=username))
     user.is_active, user.failed_logins, user.locked_until = True, 0, None
     record_change(session, actor, "user_reactivate", user, reason, {"active": False}, {"active": True},
             f"reactivated {username}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -54,10 +55,10 @@ def create_group(session: Session, actor: User, key: str, name: str, reason: str
     require_admin(actor)
     key, name = (key or "").strip(), (name or "").strip()[:200]
     if not GROUP_KEY.match(key):
-        raise Invalid("the group key is lower-case letters, digits and '_', starting with a letter (e.g. "
-                      "'after_sales')", {"key": "like after_sales"})
+        raise Invalid(gettext("the group key is lower-case letters, digits and '_', starting with a letter (e.g. "
+                              "'after_sales')"), {"key": "like after_sales"})
     if session.scalars(select(Group.id).where(Group.key == key)).first() is not None:
-        raise Conflict(f"group '{key}' already exists", {"key": "taken"})
+        raise Conflict(gettext("group '%(key)s' already exists", key=key), {"key": "taken"})
     group = Group(key=key, name=name or key.replace("_", " ").capitalize())
     session.add(group)
     session.flush()

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -129,9 +130,9 @@ def revoke_all(session: Session, user: User) -> int:
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """Check the current password, set the new one and revoke every API token of the user."""
     if not verify_password(user.password_hash, current):
-        raise Invalid("this is not your current password", {"current_password": "wrong"})
+        raise Invalid(gettext("this is not your current password"), {"current_password": "wrong"})
     if len(new) < 8:
-        raise Invalid("password too short", {"new_password": "use at least 8 characters"})
+        raise Invalid(gettext("password too short"), {"new_password": "use at least 8 characters"})
     user.password_hash = hash_password(new)
     revoke_all(session, user)
     session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -56,7 +57,7 @@ class Ctx:
 def check_admin(user: User) -> None:
     """Refuse anyone without the admin role."""
     if not user.has_role("admin"):
-        raise Forbidden("instance repairs need the admin role")
+        raise Forbidden(gettext("instance repairs need the admin role"))
 
 
 def begin(session: Session, instance_id: int, user: User, reason: str | None, action: str,
@@ -65,10 +66,10 @@ def begin(session: Session, instance_id: int, user: User, reason: str | None, ac
     check_admin(user)
     text = (reason or "").strip()
     if len(text) < MIN_REASON:
-        raise Invalid("say why you do this; the reason goes to the audit log", {"reason": "required"})
+        raise Invalid(gettext("say why you do this; the reason goes to the audit log"), {"reason": "required"})
     instance = session.get(Instance, instance_id)
     if instance is None:
-        raise NotFound(f"instance {instance_id} not found")
+        raise NotFound(gettext("instance %(id)s not found", id=instance_id))
     case = session.scalars(select(Case).where(Case.instance_id == instance.id)).first()
     return Ctx(session, user, text[:2000], instance, case, action, bulk_id)
 

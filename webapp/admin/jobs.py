@@ -15,6 +15,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -52,7 +53,7 @@ def to_version(value: Any) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_INT:
-        raise Invalid("give the version to migrate to", {"to_version": "a version number, e.g. 3"})
+        raise Invalid(gettext("give the version to migrate to"), {"to_version": "a version number, e.g. 3"})
     return value
 
 

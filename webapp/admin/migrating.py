@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -43,7 +44,7 @@ class Selection:
 def selection(session: Session, ids: list[int]) -> Selection:
     """Describe a selection; Invalid unless it is of exactly one process."""
     if not ids:
-        raise Invalid("select at least one instance (or apply to all matching the filter)", {"ids": "empty"})
+        raise Invalid(gettext("select at least one instance (or apply to all matching the filter)"), {"ids": "empty"})
     rows = [row for start in range(0, len(ids), CHUNK) for row in session.execute(
         select(Instance.process_key, ProcessDefinition.version, Instance.status, func.count(Instance.id))
         .join(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
@@ -51,8 +52,9 @@ def selection(session: Session, ids: list[int]) -> Selection:
         .group_by(Instance.process_key, ProcessDefinition.version, Instance.status))]
     keys = sorted({r[0] for r in rows})
     if len(keys) != 1:
-        raise Invalid("select instances of one process to migrate them together (filter the list by process); "
-                      f"the selection holds {', '.join(keys) or 'no instance'}", {"process": "one process"})
+        raise Invalid(gettext("select instances of one process to migrate them together (filter the list by "
+                              "process); the selection holds %(processes)s",
+                              processes=", ".join(keys) or gettext("no instance")), {"process": "one process"})
     out = Selection(keys[0], ids)
     for _, version, status, n in rows:
         if status in FINISHED:

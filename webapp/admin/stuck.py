@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -153,54 +154,68 @@ def reasons_for(session: Session, ids: list[int], at: datetime, settings: StuckS
 
 
 def _explain(session: Session, rule: str, instance: Instance, at: datetime, settings: StuckSettings) -> str:
+    """The reason in words, in the reader's language (the API reads it in English)."""
     if rule == "error":
         err = instance.error or {}
-        where = err.get("task_name") or err.get("element") or "?"
-        return f"error at '{where}': {err.get('message', 'unknown error')} ({err.get('attempts', 1)} attempt(s))"
+        return _("error at '%(where)s': %(message)s (%(n)s attempt(s))",
+                 where=err.get("task_name") or err.get("element") or "?",
+                 message=err.get("message") or _("unknown error"), n=err.get("attempts", 1))
     if rule == "overdue_unclaimed":
         task = session.scalars(select(HumanTask).where(
             HumanTask.instance_id == instance.id, HumanTask.state == "open", HumanTask.assignee.is_(None),
             HumanTask.due_at < at).order_by(HumanTask.due_at)).first()
         if task is not None and task.due_at is not None:
-            return (f"task '{task.title}' was due {_ago(at - task.due_at)} ago ({task.due_at:%Y-%m-%d %H:%M} UTC) "
-                    f"and nobody in '{task.group_key}' has claimed it")
+            return _("task '%(title)s' was due %(ago)s ago (%(due)s UTC) and nobody in '%(group)s' has claimed it",
+                     title=task.title, ago=_ago(at - task.due_at), due=f"{task.due_at:%Y-%m-%d %H:%M}",
+                     group=task.group_key)
     if rule == "timer_late":
         timer = session.scalars(select(Timer).where(
             Timer.instance_id == instance.id, Timer.state == "waiting",
             Timer.due_at < at - settings.timer_grace).order_by(Timer.due_at)).first()
         if timer is not None and timer.due_at is not None:
-            return (f"timer '{timer.name or timer.spec_id}' was due {_ago(at - timer.due_at)} ago and has not "
-                    f"fired: is the worker running?")
+            return _("timer '%(timer)s' was due %(ago)s ago and has not fired: is the worker running?",
+                     timer=timer.name or timer.spec_id, ago=_ago(at - timer.due_at))
     if rule == "no_path":
-        return f"status '{instance.status}' but no open task, no waiting timer and no waiting message"
+        return _("status '%(status)s' but no open task, no waiting timer and no waiting message",
+                 status=instance.status)
+    if rule in ("outbox_failing", "notice_to_nobody", "task_to_nobody"):
+        return _explain_delivery(session, rule, instance, settings) or RULE_TITLES[rule]
+    if rule == "idle":
+        return _("no activity for %(ago)s (status '%(status)s', nobody's turn)", ago=_ago(at - instance.updated_at),
+                 status=instance.status)
+    return RULE_TITLES.get(rule, rule)
+
+
+def _explain_delivery(session: Session, rule: str, instance: Instance, settings: StuckSettings) -> str | None:
     if rule == "outbox_failing":
         msg = session.scalars(select(Outbox).where(Outbox.instance_id == instance.id, _failing(settings))
                               .order_by(Outbox.id)).first()
         if msg is not None:
-            gave_up = " (the worker gave up: dead)" if msg.status == "dead" else ""
-            return (f"{msg.channel} '{msg.template}' to {msg.recipient} failed {msg.attempts} times{gave_up}: "
-                    f"{(msg.last_error or 'no error text')[:200]}")
+            failed = _("%(channel)s '%(template)s' to %(to)s failed %(n)s times", channel=msg.channel,
+                       template=msg.template, to=msg.recipient, n=msg.attempts)
+            gave_up = f" {_('(the worker gave up: dead)')}" if msg.status == "dead" else ""
+            return f"{failed}{gave_up}: {(msg.last_error or _('no error text'))[:200]}"
     if rule == "notice_to_nobody":
         msg = session.scalars(_notices_to_nobody(settings).with_only_columns(Outbox).where(
             Outbox.instance_id == instance.id).order_by(Outbox.id)).first()
         if msg is not None:
-            return (f"notice '{msg.template}' went to {msg.recipient}, which has no active member: add members "
-                    f"(group, or the department/service point in master data) or change the recipient in the diagram")
+            return _("notice '%(template)s' went to %(to)s, which has no active member: add members (group, or the "
+                     "department/service point in master data) or change the recipient in the diagram",
+                     template=msg.template, to=msg.recipient)
     if rule == "task_to_nobody":
         task = session.scalars(_tasks_to_nobody(settings).with_only_columns(HumanTask).where(
             HumanTask.instance_id == instance.id).order_by(HumanTask.id)).first()
         if task is not None:
-            return (f"task '{task.title}' waits in the queue '{task.group_key}', which has no active member: add "
-                    f"members (group, or the department/service point in master data) or assign the task")
-    if rule == "idle":
-        return f"no activity for {_ago(at - instance.updated_at)} (status '{instance.status}', nobody's turn)"
-    return RULE_TITLES.get(rule, rule)
+            return _("task '%(title)s' waits in the queue '%(group)s', which has no active member: add members "
+                     "(group, or the department/service point in master data) or assign the task",
+                     title=task.title, group=task.group_key)
+    return None
 
 
 def _ago(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return _("%(n)s min", n=minutes)
     if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60} min"
-    return f"{minutes // 1440} days"
+        return _("%(h)s h %(m)s min", h=minutes // 60, m=minutes % 60)
+    return _("%(n)s days", n=minutes // 1440)

@@ -17,7 +17,7 @@ from webapp.deadlines.service import for_case
 from webapp.engine.clock import now
 from webapp.models import Case, Event, HumanTask, Instance
 from webapp.tasks.service import form_schema
-from webapp.web.i18n import deadline_name, human, pack_text
+from webapp.web.i18n import deadline_name, group_name, human, pack_text
 from webapp.web.labels import LABELS, label
 
 HIDDEN_EVENT_DATA = {"data"}  # task form data is shown as its own block
@@ -98,7 +98,7 @@ def event_line(event: Event) -> str:
     kind = event.kind
     task = pack_text(event.task_name or data.get("title"))
     if kind == "task_ready":
-        who = data.get("assignee") or label("group", data.get("group")) or ""
+        who = data.get("assignee") or group_name(data.get("group")) or ""
         return _("%(task)s, for %(who)s", task=task, who=who)
     if kind in ("task_claimed", "task_completed", "task_unclaimed"):
         return task
@@ -118,11 +118,11 @@ def event_line(event: Event) -> str:
         text = label("rule", rule) if rule and str(rule) in LABELS["rule"] else str(data.get("grade", ""))
         return f"{data.get('previous')} → {text}" if data.get("previous") else text
     if kind == "routed":
-        return _("to %(group)s (tier %(tier)s)", group=label("group", data.get("group")), tier=data.get("tier", ""))
+        return _("to %(group)s (tier %(tier)s)", group=group_name(data.get("group")), tier=data.get("tier", ""))
     if kind.startswith("clock_") or kind.startswith("deadline_"):
         parts = [deadline_name(data.get("name")), _moment(data.get("due")), label("deadline", data.get("state"))]
         return " · ".join(p for p in parts if p)
-    rest = {k: (label("group", v) if k.endswith("group") else v) for k, v in data.items()
+    rest = {k: (group_name(v) if k.endswith("group") else v) for k, v in data.items()
             if k not in HIDDEN_EVENT_DATA and v not in (None, "", [], {})}
     return "; ".join(f"{_words(k)}: {_words(v)}" for k, v in rest.items())
 

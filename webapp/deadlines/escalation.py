@@ -119,7 +119,7 @@ def escalate_tasks(session: Session, instance_id: int | None, clock_name: str, c
     for recipient in notify:
         for channel in STAFF_CHANNELS:
             session.add(Outbox(instance_id=instance_id, case_id=case.id, channel=channel, recipient=recipient,
-                               template="deadline_missed", payload=payload, next_attempt_at=at,
+                               template="deadline_missed", payload=payload, next_attempt_at=at, created_at=at,
                                idempotency_key=f"escalate:{instance_id}:{clock_name}:{at.isoformat()}:{channel}:"
                                                f"{recipient}"))
     return notify

@@ -187,7 +187,7 @@ def check_next(session: Session, at: datetime | None = None) -> str | None:
             continue
         for channel in STAFF_CHANNELS:
             session.add(Outbox(instance_id=row.instance_id, case_id=row.case_id, channel=channel,
-                               recipient=recipient, template=kind, payload=payload, next_attempt_at=at,
+                               recipient=recipient, template=kind, payload=payload, next_attempt_at=at, created_at=at,
                                idempotency_key=f"deadline:{row.id}:{action}:{channel}:{recipient}"))
     if recipients:
         session.add(Event(instance_id=row.instance_id, case_id=row.case_id, at=at, actor="worker", kind=kind,

@@ -11,13 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from webapp.engine.clock import now
 from webapp.errors import NotFound
 from webapp.masterdata import units
 from webapp.models import Outbox, User
 from webapp.outbox.models import NoticeRead
+from webapp.outbox.recipients import earlier_of_same_message
 from webapp.paging import newest_first
 
 CHANNEL = "in_app"
@@ -41,16 +42,23 @@ def _addresses(user: User) -> tuple[str, list[str]]:
     return f"user:{user.username}", [k if units.parse(k) else f"group:{k}" for k in sorted(user.group_keys)]
 
 
+def _not_a_repeat(mine: list[str]) -> Any:
+    # one notice to two of my groups (general manager and crisis team) shows once: its first row addressed to me
+    other = aliased(Outbox)
+    return ~exists().where(earlier_of_same_message(Outbox, other), other.recipient.in_(mine))
+
+
 def _unread_clause(user: User) -> Any:
     personal, groups = _addresses(user)
     read_by_me = exists().where(NoticeRead.outbox_id == Outbox.id, NoticeRead.username == user.username)
-    return or_(and_(Outbox.recipient == personal, Outbox.read_at.is_(None)),
-               and_(Outbox.recipient.in_(groups), ~read_by_me))
+    return and_(or_(and_(Outbox.recipient == personal, Outbox.read_at.is_(None)),
+                    and_(Outbox.recipient.in_(groups), ~read_by_me)), _not_a_repeat([personal, *groups]))
 
 
 def _mine(user: User) -> Select[Any]:
     personal, groups = _addresses(user)
-    return select(Outbox).where(Outbox.channel == CHANNEL, Outbox.recipient.in_([personal, *groups]))
+    return select(Outbox).where(Outbox.channel == CHANNEL, Outbox.recipient.in_([personal, *groups]),
+                                _not_a_repeat([personal, *groups]))
 
 
 def unread_count(session: Session, user: User) -> int:

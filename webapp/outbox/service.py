@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
 from webapp.masterdata import units
-from webapp.models import Case, Group, Membership, Outbox, User
+from webapp.models import Case, Outbox, User
 from webapp.outbox.delivery import Envelope
 from webapp.outbox.delivery.mail import language_of
 from webapp.outbox.delivery.settings import WorkerSettings
+from webapp.outbox.recipients import already_reached, staff_addresses
 
 DONE = ("sent", "delivered", "read", "cancelled")
 
@@ -83,6 +84,14 @@ def mark_done(session: Session, claim_: Claim, at: datetime | None = None) -> bo
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def mark_duplicate(session: Session, claim_: Claim, first_id: int, at: datetime | None = None) -> None:
+    """Close a row whose every address an earlier row of the same message already mails (cancelled, with why)."""
+    session.execute(update(Outbox).where(Outbox.id == claim_.id, Outbox.attempts == claim_.attempt)
+                    .values(status="cancelled", sent_at=at or now(), next_attempt_at=None,
+                            last_error=f"everyone it reaches already gets the same message (outbox {first_id})"))
+    session.commit()
+
+
 def mark_failed(session: Session, claim_: Claim, error: str, settings: WorkerSettings, permanent: bool = False,
                 at: datetime | None = None) -> str:
     """Record a failed attempt: retry later with backoff, or 'dead' after the last attempt; the new status."""
@@ -139,29 +148,13 @@ def envelope(session: Session, claim_: Claim, settings: WorkerSettings) -> Envel
             env.addresses = [user.email]
             env.language = language_of(claim_.payload.get("lang") or user.language, settings.language)
             env.timezone = user.timezone or settings.timezone
-    elif kind == "group":
-        env.addresses = sorted(e for e in session.scalars(
-            select(User.email).join(Membership, Membership.user_id == User.id).join(Group)
-            .where(Group.key == name, Membership.is_supervisor.is_(False),  # supervisors are told separately
-                   User.is_active.is_(True), User.email.is_not(None))) if e)
-    elif units.parse(claim_.recipient):
-        env.addresses = unit_addresses(session, claim_.recipient, settings)
-    elif "@" in claim_.recipient:
-        env.addresses = [claim_.recipient]
+    elif kind == "group" or units.parse(claim_.recipient) or "@" in claim_.recipient:
+        env.addresses = staff_addresses(session, claim_.recipient, settings)
+    if claim_.channel == "email" and claim_.recipient != "customer" and env.addresses:
+        covered, env.duplicate_of = already_reached(session, claim_.id, settings)
+        env.addresses = [a for a in env.addresses if a not in covered]
     session.rollback()  # end the read transaction; nothing was written
     return env
-
-
-def unit_addresses(session: Session, recipient: str, settings: WorkerSettings) -> list[str]:
-    """E-mail of a department or service point: its active people's (members and head, or the head only), its own
-    address in master data, else the configured SERVICE_POINT_EMAILS one."""
-    names = units.people(session, recipient)
-    found = list(session.scalars(select(User.email).where(User.username.in_(names), User.is_active.is_(True),
-                                                          User.email.is_not(None)))) if names else []
-    own = units.unit_email(session, recipient)
-    if own is None and recipient.startswith("service_point:"):
-        own = settings.service_points.get(recipient.partition(":")[2])
-    return sorted({e for e in [*found, own] if e})
 
 
 def earliest(session: Session) -> datetime | None:

@@ -7,6 +7,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
+
 from webapp.engine.pack import FORM_PROPERTY, Problem, group_for_lane
 from webapp.processes.compiling import compile_problem
 from webapp.processes.model import Element, FileModel
@@ -50,51 +52,59 @@ def check_groups(el: Element, known: Known) -> list[Problem]:
     if el.tag == "userTask" and el.lane:
         group = group_for_lane(el.lane)
         if group and group not in known.groups:
-            problems.append(Problem(el.file, el.id, f"lane '{el.lane}' means group '{group}', which does not exist; "
-                                                    "rename the lane after an existing group or create the group",
-                                    el.name))
+            problems.append(Problem(el.file, el.id, gettext(
+                "lane '%(lane)s' means group '%(group)s', which does not exist; rename the lane after an existing "
+                "group or create the group", lane=el.lane, group=group), el.name))
     assigned = _constant(el.props.get("assignGroup", "")) if el.props.get("assignGroup") else None
     if isinstance(assigned, str) and assigned.startswith(UNIT_PREFIXES):
-        problems += [Problem(el.file, el.id, f"assignGroup {text}", el.name) for text in _unit_problem(assigned, known)]
+        problems += [Problem(el.file, el.id, gettext("assignGroup %(why)s", why=text), el.name)
+                     for text in _unit_problem(assigned, known)]
     elif isinstance(assigned, str) and assigned not in known.groups:
-        problems.append(Problem(el.file, el.id, f"assignGroup '{assigned}' is not an existing group; "
-                                                "name an existing group", el.name))
+        problems.append(Problem(el.file, el.id, gettext(
+            "assignGroup '%(group)s' is not an existing group; name an existing group", group=assigned), el.name))
     return problems
 
 
 def _unit_problem(address: str, known: Known) -> list[str]:
     """Why a literal department/service point address cannot be used: not kept, or nobody active in it."""
     kind, _, key = address.partition(":")
-    unit = kind.removesuffix("_head").replace("_", " ")
+    department = kind.removesuffix("_head") == "department"
     if address not in known.units and not (kind == "service_point" and key in known.service_points):
-        return [f"names {address}, but no {unit} '{key}' is kept in master data; add it (Admin > Master data) "
-                "or name a kept one"]
+        text = (gettext("names %(address)s, but no department '%(key)s' is kept in master data; add it (Admin > "
+                        "Master data) or name a kept one", address=address, key=key) if department else
+                gettext("names %(address)s, but no service point '%(key)s' is kept in master data; add it (Admin > "
+                        "Master data) or name a kept one", address=address, key=key))
+        return [text]
     if address in known.unmanned_units:
-        who = "head" if kind.endswith("_head") else "member or head"
-        return [f"names {address}, but the {unit} '{key}' has no active {who}: nobody would act on it; "
-                "add people to it in master data"]
+        unit = gettext("department") if department else gettext("service point")
+        who = gettext("head") if kind.endswith("_head") else gettext("member or head")
+        return [gettext("names %(address)s, but the %(unit)s '%(key)s' has no active %(who)s: nobody would act on "
+                        "it; add people to it in master data", address=address, unit=unit, key=key, who=who)]
     return []
 
 
 def check_recipients(el: Element, known: Known) -> list[Problem]:
     """Every literal `group:`, `user:`, `webhook:` and `service_point:` address in a parameter exists."""
     problems: list[Problem] = []
-    tables = {"group:": (known.groups, "group", "create the group or name an existing one"),
-              "user:": (known.users, "user", "name an existing user"),
-              "webhook:": (known.webhooks, "webhook", "add it to the WEBHOOKS setting or name a configured one")}
+    tables = {"group:": (known.groups, gettext("group"), gettext("create the group or name an existing one")),
+              "user:": (known.users, gettext("user"), gettext("name an existing user")),
+              "webhook:": (known.webhooks, gettext("webhook"),
+                           gettext("add it to the WEBHOOKS setting or name a configured one"))}
     for param, expression in el.params.items():
         for text in _strings(expression):
             prefix = next((p for p in PREFIXES if text.startswith(p)), None)
             if prefix is None or not text[len(prefix):]:
                 continue  # no address, or one completed from case data at run time
             if prefix in UNIT_PREFIXES:
-                problems += [Problem(el.file, el.id, f"parameter '{param}' {why}", el.name)
+                problems += [Problem(el.file, el.id, gettext("parameter '%(param)s' %(why)s", param=param, why=why),
+                                     el.name)
                              for why in _unit_problem(text, known)]
                 continue
             names, label, fix = tables[prefix]
             if text[len(prefix):] not in names:
-                problems.append(Problem(el.file, el.id, f"parameter '{param}' sends to {text}, but there is no "
-                                                        f"{label} '{text[len(prefix):]}'; {fix}", el.name))
+                problems.append(Problem(el.file, el.id, gettext(
+                    "parameter '%(param)s' sends to %(to)s, but there is no %(kind)s '%(name)s'; %(fix)s",
+                    param=param, to=text, kind=label, name=text[len(prefix):], fix=fix), el.name))
     return problems
 
 
@@ -112,8 +122,9 @@ def check_staffing(models: dict[str, FileModel], known: Known) -> list[Problem]:
             named += [t[len("group:"):] for e in el.params.values() for t in _strings(e) if t.startswith("group:")]
             for group in dict.fromkeys(g for g in named if g and g in known.groups):
                 if group not in known.staffed_groups:
-                    warnings.append(Problem(el.file, el.id, f"group '{group}' has no active member: nobody will "
-                                                            "act on it until someone joins the group", el.name))
+                    warnings.append(Problem(el.file, el.id, gettext(
+                        "group '%(group)s' has no active member: nobody will act on it until someone joins the group",
+                        group=group), el.name))
     return warnings
 
 
@@ -121,22 +132,25 @@ def check_operation(el: Element, known: Known) -> list[Problem]:
     """A service task names a registered handler and gives it every required parameter, and no unknown one."""
     if el.operator is None:
         if el.tag == "serviceTask":
-            return [Problem(el.file, el.id, "service task names no operation; choose a registered one", el.name)]
+            return [Problem(el.file, el.id, gettext("service task names no operation; choose a registered one"),
+                            el.name)]
         return []
     fn = known.handlers.get(el.operator)
     if fn is None:
         ops = ", ".join(sorted(known.handlers))
-        return [Problem(el.file, el.id, f"operation '{el.operator}' has no registered handler; use one of: {ops}",
-                        el.name)]
+        return [Problem(el.file, el.id, gettext("operation '%(op)s' has no registered handler; use one of: %(ops)s",
+                                                op=el.operator, ops=ops), el.name)]
     params = list(inspect.signature(fn).parameters.values())[1:]  # the first is the handler context
     if any(p.kind == p.VAR_KEYWORD for p in params):
         return []
     accepted = {p.name for p in params}
     required = {p.name for p in params if p.default is p.empty}
-    problems = [Problem(el.file, el.id, f"operation '{el.operator}' needs parameter '{name}'; add it", el.name)
+    problems = [Problem(el.file, el.id, gettext("operation '%(op)s' needs parameter '%(name)s'; add it",
+                                                op=el.operator, name=name), el.name)
                 for name in sorted(required - set(el.params))]
-    problems += [Problem(el.file, el.id, f"operation '{el.operator}' has no parameter '{name}'; remove it "
-                                         f"(it takes: {', '.join(sorted(accepted)) or 'none'})", el.name)
+    problems += [Problem(el.file, el.id, gettext("operation '%(op)s' has no parameter '%(name)s'; remove it (it "
+                                                 "takes: %(takes)s)", op=el.operator, name=name,
+                                                 takes=", ".join(sorted(accepted)) or gettext("none")), el.name)
                  for name in sorted(set(el.params) - accepted)]
     return problems
 
@@ -152,17 +166,18 @@ def check_form(el: Element, forms: dict[str, Any]) -> list[Problem]:
     if schema is None:
         return []  # missing or invalid: reported by the pack check
     if not isinstance(schema, dict) or schema.get("type") != "object":
-        return [Problem(el.file, el.id, f"form '{name}' must be a JSON Schema with \"type\": \"object\"", el.name)]
+        return [Problem(el.file, el.id, gettext("form '%(name)s' must be a JSON Schema with \"type\": \"object\"",
+                                                name=name), el.name)]
     return []
 
 
 def check_decision(el: Element, decisions: set[str]) -> list[Problem]:
     """A business-rule task calls a decision that is in the pack."""
     if el.tag == "businessRuleTask" and el.decision is not None and el.decision not in decisions:
-        return [Problem(el.file, el.id, f"decision '{el.decision}' is not in any .dmn file; upload its .dmn or "
-                                        "name an existing decision", el.name)]
+        return [Problem(el.file, el.id, gettext("decision '%(decision)s' is not in any .dmn file; upload its .dmn "
+                                                "or name an existing decision", decision=el.decision), el.name)]
     if el.tag == "businessRuleTask" and not el.decision:
-        return [Problem(el.file, el.id, "business-rule task names no decision", el.name)]
+        return [Problem(el.file, el.id, gettext("business-rule task names no decision"), el.name)]
     return []
 
 
@@ -175,7 +190,8 @@ def check_code(el: Element) -> list[Problem]:
     for what, text, mode in pieces:
         reason = compile_problem(text, mode)  # type: ignore[arg-type]
         if reason:
-            problems.append(Problem(el.file, el.id, f"{what} does not compile: {reason}", el.name))
+            problems.append(Problem(el.file, el.id, gettext("%(what)s does not compile: %(reason)s", what=what,
+                                                            reason=reason), el.name))
     return problems
 
 

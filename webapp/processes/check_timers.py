@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext
+
 from webapp.engine.durations import duration_delta, validate_timer_value
 from webapp.engine.pack import Problem
 from webapp.processes.compiling import compile_problem, evaluate_constant
@@ -28,10 +30,12 @@ def timer_problem(kind: str, value: Any) -> str | None:
     """Why a timer's evaluated value is not a valid ISO-8601 duration / date / cycle, or None."""
 
     if not isinstance(value, str):
-        return f"evaluates to {type(value).__name__} {value!r}, not text; write e.g. {_EXAMPLES[kind]}"
+        return gettext("evaluates to %(type)s %(value)s, not text; write e.g. %(example)s",
+                       type=type(value).__name__, value=repr(value), example=_EXAMPLES[kind])
     reason = validate_timer_value(kind, value)
     if reason:
-        return f"{value!r} is not a valid ISO-8601 {reason}; write e.g. {_EXAMPLES[kind]}"
+        return gettext("%(value)s is not a valid ISO-8601 %(what)s; write e.g. %(example)s", value=repr(value),
+                       what=reason, example=_EXAMPLES[kind])
     return None
 
 
@@ -41,20 +45,22 @@ def check_timer(element: Element) -> list[Problem]:
     kind, expression = element.timer
     where = (element.file, element.id)
     if not expression:
-        return [Problem(*where, f"the timer has no {kind} expression; write e.g. {_EXAMPLES[kind]}", element.name)]
+        return [Problem(*where, gettext("the timer has no %(kind)s expression; write e.g. %(example)s", kind=kind,
+                                        example=_EXAMPLES[kind]), element.name)]
     unquoted = _unquoted_iso(expression)
     if unquoted:
-        return [Problem(*where, f"timer expression {expression} is read as a variable name; put it in quotes: "
-                                f'"{unquoted}"', element.name)]
+        return [Problem(*where, gettext("timer expression %(expression)s is read as a variable name; put it in "
+                                        "quotes: \"%(quoted)s\"", expression=expression, quoted=unquoted),
+                        element.name)]
     refused = compile_problem(expression, "eval")
     if refused:
-        return [Problem(*where, f"timer expression does not compile: {refused}; write e.g. {_EXAMPLES[kind]}",
-                        element.name)]
+        return [Problem(*where, gettext("timer expression does not compile: %(reason)s; write e.g. %(example)s",
+                                        reason=refused, example=_EXAMPLES[kind]), element.name)]
     ok, value = evaluate_constant(expression)
     if not ok:
         return []  # depends on case data (e.g. resolution_deadline): checked when it runs
     reason = timer_problem(kind, value)
-    return [Problem(*where, f"timer {reason}", element.name)] if reason else []
+    return [Problem(*where, gettext("timer %(reason)s", reason=reason), element.name)] if reason else []
 
 
 def _unquoted_iso(expression: str) -> str | None:
@@ -120,11 +126,13 @@ def clock_read(expression: str) -> str | None:
 
 def _reads(el: Element, read: str, clock: str | None, clocks: dict[str, list[tuple[Element, str]]]) -> list[Problem]:
     if read not in clocks:
-        return [Problem(el.file, el.id, f"timer reads clock '{read}', but no clock_start starts a clock of that "
-                                        "name; start it before this element or name a started clock", el.name)]
+        return [Problem(el.file, el.id, gettext("timer reads clock '%(clock)s', but no clock_start starts a clock of "
+                                                "that name; start it before this element or name a started clock",
+                                                clock=read), el.name)]
     if clock and clock != read:
-        return [Problem(el.file, el.id, f"timer reads clock '{read}' but its task runs on clock '{clock}'; "
-                                        f"write clock_due('{clock}')", el.name)]
+        return [Problem(el.file, el.id, gettext("timer reads clock '%(read)s' but its task runs on clock "
+                                                "'%(clock)s'; write clock_due('%(clock)s')", read=read, clock=clock),
+                        el.name)]
     return []
 
 
@@ -135,25 +143,29 @@ def _missed(el: Element, clocks: dict[str, list[tuple[Element, str]]]) -> list[P
     if isinstance(value, str):
         return _disagree(el, "parameter duration", clock, value, clocks)
     if "duration" not in el.params and clock not in clocks:
-        return [Problem(el.file, el.id, f"no clock_start starts clock '{clock}', so the missed duration is unknown; "
-                                        "start the clock or add a parameter duration", el.name)]
+        return [Problem(el.file, el.id, gettext("no clock_start starts clock '%(clock)s', so the missed duration is "
+                                                "unknown; start the clock or add a parameter duration", clock=clock),
+                        el.name)]
     return []
 
 
 def _disagree(el: Element, what: str, clock: str, value: str,
               clocks: dict[str, list[tuple[Element, str]]]) -> list[Problem]:
     problems: list[Problem] = []
-    fix = (f"let the timer read the clock: clock_due('{clock}')" if what == "timer"
-           else "remove the parameter duration (the clock's own is recorded)")
+    fix = (gettext("let the timer read the clock: clock_due('%(clock)s')", clock=clock) if what == "timer"
+           else gettext("remove the parameter duration (the clock's own is recorded)"))
+    shown = gettext("timer") if what == "timer" else gettext("parameter duration")
     for start, duration in clocks.get(clock, []):
         if _same_duration(value, duration):
             continue
-        problems.append(Problem(el.file, el.id, (
-            f"{what} says {value} but clock '{clock}' is started with {duration} by '{start.id}' "
-            f"({start.name}) in {start.file}; {fix}, so that the clock_start alone states the deadline"), el.name))
-        problems.append(Problem(start.file, start.id, (
-            f"clock '{clock}' is started with {duration} but '{el.id}' ({el.name}) in {el.file} says {value}; "
-            f"there, {fix}"), start.name))
+        problems.append(Problem(el.file, el.id, gettext(
+            "%(what)s says %(value)s but clock '%(clock)s' is started with %(duration)s by '%(start)s' (%(name)s) in "
+            "%(file)s; %(fix)s, so that the clock_start alone states the deadline", what=shown, value=value,
+            clock=clock, duration=duration, start=start.id, name=start.name, file=start.file, fix=fix), el.name))
+        problems.append(Problem(start.file, start.id, gettext(
+            "clock '%(clock)s' is started with %(duration)s but '%(element)s' (%(name)s) in %(file)s says "
+            "%(value)s; there, %(fix)s", clock=clock, duration=duration, element=el.id, name=el.name, file=el.file,
+            value=value, fix=fix), start.name))
     return problems
 
 

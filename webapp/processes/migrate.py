@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,8 @@ def _target(session: Session, instance: Instance, to_version: int) -> ProcessDef
     target = session.scalars(select(ProcessDefinition).where(
         ProcessDefinition.key == instance.process_key, ProcessDefinition.version == to_version)).first()
     if target is None:
-        raise NotFound(f"process '{instance.process_key}' has no version {to_version}")
+        raise NotFound(gettext("process '%(process)s' has no version %(version)s", process=instance.process_key,
+                               version=to_version))
     return target
 
 
@@ -43,8 +45,8 @@ def _report(instance: Instance, old: ProcessDefinition, new: ProcessDefinition, 
     refused = None
     if plan.removed:
         names = ", ".join(f"'{w.element}' ({w.name})" for w in plan.removed)
-        refused = (f"version {new.version} has no {names}, where the instance waits; migrate it after it moved on, "
-                   "or deploy a version that keeps these elements")
+        refused = gettext("version %(version)s has no %(names)s, where the instance waits; migrate it after it moved "
+                          "on, or deploy a version that keeps these elements", version=new.version, names=names)
     return {"instance": instance.id, "process": instance.process_key, "from_version": old.version,
             "to_version": new.version, "dry_run": dry_run, "ok": refused is None, "refused": refused,
             "waiting_kept": [w.as_dict() for w in plan.kept], "waiting_removed": [w.as_dict() for w in plan.removed],
@@ -61,10 +63,11 @@ def migrate_instance(session: Session, instance_id: int, to_version: int, *, dry
     ctx = begin(session, instance_id, user, reason, "migrate", bulk_id)
     inst = ctx.instance
     if inst.status in FINISHED:
-        raise Conflict(f"instance {inst.id} is {inst.status}; only a running instance can be migrated")
+        raise Conflict(gettext("instance %(id)s is %(status)s; only a running instance can be migrated", id=inst.id,
+                               status=inst.status))
     old, new = inst.definition, _target(session, inst, to_version)
     if old.id == new.id:
-        raise Conflict(f"instance {inst.id} is on version {to_version} already")
+        raise Conflict(gettext("instance %(id)s is on version %(version)s already", id=inst.id, version=to_version))
     plan = migrate_state(bundle_for(old), bundle_for(new), inst.state or "")
     report = _report(inst, old, new, plan, dry_run)
     if dry_run:
@@ -133,7 +136,7 @@ def migrate_bulk(session: Session, process: str, version: int, to_version: int, 
     source = session.scalars(select(ProcessDefinition).where(
         ProcessDefinition.key == process, ProcessDefinition.version == version)).first()
     if source is None:
-        raise NotFound(f"process '{process}' has no version {version}")
+        raise NotFound(gettext("process '%(process)s' has no version %(version)s", process=process, version=version))
     ids = list(session.scalars(select(Instance.id).where(
         Instance.definition_id == source.id, Instance.status.not_in(FINISHED)).order_by(Instance.id)))
     bulk_id = str(uuid.uuid4())

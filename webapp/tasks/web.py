@@ -18,7 +18,7 @@ from webapp.models import Case, HumanTask, Instance
 from webapp.tasks import decisions
 from webapp.tasks import service as tasks
 from webapp.tasks.formfields import build_fields, draft_values, merge_for_display, parse_form
-from webapp.web.i18n import localized
+from webapp.web.i18n import group_name, localized
 from webapp.workflow.forms import field_errors
 from webapp.workflow.thresholds import field_limits
 
@@ -33,7 +33,7 @@ def _visible(task_id: int) -> HumanTask:
     task = tasks.get_task(db.session, task_id)
     if not tasks.can_see(staff(), task):
         abort(403, description=_("This task belongs to the group '%(group)s', which you are not in.",
-                                 group=task.group_key or ""))
+                                 group=group_name(task.group_key)))
     return task
 
 

@@ -20,7 +20,7 @@ from webapp.models import HumanTask, User
 from webapp.tasks import service as tasks
 from webapp.tasks.worklist import TaskFilters, group_members, list_tasks
 from webapp.web.header import header_counts
-from webapp.web.i18n import DeadlineText
+from webapp.web.i18n import DeadlineText, group_name
 from webapp.web.labels import label
 
 bp = Blueprint("worklist", __name__)
@@ -70,7 +70,7 @@ def _rows(items: list[HumanTask], user: User, colleagues: dict[str, list[tuple[s
     rows = []
     for t in items:
         if t.group_key not in groups:
-            groups[t.group_key] = label("group", t.group_key)
+            groups[t.group_key] = group_name(t.group_key)
         text, css, exact = deadline(t.due_at)
         can_claim = not t.assignee and (t.group_key in mine or admin)
         rows.append({"t": t, "group": groups[t.group_key], "due": text, "due_class": css, "due_exact": exact,
@@ -110,7 +110,8 @@ def claim(task_id: int) -> Response:
 def unclaim(task_id: int) -> Response:
     """Give a task back to its group's queue."""
     return _act(lambda: tasks.unclaim(db.session, task_id, staff()),
-                lambda t: _("“%(title)s” is back in the queue of %(group)s.", title=t.title, group=t.group_key or ""))
+                lambda t: _("“%(title)s” is back in the queue of %(group)s.", title=t.title,
+                            group=group_name(t.group_key)))
 
 
 @bp.post("/tasks/<int:task_id>/assign")

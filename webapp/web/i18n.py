@@ -19,11 +19,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_timedelta as babel_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, format_timedelta, get_locale, get_timezone, gettext
 from flask_login import current_user
 
 from webapp.extensions import db
+from webapp.masterdata import units
 from webapp.masterdata.choices import choices
 from webapp.web.labels import LABELS, guidance, label
 
@@ -41,7 +42,10 @@ def normalize_language(value: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """The signed-in user's language, else the session's choice, else the browser's."""
+    """English for the JSON API and outside a request (worker, CLI); else the signed-in user's language, the
+    session's choice, the browser's."""
+    if not has_request_context() or request.path.startswith("/api/"):
+        return "en"
     if current_user and current_user.is_authenticated:
         lang = normalize_language(current_user.language)
         if lang:
@@ -147,11 +151,33 @@ def choice_name(kind: str, key: str | None) -> str:
     """A master-data key (category, department ...) by its name in the user's language (once per request)."""
     if not key:
         return ""
+    return str(_names(kind).get(key) or key.replace("_", " "))
+
+
+def _names(kind: str) -> dict[str, str]:
+    """Master-data names of a kind in the user's language, read once per request."""
     cache = g.setdefault("choice_names", {})
     if kind not in cache:
         lang = str(get_locale() or "en")
         cache[kind] = {c.key: c.name(lang) for c in choices(db.session, kind)}
-    return str(cache[kind].get(key) or key.replace("_", " "))
+    names: dict[str, str] = cache[kind]
+    return names
+
+
+def group_name(key: str | None) -> str:
+    """A task's queue or a recipient group in words: a unit address as 'Department: After-sales' (the unit's name
+    from master data in the user's language, the key when it is not kept), any other group by its label."""
+    parsed = units.parse(key)
+    if parsed is None:
+        return label("group", key)
+    kind, unit, head = parsed
+    return gettext("%(kind)s: %(name)s", kind=label("unit_kind", f"{kind}_head" if head else kind),
+                   name=_names(kind).get(unit) or unit)
+
+
+def group_or_label(group: str, value: object) -> str:
+    """The template's `label`: like labels.label, with queues and recipient groups named by group_name."""
+    return group_name(str(value) if value else None) if group == "group" else label(group, value)
 
 
 def time_left(due: datetime | None, at: datetime) -> str:
@@ -212,6 +238,7 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.add_template_global(get_locale, "get_locale")
 
-    app.add_template_global(label, "label")
+    app.add_template_global(group_or_label, "label")
+    app.add_template_global(group_name, "group_name")
     app.add_template_global(guidance, "guidance")
     app.add_template_global(lambda: str(get_timezone()), "current_timezone")

@@ -42,6 +42,8 @@ LABELS: dict[str, dict[str, Any]] = {
               "department_head": _l("Department heads"), "sales": _l("Sales"),
               "process_owner": _l("Process owners"), "admin": _l("Administrators"),
               "integrated_management": _l("Integrated management department"), "finance": _l("Finance")},
+    "unit_kind": {"department": _l("Department"), "department_head": _l("Head of department"),
+                  "service_point": _l("Service point"), "service_point_head": _l("Head of service point")},
     "event": {
         "case_registered": _l("Case registered"), "instance_started": _l("Process started"),
         "task_ready": _l("Task ready"), "task_claimed": _l("Task claimed"), "task_unclaimed": _l("Task released"),
@@ -65,7 +67,7 @@ LABELS: dict[str, dict[str, Any]] = {
     "stuck_rule": {"error": _l("Stopped on an error"), "overdue_unclaimed": _l("Overdue and unclaimed"),
                    "timer_late": _l("Timer late"), "no_path": _l("No way forward"),
                    "outbox_failing": _l("Messages failing"), "idle": _l("Idle too long"),
-                   "notice_to_nobody": _l("Notice to nobody")},
+                   "notice_to_nobody": _l("Notice to nobody"), "task_to_nobody": _l("Task in nobody's queue")},
     "stuck_rule_help": {
         "error": _l("stopped on an error"),
         "overdue_unclaimed": _l("a task is past its deadline and nobody has claimed it"),
@@ -73,7 +75,10 @@ LABELS: dict[str, dict[str, Any]] = {
         "no_path": _l("not complete, but no ready task, no waiting timer and no waiting message"),
         "outbox_failing": _l("a message keeps failing to deliver"),
         "idle": _l("no activity for too long while not waiting on a person"),
-        "notice_to_nobody": _l("a notice went to a group that has no active member (nobody will act on it)")},
+        "notice_to_nobody": _l("a notice went to a group, department or service point that has no active member "
+                               "(nobody will act on it)"),
+        "task_to_nobody": _l("an unclaimed task waits in the queue of a group, department or service point that has "
+                             "no active member")},
     "task_state": {"open": _l("open"), "completed": _l("completed"), "cancelled": _l("cancelled")},
     "timer_state": {"waiting": _l("waiting"), "fired": _l("fired"), "cancelled": _l("cancelled")},
     "message_status": {"pending": _l("pending"), "sending": _l("sending"), "sent": _l("sent"),

@@ -31,3 +31,4 @@ class Envelope:
     case_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    duplicate_of: int | None = None  # an earlier row of the same message that reaches some of these people
