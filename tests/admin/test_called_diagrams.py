@@ -14,7 +14,7 @@ from flask import Flask
 
 from tests.api.test_stories import inquiry, open_task, show
 from tests.conftest import Api
-from tests.studio.helpers import pack_file
+from tests.studio.helpers import CLOCK_READ, hand_timer, pack_file
 from tests.web.conftest import Web
 from webapp.engine import clock
 from webapp.extensions import db
@@ -33,7 +33,7 @@ def frozen(app: Flask) -> Iterator[datetime]:
 
 def broken_timer_case(api: Api) -> tuple[str, int]:
     """An inquiry stopped on the T1 timer of a version deployed before the checks ('PT4H hours'); (number, id)."""
-    broken = pack_file("inquiry.bpmn").replace('"PT3H"</bpmn:timeDuration>', '"PT4H hours"</bpmn:timeDuration>')
+    broken = pack_file("inquiry.bpmn").replace(CLOCK_READ, hand_timer('"PT4H hours"'))
     newest = newest_definitions(db.session)
     files = caller_files(newest, {"inquiry.bpmn"}) | {"inquiry.bpmn": broken.encode()}
     deploy_files(db.session, files, deployed_forms(newest), "owner", touching={"inquiry.bpmn"})

@@ -126,7 +126,7 @@ def test_migrate_from_the_instance_page_dry_run_first_then_a_reason(live, signed
     report = page.locator("[data-testid=dry-run]")
     expect(report).to_contain_text("Find the facts")
     expect(report).to_contain_text("kept")
-    expect(report.locator("[data-testid=timers-recomputed]")).to_contain_text("11:00:00")  # 15:00 UTC, Shanghai
+    expect(report.locator("[data-testid=timers-recomputed]")).to_contain_text("23:00")  # 15:00 UTC = 23:00 Shanghai
     page.screenshot(path=str(SHOTS / "03-migrate-dry-run-en.png"), full_page=True)
     page.fill("[data-testid=reason-migrate]", "late timer is 6 hours now")
     page.click("[data-testid=do-migrate]")
@@ -144,7 +144,7 @@ def test_a_refused_migration_is_shown_clearly_and_bulk_migrate_runs_as_a_job(liv
     page.goto(f"{live}/admin/instances/{ids[0]}")
     page.locator("[data-testid=migrate] [data-testid=migrate-dry-run]").click()
     refused = page.locator("[data-testid=migration-refused]")
-    expect(refused).to_contain_text("version 3 has no 'fact_finding' (Find the facts)")
+    expect(refused).to_contain_text("版本 3 中没有 'fact_finding' (Find the facts)")  # the zh page says it in Chinese
     expect(page.locator("[data-testid=do-migrate]")).to_have_count(0)
     page.screenshot(path=str(SHOTS / "04-migrate-refused-zh.png"), full_page=True)
 

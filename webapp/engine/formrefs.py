@@ -16,8 +16,8 @@ SHARED_REF = re.compile(r"^([A-Za-z0-9_.-]+\.json)#/\$defs/([A-Za-z0-9_-]+)$")
 
 
 def is_definitions(schema: Any) -> bool:
-    """A definitions file (only `$defs`, no form of its own), not a form a task names."""
-    return isinstance(schema, dict) and "$defs" in schema and "properties" not in schema
+    """A definitions file (only `$defs`, no form of its own: no `type`, no `properties`), not a form a task names."""
+    return isinstance(schema, dict) and "$defs" in schema and "properties" not in schema and "type" not in schema
 
 
 def resolve_shared(schema: Any, files: dict[str, Any]) -> tuple[Any, list[str]]:

@@ -1,7 +1,7 @@
 """report covering indexes: cases by registration with the columns the counts read; missed clocks still running
 
 Revision ID: f2c8a4d61e07
-Revises: 2d3a107d0255
+Revises: f3a8d1c6b2e7
 Create Date: 2026-12-04 16:40:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f2c8a4d61e07'
-down_revision = '2d3a107d0255'
+down_revision = 'f3a8d1c6b2e7'
 branch_labels = None
 depends_on = None
 
