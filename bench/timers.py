@@ -73,7 +73,8 @@ def _work(url: str, offset: float) -> None:
 
     clock.reset()
     clock.advance(timedelta(seconds=offset))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    # the start-up check refuses the development SECRET_KEY outside testing: the bench sets its own
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-timers-not-secret"})
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with app.app_context():
