@@ -130,9 +130,20 @@ def _work(url: str, offset: float) -> None:
         Worker(db.session, WorkerSettings(poll_seconds=0.5, batch=100), stop).run()
 
 
-def run_workers(url: str, workers: int, offset: float, total: int) -> tuple[float, float]:
-    """Start workers, wait until `total` timers have fired and their notices are delivered; (fired_s, all_s)."""
-    from sqlalchemy import create_engine, text
+def run_workers(url: str, workers: int, offset: float, total: int) -> tuple[float, float, float]:
+    """Start workers, wait until `total` timers have fired and their notices are delivered.
+
+    (fired_s, all_s, worker CPU seconds): the CPU time the workers used (not PostgreSQL's), which says what
+    an unloaded machine would do when the wall clock is stretched by other work on the shared cores."""
+    import resource
+
+    from sqlalchemy import create_engine
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    cpu0 = cpu()
 
     engine = create_engine(url)
     ctx = multiprocessing.get_context("fork")
@@ -160,7 +171,7 @@ def run_workers(url: str, workers: int, offset: float, total: int) -> tuple[floa
     for p in procs:
         p.join(30)
     engine.dispose()
-    return fired_at or done, done
+    return fired_at or done, done, cpu() - cpu0
 
 
 def lateness(url: str) -> list[float]:
@@ -194,13 +205,15 @@ def scenario(name: str, db: str, workers: int, count: int, spread: float, lead: 
     create_instances(app, due_times, slow)
     print(f"  {count} instances created in {time.monotonic() - t0:.1f}s", flush=True)
     offset = (base - clock.now()).total_seconds() - lead  # the workers' clock reaches `base` after `lead` s
-    fired_s, all_s = run_workers(url, workers, offset, count)
+    fired_s, all_s, cpu = run_workers(url, workers, offset, count)
     late = lateness(url)
     busy = fired_s - lead
     print(f"{name:<7} db={db:<10} workers={workers} timers={len(late)} spread={spread:.0f}s: "
           f"lateness p50={pct(late, 50):.3f}s p95={pct(late, 95):.3f}s p99={pct(late, 99):.3f}s "
           f"max={max(late):.3f}s; all fired {busy:.1f}s after the first was due "
-          f"({len(late) / max(busy, 1e-9):.0f} timers/s); notices delivered {all_s - lead:.1f}s", flush=True)
+          f"({len(late) / max(busy, 1e-9):.0f} timers/s); notices delivered {all_s - lead:.1f}s; "
+          f"worker CPU {cpu:.1f}s ({len(late) / max(cpu, 1e-9):.0f} timers per worker CPU-second); "
+          f"load {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
 
 
 def main() -> None:
