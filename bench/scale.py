@@ -231,6 +231,16 @@ def ensure_database() -> None:
             conn.execute(f'create database "{name}"')
 
 
+def add_escalation_staff(app) -> None:  # type: ignore[no-untyped-def]
+    """A tier-3 handler with an e-mail address: the backlog's breached clocks escalate to tier 3 and mail it."""
+    from webapp.accounts.service import create_user
+    from webapp.extensions import db
+
+    with app.app_context():
+        create_user(db.session, "tier3", "bench-pass-1", ["tier_3_handler"], "Tier3", "tier3@example.test")
+        db.session.commit()
+
+
 def main() -> None:
     """Run the web series, the worker series and P3; print the scaling."""
     from webapp.worker.mailsink import start as start_sink
@@ -245,6 +255,7 @@ def main() -> None:
         args.seconds, args.clients, args.backlog = 6.0, 4, 30
     ensure_database()
     app = make_pack_app(PG_URL)
+    add_escalation_staff(app)
     mail_port = free_port()
     sink = start_sink("127.0.0.1", mail_port, Path(tempfile.mkdtemp(prefix="clscale")) / "mail")
     results, seed = [], 0
