@@ -11,6 +11,7 @@ The workers are separate processes (forked) running webapp.worker.Worker, as `cl
 from __future__ import annotations
 
 import argparse
+import base64
 import multiprocessing
 import os
 import signal
@@ -77,7 +78,7 @@ def copy_instance(session, due_times: list[datetime]) -> None:  # type: ignore[n
     from sqlalchemy import insert, select
 
     from webapp.cases.models import Case
-    from webapp.engine.serializer import BINARY, state_json
+    from webapp.engine import serializer
     from webapp.tasks.models import HumanTask
     from webapp.workflow.models import Instance, Timer
 
@@ -87,13 +88,21 @@ def copy_instance(session, due_times: list[datetime]) -> None:  # type: ignore[n
     inst, case = session.scalars(select(Instance)).one(), session.scalars(select(Case)).one()
     task, timer = session.scalars(select(HumanTask)).one(), session.scalars(select(Timer)).one()
     template = {m: row(m, o) for m, o in ((Instance, inst), (Case, case), (HumanTask, task), (Timer, timer))}
-    text_state = state_json(inst.state)
+    text_state = serializer.state_json(inst.state)
+
+    def encode(state: str) -> object:
+        """The copy's state in the stored form of the original (binary zlib, base64 zlib text, or plain)."""
+        if isinstance(inst.state, bytes | bytearray | memoryview):
+            return serializer.BINARY + zlib.compress(state.encode(), 6)  # type: ignore[attr-defined]
+        if inst.state.startswith(serializer.COMPRESSED):
+            return serializer.COMPRESSED + base64.b64encode(zlib.compress(state.encode(), 6)).decode("ascii")
+        return state
     for start in range(0, len(due_times), 1000):
         rows: dict = {m: [] for m in template}
         for n, due in enumerate(due_times[start:start + 1000], start=start + 2):
             timer_uuid, task_uuid = str(uuid.uuid4()), str(uuid.uuid4())
             state = text_state.replace(timer.task_id, timer_uuid).replace(task.task_id, task_uuid)
-            rows[Instance].append({**template[Instance], "id": n, "state": BINARY + zlib.compress(state.encode(), 6)})
+            rows[Instance].append({**template[Instance], "id": n, "state": encode(state)})
             rows[Case].append({**template[Case], "id": n, "instance_id": n, "number": f"CL-T-{n:07d}"})
             rows[HumanTask].append({**template[HumanTask], "id": n, "instance_id": n, "case_id": n,
                                     "case_number": f"CL-T-{n:07d}", "task_id": task_uuid})
