@@ -43,7 +43,7 @@ def test_pages_by_role(role: str, web: Any, case: Any) -> None:
         assert r.status_code == 200, role
     else:
         assert r.status_code == 403, role
-        assert "tier_1_handler" in r.get_data(as_text=True) and "Traceback" not in r.get_data(as_text=True)
+        assert "Tier-1 handlers" in r.get_data(as_text=True) and "Traceback" not in r.get_data(as_text=True)
     team = web.text("/?tab=team")
     assert ('data-testid="tab-team"' in team) == (role in TEAM_VIEWERS), role
 
