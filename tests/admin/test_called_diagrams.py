@@ -14,11 +14,9 @@ from flask import Flask
 
 from tests.api.test_stories import inquiry, open_task, show
 from tests.conftest import Api
-from tests.studio.helpers import CLOCK_READ, hand_timer, pack_file
+from tests.studio.helpers import CLOCK_READ, deploy_inquiry_unchecked, hand_timer, pack_file
 from tests.web.conftest import Web
 from webapp.engine import clock
-from webapp.extensions import db
-from webapp.workflow.definitions import caller_files, deploy_files, deployed_forms, newest_definitions
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -34,9 +32,7 @@ def frozen(app: Flask) -> Iterator[datetime]:
 def broken_timer_case(api: Api) -> tuple[str, int]:
     """An inquiry stopped on the T1 timer of a version deployed before the checks ('PT4H hours'); (number, id)."""
     broken = pack_file("inquiry.bpmn").replace(CLOCK_READ, hand_timer('"PT4H hours"'))
-    newest = newest_definitions(db.session)
-    files = caller_files(newest, {"inquiry.bpmn"}) | {"inquiry.bpmn": broken.encode()}
-    deploy_files(db.session, files, deployed_forms(newest), "owner", touching={"inquiry.bpmn"})
+    deploy_inquiry_unchecked(broken.encode())
     r = api.as_("agent").post("/api/v1/cases", json={
         "channel": "phone", "kind": "inquiry", "category": "sales", "subject": "Pump warranty",
         "customer": {"name": "Li Lei", "phone": "13800000003"}, "description": "Warranty of the pump?"})

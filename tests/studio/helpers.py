@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests.conftest import ROOT, Api
 from webapp.extensions import db
 from webapp.models import ProcessDefinition
+from webapp.workflow.definitions import caller_files, deploy_files, deployed_forms, newest_definitions
 
 
 def pack_file(name: str) -> str:
@@ -54,3 +55,10 @@ def inquiry_hours(hours: int, timer: int | None = None) -> bytes:
     if timer is not None:
         text = text.replace(CLOCK_READ, hand_timer(f'"PT{timer}H"'))
     return text.encode()
+
+
+def deploy_inquiry_unchecked(inquiry_xml: bytes) -> None:
+    """An inquiry version deployed before the checks existed (straight into the store, with its callers)."""
+    newest = newest_definitions(db.session)
+    files = caller_files(newest, {"inquiry.bpmn"}) | {"inquiry.bpmn": inquiry_xml}
+    deploy_files(db.session, files, deployed_forms(newest), "owner", touching={"inquiry.bpmn"})

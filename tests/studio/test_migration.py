@@ -14,12 +14,11 @@ from sqlalchemy import select
 
 from tests.api.test_stories import events, inquiry, open_task, show
 from tests.conftest import Api
-from tests.studio.helpers import CLOCK_READ, hand_timer, inquiry_hours, pack_file, post_files
+from tests.studio.helpers import CLOCK_READ, deploy_inquiry_unchecked, hand_timer, inquiry_hours, pack_file, post_files
 from tests.web.conftest import Web
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import AuditEntry, HumanTask, Instance, Timer
-from webapp.workflow.definitions import caller_files, deploy_files, deployed_forms, newest_definitions
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -92,17 +91,10 @@ def test_story_8_running_case_keeps_its_version_until_an_admin_migrates_it(api: 
     assert migrate(api, before, 2, dry_run=False).status_code == 409  # already there
 
 
-def _deploy_without_checks(inquiry_xml: bytes) -> None:
-    """A version deployed before the checks existed (straight into the store)."""
-    newest = newest_definitions(db.session)
-    files = caller_files(newest, {"inquiry.bpmn"}) | {"inquiry.bpmn": inquiry_xml}
-    deploy_files(db.session, files, deployed_forms(newest), "owner", touching={"inquiry.bpmn"})
-
-
 def test_story_8_case_stuck_on_a_broken_timer_is_migrated_to_the_fixed_version_and_retried(
         api: Api, pack: None) -> None:
     broken = pack_file("inquiry.bpmn").replace(CLOCK_READ, hand_timer('"PT4H hours"'))  # by hand, unchecked
-    _deploy_without_checks(broken.encode())  # complaint v2 / inquiry v2
+    deploy_inquiry_unchecked(broken.encode())  # complaint v2 / inquiry v2
     case = api.as_("agent").post("/api/v1/cases", json={
         "channel": "phone", "kind": "inquiry", "category": "sales", "subject": "Pump warranty",
         "customer": {"name": "Li Lei", "phone": "13800000003"}, "description": "Warranty of the pump?"})
