@@ -188,6 +188,15 @@ def group_name(key: str | None) -> str:
                    name=_names(kind).get(unit) or unit)
 
 
+def recipient_name(recipient: str | None) -> str:
+    """A notice's recipient in words: `group:<key>` and unit addresses by name, users, webhooks and addresses as
+    they are."""
+    value = recipient or ""
+    if value.startswith("group:"):
+        return group_name(value[len("group:"):])
+    return group_name(value) if units.parse(value) else value
+
+
 def group_or_label(group: str, value: object) -> str:
     """The template's `label`: like labels.label, with queues and recipient groups named by group_name."""
     return group_name(str(value) if value else None) if group == "group" else label(group, value)
@@ -253,5 +262,6 @@ def init_i18n(app: Flask) -> None:
 
     app.add_template_global(group_or_label, "label")
     app.add_template_global(group_name, "group_name")
+    app.add_template_global(recipient_name, "recipient_name")
     app.add_template_global(guidance, "guidance")
     app.add_template_global(lambda: str(get_timezone()), "current_timezone")
