@@ -217,11 +217,21 @@ def deactivate(session: Session, actor: User, username: str, reason: str | None 
     user = get_user(session, username)
     if user.id == actor.id:
         raise Conflict(gettext("you cannot deactivate yourself; ask another administrator"))
+    return _deactivate(session, actor.username, user, reason)
+
+
+def deactivate_from_cli(session: Session, username: str, reason: str | None = None) -> User:
+    """`closeloop deactivate-user`: the same checks and audit entry as the admin page, by 'cli'. Commits."""
+    return _deactivate(session, "cli", get_user(session, username), reason)
+
+
+def _deactivate(session: Session, actor: str, user: User, reason: str | None) -> User:
     if not user.is_active:
-        raise Conflict(gettext("%(username)s is already inactive", username=username))
+        raise Conflict(gettext("%(username)s is already inactive", username=user.username))
     _check_admins_left(session, user, still_admin=False)
-    record_change(session, actor, "user_deactivate", user, reason, {"active": True}, {"active": False},
-            f"deactivated {username}; API tokens revoked")
+    message = f"deactivated {user.username}; API tokens revoked"
+    audit.record(session, actor, "user_deactivate", None, (reason or "").strip()[:2000] or message,
+                 {"active": True}, {"active": False}, target=f"user:{user.username}", message=message)
     signin.deactivate(session, user)  # commits the audit entry with it
     return user
 

@@ -13,6 +13,7 @@ from webapp.accounts.web_access import role_required, staff
 from webapp.admin.web import bp
 from webapp.errors import ServiceError
 from webapp.extensions import db
+from webapp.tasks import service as tasks
 
 
 def _form() -> dict[str, Any]:
@@ -39,6 +40,7 @@ def _user_page(username: str, status: int = 200, error: str | None = None, gener
     user = directory.get_user(db.session, username)
     page = render_template("admin/user.html", user=user, error=error, generated=generated,
                            supervision=groups.supervision(db.session, user),
+                           reserved=tasks.reserved_by(db.session, user.username),
                            group_keys=directory.group_keys(db.session))
     return page, status, {"Cache-Control": "private, no-store"}  # a generated password is shown once, never cached
 
@@ -92,6 +94,11 @@ def user_action(username: str, action: str) -> Any:
         if action == "deactivate":
             directory.deactivate(db.session, staff(), username, request.form.get("reason"))
             flash(_("%(name)s can no longer sign in; their API tokens are revoked.", name=username), "success")
+            if request.form.get("release_tasks") == "yes":
+                released = tasks.release_all(db.session, username, staff())
+                if released:
+                    flash(_("%(n)s tasks reserved by %(name)s are back in their groups' queues.", n=released,
+                            name=username), "success")
         elif action == "reactivate":
             directory.reactivate(db.session, staff(), username, request.form.get("reason"))
             flash(_("%(name)s can sign in again.", name=username), "success")
