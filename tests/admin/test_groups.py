@@ -101,7 +101,9 @@ def test_a_group_still_in_use_is_not_deleted_and_the_refusal_says_what_uses_it(a
     api.as_("admin")
     r = _call(api, "delete", "/api/v1/groups/tier_1_handler")
     message = r.get_json()["error"]["message"]
-    assert r.status_code == 409 and "deployed diagram" in message and "rename it instead" in message
+    assert r.status_code == 409 and "deployed diagram Grievance handling (six steps) v1" in message
+    assert "decision table tier_decision.dmn" in message and "rename it instead" in message
+    assert "Assessment v1" not in message  # only the processes whose own diagram names the group
     r = _call(api, "delete", "/api/v1/groups/admin")
     assert r.status_code == 409 and "grants rights to it" in r.get_json()["error"]["message"]
     assert _call(api, "post", "/api/v1/groups", {"key": "night_shift", "name": "Night shift"}).status_code == 201

@@ -18,6 +18,7 @@ from webapp.accounts.directory import record_change, require_admin
 from webapp.engine.pack import group_for_lane
 from webapp.errors import Conflict, Invalid, NotFound
 from webapp.models import Group, HumanTask, Instance, MasterItem, Outbox, ProcessDefinition, User
+from webapp.workflow.definitions import process_ids
 
 # groups the app itself grants rights to (role checks in views and templates); tests/admin/test_groups.py scans the
 # code so that a new role check cannot be left out of this list
@@ -64,17 +65,22 @@ def _mentions(raw: str, key: str) -> bool:
 
 
 def diagrams_naming(session: Session, key: str) -> list[str]:
-    """'Process name vN' of the newest version of each process and of every version still running that names
-    the group."""
+    """Where deployed diagrams name the group: 'Process name vN' of the newest version of each process and of every
+    version still running (only the file defining that process), and the decision tables ('name.dmn')."""
     newest = dict(session.execute(select(ProcessDefinition.key, func.max(ProcessDefinition.version))
                                   .group_by(ProcessDefinition.key)).all())
     running = set(session.scalars(select(Instance.definition_id).where(Instance.status.not_in(ENDED)).distinct()))
-    found = []
+    found: list[str] = []
     for d in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)):
-        texts = [str(text) for name, text in (d.files or {}).items() if name.endswith((".bpmn", ".dmn"))]
-        if (d.version == newest.get(d.key) or d.id in running) and any(_mentions(t, key) for t in texts):
-            found.append(f"{d.name or d.key} v{d.version}")
-    return found
+        if d.version != newest.get(d.key) and d.id not in running:
+            continue
+        for name, text in sorted((d.files or {}).items()):
+            raw = str(text)
+            if name.endswith(".bpmn") and _mentions(raw, key) and d.key in process_ids(raw.encode()):
+                found.append(gettext("deployed diagram %(name)s", name=f"{gettext(d.name or d.key)} v{d.version}"))
+            elif name.endswith(".dmn") and _mentions(raw, key):
+                found.append(gettext("decision table %(name)s", name=name))
+    return list(dict.fromkeys(found))
 
 
 def _master_data(session: Session, key: str) -> list[str]:
@@ -89,7 +95,7 @@ def usages(session: Session, key: str, readers: tuple[str, ...] = ()) -> list[st
     found: list[str] = []
     if key in PERMISSION_GROUPS or key in FALLBACK_GROUPS or key in readers:
         found.append(gettext("the application grants rights to it or routes to it"))
-    found += [gettext("deployed diagram %(name)s", name=name) for name in diagrams_naming(session, key)]
+    found += diagrams_naming(session, key)
     tasks = session.scalar(select(func.count()).select_from(HumanTask).where(
         HumanTask.state == "open", (HumanTask.group_key == key) | (HumanTask.escalated_group == key))) or 0
     if tasks:
