@@ -192,6 +192,8 @@ def recipient_name(recipient: str | None) -> str:
     """A notice's recipient in words: `group:<key>` and unit addresses by name, users, webhooks and addresses as
     they are."""
     value = recipient or ""
+    if value == "customer":
+        return gettext("the customer")
     if value.startswith("group:"):
         return group_name(value[len("group:"):])
     return group_name(value) if units.parse(value) else value
