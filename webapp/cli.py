@@ -12,8 +12,8 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
+from webapp.accounts.directory import deactivate_from_cli
 from webapp.accounts.service import create_user, issue_token
-from webapp.accounts.signin import deactivate
 from webapp.cases.commands import register_mailin_command
 from webapp.deadlines.timers import fire_due_timers
 from webapp.errors import ServiceError
@@ -156,10 +156,14 @@ def serve_cmd(host: str, port: int) -> None:
 
 @click.command("deactivate-user")
 @click.argument("username")
+@click.option("--reason", default="", help="Why (kept in the admin audit log).")
 @with_appcontext
-def deactivate_cmd(username: str) -> None:
-    """Deactivate a user: no more sign-in, every API token revoked."""
-    deactivate(db.session, _user(username))
+def deactivate_cmd(username: str, reason: str) -> None:
+    """Deactivate a user: no more sign-in, every API token revoked; audited like the admin page."""
+    try:
+        deactivate_from_cli(db.session, username, reason)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
     click.echo(f"{username} deactivated; API tokens revoked")
 
 

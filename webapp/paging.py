@@ -1,7 +1,8 @@
 """Keyset paging: the one helper every paged list uses (no OFFSET, stable under inserts).
 
-Three orders: newest first by id (`newest_first`), soonest first by a due time with the undated rows last
-(`soonest_first`, an opaque cursor), and oldest first in batches for exports (`oldest_first_batches`).
+Four orders: newest first by id (`newest_first`), soonest first by a due time with the undated rows last
+(`soonest_first`, an opaque cursor), oldest first in batches for exports (`oldest_first_batches`), and
+alphabetical by a unique text key (`alphabetical`, e.g. users by username).
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ def newest_first(session: Session, stmt: Select[*tuple[Any, ...]], key: Instrume
         return items, None
     last = items[-1][0] if rows else items[-1]
     return items, getattr(last, key.key)
+
+
+def alphabetical(session: Session, stmt: Select[tuple[Any]], key: InstrumentedAttribute[str], after: str | None,
+                 limit: int) -> tuple[list[Any], str | None]:
+    """One page of `stmt` by the unique text `key` ascending, after `after`; returns it and the key to continue
+    after (None on the last page)."""
+    if after:
+        stmt = stmt.where(key > after)
+    items = list(session.scalars(stmt.order_by(key).limit(limit + 1)))
+    if len(items) <= limit:
+        return items, None
+    return items[:limit], getattr(items[limit - 1], key.key)
 
 
 def encode_cursor(phase: int, due: datetime | None, ident: int) -> str:

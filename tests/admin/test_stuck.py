@@ -55,7 +55,7 @@ def test_unclaimed_overdue_task_is_stuck_and_claiming_it_clears_the_rule(mini, u
     reasons = stuck_rows()[inst.id]
     assert set(reasons) == {"overdue_unclaimed"}
     assert reasons["overdue_unclaimed"].startswith("task 'Find the facts' was due 2 h 1 min ago")
-    assert "nobody in 'tier_1_handler' has claimed it" in reasons["overdue_unclaimed"]
+    assert "nobody in 'Tier-1 handlers' has claimed it" in reasons["overdue_unclaimed"]  # the queue in words
     from tests.helpers import user
     from webapp.tasks import service as tasks
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.worker.children import children  # noqa: F401  (the fixture: worker processes killed after each test)
 from webapp.engine.clock import now
 from webapp.extensions import db
 from webapp.models import Case

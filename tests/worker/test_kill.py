@@ -7,7 +7,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter, deque
 from datetime import timedelta
@@ -18,6 +17,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import ROOT, database_url
 from tests.helpers import register
+from tests.worker.children import RUN_WORKER, Children
 from tests.worker.conftest import HOOK_SECRET, start_sla
 from webapp.engine import clock
 from webapp.extensions import db
@@ -42,36 +42,24 @@ def worker_env(url: str, smtp_port: int, hook_url: str, **extra: str) -> dict[st
     return env
 
 
-def spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """Start `closeloop worker` as a real process, its log appended to `log`."""
-    out = log.open("ab")
-    return subprocess.Popen([sys.executable, "-m", "webapp", "worker"], env=env, cwd=ROOT,
-                            stdout=out, stderr=subprocess.STDOUT)
-
-
 # `python -m webapp worker` once a line arrives on stdin, its imports (handler modules included) done before: the next
 # worker of the kill loop starts up while the current one works, so the loop does not wait for Python start-up.
 STANDBY = """
-import importlib, os, sys
+import importlib
 import webapp.app, webapp.workflow.transitions, webapp.worker
 from handlers.registry import load_all
-from webapp.__main__ import main
 load_all()
 for module in os.environ["HANDLER_MODULES"].split(","):
     importlib.import_module(module)
 sys.stdin.readline()
-sys.argv = ["closeloop", "worker"]
-main()
-"""
+""" + RUN_WORKER
 
 
 class Standby:
     """A real worker process, imports done, that runs `python -m webapp worker`'s main on `go()`."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        out = log.open("ab")
-        self.proc = subprocess.Popen([sys.executable, "-c", STANDBY], env=env, cwd=ROOT, stdin=subprocess.PIPE,
-                                     stdout=out, stderr=subprocess.STDOUT)
+    def __init__(self, children: Children, env: dict[str, str], log: Path) -> None:
+        self.proc = children.start(STANDBY, env, log, stdin=True)
 
     def go(self) -> subprocess.Popen[bytes]:
         """Start working; returns the process."""
@@ -111,7 +99,7 @@ def _make_due_work(mini_cases: int, sla_cases: int) -> None:
 
 @pytest.mark.slow
 def test_sigkill_at_random_points_loses_nothing_and_fires_each_timer_once(app, users, mini, sla, smtp, hooks,
-                                                                            tmp_path):
+                                                                            tmp_path, children):
     _make_due_work(mini_cases=MINI, sla_cases=SLA)
     smtp.box.delay = 0.03  # the mail is taken before the 250 reply: a kill in between is a crash after sending
     timers_total = db.session.scalar(select(func.count()).select_from(Timer))
@@ -121,11 +109,11 @@ def test_sigkill_at_random_points_loses_nothing_and_fires_each_timer_once(app, u
     seed = int(os.environ.get("KILL_SEED", time.time()))
     rng = random.Random(seed)
     kills = 0
-    standby = deque([Standby(env, log)])  # the next worker does its imports while this one works
+    standby = deque([Standby(children, env, log)])  # the next worker does its imports while this one works
     try:
         for round_ in range(60):
             proc = standby.popleft().go()
-            standby.append(Standby(env, log))
+            standby.append(Standby(children, env, log))
             wait_started(log, round_ + 1)
             time.sleep(rng.uniform(0.0, 0.6))  # killed at a random point of its work
             proc.send_signal(signal.SIGKILL)
@@ -178,11 +166,11 @@ def test_sigkill_at_random_points_loses_nothing_and_fires_each_timer_once(app, u
           f"for {len(hooks_rows)}; resent after interruption: {len(resent)}")
 
 
-def test_sigterm_finishes_cleanly(app, users, mini, smtp, hooks, tmp_path):
+def test_sigterm_finishes_cleanly(app, users, mini, smtp, hooks, tmp_path, children):
     _make_due_work(mini_cases=3, sla_cases=0)
     env = worker_env(database_url(tmp_path), smtp.port, hooks.url)
     log = tmp_path / "worker.log"
-    proc = spawn(env, log)
+    proc = children.worker(env, log)
     wait_started(log)
     deadline = time.monotonic() + 30
     while _pending_work() and time.monotonic() < deadline:
@@ -197,7 +185,8 @@ def test_sigterm_finishes_cleanly(app, users, mini, smtp, hooks, tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
                     reason="two workers side by side need PostgreSQL (SKIP LOCKED)")
-def test_two_workers_on_postgresql_fire_each_of_1000_timers_exactly_once(app, users, mini, smtp, hooks, tmp_path):
+def test_two_workers_on_postgresql_fire_each_of_1000_timers_exactly_once(app, users, mini, smtp, hooks, tmp_path,
+                                                                         children):
     real = clock.now()
     clock.freeze(real - timedelta(hours=5))
     from tests.helpers import GRIEVANCE
@@ -207,7 +196,7 @@ def test_two_workers_on_postgresql_fire_each_of_1000_timers_exactly_once(app, us
         cases.register(db.session, dict(GRIEVANCE), "agent")
     clock.reset()
     env = worker_env(database_url(tmp_path), smtp.port, hooks.url)
-    procs = [spawn(env, tmp_path / f"worker{i}.log") for i in range(2)]
+    procs = [children.worker(env, tmp_path / f"worker{i}.log") for i in range(2)]
     for i in range(2):
         wait_started(tmp_path / f"worker{i}.log")
     deadline = time.monotonic() + 240

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 
-from webapp.accounts import directory, groups
+from webapp.accounts import directory, group_changes, groups
 from webapp.accounts.api import api_user, require
+from webapp.accounts.visibility import all_readers
 from webapp.api import bp
 from webapp.errors import Invalid
 from webapp.extensions import db
@@ -27,10 +28,13 @@ def _active(value: str | None) -> bool | None:
 @bp.get("/users")
 @require("admin")
 def users_list() -> Any:
-    """Users by username; ?q= (username, name, e-mail), ?group=, ?active=true|false."""
+    """Users by username, a page at a time (?after=<next_after>, ?limit= up to 500); ?q= (username, name, e-mail),
+    ?group=, ?active=true|false."""
     a = request.args
-    found = directory.find_users(db.session, a.get("q"), a.get("group") or None, _active(a.get("active")))
-    return {"items": [directory.user_json(u) for u in found]}
+    found, next_after = directory.find_users(db.session, a.get("q"), a.get("group") or None,
+                                             _active(a.get("active")), a.get("after") or None,
+                                             a.get("limit", type=int) or directory.PAGE)
+    return {"items": [directory.user_json(u) for u in found], "next_after": next_after}
 
 
 @bp.post("/users")
@@ -97,3 +101,24 @@ def groups_create() -> Any:
     group = groups.create_group(db.session, api_user(), str(data.get("key") or ""), str(data.get("name") or ""),
                                 data.get("reason"))
     return {"key": group.key, "name": group.name}, 201
+
+
+@bp.patch("/groups/<key>")
+@require("admin")
+def groups_update(key: str) -> Any:
+    """Rename a group {'name', 'reason'}; the key cannot change (diagrams, tasks and settings name it)."""
+    data = _body()
+    if "key" in data and data["key"] != key:
+        raise Invalid("a group's key cannot change: deployed diagrams, open tasks and settings name it; change its "
+                      "name instead", {"key": "cannot change"})
+    group = group_changes.rename(db.session, api_user(), key, str(data.get("name") or ""), data.get("reason"))
+    return group_changes.as_dict(group)
+
+
+@bp.delete("/groups/<key>")
+@require("admin")
+def groups_delete(key: str) -> Any:
+    """Delete a group nothing uses (409 lists what still does); its memberships go with it."""
+    reason = (request.get_json(silent=True) or {}).get("reason")
+    members = group_changes.delete(db.session, api_user(), key, reason, all_readers(current_app.config))
+    return {"key": key, "removed_members": members}

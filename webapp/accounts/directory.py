@@ -21,11 +21,13 @@ from webapp.accounts.service import create_user
 from webapp.admin import audit
 from webapp.errors import Conflict, Forbidden, Invalid, NotFound
 from webapp.models import Group, Membership, User
+from webapp.paging import alphabetical, page_size
 
 LANGUAGES = ("en", "zh")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 GROUP_KEY = re.compile(r"^[a-z][a-z0-9_]{1,79}$")
-MAX_LIST = 500
+PAGE = 100  # users on one page of the list
+MAX_LIST = 500  # the most one request may ask for
 
 
 def require_admin(actor: User) -> None:
@@ -42,10 +44,11 @@ def user_json(user: User) -> dict[str, Any]:
             "created_at": user.created_at.isoformat() if user.created_at else None}
 
 
-def find_users(session: Session, q: str | None = None, group: str | None = None,
-               active: bool | None = None) -> list[User]:
-    """Users matching a text (username, name, e-mail), a group and/or active state, by username."""
-    stmt = select(User).options(selectinload(User.memberships)).order_by(User.username).limit(MAX_LIST)
+def find_users(session: Session, q: str | None = None, group: str | None = None, active: bool | None = None,
+               after: str | None = None, limit: int = PAGE) -> tuple[list[User], str | None]:
+    """A page of users matching a text (username, name, e-mail), a group and/or active state, by username; and the
+    username the next page starts after (None: last page)."""
+    stmt = select(User).options(selectinload(User.memberships))
     if q and q.strip():
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(User.username).like(like), func.lower(User.display_name).like(like),
@@ -54,7 +57,7 @@ def find_users(session: Session, q: str | None = None, group: str | None = None,
         stmt = stmt.where(User.memberships.any(Membership.group.has(Group.key == group)))
     if active is not None:
         stmt = stmt.where(User.is_active.is_(active))
-    return list(session.scalars(stmt))
+    return alphabetical(session, stmt, User.username, after, page_size(limit, PAGE, MAX_LIST))
 
 
 def get_user(session: Session, username: str) -> User:
@@ -214,11 +217,21 @@ def deactivate(session: Session, actor: User, username: str, reason: str | None 
     user = get_user(session, username)
     if user.id == actor.id:
         raise Conflict(gettext("you cannot deactivate yourself; ask another administrator"))
+    return _deactivate(session, actor.username, user, reason)
+
+
+def deactivate_from_cli(session: Session, username: str, reason: str | None = None) -> User:
+    """`closeloop deactivate-user`: the same checks and audit entry as the admin page, by 'cli'. Commits."""
+    return _deactivate(session, "cli", get_user(session, username), reason)
+
+
+def _deactivate(session: Session, actor: str, user: User, reason: str | None) -> User:
     if not user.is_active:
-        raise Conflict(gettext("%(username)s is already inactive", username=username))
+        raise Conflict(gettext("%(username)s is already inactive", username=user.username))
     _check_admins_left(session, user, still_admin=False)
-    record_change(session, actor, "user_deactivate", user, reason, {"active": True}, {"active": False},
-            f"deactivated {username}; API tokens revoked")
+    message = f"deactivated {user.username}; API tokens revoked"
+    audit.record(session, actor, "user_deactivate", None, (reason or "").strip()[:2000] or message,
+                 {"active": True}, {"active": False}, target=f"user:{user.username}", message=message)
     signin.deactivate(session, user)  # commits the audit entry with it
     return user
 

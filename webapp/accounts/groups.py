@@ -68,6 +68,11 @@ def create_group(session: Session, actor: User, key: str, name: str, reason: str
     return group
 
 
+def group_names(session: Session) -> dict[str, str]:
+    """Every group's name as administrators keep it, by key."""
+    return {key: name for key, name in session.execute(select(Group.key, Group.name))}
+
+
 def supervision(session: Session, user: User) -> dict[str, Any]:
     """Who supervises the user (the supervisors of the user's groups) and whom the user supervises."""
     groups = {m.group.key for m in user.memberships}

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from webapp.masterdata.staffing import manned_units
 from webapp.models import Group, HumanTask, Instance, Membership, Outbox, Timer, User
+from webapp.web.i18n import group_name, pack_text
 
 RULES = ("error", "overdue_unclaimed", "timer_late", "no_path", "outbox_failing", "idle", "notice_to_nobody",
          "task_to_nobody")
@@ -158,7 +159,7 @@ def _explain(session: Session, rule: str, instance: Instance, at: datetime, sett
     if rule == "error":
         err = instance.error or {}
         return _("error at '%(where)s': %(message)s (%(n)s attempt(s))",
-                 where=err.get("task_name") or err.get("element") or "?",
+                 where=pack_text(err.get("task_name")) or err.get("element") or "?",
                  message=err.get("message") or _("unknown error"), n=err.get("attempts", 1))
     if rule == "overdue_unclaimed":
         task = session.scalars(select(HumanTask).where(
@@ -166,8 +167,8 @@ def _explain(session: Session, rule: str, instance: Instance, at: datetime, sett
             HumanTask.due_at < at).order_by(HumanTask.due_at)).first()
         if task is not None and task.due_at is not None:
             return _("task '%(title)s' was due %(ago)s ago (%(due)s UTC) and nobody in '%(group)s' has claimed it",
-                     title=task.title, ago=_ago(at - task.due_at), due=f"{task.due_at:%Y-%m-%d %H:%M}",
-                     group=task.group_key)
+                     title=pack_text(task.title), ago=_ago(at - task.due_at), due=f"{task.due_at:%Y-%m-%d %H:%M}",
+                     group=group_name(task.group_key))
     if rule == "timer_late":
         timer = session.scalars(select(Timer).where(
             Timer.instance_id == instance.id, Timer.state == "waiting",
@@ -208,7 +209,7 @@ def _explain_delivery(session: Session, rule: str, instance: Instance, settings:
         if task is not None:
             return _("task '%(title)s' waits in the queue '%(group)s', which has no active member: add members "
                      "(group, or the department/service point in master data) or assign the task",
-                     title=task.title, group=task.group_key)
+                     title=pack_text(task.title), group=group_name(task.group_key))
     return None
 
 

@@ -6,11 +6,13 @@ import json
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 
 from webapp.accounts.service import active_usernames
 from webapp.accounts.web_access import role_required
 from webapp.admin import actions as admin
 from webapp.admin import migrating
+from webapp.admin.data_view import data_rows
 from webapp.admin.diagram import flows_taken, process_xml, traces_json
 from webapp.admin.instances import (
     Detail,
@@ -24,6 +26,7 @@ from webapp.admin.instances import (
 )
 from webapp.admin.stuck import RULE_TITLES, RULES, count_by_rule
 from webapp.admin.web import bp, stuck_settings
+from webapp.cases.page import event_line
 from webapp.engine.clock import now
 from webapp.errors import ServiceError
 from webapp.extensions import db
@@ -82,6 +85,8 @@ def page_context(info: Detail) -> dict[str, Any]:
     return {
         "info": info, "inst": inst, "case": info.case, "trace": trace,
         "data_json": json.dumps(info.data, indent=2, ensure_ascii=False, sort_keys=True, default=str),
+        "data_rows": data_rows(info.data or {}, inst.definition.forms, str(get_locale() or "en")),
+        "event_line": event_line,
         "events": events, "kinds": event_kinds(db.session, inst.id), "hist": {"kind": kind, "actor": actor,
                                                                                 "task": text},
         "diagram_error": diagram_error, "users": active_usernames(db.session), "now": now(),

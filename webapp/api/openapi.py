@@ -121,8 +121,9 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                                           "to_version": INT}}),
         "responses": ("202", "403", "422")},
     "api.job_show": {"summary": "A background job with its progress (admin)", "responses": ("200", "404")},
-    "api.users_list": {"summary": "Users (admin); search by username, name or e-mail",
-                       "query": _q(q=STR, group=STR, active={"type": "string", "enum": ["true", "false"]})},
+    "api.users_list": {"summary": "Users (admin) by username, a page at a time; search by username, name or e-mail",
+                       "query": _q(q=STR, group=STR, active={"type": "string", "enum": ["true", "false"]},
+                                   after=STR, limit=LIMIT), "responses": ("200", "403", "422")},
     "api.users_create": {"summary": "Create a user (admin); without a password one is generated and returned once",
                          "body": _body(USER | {"required": ["username"]}), "responses": ("201", "403", "409", "422")},
     "api.users_show": {"summary": "One user with who supervises them (admin)", "responses": ("200", "404")},
@@ -139,6 +140,11 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "api.groups_create": {"summary": "Create a group (admin)", "body": _body(
         {"type": "object", "required": ["key"], "properties": {"key": STR, "name": STR, "reason": REASON}}),
         "responses": ("201", "409", "422")},
+    "api.groups_update": {"summary": "Rename a group (admin); the key stays", "body": _body(
+        {"type": "object", "properties": {"name": STR, "key": STR, "reason": REASON}}),
+        "responses": ("200", "404", "422")},
+    "api.groups_delete": {"summary": "Delete a group nothing uses (admin); 409 lists what still uses it",
+                          "body": _body(REASON_BODY), "responses": ("200", "404", "409")},
 
     "reports_api.kpis": {"summary": "Every KPI figure of a period (managers)", "query": _q(**REPORT_QUERY),
                          "responses": ("200", "403", "422")},

@@ -17,7 +17,7 @@ from webapp.deadlines.service import for_case
 from webapp.engine.clock import now
 from webapp.models import Case, Event, HumanTask, Instance
 from webapp.tasks.service import form_schema
-from webapp.web.i18n import deadline_name, group_name, human, pack_text
+from webapp.web.i18n import choice_name, deadline_name, group_name, human, pack_text, recipient_name
 from webapp.web.labels import LABELS, label
 
 HIDDEN_EVENT_DATA = {"data"}  # task form data is shown as its own block
@@ -108,7 +108,8 @@ def event_line(event: Event) -> str:
         return f"{label('status', data.get('from'))} → {label('status', data.get('to'))}"
     if kind == "notice_queued":
         return _("%(notice)s to %(to)s by %(channel)s", notice=_words(data.get("template")),
-                 to=_words(data.get("to")), channel=_words(data.get("channel")))
+                 to=recipient_name(data.get("to")) or _words(data.get("to")),
+                 channel=label("message_channel", data.get("channel")))
     if kind == "case_registered":
         return f"{label('channel', data.get('channel'))} · {label('kind', data.get('kind'))}"
     if kind == "error":
@@ -122,9 +123,26 @@ def event_line(event: Event) -> str:
     if kind.startswith("clock_") or kind.startswith("deadline_"):
         parts = [deadline_name(data.get("name")), _moment(data.get("due")), label("deadline", data.get("state"))]
         return " · ".join(p for p in parts if p)
-    rest = {k: (group_name(v) if k.endswith("group") else v) for k, v in data.items()
-            if k not in HIDDEN_EVENT_DATA and v not in (None, "", [], {})}
-    return "; ".join(f"{_words(k)}: {_words(v)}" for k, v in rest.items())
+    rest = {k: v for k, v in data.items() if k not in HIDDEN_EVENT_DATA and v not in (None, "", [], {})}
+    return "; ".join(f"{_key(k)}: {_value(k, v)}" for k, v in rest.items())
+
+
+def _key(key: str) -> str:
+    """An event data key in words: the pack's vocabulary, else the key spaced."""
+    return label("data", key) if key in LABELS["data"] else _words(key)
+
+
+def _value(key: str, value: Any) -> str:
+    """An event data value in words: queues by name, coded values by their label, categories by name."""
+    if isinstance(value, str):
+        if key.endswith("group"):
+            return group_name(value)
+        coded = "kind" if key == "case_kind" else key
+        if coded in LABELS and value in LABELS[coded]:
+            return label(coded, value)
+        if key == "category":
+            return choice_name("category", value)
+    return _words(value)
 
 
 def _words(value: Any) -> str:

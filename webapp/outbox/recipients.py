@@ -1,6 +1,10 @@
 """Who a staff message reaches, once: one notice addressed to several groups (the crisis alert to the general
 manager AND the crisis team) is one outbox row per group, and a person in two of them is told once.
 
+A webhook named twice for the same event is called once: a webhook row with the same name, template and payload as an
+earlier row of the same message is a duplicate (another name, even for the same URL, is another receiver: the body
+names the webhook it was sent to).
+
 A message is the rows one step queued together: same instance, channel, template and queue time (the engine
 writes a step's rows with one timestamp; deadline and escalation notices do the same). Each row after the first
 leaves out the people and addresses an earlier row of the message already reaches.
@@ -67,3 +71,15 @@ def already_reached(session: Session, outbox_id: int, settings: WorkerSettings) 
         earlier_of_same_message(row, other), other.status != "cancelled").order_by(other.id)))
     covered = {a for _, recipient in siblings for a in staff_addresses(session, recipient, settings)}
     return covered, (siblings[0][0] if siblings else None)
+
+
+def same_webhook_earlier(session: Session, outbox_id: int) -> int | None:
+    """The first earlier row of the same message calling the same webhook with the same payload (None: none)."""
+    row = session.get(Outbox, outbox_id)
+    if row is None or row.instance_id is None or row.channel != "webhook":
+        return None
+    other = aliased(Outbox)
+    earlier = session.execute(select(other.id, other.payload).where(
+        earlier_of_same_message(row, other), other.recipient == row.recipient, other.status != "cancelled")
+        .order_by(other.id))
+    return next((row_id for row_id, payload in earlier if (payload or {}) == (row.payload or {})), None)

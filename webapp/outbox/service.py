@@ -21,7 +21,7 @@ from webapp.models import Case, Outbox, User
 from webapp.outbox.delivery import Envelope
 from webapp.outbox.delivery.mail import language_of
 from webapp.outbox.delivery.settings import WorkerSettings
-from webapp.outbox.recipients import already_reached, staff_addresses
+from webapp.outbox.recipients import already_reached, same_webhook_earlier, staff_addresses
 
 DONE = ("sent", "delivered", "read", "cancelled")
 
@@ -85,10 +85,13 @@ def mark_done(session: Session, claim_: Claim, at: datetime | None = None) -> bo
 
 
 def mark_duplicate(session: Session, claim_: Claim, first_id: int, at: datetime | None = None) -> None:
-    """Close a row whose every address an earlier row of the same message already mails (cancelled, with why)."""
+    """Close a row an earlier row of the same message makes redundant (every address already mailed, or the same
+    webhook already called): cancelled, with why."""
+    why = ("the same webhook is already called with this message" if claim_.channel == "webhook"
+           else "everyone it reaches already gets the same message")
     session.execute(update(Outbox).where(Outbox.id == claim_.id, Outbox.attempts == claim_.attempt)
                     .values(status="cancelled", sent_at=at or now(), next_attempt_at=None,
-                            last_error=f"everyone it reaches already gets the same message (outbox {first_id})"))
+                            last_error=f"{why} (outbox {first_id})"))
     session.commit()
 
 
@@ -140,6 +143,7 @@ def envelope(session: Session, claim_: Claim, settings: WorkerSettings) -> Envel
     if claim_.channel == "webhook":
         hook = settings.webhooks.get(name or kind) or {}
         env.webhook_url, env.webhook_secret = hook.get("url"), hook.get("secret")
+        env.duplicate_of = same_webhook_earlier(session, claim_.id)
     elif claim_.recipient == "customer":
         env.addresses = [case.customer_email] if case is not None and case.customer_email else []
     elif kind == "user":

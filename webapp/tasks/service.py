@@ -104,6 +104,20 @@ def unclaim(session: Session, task_id: int, user: User) -> HumanTask:
     return task
 
 
+def reserved_by(session: Session, username: str) -> list[HumanTask]:
+    """Open tasks a person has reserved (claimed), soonest due first."""
+    return list(session.scalars(select(HumanTask).where(HumanTask.state == "open", HumanTask.assignee == username)
+                                .order_by(HumanTask.due_at, HumanTask.id)))
+
+
+def release_all(session: Session, username: str, actor: User) -> int:
+    """Give every open task `username` reserved back to its group queue (timeline event each); how many."""
+    reserved = reserved_by(session, username)
+    for task in reserved:
+        unclaim(session, task.id, actor)
+    return len(reserved)
+
+
 def assign(session: Session, task_id: int, username: str, user: User) -> HumanTask:
     """A supervisor (or admin) gives the task to a named colleague of its group."""
     task = get_task(session, task_id)

@@ -18,7 +18,7 @@ from webapp.models import Case, HumanTask, Instance
 from webapp.tasks import decisions
 from webapp.tasks import service as tasks
 from webapp.tasks.formfields import build_fields, draft_values, merge_for_display, parse_form
-from webapp.web.i18n import group_name, localized
+from webapp.web.i18n import group_name, localized, pack_text
 from webapp.workflow.forms import field_errors
 from webapp.workflow.thresholds import field_limits
 
@@ -47,7 +47,7 @@ def _page(task: HumanTask, values: dict[str, Any], errors: dict[str, str], statu
     general = [msg if not key else f"{key}: {msg}" for key, msg in errors.items() if key not in known]
     context = casepage.summary(db.session, case, lang=_lang()) if case else {"case": None, "now": None}
     return render_template("tasks/show.html", task=task, fields=fields, general_errors=general,
-                           form_title=localized(schema, "title") or task.title,
+                           form_title=localized(schema, "title") or pack_text(task.title),
                            form_help=localized(schema, "description"), instance=instance,
                            can_work=tasks.can_work(staff(), task), focus=deciding(task.spec_id),
                            confirm=confirm, **context), status

@@ -20,8 +20,9 @@ from webapp.models import HumanTask, User
 from webapp.tasks import service as tasks
 from webapp.tasks.worklist import TaskFilters, group_members, list_tasks
 from webapp.web.header import header_counts
-from webapp.web.i18n import DeadlineText, group_name
+from webapp.web.i18n import DeadlineText, group_name, pack_text
 from webapp.web.labels import label
+from webapp.workflow.definitions import process_names
 
 bp = Blueprint("worklist", __name__)
 TABS = ("mine", "group", "overdue", "team")
@@ -59,7 +60,13 @@ def index() -> str | Response:
     return render_template("worklist/index.html", rows=_rows(page.items, user, colleagues), page=page,
                            scope=scope, tabs=tabs, filters=filters, grades=GRADES, kinds=KINDS, args=args,
                            kind_labels={k: label("kind", k) for k in KINDS},
-                           categories=choices(db.session, "category"))
+                           categories=choices(db.session, "category"), processes=_processes())
+
+
+def _processes() -> list[tuple[str, str]]:
+    """Deployed processes as (key, name in the user's language), by name."""
+    names = {key: pack_text(name) for key, name in process_names(db.session).items()}
+    return sorted(names.items(), key=lambda item: item[1].lower())
 
 
 def _rows(items: list[HumanTask], user: User, colleagues: dict[str, list[tuple[str, str]]]) -> list[dict[str, Any]]:
@@ -102,7 +109,8 @@ def _act(work: Callable[[], HumanTask], done: Callable[[HumanTask], str]) -> Res
 def claim(task_id: int) -> Response:
     """Take a task of my group's queue."""
     return _act(lambda: tasks.claim(db.session, task_id, staff()),
-                lambda t: _("You have claimed “%(title)s” of %(case)s.", title=t.title, case=t.case_number or ""))
+                lambda t: _("You have claimed “%(title)s” of %(case)s.", title=pack_text(t.title),
+                            case=t.case_number or ""))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
@@ -110,7 +118,7 @@ def claim(task_id: int) -> Response:
 def unclaim(task_id: int) -> Response:
     """Give a task back to its group's queue."""
     return _act(lambda: tasks.unclaim(db.session, task_id, staff()),
-                lambda t: _("“%(title)s” is back in the queue of %(group)s.", title=t.title,
+                lambda t: _("“%(title)s” is back in the queue of %(group)s.", title=pack_text(t.title),
                             group=group_name(t.group_key)))
 
 
@@ -120,7 +128,7 @@ def assign(task_id: int) -> Response:
     """Supervisors give a task to a named colleague (recorded in the timeline)."""
     username = (request.form.get("username") or "").strip()
     return _act(lambda: tasks.assign(db.session, task_id, username, staff()),
-                lambda t: _("“%(title)s” is now with %(user)s.", title=t.title, user=username))
+                lambda t: _("“%(title)s” is now with %(user)s.", title=pack_text(t.title), user=username))
 
 
 @bp.get("/home")

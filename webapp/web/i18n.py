@@ -23,6 +23,8 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, format_timedelta, get_locale, get_timezone, gettext
 from flask_login import current_user
 
+from webapp.accounts.groups import group_names
+from webapp.accounts.service import GROUPS
 from webapp.extensions import db
 from webapp.masterdata import units
 from webapp.masterdata.choices import choices
@@ -164,15 +166,37 @@ def _names(kind: str) -> dict[str, str]:
     return names
 
 
+def _group_names() -> dict[str, str]:
+    """Every group's name as administrators keep it, read once per request."""
+    if "group_names" not in g:
+        g.group_names = group_names(db.session)
+    names: dict[str, str] = g.group_names
+    return names
+
+
 def group_name(key: str | None) -> str:
     """A task's queue or a recipient group in words: a unit address as 'Department: After-sales' (the unit's name
     from master data in the user's language, the key when it is not kept), any other group by its label."""
     parsed = units.parse(key)
     if parsed is None:
+        own = _group_names().get(key or "")
+        if own and own != GROUPS.get(key or ""):  # renamed by an administrator, or a group the app has no label for
+            return own
         return label("group", key)
     kind, unit, head = parsed
     return gettext("%(kind)s: %(name)s", kind=label("unit_kind", f"{kind}_head" if head else kind),
                    name=_names(kind).get(unit) or unit)
+
+
+def recipient_name(recipient: str | None) -> str:
+    """A notice's recipient in words: `group:<key>` and unit addresses by name, users, webhooks and addresses as
+    they are."""
+    value = recipient or ""
+    if value == "customer":
+        return gettext("the customer")
+    if value.startswith("group:"):
+        return group_name(value[len("group:"):])
+    return group_name(value) if units.parse(value) else value
 
 
 def group_or_label(group: str, value: object) -> str:
@@ -240,5 +264,6 @@ def init_i18n(app: Flask) -> None:
 
     app.add_template_global(group_or_label, "label")
     app.add_template_global(group_name, "group_name")
+    app.add_template_global(recipient_name, "recipient_name")
     app.add_template_global(guidance, "guidance")
     app.add_template_global(lambda: str(get_timezone()), "current_timezone")

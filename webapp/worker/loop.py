@@ -100,9 +100,9 @@ class Worker:
     def deliver_one(self, claim: outbox.Claim, at: datetime | None = None) -> str:
         """One attempt at one claimed message; the status it ends in."""
         env = outbox.envelope(self.session, claim, self.settings)
-        if claim.channel == "email" and not env.addresses and env.duplicate_of is not None:
+        if env.duplicate_of is not None and (claim.channel == "webhook" or not env.addresses):
             outbox.mark_duplicate(self.session, claim, env.duplicate_of, at)
-            log.info("outbox=%s to=%s: everyone already gets outbox=%s", claim.id, claim.recipient, env.duplicate_of)
+            log.info("outbox=%s to=%s: already covered by outbox=%s", claim.id, claim.recipient, env.duplicate_of)
             return "cancelled"
         try:
             if claim.channel == "email":

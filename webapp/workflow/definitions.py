@@ -84,6 +84,15 @@ def newest_definitions(session: Session) -> list[ProcessDefinition]:
     return sorted(newest.values(), key=lambda d: d.id)
 
 
+def process_names(session: Session) -> dict[str, str]:
+    """The name of every deployed process (its newest version's), by key: the filters' choices."""
+    names: dict[str, str] = {}
+    for key, name in session.execute(select(ProcessDefinition.key, ProcessDefinition.name)
+                                     .order_by(ProcessDefinition.version)):
+        names[key] = name or key
+    return names
+
+
 def caller_files(newest: list[ProcessDefinition], names: set[str]) -> dict[str, bytes]:
     """The files of the newest processes built from one of `names` (e.g. `complaint`, which calls the uploaded
     `inquiry.bpmn`): deployed again with the upload, those processes get a version that uses it."""
