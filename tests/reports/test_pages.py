@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import Api
+from webapp.reports.labels import figure_labels
 
 QS = "from=2026-03-01&to=2026-03-31"
 
@@ -51,12 +52,17 @@ def test_json_csv_xlsx_and_page_agree(web: Any, seeded: dict[str, str]) -> None:
         web.get(f"/reports/export.csv?table=volume&{QS}").get_data(as_text=True)))}
     assert volume["valid"] == "3" and volume["closure_rate"] == "0.6667"
     book = load_workbook(io.BytesIO(web.client.get(f"/reports/export.xlsx?{QS}").data))
+    # the workbook is for reading: figures and clocks by name, rates in percent, times in the reader's zone
     sheet = {r[0]: r[1] for r in book["volume"].iter_rows(min_row=2, values_only=True)}
-    assert sheet["registered"] == 4 and sheet["closed"] == 2 and sheet["open_at_end"] == 2
+    assert sheet["Registered"] == 4 and sheet["Closed"] == 2 and sheet["Open at period end"] == 2
+    assert sheet["Closure rate"] == 66.7 and next(book["volume"].iter_rows(max_row=1, values_only=True))[:2] == (
+        "Figure", "Value")
     deadlines = {r[0]: r[1:4] for r in book["deadlines"].iter_rows(min_row=2, values_only=True)}
-    assert deadlines["T4-appointment"] == (1, 1, 0) and deadlines["G2-d"] == (2, 1, 1)
+    assert deadlines["T4 appointment"] == (1, 1, 0) and deadlines["G2-d one month open"] == (2, 1, 1)
     outcomes = {r[0]: r[1] for r in book["outcomes"].iter_rows(min_row=2, values_only=True)}
-    assert outcomes == {key: value for key, value in k["outcomes"].items()}
+    labels = {key: str(value) for key, value in figure_labels().items()}
+    assert outcomes == {labels[key]: (round(value * 100, 1) if key.endswith("_rate") else value)
+                        for key, value in k["outcomes"].items()}
 
 
 def test_drill_down_and_case_export(web: Any, seeded: dict[str, str]) -> None:
@@ -73,6 +79,9 @@ def test_drill_down_and_case_export(web: Any, seeded: dict[str, str]) -> None:
     assert "K2:missed@" in b["deadlines"] and "T5-first-response:missed@" in b["deadlines"]
     book = load_workbook(io.BytesIO(web.client.get(f"/reports/cases.xlsx?metric=valid&{QS}").data))
     assert book["cases"].max_row == 4
+    rows = list(book["cases"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("Case", "Kind", "Category") and "+00:00" not in str(rows[1:])
+    assert any("K2 resolution: missed, " in str(r[-1]) for r in rows[1:])
 
 
 def test_bad_input_is_4xx(web: Any, seeded: dict[str, str]) -> None:

@@ -19,6 +19,10 @@ CASES = [
     # a deadline written by hand beside its clock must agree with it (better: the timer reads the clock)
     ("inquiry.bpmn", CLOCK_READ, hand_timer('"PT4H"'), "callback_timer",
      "timer says PT4H but clock 'T1-callback' is started with PT3H by 'clock_callback'"),
+    # the owner forgot the quotes of the clock's duration: said on the clock, not as "no clock" on its timer
+    ("inquiry.bpmn", "<spiffworkflow:parameter id=\"duration\" type=\"any\" value=\"'PT3H'\"/>",
+     "<spiffworkflow:parameter id=\"duration\" type=\"any\" value=\"PT4H\"/>", "clock_callback",
+     "parameter duration: PT4H is read as a variable name; quote it: 'PT4H'"),
     ("inquiry.bpmn", CLOCK_READ, CLOCK_READ.replace("T1-callback", "T1-calback"), "callback_timer",
      "timer reads clock 'T1-calback', but no clock_start starts a clock of that name"),
     ("inquiry.bpmn", CLOCK_READ, CLOCK_READ.replace("T1-callback", "T1-reply"), "callback_timer",
@@ -127,3 +131,12 @@ def test_check_endpoint_needs_the_process_owner_and_a_diagram(api: Api, pack: No
     assert api.as_("agent").post("/api/v1/processes/check").status_code == 403
     r = post_files(api, "/api/v1/processes/check", {"inquiry_answer.json": b"{}"})
     assert r.status_code == 422 and r.get_json()["error"]["fields"] == {"files": "no diagram"}
+
+
+def test_an_unquoted_clock_duration_is_said_on_the_clock_not_as_a_missing_clock_on_its_timer(api: Api,
+                                                                                              pack: None) -> None:
+    files = {"inquiry.bpmn": edited("inquiry.bpmn", "<spiffworkflow:parameter id=\"duration\" type=\"any\" "
+                                    "value=\"'PT3H'\"/>", "<spiffworkflow:parameter id=\"duration\" type=\"any\" "
+                                    "value=\"PT4H\"/>")}
+    problems = post_files(api, "/api/v1/processes/check", files).get_json()["problems"]
+    assert [p["element"] for p in problems] == ["clock_callback"], problems

@@ -126,6 +126,12 @@ def _plain(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return json.loads(json.dumps(value, default=str))  # type: ignore[no-any-return]
 
 
+def actions_used(session: Session, known: tuple[str, ...]) -> list[str]:
+    """The known repair actions and every other action the log holds (migrate, user and group changes ...)."""
+    found = {a for (a,) in session.execute(select(AuditEntry.action).distinct())}
+    return [*known, *sorted(found - set(known))]
+
+
 def actors(session: Session) -> list[str]:
     """Everyone who appears in the audit log (for the filter form)."""
     return sorted(a for (a,) in session.execute(select(AuditEntry.actor).distinct()))

@@ -8,7 +8,7 @@ from flask import Response, render_template, request, stream_with_context
 
 from webapp.accounts.web_access import role_required
 from webapp.admin import actions as admin
-from webapp.admin.audit import AuditFilters, actors, export_csv, list_entries
+from webapp.admin.audit import AuditFilters, actions_used, actors, export_csv, list_entries
 from webapp.admin.web import bp
 from webapp.extensions import db
 
@@ -27,7 +27,7 @@ def audit() -> Any:
     entries, next_before = list_entries(db.session, _filters(), request.args.get("before", type=int), 50)
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     return render_template("admin/audit.html", entries=entries, next_before=next_before, args=args,
-                           actors=actors(db.session), actions=admin.ACTIONS)
+                           actors=actors(db.session), actions=actions_used(db.session, admin.ACTIONS))
 
 
 @bp.get("/audit.csv")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from webapp.accounts.web_access import role_required, staff
 from webapp.assessments import process, service
+from webapp.cases import event_words
 from webapp.errors import ServiceError
 from webapp.extensions import db
 
@@ -66,5 +67,5 @@ def _page(rows: list[Any], state: str) -> str:
     return render_template("assessments/index.html", rows=rows, state=state, states=service.STATES,
                            tasks=process.open_tasks(db.session, rows),
                            can_decide=user.has_role(*service.DECIDERS),
-                           can_execute=user.has_role(*service.EXECUTORS))
+                           can_execute=user.has_role(*service.EXECUTORS), rule_text=event_words.rule_text)
 

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from webapp.cases import service as cases
 from webapp.cases import sofar
+from webapp.cases.event_words import details, moment, value_words
 from webapp.cases.sofar import readable
 from webapp.deadlines.service import for_case
 from webapp.engine.clock import now
 from webapp.models import Case, Event, HumanTask, Instance
 from webapp.tasks.service import form_schema
-from webapp.web.i18n import choice_name, deadline_name, group_name, human, pack_text, recipient_name
+from webapp.web.i18n import deadline_name, group_name, pack_text
 from webapp.web.labels import LABELS, label
 
 HIDDEN_EVENT_DATA = {"data"}  # task form data is shown as its own block
@@ -107,9 +108,8 @@ def event_line(event: Event) -> str:
     if kind == "status_changed":
         return f"{label('status', data.get('from'))} → {label('status', data.get('to'))}"
     if kind == "notice_queued":
-        return _("%(notice)s to %(to)s by %(channel)s", notice=_words(data.get("template")),
-                 to=recipient_name(data.get("to")) or _words(data.get("to")),
-                 channel=label("message_channel", data.get("channel")))
+        return _("%(notice)s to %(to)s by %(channel)s", notice=value_words("template", data.get("template")),
+                 to=value_words("to", data.get("to")), channel=value_words("channel", data.get("channel")))
     if kind == "case_registered":
         return f"{label('channel', data.get('channel'))} · {label('kind', data.get('kind'))}"
     if kind == "error":
@@ -121,45 +121,15 @@ def event_line(event: Event) -> str:
     if kind == "routed":
         return _("to %(group)s (tier %(tier)s)", group=group_name(data.get("group")), tier=data.get("tier", ""))
     if kind.startswith("clock_") or kind.startswith("deadline_"):
-        parts = [deadline_name(data.get("name")), _moment(data.get("due")), label("deadline", data.get("state"))]
+        parts = [deadline_name(data.get("name")), moment(data.get("due")), label("deadline", data.get("state"))]
         return " · ".join(p for p in parts if p)
-    rest = {k: v for k, v in data.items() if k not in HIDDEN_EVENT_DATA and v not in (None, "", [], {})}
-    return "; ".join(f"{_key(k)}: {_value(k, v)}" for k, v in rest.items())
-
-
-def _key(key: str) -> str:
-    """An event data key in words: the pack's vocabulary, else the key spaced."""
-    return label("data", key) if key in LABELS["data"] else _words(key)
-
-
-def _value(key: str, value: Any) -> str:
-    """An event data value in words: queues by name, coded values by their label, categories by name."""
-    if isinstance(value, str):
-        if key.endswith("group"):
-            return group_name(value)
-        coded = "kind" if key == "case_kind" else key
-        if coded in LABELS and value in LABELS[coded]:
-            return label(coded, value)
-        if key == "category":
-            return choice_name("category", value)
-    return _words(value)
+    return details(data, HIDDEN_EVENT_DATA)
 
 
 def _words(value: Any) -> str:
     """A value as words: dates short, snake_case codes spaced, lists joined."""
     if isinstance(value, str):
-        return _moment(value) or (value.replace("_", " ") if value.replace("_", "").isalnum() else value)
+        return moment(value) or (value.replace("_", " ") if value.replace("_", "").isalnum() else value)
     if isinstance(value, list):
         return ", ".join(_words(v) for v in value)
     return readable(value)
-
-
-def _moment(value: Any) -> str:
-    """An ISO timestamp from event data as a short date in the user's zone ('' if it is not one)."""
-    if not isinstance(value, str) or len(value) < 16 or value[4:5] != "-":
-        return ""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return ""
-    return human(moment) if moment.tzinfo else ""

@@ -87,9 +87,22 @@ def clock_starts(models: dict[str, FileModel]) -> dict[str, list[tuple[Element, 
         for el in model.elements.values():
             if el.operator == "clock_start":
                 name, duration = _literal(el.params.get("name", "")), _literal(el.params.get("duration", ""))
-                if isinstance(name, str) and isinstance(duration, str):
-                    found.setdefault(name, []).append((el, duration))
+                if isinstance(name, str):  # a duration from case data is '' (nothing to compare)
+                    found.setdefault(name, []).append((el, duration if isinstance(duration, str) else ""))
     return found
+
+
+def check_clock_durations(models: dict[str, FileModel]) -> list[Problem]:
+    """A clock's duration written as a bare ISO name (PT4H) is a quoting mistake: say so on the clock_start."""
+    problems = []
+    for model in models.values():
+        for el in model.elements.values():
+            bare = _unquoted_iso(el.params.get("duration", "")) if el.operator == "clock_start" else None
+            if bare:
+                problems.append(Problem(el.file, el.id, gettext(
+                    "parameter duration: %(value)s is read as a variable name; quote it: '%(value)s'", value=bare),
+                    el.name))
+    return problems
 
 
 def check_clock_agreement(models: dict[str, FileModel]) -> list[Problem]:
@@ -97,7 +110,7 @@ def check_clock_agreement(models: dict[str, FileModel]) -> list[Problem]:
     `deadline_missed` without a duration must name a clock that is started; a timer or duration written by hand
     beside a clock must say the clock's duration."""
     clocks = clock_starts(models)
-    problems: list[Problem] = []
+    problems: list[Problem] = check_clock_durations(models)
     for model in models.values():
         for el in model.elements.values():
             task = model.elements.get(el.attrs.get("attachedToRef", "")) if el.tag == "boundaryEvent" else None
@@ -156,7 +169,7 @@ def _disagree(el: Element, what: str, clock: str, value: str,
            else gettext("remove the parameter duration (the clock's own is recorded)"))
     shown = gettext("timer") if what == "timer" else gettext("parameter duration")
     for start, duration in clocks.get(clock, []):
-        if _same_duration(value, duration):
+        if not duration or _same_duration(value, duration):
             continue
         problems.append(Problem(el.file, el.id, gettext(
             "%(what)s says %(value)s but clock '%(clock)s' is started with %(duration)s by '%(start)s' (%(name)s) in "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 
@@ -48,8 +49,10 @@ def duration(seconds: float | None) -> str:
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
+        return gettext("%(days)s d %(hours)s h", days=days, hours=hours)
+    if hours:
+        return gettext("%(hours)s h %(mins)s min", hours=hours, mins=f"{mins:02d}")
+    return gettext("%(mins)s min", mins=mins)
 
 
 def metric_label(metric: str) -> str:

@@ -15,6 +15,7 @@ from webapp.errors import Invalid
 from webapp.extensions import db
 from webapp.reports import export, filters, service
 from webapp.reports.labels import clock_label, duration, figure_labels, metric_label
+from webapp.reports.readable import readable
 from webapp.web.i18n import human
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -90,7 +91,8 @@ def export_report(fmt: str) -> Any:
         period, f = _parse()
         parts = export.tables(service.kpis(db.session, period, f))
         if fmt == "xlsx":
-            return _download(export.to_xlsx(parts), f"report-{period.first}-{period.last}.xlsx", XLSX)
+            return _download(export.to_xlsx([readable(t) for t in parts]), f"report-{period.first}-{period.last}.xlsx",
+                             XLSX)
         if fmt != "csv":
             raise Invalid("unknown format", {"format": "csv or xlsx"})
         key = request.args.get("table", "volume")
@@ -116,5 +118,5 @@ def export_cases(fmt: str) -> Any:
         return _invalid(exc)
     name = f"cases-{metric.replace(':', '_')}-{period.first}-{period.last}"
     if fmt == "xlsx":
-        return _download(export.to_xlsx([table]), name + ".xlsx", XLSX)
+        return _download(export.to_xlsx([readable(table)]), name + ".xlsx", XLSX)
     return _download(export.to_csv(table), name + ".csv", "text/csv")
