@@ -18,10 +18,11 @@ PUBLIC_ACTOR = "public"
 PUBLIC_KINDS = ("grievance", "inquiry")
 
 
-def submit(session: Session, form: dict[str, Any]) -> Case:
-    """Register a customer's web complaint (channel web, registered by 'public'); Invalid names bad fields."""
+def submit(session: Session, form: dict[str, Any], language: str = "en") -> Case:
+    """Register a customer's web complaint (channel web, registered by 'public') in the page's language (their
+    mail is written in it); Invalid names bad fields."""
     kind = form.get("kind") if form.get("kind") in PUBLIC_KINDS else "grievance"
-    customer = {"name": (form.get("name") or "").strip()}
+    customer = {"name": (form.get("name") or "").strip(), "language": "zh" if language.startswith("zh") else "en"}
     for key in ("phone", "email", "address"):
         value = (form.get(key) or "").strip()
         if value:

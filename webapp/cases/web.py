@@ -46,7 +46,8 @@ def _register_page(values: dict, errors: dict[str, str], status: int = 200) -> t
 def register() -> Response | tuple[str, int]:
     """Register a case on behalf of a customer; solved on the spot (R1) records and closes it."""
     if request.method == "GET":
-        return _register_page({"channel": "phone", "kind": "grievance"}, {})
+        start = {"channel": "phone", "kind": "grievance", "customer": {"language": _lang()}}  # mail as I speak
+        return _register_page(start, {})
     schema = register_schema(db.session)
     data, bad, raw = parse_form(schema, request.form, str(get_timezone()))
     errors = {**field_errors(schema, data), **bad, **{k: _(v) for k, v in rule_errors(data).items()}}
