@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,8 @@ class DeadlineRow:
     due_at: datetime | None
     state: str
     finished_at: datetime | None
+    duration: str | None = None
+    business_time: bool = False
 
 
 def deadlines(session: Session, case: Case) -> list[DeadlineRow]:
@@ -43,7 +46,8 @@ def deadlines(session: Session, case: Case) -> list[DeadlineRow]:
             state = "missed"
         elif state == "running" and row.warn_at and row.warn_at <= at:
             state = "at_risk"
-        rows.append(DeadlineRow(row.name, row.due_at, state, row.stopped_at or row.breached_at))
+        rows.append(DeadlineRow(row.name, row.due_at, state, row.stopped_at or row.breached_at, row.duration,
+                                row.business_time))
     return rows
 
 
@@ -113,7 +117,7 @@ def event_line(event: Event) -> str:
     if kind == "case_registered":
         return f"{label('channel', data.get('channel'))} · {label('kind', data.get('kind'))}"
     if kind == "error":
-        return str(data.get("message", ""))
+        return error_text(str(data.get("message", "")))
     if kind == "graded":
         rule = data.get("rule")
         text = label("rule", rule) if rule and str(rule) in LABELS["rule"] else str(data.get("grade", ""))
@@ -121,7 +125,8 @@ def event_line(event: Event) -> str:
     if kind == "routed":
         return _("to %(group)s (tier %(tier)s)", group=group_name(data.get("group")), tier=data.get("tier", ""))
     if kind.startswith("clock_") or kind.startswith("deadline_"):
-        parts = [deadline_name(data.get("name")), _moment(data.get("due")), label("deadline", data.get("state"))]
+        name = deadline_name(data.get("name"), data.get("duration"), bool(data.get("business_time")))
+        parts = [name, _moment(data.get("due")), label("deadline", data.get("state"))]
         return " · ".join(p for p in parts if p)
     rest = {k: v for k, v in data.items() if k not in HIDDEN_EVENT_DATA and v not in (None, "", [], {})}
     return "; ".join(f"{_key(k)}: {_value(k, v)}" for k, v in rest.items())
@@ -143,6 +148,15 @@ def _value(key: str, value: Any) -> str:
         if key == "category":
             return choice_name("category", value)
     return _words(value)
+
+
+def error_text(technical: str) -> str:
+    """What staff read of a process error: the explanation in their language; administrators also get the
+    technical text (the admin instance page keeps it whole)."""
+    told = _("A rule of the process could not be worked out with this case’s data; the administrators repair it.")
+    user = current_user
+    is_admin = bool(getattr(user, "is_authenticated", False) and user.has_role("admin"))
+    return f"{told} ({technical})" if is_admin and technical else told
 
 
 def _words(value: Any) -> str:
