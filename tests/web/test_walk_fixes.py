@@ -135,3 +135,28 @@ def test_staff_read_a_process_error_explained_admins_also_get_the_technical_text
     web.login("admin")
     assert "Error evaluating expression" in web.text(f"/tasks/{task.id}/done")
     assert "Error evaluating expression" in web.text(f"/admin/instances/{instance.id}")
+
+
+def test_T5_public_status_shows_the_promised_reply_and_the_solution_proposed_only(web: Any, pack: Any) -> None:
+    """T5 (a reply time promised must be kept) and 'every customer is told' the solution: the status page shows
+    the promised reply time (the clock staff see) and, once proposed, the solution as mailed — nothing internal."""
+    from webapp.models import Outbox
+
+    clock.freeze(datetime(2026, 12, 4, 19, 25, tzinfo=UTC))  # Saturday 03:25 in Shanghai
+    try:
+        case = register()
+    finally:
+        clock.reset()
+    page = web.post("/public/status", {"number": case.number, "phone": "13800000001"}).get_data(as_text=True)
+    assert "We will reply by" in page and "Dec 7" in page and "18:00" in page
+    assert 'data-testid="public-solution"' not in page
+    db.session.add_all([
+        Outbox(channel="email", recipient="customer", template="solution", case_id=case.id,
+               payload={"solution": "Free inspection and repair.", "solution_type": "inspection"},
+               idempotency_key="walk-solution"),
+        Outbox(channel="in_app", recipient="group:tier_1_handler", template="solution_agreed", case_id=case.id,
+               payload={"solution": "internal: bottom line 500 CNY"}, idempotency_key="walk-internal")])
+    db.session.commit()
+    web.post("/language", {"language": "zh", "next": "/"})
+    page = web.post("/public/status", {"number": case.number, "phone": "13800000001"}).get_data(as_text=True)
+    assert "我们的解决方案" in page and "Free inspection and repair." in page and "bottom line" not in page
