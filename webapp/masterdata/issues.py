@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from webapp.errors import Invalid
 from webapp.masterdata.choices import choices
+from webapp.masterdata.models import MasterItem
 from webapp.models import Case
 
 SUBJECT_PREFIX = "subject:"
@@ -50,11 +51,16 @@ def issue_key(session: Session, object_key: str | None, subject: str | None,
 
 def object_of(session: Session, text: str | None) -> str | None:
     """The object a registration names: the master-data key it matches (by key or name, however spaced or cased),
-    else the text as typed (spaces tidied): an object not kept yet is recorded on the case, not refused."""
+    else the text as typed (spaces tidied): an object not kept yet is recorded on the case, not refused; one the
+    administrator withdrew is (Invalid)."""
     typed = " ".join((text or "").split())
     if not typed:
         return None
-    return _kept_objects(session).get(normalise(typed), typed)
+    found = _kept_objects(session).get(normalise(typed))
+    if found is None and session.scalar(select(MasterItem.id).where(
+            MasterItem.kind == "object", MasterItem.active.is_(False), MasterItem.key == typed)) is not None:
+        raise Invalid("choose from the lists", {"object": f"object '{typed}' was withdrawn from the master data"})
+    return found or typed
 
 
 def object_issue(session: Session, object_key: str) -> str:
