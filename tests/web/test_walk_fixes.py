@@ -79,7 +79,8 @@ def test_intake_an_object_not_kept_yet_is_recorded_and_counted_as_one_issue_G2_b
     db.session.commit()
     web.login("agent")
     page = web.text("/cases/new")
-    assert 'list="f-object-suggestions"' in page and '<option value="VIN-LSV0001" label="Li&#39;s sedan · Vehicle"' in page
+    assert 'list="f-object-suggestions"' in page
+    assert '<option value="VIN-LSV0001" label="Li&#39;s sedan · Vehicle"' in page
     assert "kept on this case as typed" in page
     for typed in ("VIN  LSV 123 ", "vin lsv-123"):
         r = web.post("/cases/new", {**FORM, "object": typed})
@@ -91,7 +92,7 @@ def test_intake_an_object_not_kept_yet_is_recorded_and_counted_as_one_issue_G2_b
     assert rows[0].issue_key == rows[1].issue_key == "object:vinlsv123" and rows[0].issue_chosen
     assert rows[2].issue_key == "object:VIN-LSV0001"
     web.post("/language", {"language": "zh", "next": "/"})
-    assert 'label="李的轿车 · 车辆"' in web.text("/cases/new") or 'label="李的轿车 · ' in web.text("/cases/new")
+    assert 'label="李的轿车 · 车辆"' in web.text("/cases/new")
 
 
 def test_R1_how_it_was_solved_is_revealed_by_the_solved_on_the_spot_tick_without_inline_script(web: Any,
