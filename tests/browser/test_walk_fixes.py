@@ -15,7 +15,7 @@ from tests.browser.test_desk import (
     open_task,
 )
 from tests.browser.test_grievance_flow import sign_in
-from tests.conftest import Api
+from tests.conftest import PASSWORD, Api
 from tests.process import answers as a
 from webapp.extensions import db
 from webapp.masterdata.models import MasterItem
@@ -23,7 +23,7 @@ from webapp.masterdata.models import MasterItem
 pytestmark = pytest.mark.browser
 WORDS = {"en": {"step2": "Fact finding with the customer (step 2)", "t5": "T5 first response (",
                 "reply": "We will reply by"},
-         "zh": {"step2": "与客户沟通", "t5": "T5 首次响应（", "reply": "我们将在此时间前答复"}}
+         "zh": {"step2": "与客户沟通", "t5": "T5 首次响应（", "reply": "承诺答复时间"}}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -76,3 +76,40 @@ def test_walk_register_case_step_2_and_status(lang: str, live_pack: str, browser
     customer.locator("form.form button[type=submit]").last.click()
     assert WORDS[lang]["reply"] in customer.inner_text("main")
     shots(customer, f"public-status-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_walk_a_stopped_case_is_explained_to_staff_and_detailed_to_admins(lang: str, live_pack: str,  # noqa: F811
+                                                                         browser: Any, shots: Any) -> None:
+    """Staff read what a stop means in their language; the expression error is for the administrator."""
+    from sqlalchemy import select
+
+    from tests.helpers import register
+    from webapp.models import Event, HumanTask, Instance
+
+    case = register()
+    task = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)).first()
+    instance = db.session.get(Instance, case.instance_id)
+    technical = "Error evaluating expression '1 // len(department or \"\") >= 0 and answered_at_once'"
+    instance.status, instance.error = "error", {"message": technical, "element": "gw"}
+    db.session.add(Event(case_id=case.id, instance_id=instance.id, actor="agent", kind="error",
+                         data={"message": technical, "element": "gw"}))
+    db.session.commit()
+    agent = sign_in(browser, live_pack, "handler1", lang)  # the task's queue: the one who answered it
+    agent.goto(f"{live_pack}/tasks/{task.id}/done")
+    text = agent.inner_text("main")
+    assert "Error evaluating" not in text
+    assert ("流程中的一条规则" if lang == "zh" else "A rule of the process could not be worked out") in text
+    shots(agent, f"stopped-staff-{lang}")
+    admin = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900}).new_page()
+    admin.goto(f"{live_pack}/login")
+    if lang == "zh":
+        admin.click("[data-testid=lang-zh]")
+    admin.fill("#username", "admin")
+    admin.fill("#password", PASSWORD)
+    admin.locator("form button[type=submit]").last.click()
+    admin.wait_for_url(re.compile(r"/admin"))
+    admin.goto(f"{live_pack}/tasks/{task.id}/done")
+    admin.click("[data-testid=error-technical] summary")
+    assert "Error evaluating expression" in admin.inner_text("[data-testid=error-technical]")
+    shots(admin, f"stopped-admin-{lang}")
