@@ -28,19 +28,24 @@ def _suggestions(items: list[Choice]) -> dict[str, Any]:
     return {"x-suggestions": [c.key for c in items], "x-suggestion-titles": named}
 
 
-def register_schema(session: Session) -> dict[str, Any]:
-    """The intake schema with the master data's choices, annotated in the current language (as the API checks)."""
-    channels, categories, objects = (choices(session, k) for k in ("channel", "category", "object"))
-    s = copy.deepcopy(intake_schema([c.key for c in channels], [c.key for c in categories]))
-    p = s["properties"]
-    p["customer"]["title"] = _("Customer")
-    c = p["customer"]["properties"]
+def _customer(schema: dict[str, Any]) -> None:
+    """Titles of the customer's fields, and the language their mail is written in."""
+    schema["title"] = _("Customer")
+    c = schema["properties"]
     c["name"].update(title=_("Name"))
     c["phone"].update(title=_("Phone"), maxLength=50)
     c["email"].update(title=_("E-mail"))
     c["address"].update(title=_("Address or location (house, vehicle …)"), maxLength=200)
     c["language"].update(title=_("Language of the customer's mail"), **{"x-enum-titles": ["English", "简体中文"]},
                          description=_("Acknowledgement, solution, closure and survey mails are written in it."))
+
+
+def register_schema(session: Session) -> dict[str, Any]:
+    """The intake schema with the master data's choices, annotated in the current language (as the API checks)."""
+    channels, categories, objects = (choices(session, k) for k in ("channel", "category", "object"))
+    s = copy.deepcopy(intake_schema([c.key for c in channels], [c.key for c in categories]))
+    p = s["properties"]
+    _customer(p["customer"])
     p["channel"].update(title=_("Channel"), **_options(channels))
     p["kind"].update(title=_("Kind"), description=_("Grievance: unhappy and wants something from us. External "
                                                       "complaint: has gone or threatens to go to media, "

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -96,8 +95,9 @@ def summary(session: Session, case: Case, with_events: bool = False, lang: str =
             "events": events, "now": now(), "sofar": sofar.assemble(session, case, lang)}
 
 
-def event_line(event: Event) -> str:
-    """One sentence for a timeline event, in words (task names translated, dates short, no raw codes)."""
+def event_line(event: Event, technical: bool = False) -> str:
+    """One sentence for a timeline event, in words (task names translated, dates short, no raw codes); `technical`
+    (administrators) adds an error's technical text."""
     data = event.data or {}
     kind = event.kind
     task = pack_text(event.task_name or data.get("title"))
@@ -117,7 +117,7 @@ def event_line(event: Event) -> str:
     if kind == "case_registered":
         return f"{label('channel', data.get('channel'))} · {label('kind', data.get('kind'))}"
     if kind == "error":
-        return error_text(str(data.get("message", "")))
+        return error_text(str(data.get("message", "")), technical)
     if kind == "graded":
         rule = data.get("rule")
         text = label("rule", rule) if rule and str(rule) in LABELS["rule"] else str(data.get("grade", ""))
@@ -150,13 +150,11 @@ def _value(key: str, value: Any) -> str:
     return _words(value)
 
 
-def error_text(technical: str) -> str:
-    """What staff read of a process error: the explanation in their language; administrators also get the
-    technical text (the admin instance page keeps it whole)."""
+def error_text(message: str, technical: bool) -> str:
+    """What staff read of a process error: the explanation in their language; administrators (`technical`) also
+    get the technical text (the admin instance page keeps it whole)."""
     told = _("A rule of the process could not be worked out with this case’s data; the administrators repair it.")
-    user = current_user
-    is_admin = bool(getattr(user, "is_authenticated", False) and user.has_role("admin"))
-    return f"{told} ({technical})" if is_admin and technical else told
+    return f"{told} ({message})" if technical and message else told
 
 
 def _words(value: Any) -> str:
