@@ -6,6 +6,7 @@ transaction, computes the due time with the business calendar and gives tasks th
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,7 +41,8 @@ def clock_start(ctx: HandlerContext, name: str, duration: str | None = None, bus
         if due in (None, ""):
             return {"clock": name, "started": None}
         until_at = _moment(name, due)
-        duration = f"PT{max(0, int((until_at - ctx.now).total_seconds()))}S"  # a moment past falls due at once
+        left = math.ceil((until_at - ctx.now).total_seconds())  # never short of the promised minute
+        duration = f"PT{max(0, left)}S"  # a moment past falls due at once
     if not duration or not isinstance(duration, str):
         raise ValueError(f"clock_start '{name}' needs an ISO-8601 duration such as 'PT3H' or 'P14D', or a due time")
     if warn_fraction is not None and not 0 < float(warn_fraction) <= 1:
@@ -50,7 +52,7 @@ def clock_start(ctx: HandlerContext, name: str, duration: str | None = None, bus
                warn_fraction=float(warn_fraction) if warn_fraction is not None else None,
                **({"until": until_at.isoformat()} if until_at else {}))
     started = {"duration": duration, "business_time": bool(business_time) and due is NO_DUE,
-               "started": ctx.now.isoformat()}
+               "started": ctx.now.isoformat(), **({"until": until_at.isoformat()} if until_at else {})}
     ctx.data["clocks"] = {**(ctx.data.get("clocks") or {}), name: started}  # read by clock_due(), clock_duration()
     return {"clock": name, "started": ctx.now.isoformat()}
 

@@ -15,8 +15,11 @@ RESPONSIBILITIES = ("company", "customer", "shared", "third_party")
 
 @handler("record_intake")
 def record_intake(ctx: HandlerContext, customer_notice: str | None = None,
-                  promise: dict[str, str] | None = None) -> dict[str, Any]:
-    """Record the first contact (R2) and when the case was opened; acknowledge to the customer (T5) if named."""
+                  promise: dict[str, str] | None = None, promise_clock: str | None = None) -> dict[str, Any]:
+    """Record the first contact (R2) and when the case was opened; acknowledge to the customer (T5) if named.
+
+    `promise_clock` names the clock whose due time the acknowledgement states once that clock runs (the T5 first
+    response of a grievance): the mail then gives the instant staff see; `promise` is the time otherwise."""
     opened = ctx.data.get("opened_at") or ctx.now.isoformat()
     ctx.data["opened_at"] = opened
     first = ctx.data.get("registered_by") or ctx.actor
@@ -24,7 +27,9 @@ def record_intake(ctx: HandlerContext, customer_notice: str | None = None,
     ctx.record("first_contact", registered_by=first, channel=ctx.data.get("channel"),
                case_kind=ctx.data.get("kind"))
     promised = promise_of(ctx, promise)
-    tell_customer(ctx, customer_notice, {"reply_by": promised} if promised else None)
+    told = {**({"reply_by": promised} if promised else {}),
+            **({"reply_by_clock": promise_clock} if promise_clock else {})}
+    tell_customer(ctx, customer_notice, told or None)
     return {"opened_at": opened, "first_contact": first, "reply_promised_by": promised}
 
 

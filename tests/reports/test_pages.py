@@ -121,7 +121,7 @@ def test_drill_down_shows_dates_in_the_users_zone_and_pages_by_keyset(web: Any, 
     page = web.text(f"/reports/cases?metric=valid&{QS}")
     row = re.search(rf'{seeded["A"]}</a>.*?</tr>', page, re.S).group(0)
     assert "Mar 2 03:00" in row and "closed Mar 5 03:00" in row, row  # registered, closed
-    assert "T5 first response: met" in row and "Mar 2 04:30" in row  # T5 stopped 11:30 Shanghai
+    assert "T5 first response (same working day): met" in row and "Mar 2 04:30" in row  # T5 stopped 11:30 Shanghai
     shown = re.sub(r'datetime="[^"]+"', "", page)  # the machine-readable attribute stays ISO
     assert "2026-03-02T" not in shown and "+00:00" not in shown
     lists = web.text(f"/reports/?{QS}")  # the overdue and key lists of the report page too

@@ -10,6 +10,7 @@ CHANNELS = ["phone", "walk_in", "callback", "letter", "email", "web", "forum", "
 MAJOR_CHANNELS = {"media", "authority", "lawyer", "consumer_association"}
 KINDS = ["inquiry", "rescue", "new_failure", "grievance", "external"]
 BEHAVIOURS = ["passive", "talker", "angry", "activist"]
+CUSTOMER_LANGUAGES = ["en", "zh"]  # the languages customer mail is written in
 
 
 def N_(text: str) -> str:
@@ -36,6 +37,7 @@ INTAKE_SCHEMA: dict[str, Any] = {
                 "phone": {"type": ["string", "null"], "maxLength": 50},
                 "email": {"type": ["string", "null"], "maxLength": 254, "format": "email"},
                 "address": {"type": ["string", "null"], "maxLength": 500},
+                "language": {"type": ["string", "null"], "enum": [*CUSTOMER_LANGUAGES, None]},
             },
         },
         "category": {"type": ["string", "null"], "maxLength": 80},

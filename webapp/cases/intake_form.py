@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -20,17 +21,31 @@ def _options(items: list[Choice]) -> dict[str, Any]:
     return {"x-enum-titles": [c.name_en for c in items], "x-enum-titles-zh": [c.name("zh") for c in items]}
 
 
+def _suggestions(items: list[Choice]) -> dict[str, Any]:
+    """Master-data objects offered while typing, each named with its type (vehicle, repair order, building ...)."""
+    named = [f"{c.name(str(get_locale() or 'en'))} · {label('object_type', c.attrs.get('type'))}"
+             if c.attrs.get("type") else c.name(str(get_locale() or "en")) for c in items]
+    return {"x-suggestions": [c.key for c in items], "x-suggestion-titles": named}
+
+
+def _customer(schema: dict[str, Any]) -> None:
+    """Titles of the customer's fields, and the language their mail is written in."""
+    schema["title"] = _("Customer")
+    c = schema["properties"]
+    c["name"].update(title=_("Name"))
+    c["phone"].update(title=_("Phone"), maxLength=50)
+    c["email"].update(title=_("E-mail"))
+    c["address"].update(title=_("Address or location (house, vehicle …)"), maxLength=200)
+    c["language"].update(title=_("Language of the customer's mail"), **{"x-enum-titles": ["English", "简体中文"]},
+                         description=_("Acknowledgement, solution, closure and survey mails are written in it."))
+
+
 def register_schema(session: Session) -> dict[str, Any]:
     """The intake schema with the master data's choices, annotated in the current language (as the API checks)."""
     channels, categories, objects = (choices(session, k) for k in ("channel", "category", "object"))
     s = copy.deepcopy(intake_schema([c.key for c in channels], [c.key for c in categories]))
     p = s["properties"]
-    p["customer"]["title"] = _("Customer")
-    c = p["customer"]["properties"]
-    c["name"].update(title=_("Name"))
-    c["phone"].update(title=_("Phone"), maxLength=50)
-    c["email"].update(title=_("E-mail"))
-    c["address"].update(title=_("Address or location (house, vehicle …)"), maxLength=200)
+    _customer(p["customer"])
     p["channel"].update(title=_("Channel"), **_options(channels))
     p["kind"].update(title=_("Kind"), description=_("Grievance: unhappy and wants something from us. External "
                                                       "complaint: has gone or threatens to go to media, "
@@ -38,10 +53,10 @@ def register_schema(session: Session) -> dict[str, Any]:
                      **{"x-enum-titles": [label("kind", v) for v in KINDS]})
     p["category"].update(title=_("Category"), description=_("Product quality starts the two-week K1 clock, parts "
                                                              "supply the one-week K2 clock."), **_options(categories))
-    if objects:
-        p["object"].update(enum=[*(c.key for c in objects), None], **_options(objects))
-    p["object"].update(title=_("Vehicle, repair order or building"),
-                       description=_("Cases about the same object are counted together (G2-b, G3-a)."))
+    p["object"].update(title=_("Vehicle, repair order or building"), **_suggestions(objects),
+                       description=_("Pick a suggestion or type it as the customer says it (VIN, repair order number, "
+                                     "address): one not in the master data yet is kept on this case as typed. Cases "
+                                     "about the same object are counted together (G2-b, G3-a)."))
     p["same_issue_as"].update(title=_("Same issue as case"),
                               description=_("Number of an earlier case about the same problem, however worded."))
     p["subject"].update(title=_("Object of the complaint"),
@@ -66,6 +81,7 @@ def register_schema(session: Session) -> dict[str, Any]:
     p["solved_on_the_spot"].update(title=_("Solved on the spot"),
                                    description=_("Explained or solved at once (R1): the case is recorded and "
                                                  "closed."))
-    p["solution_on_the_spot"].update(title=_("How it was solved"), maxLength=5000)
+    p["solution_on_the_spot"].update(title=_("How it was solved"), maxLength=5000,
+                                     **{"x-show-when": "solved_on_the_spot"})
     s["properties"] = {k: p[k] for k in ORDER if k in p}
     return s

@@ -104,7 +104,9 @@ def _receive(session: Session, msg: EmailMessage, settings: MailinSettings, mail
         _customer_message(session, case, sender, subject, text, mail_key)
         _keep_attachments(session, case, msg, settings, sender, written)
         return Received(case.number, new_case=False)
-    body = {"channel": "email", "customer": {"name": (name or sender.split("@")[0])[:200], "email": sender},
+    customer = {"name": (name or sender.split("@")[0])[:200], "email": sender,
+                "language": guess_language(subject, text)}
+    body = {"channel": "email", "customer": customer,
             "subject": subject[:200] or None, "description": text or subject or "(empty mail)"}
     if case is not None:
         body["same_issue_as"] = case.number
@@ -119,6 +121,18 @@ def _receive(session: Session, msg: EmailMessage, settings: MailinSettings, mail
 
 
 BLOCKS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol")
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def guess_language(subject: str, text: str) -> str:
+    """The language to answer a mailed complaint in: Chinese when a good share of its letters are Han characters
+    (a few in a signature do not count), else English."""
+    sample = f"{subject}\n{text}"[:4000]
+    han = len(_HAN.findall(sample))
+    letters = sum(1 for ch in sample if ch.isalpha())
+    return "zh" if han and han >= 0.3 * letters else "en"
 
 
 def html_text(html: str) -> str:

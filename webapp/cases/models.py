@@ -41,6 +41,7 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     customer_phone: Mapped[str | None] = mapped_column(String(50))
     customer_email: Mapped[str | None] = mapped_column(String(254))
     customer_address: Mapped[str | None] = mapped_column(String(500))
+    customer_language: Mapped[str | None] = mapped_column(String(5))  # en or zh: customer mail is written in it
     description: Mapped[str] = mapped_column(Text)
     demand: Mapped[str | None] = mapped_column(Text)
     facts: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)

@@ -32,6 +32,8 @@ class DeadlineRow:
     due_at: datetime | None
     state: str
     finished_at: datetime | None
+    duration: str | None = None
+    business_time: bool = False
 
 
 def deadlines(session: Session, case: Case) -> list[DeadlineRow]:
@@ -44,7 +46,8 @@ def deadlines(session: Session, case: Case) -> list[DeadlineRow]:
             state = "missed"
         elif state == "running" and row.warn_at and row.warn_at <= at:
             state = "at_risk"
-        rows.append(DeadlineRow(row.name, row.due_at, state, row.stopped_at or row.breached_at))
+        rows.append(DeadlineRow(row.name, row.due_at, state, row.stopped_at or row.breached_at, row.duration,
+                                row.business_time))
     return rows
 
 
@@ -93,8 +96,9 @@ def summary(session: Session, case: Case, with_events: bool = False, lang: str =
             "events": events, "now": now(), "sofar": sofar.assemble(session, case, lang)}
 
 
-def event_line(event: Event) -> str:
-    """One sentence for a timeline event, in words (task names translated, dates short, no raw codes)."""
+def event_line(event: Event, technical: bool = False) -> str:
+    """One sentence for a timeline event, in words (task names translated, dates short, no raw codes); `technical`
+    (administrators) adds an error's technical text."""
     data = event.data or {}
     kind = event.kind
     task = pack_text(event.task_name or data.get("title"))
@@ -113,7 +117,7 @@ def event_line(event: Event) -> str:
     if kind == "case_registered":
         return f"{label('channel', data.get('channel'))} · {label('kind', data.get('kind'))}"
     if kind == "error":
-        return str(data.get("message", ""))
+        return error_text(str(data.get("message", "")), technical)
     if kind == "graded":
         rule = data.get("rule")
         text = label("rule", rule) if rule and str(rule) in LABELS["rule"] else str(data.get("grade", ""))
@@ -121,9 +125,17 @@ def event_line(event: Event) -> str:
     if kind == "routed":
         return _("to %(group)s (tier %(tier)s)", group=group_name(data.get("group")), tier=data.get("tier", ""))
     if kind.startswith("clock_") or kind.startswith("deadline_"):
-        parts = [deadline_name(data.get("name")), moment(data.get("due")), label("deadline", data.get("state"))]
+        name = deadline_name(data.get("name"), data.get("duration"), bool(data.get("business_time")))
+        parts = [name, moment(data.get("due")), label("deadline", data.get("state"))]
         return " · ".join(p for p in parts if p)
     return details(data, HIDDEN_EVENT_DATA)
+
+
+def error_text(message: str, technical: bool) -> str:
+    """What staff read of a process error: the explanation in their language; administrators (`technical`) also
+    get the technical text (the admin instance page keeps it whole)."""
+    told = _("A rule of the process could not be worked out with this case’s data; the administrators repair it.")
+    return f"{told} ({message})" if technical and message else told
 
 
 def _words(value: Any) -> str:

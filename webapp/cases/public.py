@@ -12,16 +12,17 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from webapp.cases import service as cases
 from webapp.engine.clock import now
-from webapp.models import Case, Event, HumanTask
+from webapp.models import Case, Deadline, Event, HumanTask, Outbox
 
 PUBLIC_ACTOR = "public"
 PUBLIC_KINDS = ("grievance", "inquiry")
 
 
-def submit(session: Session, form: dict[str, Any]) -> Case:
-    """Register a customer's web complaint (channel web, registered by 'public'); Invalid names bad fields."""
+def submit(session: Session, form: dict[str, Any], language: str = "en") -> Case:
+    """Register a customer's web complaint (channel web, registered by 'public') in the page's language (their
+    mail is written in it); Invalid names bad fields."""
     kind = form.get("kind") if form.get("kind") in PUBLIC_KINDS else "grievance"
-    customer = {"name": (form.get("name") or "").strip()}
+    customer = {"name": (form.get("name") or "").strip(), "language": "zh" if language.startswith("zh") else "en"}
     for key in ("phone", "email", "address"):
         value = (form.get(key) or "").strip()
         if value:
@@ -49,6 +50,8 @@ class PublicStatus:
     updated_at: datetime
     closed_at: datetime | None
     survey_open: bool = False
+    reply_by: datetime | None = None  # the reply time we promised, while it is still to come
+    solution: str | None = None  # the solution we proposed, as it was mailed to the customer
 
 
 def status(session: Session, number: str, phone: str) -> PublicStatus | None:
@@ -64,7 +67,31 @@ def status(session: Session, number: str, phone: str) -> PublicStatus | None:
         working = session.scalar(select(func.count()).select_from(HumanTask).where(
             HumanTask.case_id == case.id, HumanTask.state == "completed")) or 0
         stage = "in_progress" if working else "received"
-    return PublicStatus(case.number, stage, case.created_at, case.updated_at, case.closed_at, survey_open(case))
+    found = PublicStatus(case.number, stage, case.created_at, case.updated_at, case.closed_at, survey_open(case))
+    found.reply_by = None if stage in ("closed", "withdrawn") else promised_reply(session, case)
+    found.solution = proposed_solution(session, case)
+    return found
+
+
+def promised_reply(session: Session, case: Case) -> datetime | None:
+    """The reply time the customer was promised: the promise of the first contact (step 2) while it runs, else the
+    first-response deadline the acknowledgement named (the same clocks staff see)."""
+    for name in ("promised-reply", "T5-first-response"):
+        due = session.scalar(select(Deadline.due_at).where(Deadline.case_id == case.id, Deadline.name == name,
+                                                           Deadline.state.in_(("running", "paused")))
+                             .order_by(Deadline.id.desc()))
+        if due is not None:
+            return due
+    return None
+
+
+def proposed_solution(session: Session, case: Case) -> str | None:
+    """The last solution proposed to the customer, in the words mailed to them (nothing internal)."""
+    payload = session.scalar(select(Outbox.payload).where(Outbox.case_id == case.id, Outbox.recipient == "customer",
+                                                          Outbox.template == "solution").order_by(Outbox.id.desc()))
+    if not payload:
+        return None
+    return str(payload.get("solution") or payload.get("solution_type") or "") or None
 
 
 def _matching(session: Session, number: str, contact: str) -> Case | None:

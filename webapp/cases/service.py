@@ -11,8 +11,8 @@ from webapp.cases.intake import DEFAULT_FACTS, intake_schema, rule_errors
 from webapp.engine.clock import now
 from webapp.errors import Invalid, NotFound
 from webapp.masterdata import issues
-from webapp.masterdata.choices import keys, require_known
-from webapp.models import Case, CaseLink, Event, HumanTask
+from webapp.masterdata.choices import keys
+from webapp.models import Case, CaseLink, Event, HumanTask, User
 from webapp.workflow import transitions as runtime
 from webapp.workflow.forms import validated
 from webapp.workflow.store import add_event
@@ -26,7 +26,7 @@ def register(session: Session, body: Any, actor: str, process_key: str = CASE_PR
     `commit=False` leaves the transaction open for the caller to add to it (mail-in keeps the attachments in it).
     """
     data = validated(intake_schema(keys(session, "channel"), keys(session, "category")), body)
-    require_known(session, {"object:object": data.get("object")})
+    data["object"] = issues.object_of(session, data.get("object"))
     errors = rule_errors(data)
     if errors:
         raise Invalid("the case does not follow the intake rules", errors)
@@ -41,6 +41,7 @@ def register(session: Session, body: Any, actor: str, process_key: str = CASE_PR
         customer_name=customer["name"].strip(),
         customer_phone=customer.get("phone"), customer_email=customer.get("email"),
         customer_address=customer.get("address"), description=data["description"], demand=data.get("demand"),
+        customer_language=customer.get("language") or _language_of(session, actor),
         facts=facts, registered_by=actor, created_at=at, updated_at=at, status="open",
     )
     session.add(case)
@@ -61,6 +62,12 @@ def register(session: Session, body: Any, actor: str, process_key: str = CASE_PR
     if commit:
         session.commit()
     return case
+
+
+def _language_of(session: Session, actor: str) -> str:
+    """The registering user's language (the customer's mail language when the registration names none)."""
+    found = session.scalar(select(User.language).where(User.username == actor))
+    return "zh" if str(found or "").lower().startswith("zh") else "en"
 
 
 def _link_same_issue(session: Session, case: Case, number: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, get_timezone
@@ -46,7 +47,8 @@ def _register_page(values: dict, errors: dict[str, str], status: int = 200) -> t
 def register() -> Response | tuple[str, int]:
     """Register a case on behalf of a customer; solved on the spot (R1) records and closes it."""
     if request.method == "GET":
-        return _register_page({"channel": "phone", "kind": "grievance"}, {})
+        start = {"channel": "phone", "kind": "grievance", "customer": {"language": _lang()}}  # mail as I speak
+        return _register_page(start, {})
     schema = register_schema(db.session)
     data, bad, raw = parse_form(schema, request.form, str(get_timezone()))
     errors = {**field_errors(schema, data), **bad, **{k: _(v) for k, v in rule_errors(data).items()}}
@@ -76,7 +78,8 @@ def show(number: str) -> str:
         "cases/show.html", open_tasks=cases.open_tasks(db.session, case),
         comments=comment_service.comments(db.session, case),
         attachments=comment_service.attachments(db.session, case),
-        registered=request.args.get("registered") == "1", event_line=casepage.event_line,
+        registered=request.args.get("registered") == "1",
+        event_line=partial(casepage.event_line, technical=staff().has_role("admin")),
         form_data=casepage.form_fields_shown(db.session, case, _lang()),
         steps=group_by_step(context["events"] or []),
         max_mb=current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -49,7 +50,7 @@ def intake() -> tuple[str, int]:
         errors["phone"] = _("Give a phone number or an e-mail address so that we can answer you.")
     if not errors:
         try:
-            case = public.submit(db.session, request.form.to_dict())
+            case = public.submit(db.session, request.form.to_dict(), str(get_locale() or "en"))
             return render_template("public/thanks.html", number=case.number), 201
         except Invalid as exc:
             db.session.rollback()

@@ -181,6 +181,8 @@ def clock_due(data: Mapping[str, Any], name: str) -> str:
     """Diagram helper `clock_due('T1-callback')`: the ISO due time of a clock this case started (a timer's
     timeDate), computed as the clock store does: its start plus its duration, in business time if it counts so."""
     clock = _started_clock(data, name)
+    if clock.get("until"):  # started with a due time: that moment, not start plus rounded seconds
+        return str(clock["until"])
     start = datetime.fromisoformat(str(clock["started"]))
     duration, business = str(clock["duration"]), bool(clock.get("business_time"))
     cal = current()

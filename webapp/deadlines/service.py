@@ -61,7 +61,9 @@ def _apply(session: Session, instance: Instance, case: Case | None, kind: str, d
             _stop(old, at, "cancelled")  # a restart replaces the running clock of that name
         business = bool(details.get("business_time"))
         duration = str(details["duration"])
-        budget = calendar.budget_seconds(cal, at, duration, business)
+        until = details.get("until")  # a clock started with a due time falls due at exactly that moment
+        budget = max(0.0, (datetime.fromisoformat(str(until)) - at).total_seconds()) if until else \
+            calendar.budget_seconds(cal, at, duration, business)
         row = Deadline(
             instance_id=instance.id, case_id=case.id if case else None, case_number=case.number if case else None,
             name=name, duration=duration, business_time=business, state="running", started_at=at,

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.errors import Invalid
+from webapp.masterdata.choices import choices
+from webapp.masterdata.models import MasterItem
 from webapp.models import Case
 
 SUBJECT_PREFIX = "subject:"
@@ -43,8 +45,39 @@ def issue_key(session: Session, object_key: str | None, subject: str | None,
             raise Invalid("choose an existing case", {"same_issue_as": f"no case {same_issue_as}"})
         return other.issue_key or subject_key(other.subject) or f"case:{other.number}", True
     if object_key:
-        return f"object:{object_key}", True
+        return f"object:{object_issue(session, object_key)}", True
     return subject_key(subject), False
+
+
+def object_of(session: Session, text: str | None) -> str | None:
+    """The object a registration names: the master-data key it matches (by key or name, however spaced or cased),
+    else the text as typed (spaces tidied): an object not kept yet is recorded on the case, not refused; one the
+    administrator withdrew is (Invalid)."""
+    typed = " ".join((text or "").split())
+    if not typed:
+        return None
+    found = _kept_objects(session).get(normalise(typed))
+    if found is None and session.scalar(select(MasterItem.id).where(
+            MasterItem.kind == "object", MasterItem.active.is_(False), MasterItem.key == typed)) is not None:
+        raise Invalid("choose from the lists", {"object": f"object '{typed}' was withdrawn from the master data"})
+    return found or typed
+
+
+def object_issue(session: Session, object_key: str) -> str:
+    """The issue part of an object: its master-data key, or an unlisted object's text folded (so 'VIN lsv 123'
+    and 'vin LSV123' count as one object for G2-b and G3-a)."""
+    kept = _kept_objects(session)
+    return object_key if object_key in kept.values() else (normalise(object_key) or object_key)
+
+
+def _kept_objects(session: Session) -> dict[str, str]:
+    """Folded key or name -> key of every object the master data keeps."""
+    found: dict[str, str] = {}
+    for c in choices(session, "object"):
+        for text in (c.name_en, c.name_zh, c.key):
+            if normalise(text):
+                found[normalise(text)] = c.key
+    return found
 
 
 def current(case: Case | None, subject: str | None) -> str | None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
 from webapp.masterdata import units
-from webapp.models import Case, Outbox, User
+from webapp.models import Case, Deadline, Outbox, User
 from webapp.outbox.delivery import Envelope
 from webapp.outbox.delivery.mail import language_of
 from webapp.outbox.delivery.settings import WorkerSettings
@@ -145,7 +145,7 @@ def envelope(session: Session, claim_: Claim, settings: WorkerSettings) -> Envel
         env.webhook_url, env.webhook_secret = hook.get("url"), hook.get("secret")
         env.duplicate_of = same_webhook_earlier(session, claim_.id)
     elif claim_.recipient == "customer":
-        env.addresses = [case.customer_email] if case is not None and case.customer_email else []
+        _for_customer(session, env, case)
     elif kind == "user":
         user = session.scalars(select(User).where(User.username == name, User.is_active.is_(True))).first()
         if user is not None and user.email:
@@ -159,6 +159,21 @@ def envelope(session: Session, claim_: Claim, settings: WorkerSettings) -> Envel
         env.addresses = [a for a in env.addresses if a not in covered]
     session.rollback()  # end the read transaction; nothing was written
     return env
+
+
+def _for_customer(session: Session, env: Envelope, case: Case | None) -> None:
+    """The customer's address and language; a promised reply time named by its clock (`reply_by_clock`) is the
+    clock's due time, so the mail states the very instant staff see on the case."""
+    env.addresses = [case.customer_email] if case is not None and case.customer_email else []
+    if case is not None and case.customer_language:  # every customer mail in the language kept on the case
+        env.language = language_of(case.customer_language, env.language)
+    name = env.payload.get("reply_by_clock")
+    if case is None or not name:
+        return
+    due = session.scalar(select(Deadline.due_at).where(Deadline.case_id == case.id, Deadline.name == str(name),
+                                                       Deadline.due_at.is_not(None)).order_by(Deadline.id.desc()))
+    if due is not None:
+        env.payload["reply_by"] = due.isoformat()
 
 
 def earliest(session: Session) -> datetime | None:

@@ -38,6 +38,8 @@ class Field:
     unit: str = ""
     guidance: str = ""
     limit: str = ""
+    suggestions: list[tuple[str, str]] = field(default_factory=list)
+    show_when: str = ""
 
 
 def localize_error(message: str) -> str:
@@ -128,8 +130,14 @@ def _display(widget: str, value: Any, tz: str) -> Any:
 
 
 def _extras(fld: Field, sub: dict[str, Any], lang: str, limit: float | None) -> None:
-    """Unit (`x-unit`), collapsible long guidance (`x-guidance`), and the limit a decision table sets."""
+    """Unit (`x-unit`), collapsible long guidance (`x-guidance`), the limit a decision table sets, values offered
+    while typing (`x-suggestions`, `x-suggestion-titles`) and the checkbox that reveals the field (`x-show-when`)."""
     fld.unit = str(sub.get("x-unit") or "")
+    offered, titles = sub.get("x-suggestions") or [], sub.get("x-suggestion-titles") or []
+    fld.suggestions = [(str(v), str(titles[i]) if i < len(titles) else str(v)) for i, v in enumerate(offered)]
+    if sub.get("x-show-when"):
+        head = fld.name.rpartition(".")[0]
+        fld.show_when = f"{head}.{sub['x-show-when']}" if head else str(sub["x-show-when"])
     fld.guidance = str((lang != "en" and sub.get(f"x-guidance-{lang}")) or sub.get("x-guidance") or "")
     if limit is not None:
         amount = f"{limit:,.0f} {fld.unit}".strip()

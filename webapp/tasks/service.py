@@ -230,7 +230,9 @@ _OPEN_OF_INSTANCE = (select(HumanTask).where(HumanTask.instance_id == bindparam(
 
 
 def form_values(session: Session, instance: Instance, task: HumanTask) -> dict[str, Any]:
-    """The form's starting values: the case data, the customer's own web rating of this round, my draft."""
+    """The form's starting values: the case data, the customer's own web rating of this round, the case's clocks
+    (`deadlines.T5-first-response.due`: the time the customer was promised), my draft."""
     case = session.get(Case, task.case_id) if task.case_id else None
     survey = own_survey(case) if case is not None else None
-    return runtime.task_form_data(instance, task, {"customer_survey": survey} if survey else None)
+    extra = {"deadlines": (case.record or {}).get("deadlines") or {}} if case is not None else {}
+    return runtime.task_form_data(instance, task, {**extra, **({"customer_survey": survey} if survey else {})})

@@ -28,6 +28,7 @@ from webapp.accounts.service import GROUPS
 from webapp.extensions import db
 from webapp.masterdata import units
 from webapp.masterdata.choices import choices
+from webapp.web.clock_words import with_duration
 from webapp.web.labels import LABELS, guidance, label
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
@@ -144,9 +145,11 @@ def pack_text(value: str | None) -> str:
     return gettext(value) if value else ""
 
 
-def deadline_name(name: str | None) -> str:
-    """A deadline clock's name in words ('T5 first response'), not its code; other timers by their pack name."""
-    return label("clock", name) if str(name) in LABELS["clock"] else pack_text(name)
+def deadline_name(name: str | None, duration: str | None = None, business_time: bool = False) -> str:
+    """A deadline clock's name in words ('T5 first response'), not its code, with the duration the clock was
+    started with when given ('T1 callback promised (4 h)'); other timers by their pack name."""
+    words = label("clock", name) if str(name) in LABELS["clock"] else pack_text(name)
+    return with_duration(words, duration, business_time) if words else words
 
 
 def choice_name(kind: str, key: str | None) -> str:

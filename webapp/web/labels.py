@@ -42,6 +42,8 @@ LABELS: dict[str, dict[str, Any]] = {
               "department_head": _l("Department heads"), "sales": _l("Sales"),
               "process_owner": _l("Process owners"), "admin": _l("Administrators"),
               "integrated_management": _l("Integrated management department"), "finance": _l("Finance")},
+    "object_type": {"vehicle": _l("Vehicle"), "repair_order": _l("Repair order"), "building": _l("Building"),
+                    "project": _l("Project"), "product": _l("Product"), "other": _l("Other")},
     "unit_kind": {"department": _l("Department"), "department_head": _l("Head of department"),
                   "service_point": _l("Service point"), "service_point_head": _l("Head of service point")},
     "event": {
@@ -160,14 +162,14 @@ LABELS: dict[str, dict[str, Any]] = {
     "urgency": {"low": _l("low"), "normal": _l("normal"), "high": _l("high"), "urgent": _l("urgent")},
     "responsibility": {"company": _l("the company"), "customer": _l("the customer"),
                        "third_party": _l("a third party"), "shared": _l("shared"), "none": _l("nobody")},
-    "clock": {"T1-notice": _l("T1 coordination notice (30 min)"), "T1-reply": _l("T1 department reply (2 h)"),
-              "T1-callback": _l("T1 callback promised (3 h)"), "T3-notice": _l("T3 service point notified (10 min)"),
-              "T3-ack": _l("T3 service point acknowledges"), "T4-notice": _l("T4 new-failure notice (60 min)"),
-              "T4-appointment": _l("T4 appointment (2 h)"), "T5-first-response": _l("T5 first response"),
+    "clock": {"T1-notice": _l("T1 coordination notice"), "T1-reply": _l("T1 department reply"),
+              "T1-callback": _l("T1 callback promised"), "T3-notice": _l("T3 service point notified"),
+              "T3-ack": _l("T3 service point acknowledges"), "T4-notice": _l("T4 new-failure notice"),
+              "T4-appointment": _l("T4 appointment"), "T5-first-response": _l("T5 first response"),
               "K1": _l("K1 resolution deadline"), "K2": _l("K2 resolution deadline"),
               "K1/K2": _l("K1/K2 resolution deadline"),
               "promised-reply": _l("Reply promised to the customer"),
-              "G1-crisis-meeting": _l("G1 crisis meeting (4 h)")},
+              "G1-crisis-meeting": _l("G1 crisis meeting")},
 }
 
 GUIDANCE: dict[str, Any] = {
