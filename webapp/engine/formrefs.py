@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 SHARED_REF = re.compile(r"^([A-Za-z0-9_.-]+\.json)#/\$defs/([A-Za-z0-9_-]+)$")
+SHARED_REF_TEXT = re.compile(r'"\$ref"\s*:\s*"([A-Za-z0-9_.-]+\.json)#/\$defs/')  # the files a form's text refers to
 
 
 def is_definitions(schema: Any) -> bool:

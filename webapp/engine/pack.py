@@ -17,7 +17,7 @@ from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 
 from webapp.engine.codecheck import code_problems
 from webapp.engine.formcheck import form_problems
-from webapp.engine.formrefs import is_definitions, resolve_shared
+from webapp.engine.formrefs import SHARED_REF_TEXT, is_definitions, resolve_shared
 from webapp.engine.xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -62,6 +62,7 @@ class ProcessBundle:
     subprocess_specs: dict[str, Any]
     files: dict[str, str]
     content_hash: str
+    form_files: dict[str, str] = field(default_factory=dict)  # used forms (and their vocabularies) as written
 
 
 @dataclass
@@ -220,7 +221,8 @@ def build_pack(files: dict[str, bytes], forms: dict[str, bytes], known_ops: set[
             if n in loaded_forms:  # the schema, not its layout: an exported form deploys as unchanged
                 canonical = json.dumps(loaded_forms[n], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
                 digest.update(n.encode() + b"\0" + canonical.encode() + b"\0")
-        pack.processes[key] = ProcessBundle(key, spec.description or key, spec, subs, src, digest.hexdigest())
+        pack.processes[key] = ProcessBundle(key, spec.description or key, spec, subs, src, digest.hexdigest(),
+                                            form_sources(forms, used_forms & set(loaded_forms)))
     if problems:
         raise DeployError(sorted(set(problems), key=lambda p: (p.file, p.element, p.message)))
     return pack
@@ -234,6 +236,16 @@ def _forms_of(specs: list[Any]) -> set[str]:
             if form:
                 names.add(form)
     return names
+
+
+def form_sources(forms: dict[str, bytes], names: set[str]) -> dict[str, str]:
+    """The text of the named forms as the owner wrote them, plus every definitions file they refer to."""
+    out = {n: forms[n].decode("utf-8", "replace") for n in sorted(names) if n in forms}
+    for text in list(out.values()):
+        for ref in SHARED_REF_TEXT.findall(text):
+            if ref in forms and ref not in out:
+                out[ref] = forms[ref].decode("utf-8", "replace")
+    return dict(sorted(out.items()))
 
 
 def forms_of_bundle(bundle: ProcessBundle) -> set[str]:
