@@ -165,3 +165,23 @@ def test_the_studio_check_speaks_the_owners_language(web: Any, pack: None) -> No
     messages = [p["message"] for p in checked["problems"]]
     assert checked["ok"] is False and any("发送给 group:nowhere，但没有组“nowhere”；请创建该组" in m
                                           for m in messages), messages
+
+
+def test_engine_problems_are_translated_in_the_studio_and_coded_in_the_api(web: Any, api: Any, pack: None) -> None:
+    """The pack parser (no Flask) gives a code and parameters: Chinese in the studio, English with the code in the
+    API."""
+    from tests.studio.helpers import edited, post_files
+
+    bpmn = edited("inquiry.bpmn", 'value="inquiry_callback.json"', 'value="nope.json"')
+    r = post_files(api, "/api/v1/processes/check", {"inquiry.bpmn": bpmn})
+    found = [p for p in r.get_json()["problems"] if p.get("code") == "missing_form"]
+    assert [(p["message"], p["params"]) for p in found] == [
+        ("form file 'nope.json' is missing or not a valid JSON Schema", {"form": "nope.json"})]
+    web.login("owner")
+    web.post("/language", {"language": "zh", "next": "/"})
+    data = json.loads(web.text("/processes/inquiry/edit").split('id="studio-data">')[1].split("</script>")[0])
+    assert _json_post(web, "/processes/inquiry/draft", {"files": {**data["files"], "inquiry.bpmn": bpmn.decode()},
+                                                        "forms": data["forms"]}).status_code == 200
+    problems = _json_post(web, "/processes/inquiry/check", {}).get_json()["problems"]
+    assert [p["message"] for p in problems if p.get("code") == "missing_form"] == [
+        "表单文件“nope.json”缺失，或不是有效的 JSON Schema"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -66,7 +67,7 @@ def check_files(session: Session, files: dict[str, bytes], forms: dict[str, byte
     try:
         build_pack(files, forms, set(known.handlers))
     except DeployError as exc:
-        problems += [p for p in exc.problems if "has no registered handler" not in p.message]
+        problems += [p for p in exc.problems if p.code != "no_handler"]  # check_references says which exist
     models, _broken = read_models(files)  # a file that does not parse is reported by build_pack
     for model in models.values():
         problems += [q for el in model.elements.values() if el.timer for q in check_timer(el)]
@@ -82,5 +83,5 @@ def _named(problems: list[Problem], models: dict[str, Any]) -> list[Problem]:
     for p in problems:
         files = [p.file] if p.file else [n for n, m in models.items() if p.element in m.elements]
         el = models[files[0]].elements.get(p.element) if len(files) == 1 and files[0] in models else None
-        out.append(Problem(files[0], p.element, p.message, p.name or el.name) if el is not None else p)
+        out.append(replace(p, file=files[0], name=p.name or el.name) if el is not None else p)
     return sorted(set(out), key=lambda p: (p.file, p.element, p.message))
