@@ -14,6 +14,7 @@ from webapp.engine.pack import DeployError
 from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.processes import drafts, studio, studio_calls
+from webapp.processes.modeler_texts import MODELER_TEXTS
 from webapp.processes.web_common import bp, can_edit, preview_fields
 
 
@@ -64,7 +65,7 @@ def _editor(key: str, problems: list[dict[str, str]] | None = None, comment: str
             "forms": forms, "problems": problems or [],
             "urls": {"save": url_for("processes.save_draft", key=key), "check": url_for("processes.check", key=key),
                      "preview": url_for("processes.preview")},
-            "texts": {text: _(text) for text in PANEL_TEXTS}}
+            "texts": {text: _(text) for text in PANEL_TEXTS + MODELER_TEXTS}}
     return render_template("processes/edit.html", definition=definition, data=data, has_draft=has_draft,
                            problems=problems or [], comment=comment), status
 
