@@ -19,6 +19,7 @@ from webapp.models import Group, User
 from webapp.outbox.delivery.settings import load_settings
 from webapp.processes.check_graph import check_flow
 from webapp.processes.check_refs import Known, check_references, check_staffing
+from webapp.processes.check_timer_data import check_timer_data
 from webapp.processes.check_timers import check_clock_agreement, check_timer
 from webapp.processes.model import read_models
 
@@ -73,6 +74,7 @@ def check_files(session: Session, files: dict[str, bytes], forms: dict[str, byte
         problems += [q for el in model.elements.values() if el.timer for q in check_timer(el)]
         problems += check_flow(model)
     problems += check_clock_agreement(models)
+    problems += check_timer_data(models, _forms(forms))
     problems += check_references(models, _forms(forms), known)
     return _named(problems, models)
 
