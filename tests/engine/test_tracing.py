@@ -57,3 +57,41 @@ def test_a_process_called_twice_is_marked_per_call() -> None:
     assert {"child_start", "pause", "child_end"} <= set(first_call.completed) and not first_call.waiting
     assert "pause" in second_call.waiting + second_call.current and "child_end" not in second_call.completed
     assert "call_a" in traces.processes["main"].completed
+
+
+LOOP = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions {NS} id="d_loop" targetNamespace="t">
+  <bpmn:process id="loop" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="l1" sourceRef="start" targetRef="count"/>
+    <bpmn:scriptTask id="count" name="Count"><bpmn:script>runs = 0</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="l2" sourceRef="count" targetRef="call_a"/>
+    <bpmn:callActivity id="call_a" name="Call" calledElement="child"/>
+    <bpmn:sequenceFlow id="l3" sourceRef="call_a" targetRef="again"/>
+    <bpmn:scriptTask id="again" name="Again"><bpmn:script>runs = runs + 1</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="l4" sourceRef="again" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw" name="Twice?" default="l6"/>
+    <bpmn:sequenceFlow id="l5" sourceRef="gw" targetRef="call_a">
+      <bpmn:conditionExpression>runs &lt; 2</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="l6" sourceRef="gw" targetRef="done"/>
+    <bpmn:endEvent id="done"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_call_activity_run_again_shows_its_newest_run() -> None:
+    clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    try:
+        bundle = build_pack({"loop.bpmn": LOOP.encode(), "child.bpmn": CHILD.encode()}, {}, set()).processes["loop"]
+        engine, ctx = Engine(), RunContext("1", "CL-1", "test")
+        first = engine.start(bundle, {}, ctx)
+        clock.advance(timedelta(hours=1, minutes=1))
+        second = engine.fire_timers(bundle, first.state or "", ctx)  # the first run ends, the loop calls again
+    finally:
+        clock.reset()
+    assert second.status != "complete" and second.timers
+    traces = trace_processes(bundle, second.state or "")
+    assert set(traces.processes) == {"loop", "loop/call_a"}
+    newest = traces.processes["loop/call_a"]
+    assert "pause" in newest.waiting + newest.current and "child_end" not in newest.completed, newest
