@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 
 from webapp.engine.pack import DeployError
 from webapp.extensions import db
 from webapp.processes.deploy import deploy_directory, directory_warnings, export_pack
-from webapp.processes.problem_texts import cli_language, localize
+from webapp.processes.problem_texts import cli_language, localize, localized
 
 
 def deploy_or_explain(action: Callable[[], Iterable[str]], prefix: str = "deployed ") -> None:
@@ -24,8 +24,8 @@ def deploy_or_explain(action: Callable[[], Iterable[str]], prefix: str = "deploy
                 click.echo(f"{prefix}{line}")
         except DeployError as exc:
             for problem in localize(exc.problems):
-                click.echo(f"refused: {problem}", err=True)
-            raise click.ClickException("nothing was deployed; fix the problems above") from None
+                click.echo(gettext("refused: %(problem)s", problem=str(problem)), err=True)
+            raise click.ClickException(gettext("nothing was deployed; fix the problems above")) from None
 
 
 def register_process_commands(app: Flask) -> None:
@@ -45,7 +45,7 @@ def register_process_commands(app: Flask) -> None:
                               else Path(current_app.config["FORMS_DIR"]))
         with force_locale(cli_language()):
             for warning in directory_warnings(db.session, path, forms):
-                click.echo(f"warning: {warning}", err=True)
+                click.echo(gettext("warning: %(warning)s", warning=str(localized(warning))), err=True)
         deploy_or_explain(lambda: [f"{r.key} v{r.version} ({'new' if r.created else 'unchanged'})"
                                    for r in deploy_directory(db.session, path, forms, actor, comment)])
 
