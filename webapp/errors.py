@@ -9,10 +9,13 @@ class ServiceError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, fields: dict[str, str] | None = None, *, key: str | None = None,
+                 params: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields
+        self.key = key  # a message code, for an error stored to be shown later in the reader's language
+        self.params = params or {}
 
 
 class NotFound(ServiceError):

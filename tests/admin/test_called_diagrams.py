@@ -52,8 +52,10 @@ def test_the_trace_is_given_per_diagram_with_the_call_activity_of_each_called_pr
     iid = show(api, number)["instance_id"]
     trace = api.as_("admin").get(f"/api/v1/instances/{iid}/trace").get_json()
     assert trace["top"] == "complaint"
-    assert trace["calls"]["inquiry"] == {"parent": "complaint", "element": "call_inquiry"}
-    top, called = trace["processes"]["complaint"], trace["processes"]["inquiry"]
+    # a called diagram's key is the path of call activities to it (a process called twice is traced per call)
+    assert trace["calls"]["complaint/call_inquiry"] == {"parent": "complaint", "element": "call_inquiry",
+                                                         "process": "inquiry"}
+    top, called = trace["processes"]["complaint"], trace["processes"]["complaint/call_inquiry"]
     assert "call_inquiry" in top["current"] + top["waiting"]
     assert {"callback", "sign_notice"} <= set(called["current"]) and "answer" in called["completed"]
     assert "callback" not in top["current"]  # the called process's elements stay on its own diagram
@@ -63,7 +65,7 @@ def test_the_trace_is_given_per_diagram_with_the_call_activity_of_each_called_pr
 def test_an_error_inside_a_called_process_is_on_its_element_there(api: Api, pack: None):
     _, iid = broken_timer_case(api)
     trace = api.as_("admin").get(f"/api/v1/instances/{iid}/trace").get_json()
-    called, top = trace["processes"]["inquiry"], trace["processes"]["complaint"]
+    called, top = trace["processes"]["complaint/call_inquiry"], trace["processes"]["complaint"]
     assert called["errored"] == ["callback_timer"], called
     assert top["errored"] == [] and top["errored_inside"] == ["call_inquiry"]
 
@@ -75,7 +77,7 @@ def test_the_instance_page_carries_the_per_diagram_trace_and_serves_the_called_d
     html = web.text(f"/admin/instances/{iid}")
     data: dict[str, Any] = json.loads(re.search(r'<script type="application/json" id="trace-data">(.*?)</script>',
                                                 html, re.S).group(1))  # type: ignore[union-attr]
-    assert data["processes"]["inquiry"]["errored"] == ["callback_timer"]
+    assert data["processes"]["complaint/call_inquiry"]["errored"] == ["callback_timer"]
     assert 'data-testid="diagram-trail"' in html
     r = web.get(f"/admin/instances/{iid}/diagram.bpmn?process=inquiry")
     assert r.status_code == 200 and b'<bpmn:process id="inquiry"' in r.data

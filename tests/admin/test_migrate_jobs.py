@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from tests.admin.conftest import errored_case, fresh, to_followup
 from tests.conftest import FIXTURES
 from tests.fixtures import handlers as fixture_handlers
 from tests.helpers import open_task, register, user
+from tests.web.conftest import Web
 from webapp.admin import jobs
 from webapp.admin import repair as admin_repair
 from webapp.admin.models import AdminJob, AuditEntry
@@ -19,6 +22,12 @@ from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import Timer
 from webapp.workflow.definitions import deploy_files
+
+
+@pytest.fixture
+def web(app: Flask, users: dict[str, Any]) -> Web:
+    """A browser-like client (CSRF, session cookie)."""
+    return Web(app.test_client())
 
 
 def mini_v2(drop_fact_finding: bool = False) -> None:
@@ -95,6 +104,25 @@ def test_a_migrate_job_reports_refusals_and_bad_requests_store_nothing(mini, api
     assert done["counts"] == {"ok": 0, "failed": 0, "refused": 3}
     assert {p["message"] for p in done["problems"]} == {"process 'complaint' has no version 7",
                                                         "instance 999999 not found"}
+    coded = [p for p in done["problems"] if p.get("code")]  # stored as a code with parameters, shown translated
+    assert [(p["code"], p["params"]) for p in coded] == [("no_version", {"process": "complaint", "version": "7"})] * 2
+
+
+def test_the_job_page_shows_a_stored_migrate_refusal_in_the_readers_language(mini, api, web, frozen):
+    ids = cases(1)
+    mini_v2(drop_fact_finding=True)
+    r = api.as_("admin").post("/api/v1/jobs", json={"action": "migrate", "ids": ids, "to_version": 2,
+                                                    "reason": "facts step replaced"})
+    while jobs.run_batch(db.session):
+        pass
+    [problem] = db.session.get(AdminJob, r.get_json()["id"]).problems
+    assert problem["code"] == "waiting_removed" and problem["message"].startswith("version 2 has no 'fact_finding'")
+    web.login("admin")
+    page = web.text(f"/admin/jobs/{r.get_json()['id']}")
+    assert "version 2 has no &#39;fact_finding&#39;" in page
+    web.post("/language", {"language": "zh", "next": "/"})
+    page = web.text(f"/admin/jobs/{r.get_json()['id']}")
+    assert "版本 2 中没有 &#39;fact_finding&#39;" in page and "version 2 has no" not in page
 
 
 def test_a_migrate_job_resumes_after_a_killed_worker_and_migrates_no_instance_twice(mini, api, frozen):

@@ -52,6 +52,11 @@ def test_deploy_refusal_lists_problems_and_exits_non_zero(tmp_path: Path):
     result = runner.invoke(args=["deploy", str(bad), "--forms", str(FIXTURES / "forms")])
     assert result.exit_code == 1
     assert "refused: broken.bpmn" in result.output and "nothing was deployed" in result.output
+    assert "cannot be read: line 1: XML does not parse" in result.output
+    result = runner.invoke(args=["deploy", str(bad), "--forms", str(FIXTURES / "forms")],
+                           env={"LANG": "zh_CN.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""})
+    assert result.exit_code == 1 and "拒绝：broken.bpmn: 无法读取：line 1: XML does not parse" in result.output
+    assert "没有部署任何内容" in result.output
     with app.app_context():
         db.engine.dispose()
 

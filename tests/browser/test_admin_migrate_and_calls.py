@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import expect
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from tests.admin.conftest import T0
@@ -20,7 +21,7 @@ from tests.conftest import PASSWORD, Api
 from webapp.admin import jobs
 from webapp.engine import clock
 from webapp.extensions import db
-from webapp.models import Instance
+from webapp.models import Instance, User
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent / "screenshots" / "admin_migrate_and_calls"
@@ -171,3 +172,12 @@ def test_a_refused_migration_is_shown_clearly_and_bulk_migrate_runs_as_a_job(liv
     page.screenshot(path=str(SHOTS / "06-bulk-job-done-zh.png"), full_page=True)
     db.session.expire_all()
     assert {db.session.get(Instance, i).definition.version for i in ids} == {2}
+
+    # a job whose refusals the worker stored (code + parameters) shows them in the reader's language
+    admin = db.session.scalars(select(User).where(User.username == "admin")).one()
+    job = jobs.create(db.session, "migrate", ids, admin, "facts step replaced", {"to_version": 3})
+    while jobs.run_batch(db.session):
+        pass
+    page.goto(f"{live}/admin/jobs/{job.id}")
+    expect(page.locator("[data-testid=job-problems]")).to_contain_text("版本 3 中没有 'fact_finding' (Find all facts)")
+    page.screenshot(path=str(SHOTS / "07-job-refusals-zh.png"), full_page=True)

@@ -33,6 +33,8 @@ PASTE = """(el, text) => {
   data.setData("text/plain", text);
   el.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
 }"""
+MODELER = {"en": {"type": "Timer Boundary Event (Non Interrupting)", "task": "Create task", "service": "Service Task"},
+           "zh": {"type": "定时器边界事件（不中断）", "task": "创建任务", "service": "服务任务"}}
 TEXT = {"en": {"sign_in": "Sign in", "deployed": "Deployed", "ok": "No problems"},
         "zh": {"sign_in": "登录", "deployed": "已部署", "ok": "没有问题"}}
 
@@ -124,6 +126,12 @@ def test_owner_changes_the_t1_callback_to_four_hours_in_the_studio(lang: str, st
     _select(page, "callback_timer")
     timer_type = _panel_field(page, "timer", "timerEventDefinitionType")
     assert timer_type.input_value() == "timeDate"
+    # the modeler speaks the owner's language: element-type header, palette, Closeloop group, bpmnlint button
+    header = page.locator("#properties .bio-properties-panel-header-type").text_content()
+    assert header == MODELER[lang]["type"], header
+    palette_task = page.locator(".djs-palette .entry[data-action='create.task']")
+    assert palette_task.get_attribute("aria-label") == MODELER[lang]["task"]
+    shots.part(page.locator("#properties"), "properties-panel")
     timer = _panel_field(page, "timer", "timerEventDefinitionValue")
     assert timer.input_value() == "clock_due('T1-callback')"
     # the owner writes 4 hours into the timer by hand, as the diagram used to say it
@@ -157,6 +165,7 @@ def test_owner_changes_the_t1_callback_to_four_hours_in_the_studio(lang: str, st
     timer.press("Tab")
     _select(page, "clock_callback")
     duration = _panel_field(page, "closeloop", "spiff-param-duration")
+    assert page.locator("#properties .bio-properties-panel-header-type").text_content() == MODELER[lang]["service"]
     assert duration.input_value() == "'PT3H'"
     duration.fill("'PT4H'")
     duration.press("Tab")

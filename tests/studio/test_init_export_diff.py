@@ -109,6 +109,8 @@ def test_export_download_is_a_zip_of_the_deployed_versions(app: Flask, api: Api)
     archive = zipfile.ZipFile(io.BytesIO(r.data))
     assert "'PT4H'" in archive.read("processes/inquiry.bpmn").decode()
     assert "forms/classify.json" in archive.namelist()
+    assert archive.read("forms/prejudgement.json") == (ROOT / "forms" / "prejudgement.json").read_bytes()
+    assert archive.read("forms/vocabularies.json") == (ROOT / "forms" / "vocabularies.json").read_bytes()
     assert api.as_("agent").get("/api/v1/processes/export.zip").status_code == 403
 
 
@@ -156,3 +158,19 @@ def test_diff_lists_decision_rows_and_form_fields(app: Flask, api: Api) -> None:
                      ("form_field", "added", "priority_note")}, changes
     row = next(c for c in changes if c["kind"] == "decision_row")
     assert row["before"].startswith('"G1" | - | - | 3') and row["after"].startswith('"G1" | - | - | 2')
+
+
+def test_export_writes_the_pack_as_the_owner_wrote_it_and_deploys_back(app: Flask, tmp_path: Path) -> None:
+    """Forms keep their `$ref` into forms/vocabularies.json and the vocabularies come along: byte for byte."""
+    deploy_default()
+    export_pack(db.session, tmp_path / "out")
+    for folder, suffixes in (("processes", (".bpmn", ".dmn")), ("forms", (".json",))):
+        exported = {p.name: p.read_bytes() for p in (tmp_path / "out" / folder).iterdir()}
+        repo = {p.name: p.read_bytes() for p in (ROOT / folder).iterdir() if p.suffix in suffixes}
+        assert sorted(exported) == sorted(repo)
+        assert [n for n in repo if exported[n] != repo[n]] == []
+    assert '"$ref": "vocabularies.json#/$defs/media_exposure"' in (tmp_path / "out/forms/prejudgement.json").read_text()
+    before = newest()
+    results = deploy_directory(db.session, tmp_path / "out" / "processes", tmp_path / "out" / "forms", "cli")
+    assert results and not any(r.created for r in results)
+    assert newest() == before

@@ -16,6 +16,7 @@ from tests.api.test_stories import events, inquiry, open_task, show
 from tests.conftest import Api
 from tests.studio.helpers import CLOCK_READ, deploy_inquiry_unchecked, hand_timer, inquiry_hours, pack_file, post_files
 from tests.web.conftest import Web
+from webapp.admin import jobs
 from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import AuditEntry, HumanTask, Instance, Timer
@@ -185,10 +186,20 @@ def test_migration_is_refused_when_a_waiting_task_would_disappear_and_bulk_repor
     by_instance = {i["instance"]: i for i in report["items"]}
     first_id, second_id = (show(api, n)["instance_id"] for n in (first, second))
     assert by_instance[first_id]["ok"] is False and by_instance[second_id]["ok"] is True
-    report = api.as_("admin").post("/api/v1/instances/bulk/migrate", json=body | {"dry_run": False}).get_json()
-    by_instance = {i["instance"]: i for i in report["items"]}
-    assert by_instance[first_id]["migrated"] is False and "sign_notice" in by_instance[first_id]["refused"]
-    assert by_instance[second_id]["migrated"] is True
+    assert report["total"] == 2 and report["next_after"] is None
+    queued = api.as_("admin").post("/api/v1/instances/bulk/migrate", json=body | {"dry_run": False})
+    assert queued.status_code == 202, queued.get_json()  # the request only queues a job: nothing moved yet
+    job = queued.get_json()
+    assert job["action"] == "migrate" and job["status"] == "queued" and job["total"] == 2
+    assert queued.headers["Location"] == job["links"]["job"] == f"/api/v1/jobs/{job['id']}"
+    assert job["links"]["page"] == f"/admin/jobs/{job['id']}"
+    assert {n: instance_of(api, n)["version"] for n in (first, second)} == {first: 1, second: 1}
+    while jobs.run_batch(db.session):
+        pass
+    done = api.as_("admin").get(job["links"]["job"]).get_json()
+    assert done["status"] == "done" and done["counts"] == {"ok": 1, "failed": 0, "refused": 1}
+    [problem] = done["problems"]
+    assert problem["instance_id"] == first_id and "sign_notice" in problem["message"]
     versions = {n: instance_of(api, n)["version"] for n in (first, second)}
     assert versions == {first: 1, second: 2}
     assert db.session.get(Instance, second_id) is not None
@@ -206,3 +217,22 @@ def test_migration_input_is_checked(api: Api, pack: None) -> None:
                                  json={"to_version": 1, "reason": "not mine"}).status_code == 403
     assert api.as_("admin").post("/api/v1/instances/bulk/migrate",
                                  json={"to_version": 1, "reason": "no filter"}).status_code == 422
+
+
+def test_a_bulk_dry_run_is_paged_and_says_where_the_next_page_starts(api: Api, pack: None) -> None:
+    numbers = [inquiry(api, f"1380000001{i}") for i in range(3)]
+    ids = sorted(show(api, n)["instance_id"] for n in numbers)
+    assert post_files(api, "/api/v1/processes", {"inquiry.bpmn": inquiry_hours(4)}).status_code == 201
+    body = {"filter": {"process": "complaint", "version": 1}, "to_version": 2, "reason": "T1 is 4 hours now",
+            "dry_run": True, "limit": 2}
+    page = api.as_("admin").post("/api/v1/instances/bulk/migrate", json=body).get_json()
+    assert [i["instance"] for i in page["items"]] == ids[:2] and page["total"] == 3
+    assert page["next_after"] == ids[1] and f'"after": {ids[1]}' in page["message"]
+    page = api.as_("admin").post("/api/v1/instances/bulk/migrate", json=body | {"after": ids[1]}).get_json()
+    assert [i["instance"] for i in page["items"]] == ids[2:] and page["next_after"] is None
+    assert api.as_("admin").post("/api/v1/instances/bulk/migrate", json=body | {"limit": 201}).status_code == 422
+    assert api.as_("admin").post("/api/v1/instances/bulk/migrate", json=body | {"to_version": 9}).status_code == 404
+    assert {instance_of(api, n)["version"] for n in numbers} == {1}  # a dry run moves nothing
+    nothing = body | {"dry_run": False, "filter": {"process": "complaint", "version": 2}}
+    r = api.as_("admin").post("/api/v1/instances/bulk/migrate", json=nothing | {"to_version": 1})
+    assert r.status_code == 422 and "no running instance" in r.get_json()["error"]["message"]

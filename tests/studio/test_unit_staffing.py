@@ -71,13 +71,13 @@ def test_domain_8b_stuck_rules_flag_a_task_and_a_notice_to_a_department_nobody_i
     assert stuck["counts"]["by_rule"]["notice_to_nobody"] == 1
     [item] = [i for i in stuck["items"] if i["case_number"] == number]
     texts = {r["rule"]: r["text"] for r in item["reasons"]}
-    assert "queue 'department:ghost', which has no active member" in texts["task_to_nobody"]
+    assert "queue 'Department: Ghost', which has no active member" in texts["task_to_nobody"]
     assert "went to department:ghost, which has no active member" in texts["notice_to_nobody"]
     # the console in Chinese says it in Chinese (rule titles and reasons from the catalogue); the API stays English
     web = Web(api.client.application.test_client()).login("admin")
     web.post("/language", {"language": "zh", "next": "/"})
     page = web.text("/admin/instances?stuck=1")
-    for text in ("任务在无人队列中", "通知无人接收", "在队列“department:ghost”中等待，但该队列没有在职成员"):
+    for text in ("任务在无人队列中", "通知无人接收", "中等待，但该队列没有在职成员"):
         assert text in page, text
     texts = {r["rule"]: r["text"] for r in api.as_("admin").get("/api/v1/instances/stuck").get_json()["items"][0][
         "reasons"]}

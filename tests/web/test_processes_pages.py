@@ -165,3 +165,52 @@ def test_the_studio_check_speaks_the_owners_language(web: Any, pack: None) -> No
     messages = [p["message"] for p in checked["problems"]]
     assert checked["ok"] is False and any("发送给 group:nowhere，但没有组“nowhere”；请创建该组" in m
                                           for m in messages), messages
+
+
+def test_engine_problems_are_translated_in_the_studio_and_coded_in_the_api(web: Any, api: Any, pack: None) -> None:
+    """The pack parser (no Flask) gives a code and parameters: Chinese in the studio, English with the code in the
+    API."""
+    from tests.studio.helpers import edited, post_files
+
+    bpmn = edited("inquiry.bpmn", 'value="inquiry_callback.json"', 'value="nope.json"')
+    r = post_files(api, "/api/v1/processes/check", {"inquiry.bpmn": bpmn})
+    found = [p for p in r.get_json()["problems"] if p.get("code") == "missing_form"]
+    assert [(p["message"], p["params"]) for p in found] == [
+        ("form file 'nope.json' is missing or not a valid JSON Schema", {"form": "nope.json"})]
+    web.login("owner")
+    web.post("/language", {"language": "zh", "next": "/"})
+    data = json.loads(web.text("/processes/inquiry/edit").split('id="studio-data">')[1].split("</script>")[0])
+    assert _json_post(web, "/processes/inquiry/draft", {"files": {**data["files"], "inquiry.bpmn": bpmn.decode()},
+                                                        "forms": data["forms"]}).status_code == 200
+    problems = _json_post(web, "/processes/inquiry/check", {}).get_json()["problems"]
+    assert [p["message"] for p in problems if p.get("code") == "missing_form"] == [
+        "表单文件“nope.json”缺失，或不是有效的 JSON Schema"]
+
+
+def test_the_editor_edits_forms_as_written_and_previews_their_shared_vocabularies(web: Any, pack: None) -> None:
+    """Forms keep their `$ref` into vocabularies.json in the editor; the preview resolves it; a changed vocabulary
+    alone deploys the process again with it."""
+    web.login("owner")
+    data = json.loads(web.text("/processes/grievance/edit").split('id="studio-data">')[1].split("</script>")[0])
+    prejudgement = data["forms"]["prejudgement.json"]
+    assert '"$ref": "vocabularies.json#/$defs/media_exposure"' in prejudgement
+    shared = {"vocabularies.json": json.loads(data["forms"]["vocabularies.json"])}
+    html = _json_post(web, "/processes/preview", {"schema": json.loads(prejudgement), "lang": "en",
+                                                  "shared": shared}).get_data(as_text=True)
+    assert "possible (threatened)" in html
+    listed = _json_post(web, "/processes/preview", {"schema": shared["vocabularies.json"], "lang": "zh"})
+    assert listed.status_code == 200 and "集体诉讼" in listed.get_data(as_text=True)
+    rows = db.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version))
+    before = {d.key: d.version for d in rows}
+    vocab = data["forms"]["vocabularies.json"].replace('"group lawsuit"', '"class action"')
+    forms = {**data["forms"], "vocabularies.json": vocab}
+    assert _json_post(web, "/processes/grievance/draft", {"files": data["files"], "forms": forms}).status_code == 200
+    assert web.post("/processes/grievance/deploy", {"comment": "lawsuit wording"}).status_code == 302
+    db.session.expire_all()
+    newest = db.session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == "grievance")
+                                .order_by(ProcessDefinition.version.desc())).first()
+    assert newest.version == before["grievance"] + 1
+    facts = newest.forms["prejudgement.json"]["properties"]["facts"]["properties"]
+    assert "class action" in facts["lawsuit"]["x-enum-titles"]
+    assert newest.form_files["vocabularies.json"] == vocab
+    assert '"$ref"' in newest.form_files["prejudgement.json"]

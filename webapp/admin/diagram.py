@@ -48,23 +48,26 @@ def process_xml(definition: ProcessDefinition, key: str | None = None) -> str:
 
 
 def traces_json(definition: ProcessDefinition, traces: ProcessTraces) -> dict[str, Any]:
-    """Per diagram: the marks for bpmn-js (flows resolved to sequence-flow ids, errors on the element and on each
-    call activity leading to it) and the call activity that reaches each called process."""
+    """Per diagram (the top process, then one per call activity reached, keyed by its path): the marks for bpmn-js
+    (flows resolved to sequence-flow ids, errors on the element and on each call activity leading to it), and
+    for each called diagram its call activity and process."""
     path = traces.errored_path()
     errored = {path[0][0]: [path[0][1]]} if path else {}
     inside: dict[str, list[str]] = {}
     for key, element in path[1:]:
         inside.setdefault(key, []).append(element)
+    process = {key: site.process for key, site in traces.calls.items()}
     out: dict[str, Any] = {}
     for key, trace in traces.processes.items():
         try:
-            flows = flows_taken(process_xml(definition, key), trace.flows)
+            flows = flows_taken(process_xml(definition, process.get(key)), trace.flows)
         except (LookupError, ValueError):
             flows = []
         out[key] = {"completed": trace.completed, "current": trace.current, "waiting": trace.waiting,
                     "errored": errored.get(key, []), "errored_inside": inside.get(key, []), "flows": flows}
     return {"top": traces.top, "processes": out,
-            "calls": {k: {"parent": c.parent, "element": c.element} for k, c in traces.calls.items()}}
+            "calls": {k: {"parent": c.parent, "element": c.element, "process": c.process}
+                      for k, c in traces.calls.items()}}
 
 
 def flows_taken(xml: str, pairs: list[tuple[str, str]]) -> list[str]:

@@ -23,9 +23,10 @@ from webapp.admin import bulk
 from webapp.admin.actions import BULK_ACTIONS
 from webapp.admin.models import AdminJob, AuditEntry
 from webapp.engine.clock import now
+from webapp.engine.messages import N_
 from webapp.errors import Invalid, NotFound, ServiceError
 from webapp.models import User
-from webapp.processes.migrate import migrate_instance
+from webapp.processes.migrate import migrate_instance, refusal_text
 from webapp.security.limits import MAX_INT
 
 log = logging.getLogger("closeloop.admin")
@@ -33,6 +34,7 @@ MAX_JOB = 100_000
 MAX_PROBLEMS = 200  # refusals and failures kept on the job row (all of them are in the audit log or logs)
 LEASE = timedelta(seconds=60)
 JOB_ACTIONS = (*BULK_ACTIONS, "migrate")
+JOB_MESSAGES = {"job_user_gone": N_("the job's user is gone")}
 
 
 def create(session: Session, action: str, ids: Any, user: User, reason: str,
@@ -80,6 +82,12 @@ def as_dict(job: AdminJob) -> dict[str, Any]:
             "finished_at": job.finished_at.isoformat() if job.finished_at else None}
 
 
+def problem_texts(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A job's problems with their message in the reader's language (stored: English text, code, parameters)."""
+    return [p | {"message": gettext(JOB_MESSAGES[p["code"]]) if p.get("code") in JOB_MESSAGES
+                 else refusal_text(p.get("code"), p.get("params"), p.get("message", ""))} for p in problems]
+
+
 def claim(session: Session) -> AdminJob | None:
     """Take the oldest unfinished job whose lease is free or expired (committed), or None."""
     at = now()
@@ -106,7 +114,8 @@ def run_batch(session: Session, batch: int = 50) -> int:
     while done < batch and job.position < job.total:
         instance_id = job.ids[job.position]
         if user is None:
-            outcome = {"instance_id": instance_id, "outcome": "refused", "message": "the job's user is gone"}
+            outcome = {"instance_id": instance_id, "outcome": "refused", "message": "the job's user is gone",
+                       "code": "job_user_gone", "params": {}}
         elif (recorded := _recorded(session, job, instance_id)) is not None:
             outcome = recorded  # acted on just before a worker was killed; its progress was not saved
         else:
@@ -148,7 +157,8 @@ def _act(session: Session, job: AdminJob, user: User, instance_id: int) -> dict[
         return {"instance_id": instance_id, "outcome": "ok" if ok else "failed", "message": message}
     except ServiceError as exc:
         session.rollback()
-        return {"instance_id": instance_id, "outcome": "refused", "message": exc.message}
+        coded = {"code": exc.key, "params": exc.params} if exc.key else {}
+        return {"instance_id": instance_id, "outcome": "refused", "message": exc.message} | coded
     except Exception as exc:  # one broken instance must not stop the job; the error is reported
         session.rollback()
         log.exception("job %s: %s on instance %s failed", job.id, job.action, instance_id)

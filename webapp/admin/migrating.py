@@ -9,13 +9,16 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from webapp.admin import jobs
 from webapp.admin.actions import check_admin
-from webapp.errors import Invalid, ServiceError
+from webapp.admin.models import AdminJob
+from webapp.errors import Invalid, NotFound, ServiceError
 from webapp.models import Instance, ProcessDefinition, User
 from webapp.processes.migrate import FINISHED, migrate_instance
 
 CHUNK = 5000  # ids per query (SQLite and psycopg bound the number of parameters)
 SAMPLE = 50  # instances a bulk dry run looks at in the request (the job reports every refusal anyway)
+MAX_PAGE = 200  # at most this many instances per page of an API bulk dry run
 
 
 def versions_of(session: Session, key: str) -> list[int]:
@@ -80,3 +83,55 @@ def dry_run_many(session: Session, ids: list[int], to_version: int, user: User, 
     refused = [i for i in items if not i["ok"]]
     return {"items": items, "checked": len(items), "total": len(ids), "would_move": len(items) - len(refused),
             "refused": len(refused)}
+
+
+def _running_on(session: Session, process: str, version: int) -> Any:
+    """The query of the unfinished instances on one version of a process (NotFound if there is no such version)."""
+    source = session.scalars(select(ProcessDefinition.id).where(
+        ProcessDefinition.key == process, ProcessDefinition.version == version)).first()
+    if source is None:
+        raise NotFound(gettext("process '%(process)s' has no version %(version)s", process=process, version=version))
+    return select(Instance.id).where(Instance.definition_id == source, Instance.status.not_in(FINISHED))
+
+
+def _check_target(session: Session, process: str, to_version: int) -> None:
+    if to_version not in versions_of(session, process):
+        raise NotFound(gettext("process '%(process)s' has no version %(version)s", process=process,
+                               version=to_version))
+
+
+def dry_run_page(session: Session, process: str, version: int, to_version: int, *, reason: str, user: User,
+                 after: int = 0, limit: int = SAMPLE) -> dict[str, Any]:
+    """One page of a bulk dry run (instances with an id above `after`, at most `limit`), with the total and
+    where the next page starts: the request stays short however many instances the version runs."""
+    check_admin(user)
+    query = _running_on(session, process, version)
+    _check_target(session, process, to_version)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ids = list(session.scalars(query.where(Instance.id > after).order_by(Instance.id).limit(limit + 1)))
+    report = dry_run_many(session, ids[:limit], to_version, user, reason, sample=limit)
+    next_after = ids[limit - 1] if len(ids) > limit else None
+    message = gettext("dry run of %(checked)s of %(total)s running instances", checked=report["checked"],
+                      total=total)
+    if next_after is not None:
+        message += "; " + gettext("ask again with \"after\": %(after)s for the next page", after=next_after)
+    return {"process": process, "from_version": version, "to_version": to_version, "dry_run": True,
+            "items": report["items"], "checked": report["checked"], "total": total, "after": after,
+            "next_after": next_after, "would_move": report["would_move"], "refused": report["refused"],
+            "message": message}
+
+
+def queue_migration(session: Session, process: str, version: int, to_version: int, *, reason: str,
+                    user: User) -> AdminJob:
+    """Queue a migrate job for every unfinished instance of one version (the worker moves them; commits)."""
+    check_admin(user)
+    query = _running_on(session, process, version)
+    _check_target(session, process, to_version)
+    ids = list(session.scalars(query.order_by(Instance.id).limit(jobs.MAX_JOB + 1)))
+    if not ids:
+        raise Invalid(gettext("no running instance is on version %(version)s of '%(process)s'", version=version,
+                              process=process), {"filter": "matches no running instance"})
+    if len(ids) > jobs.MAX_JOB:
+        raise Invalid(gettext("more than %(max)s instances: migrate them in several jobs (select them by id on "
+                              "POST /api/v1/jobs)", max=jobs.MAX_JOB), {"filter": "too many"})
+    return jobs.create(session, "migrate", ids, user, reason, {"to_version": to_version})

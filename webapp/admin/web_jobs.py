@@ -43,4 +43,5 @@ def jobs() -> Any:
 @role_required("admin")
 def job(job_id: int) -> Any:
     """One job's progress (the page reloads itself until the job is done)."""
-    return render_template("admin/job.html", job=admin_jobs.as_dict(admin_jobs.get(db.session, job_id)))
+    job = admin_jobs.as_dict(admin_jobs.get(db.session, job_id))
+    return render_template("admin/job.html", job=job | {"problems": admin_jobs.problem_texts(job["problems"])})

@@ -104,10 +104,15 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "api.migrate_one": {"summary": "Move one instance to another version of its process (admin)", "body": _body(
         {"type": "object", "properties": {"to_version": INT, "dry_run": {"type": "boolean"}, "reason": REASON}}),
         "responses": ("200", "404", "409", "422")},
-    "api.migrate_many": {"summary": "Move the instances a filter selects to another version (admin)", "body": _body(
+    "api.migrate_many": {"summary": "Move the running instances of one process version to another version (admin): "
+                                    "a dry run answers one page of reports (after, limit; next_after says where the "
+                                    "next page starts); otherwise a migrate job is queued for the worker (202 with "
+                                    "the job and its links)", "body": _body(
         {"type": "object", "properties": {"filter": {"type": "object", "properties": {"process": STR, "version": INT}},
-                                          "to_version": INT, "dry_run": {"type": "boolean"}, "reason": REASON}}),
-        "responses": ("200", "422")},
+                                          "to_version": INT, "dry_run": {"type": "boolean"}, "reason": REASON,
+                                          "after": {"type": "integer", "minimum": 0, "maximum": MAX_INT},
+                                          "limit": {"type": "integer", "minimum": 1, "maximum": 200}}}),
+        "responses": ("200", "202", "403", "404", "422")},
     "api.list_master": {"summary": "Master data of a kind (categories, departments, service points, objects, "
                                    "channels)", "query": _q(active=STR), "responses": ("200", "404")},
     "api.create_master": {"summary": "Add a master-data row (admin)", "body": _body({"type": "object"}),

@@ -63,10 +63,6 @@ def _dmn_match(input_expr: str, match: str) -> str:
     return f"({input_expr}) == ({match})"
 
 
-def code_problems(ts: Any) -> list[str]:
-    """Messages for every piece of diagram code of a task spec the sandbox refuses ('<what>: <problem>')."""
-    problems: list[str] = []
-    for what, source, mode in diagram_code(ts):
-        for error in check_code(source, mode):
-            problems.append(f"{what} refused: {error}")
-    return problems
+def code_problems(ts: Any) -> list[tuple[str, str]]:
+    """(what, problem) for every piece of diagram code of a task spec the sandbox refuses."""
+    return [(what, error) for what, source, mode in diagram_code(ts) for error in check_code(source, mode)]

@@ -16,6 +16,8 @@ from jsonschema_specifications import REGISTRY as SPECIFICATIONS
 from referencing import Registry
 from referencing.exceptions import NoSuchResource
 
+from webapp.engine.messages import Message
+
 _REF_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
 _RE2 = re2.Options()
 _RE2.log_errors = False
@@ -38,29 +40,27 @@ def _walk(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
             yield from _walk(value, f"{path}/{i}")
 
 
-def _pattern_problem(where: str, pattern: Any) -> str | None:
+def _pattern_problem(where: str, pattern: Any) -> Message | None:
     if not isinstance(pattern, str):
         return None
     try:
         re2.compile(pattern, _RE2)
     except re2.error as exc:
         reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
-        return (f"pattern {pattern!r} at {where} cannot run in bounded time ({reason}); "
-                "remove backreferences and lookarounds")
+        return "unbounded_pattern", {"pattern": pattern, "where": where, "reason": str(reason)}
     return None
 
 
-def form_problems(schema: Any) -> list[str]:
-    """What makes a form schema unsafe or unusable (empty if it may be deployed)."""
+def form_problems(schema: Any) -> list[Message]:
+    """What makes a form schema unsafe or unusable, as message codes (empty if it may be deployed)."""
     if not isinstance(schema, dict) or schema.get("type") != "object":
-        return ['a form must be a JSON Schema object with "type": "object"']
-    problems: list[str] = []
+        return [("form_not_object", {})]
+    problems: list[Message] = []
     for where, node in _walk(schema):
         for key in _REF_KEYS:
             ref = node.get(key)
             if isinstance(ref, str) and not ref.startswith("#"):
-                problems.append(f"{key} {ref!r} at {where} points outside the form; only '#/...' references "
-                                "within the form are allowed")
+                problems.append(("ref_outside", {"key": key, "ref": ref, "where": where}))
         if isinstance(node.get("pattern"), str):
             problem = _pattern_problem(where, node.get("pattern"))
             if problem:

@@ -12,7 +12,10 @@ import copy
 import re
 from typing import Any
 
+from webapp.engine.messages import Message
+
 SHARED_REF = re.compile(r"^([A-Za-z0-9_.-]+\.json)#/\$defs/([A-Za-z0-9_-]+)$")
+SHARED_REF_TEXT = re.compile(r'"\$ref"\s*:\s*"([A-Za-z0-9_.-]+\.json)#/\$defs/')  # the files a form's text refers to
 
 
 def is_definitions(schema: Any) -> bool:
@@ -20,10 +23,10 @@ def is_definitions(schema: Any) -> bool:
     return isinstance(schema, dict) and "$defs" in schema and "properties" not in schema and "type" not in schema
 
 
-def resolve_shared(schema: Any, files: dict[str, Any]) -> tuple[Any, list[str]]:
+def resolve_shared(schema: Any, files: dict[str, Any]) -> tuple[Any, list[Message]]:
     """The schema with every reference to another file's `$defs` replaced by that definition (the node's own
     keys win), and a problem for each reference that finds nothing."""
-    problems: list[str] = []
+    problems: list[Message] = []
 
     def walk(node: Any) -> Any:
         if isinstance(node, list):
@@ -35,8 +38,7 @@ def resolve_shared(schema: Any, files: dict[str, Any]) -> tuple[Any, list[str]]:
         if match:
             target = (files.get(match.group(1)) or {}).get("$defs", {}).get(match.group(2))
             if not isinstance(target, dict):
-                problems.append(f"$ref '{ref}' finds no definition: add '{match.group(2)}' to the $defs of "
-                                f"{match.group(1)} or correct the name")
+                problems.append(("unresolved_ref", {"ref": str(ref), "name": match.group(2), "file": match.group(1)}))
                 return {k: walk(v) for k, v in node.items() if k != "$ref"}
             node = copy.deepcopy(target) | {k: v for k, v in node.items() if k != "$ref"}
         return {k: walk(v) for k, v in node.items()}

@@ -17,7 +17,8 @@ from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 
 from webapp.engine.codecheck import code_problems
 from webapp.engine.formcheck import form_problems
-from webapp.engine.formrefs import is_definitions, resolve_shared
+from webapp.engine.formrefs import SHARED_REF_TEXT, is_definitions, resolve_shared
+from webapp.engine.messages import english
 from webapp.engine.xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -39,17 +40,28 @@ class Problem:
 
     file: str
     element: str
-    message: str
+    message: str  # in English (or already in the reader's language, from the web layer's checks)
     name: str = ""  # the element's name, as the owner sees it in the diagram
+    code: str = ""  # webapp.engine.messages code, translated where the problem is shown
+    params: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.file}" + (f" element '{self.element}'" if self.element else "")
         where += f" ({self.name})" if self.name else ""
         return f"{where}: {self.message}"
 
-    def as_dict(self) -> dict[str, str]:
-        """JSON form of the problem."""
-        return {"file": self.file, "element": self.element, "name": self.name, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form of the problem (the code and its parameters when the engine found it)."""
+        out: dict[str, Any] = {"file": self.file, "element": self.element, "name": self.name, "message": self.message}
+        if self.code:
+            out |= {"code": self.code, "params": dict(self.params)}
+        return out
+
+
+def problem(file: str, element: str, code: str, name: str = "", /, **params: Any) -> Problem:
+    """A problem with a message code: the English text now, the code and parameters to translate it later."""
+    clean = {k: str(v) for k, v in params.items()}
+    return Problem(file, element, english(code, clean), name, code, tuple(sorted(clean.items())))
 
 
 @dataclass
@@ -62,6 +74,7 @@ class ProcessBundle:
     subprocess_specs: dict[str, Any]
     files: dict[str, str]
     content_hash: str
+    form_files: dict[str, str] = field(default_factory=dict)  # used forms (and their vocabularies) as written
 
 
 @dataclass
@@ -88,11 +101,6 @@ def read_dir(processes_dir: Path, forms_dir: Path | None = None) -> tuple[dict[s
     return files, forms
 
 
-_DUPLICATE_ID = (
-    "id is used by more than one element (a service-task parameter id may not equal an element id); rename one"
-)
-
-
 def _msg(exc: Exception) -> str:
     return str(exc.args[0]) if exc.args else str(exc)
 
@@ -109,15 +117,15 @@ def _load_forms(forms: dict[str, bytes], problems: list[Problem]) -> dict[str, d
         if is_definitions(schema):
             continue  # shared vocabularies: resolved into the forms that refer to them (webapp/engine/formrefs.py)
         schema, unresolved = resolve_shared(schema, parsed)
-        problems.extend(Problem(name, "", message) for message in unresolved)
+        problems.extend(problem(name, "", code, **params) for code, params in unresolved)
         try:
             jsonschema.Draft202012Validator.check_schema(schema)
         except jsonschema.SchemaError as exc:
-            problems.append(Problem(name, "", f"not a valid JSON Schema: {str(exc).splitlines()[0]}"))
+            problems.append(problem(name, "", "not_schema", detail=str(exc).splitlines()[0]))
             continue
         unsafe = form_problems(schema)
         if unsafe:
-            problems.extend(Problem(name, "", message) for message in unsafe)
+            problems.extend(problem(name, "", code, **params) for code, params in unsafe)
             continue
         loaded[name] = schema
     return loaded
@@ -129,11 +137,11 @@ def _parse_files(files: dict[str, bytes], problems: list[Problem]) -> SpiffBpmnP
         try:
             root = parse_xml(raw, name)
         except ValueError as exc:
-            problems.append(Problem(name, "", str(exc).removeprefix(f"{name}: ")))
+            problems.append(problem(name, "", "xml", detail=str(exc).removeprefix(name).lstrip(": ")))
             continue
         dupes = _duplicate_ids(root)
         if dupes:
-            problems.extend(Problem(name, d, _DUPLICATE_ID) for d in dupes)
+            problems.extend(problem(name, d, "duplicate_id") for d in dupes)
             continue
         try:
             if name.endswith(".dmn"):
@@ -141,9 +149,9 @@ def _parse_files(files: dict[str, bytes], problems: list[Problem]) -> SpiffBpmnP
             else:
                 parser.add_bpmn_xml(root, filename=name)
         except ValidationException as exc:
-            problems.append(Problem(name, exc.id or "", _msg(exc)))
+            problems.append(problem(name, exc.id or "", "parser", detail=_msg(exc)))
         except Exception as exc:  # the parser raises assorted errors on bad input
-            problems.append(Problem(name, "", f"{type(exc).__name__}: {exc}"))
+            problems.append(problem(name, "", "parser", detail=f"{type(exc).__name__}: {exc}"))
     return parser
 
 
@@ -170,19 +178,18 @@ def _check_spec(spec: Any, files: dict[str, str], forms: dict[str, Any], known_o
     fname = Path(spec.file or "").name
     for ts in spec.task_specs.values():
         bpmn_id = getattr(ts, "bpmn_id", None) or ts.name
-        problems.extend(Problem(fname, bpmn_id, message) for message in code_problems(ts))
+        problems.extend(problem(fname, bpmn_id, "code_refused", what=what, error=error)
+                        for what, error in code_problems(ts))
         if isinstance(ts, ServiceTask) and ts.operation_name not in known_ops:
-            problems.append(
-                Problem(fname, bpmn_id, f"service task operation '{ts.operation_name}' has no registered handler")
-            )
+            problems.append(problem(fname, bpmn_id, "no_handler", op=ts.operation_name))
         if isinstance(ts, UserTask):
             if not ts.lane:
-                problems.append(Problem(fname, bpmn_id, "user task is in no lane; put it in the lane of its group"))
+                problems.append(problem(fname, bpmn_id, "no_lane"))
             form = (ts.extensions or {}).get("properties", {}).get(FORM_PROPERTY)
             if not form:
-                problems.append(Problem(fname, bpmn_id, f"user task names no form (property {FORM_PROPERTY})"))
+                problems.append(problem(fname, bpmn_id, "no_form", property=FORM_PROPERTY))
             elif form not in forms:
-                problems.append(Problem(fname, bpmn_id, f"form file '{form}' is missing or not a valid JSON Schema"))
+                problems.append(problem(fname, bpmn_id, "missing_form", form=form))
         if isinstance(ts, CatchingEvent):
             _ = ts.event_definition  # parsed already; expression errors surface at run time
     return problems
@@ -192,7 +199,7 @@ def build_pack(files: dict[str, bytes], forms: dict[str, bytes], known_ops: set[
     """Parse and validate everything; raise DeployError listing every problem, or return the Pack."""
     problems: list[Problem] = []
     if not files:
-        raise DeployError([Problem("", "", "no .bpmn or .dmn file given")])
+        raise DeployError([problem("", "", "no_files")])
     loaded_forms = _load_forms(forms, problems)
     parser = _parse_files(files, problems)
     texts = {name: raw.decode("utf-8", "replace") for name, raw in files.items()}
@@ -202,10 +209,10 @@ def build_pack(files: dict[str, bytes], forms: dict[str, bytes], known_ops: set[
             spec = parser.get_spec(key)
             subs = parser.get_subprocess_specs(key)
         except ValidationException as exc:
-            problems.append(Problem(Path(exc.file_name or "").name, exc.id or "", _msg(exc)))
+            problems.append(problem(Path(exc.file_name or "").name, exc.id or "", "parser", detail=_msg(exc)))
             continue
         except Exception as exc:
-            problems.append(Problem("", key, f"{type(exc).__name__}: {exc}"))
+            problems.append(problem("", key, "parser", detail=f"{type(exc).__name__}: {exc}"))
             continue
         used = {Path(spec.file).name} | {Path(s.file).name for s in subs.values() if s.file}
         used |= {n for n in texts if n.endswith(".dmn")}
@@ -220,7 +227,8 @@ def build_pack(files: dict[str, bytes], forms: dict[str, bytes], known_ops: set[
             if n in loaded_forms:  # the schema, not its layout: an exported form deploys as unchanged
                 canonical = json.dumps(loaded_forms[n], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
                 digest.update(n.encode() + b"\0" + canonical.encode() + b"\0")
-        pack.processes[key] = ProcessBundle(key, spec.description or key, spec, subs, src, digest.hexdigest())
+        pack.processes[key] = ProcessBundle(key, spec.description or key, spec, subs, src, digest.hexdigest(),
+                                            form_sources(forms, used_forms & set(loaded_forms)))
     if problems:
         raise DeployError(sorted(set(problems), key=lambda p: (p.file, p.element, p.message)))
     return pack
@@ -234,6 +242,16 @@ def _forms_of(specs: list[Any]) -> set[str]:
             if form:
                 names.add(form)
     return names
+
+
+def form_sources(forms: dict[str, bytes], names: set[str]) -> dict[str, str]:
+    """The text of the named forms as the owner wrote them, plus every definitions file they refer to."""
+    out = {n: forms[n].decode("utf-8", "replace") for n in sorted(names) if n in forms}
+    for text in list(out.values()):
+        for ref in SHARED_REF_TEXT.findall(text):
+            if ref in forms and ref not in out:
+                out[ref] = forms[ref].decode("utf-8", "replace")
+    return dict(sorted(out.items()))
 
 
 def forms_of_bundle(bundle: ProcessBundle) -> set[str]:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, request, url_for
 
 from webapp.accounts.api import api_user, require
+from webapp.admin import jobs as admin_jobs
+from webapp.admin import migrating
 from webapp.api import bp
 from webapp.api.shapes import iso
 from webapp.errors import Invalid
 from webapp.extensions import db
 from webapp.processes.deploy import check_upload, deploy_upload, export_zip, upload_warnings
 from webapp.processes.diff import diff_versions
-from webapp.processes.migrate import migrate_bulk, migrate_instance
+from webapp.processes.migrate import migrate_instance
+from webapp.security.limits import MAX_INT
 from webapp.workflow.definitions import all_versions
 
 MAX_FILES = 100
@@ -120,12 +123,25 @@ def migrate_one(instance_id: int) -> Any:
 @bp.post("/instances/bulk/migrate")
 @require("admin")
 def migrate_many() -> Any:
-    """Migrate every instance of one process version (filter {process, version}); a report per instance."""
+    """Migrate the running instances of one process version (filter {process, version}): a dry run answers one page
+    of per-instance reports (`after`, `limit`); otherwise a migrate job is queued for the worker (202)."""
     body = request.get_json(silent=True) or {}
     to_version, dry_run, reason = _migration_args(body)
     flt = body.get("filter") or {}
     process, version = flt.get("process"), flt.get("version")
     if not isinstance(process, str) or not process or not isinstance(version, int) or isinstance(version, bool):
         raise Invalid("say which instances to migrate", {"filter": "{\"process\": key, \"version\": number}"})
-    return migrate_bulk(db.session, process, version, to_version, dry_run=dry_run, reason=reason,
-                        user=api_user())
+    if dry_run:
+        return migrating.dry_run_page(db.session, process, version, to_version, reason=reason, user=api_user(),
+                                      after=_int(body, "after", 0, 0, MAX_INT),
+                                      limit=_int(body, "limit", migrating.SAMPLE, 1, migrating.MAX_PAGE))
+    job = migrating.queue_migration(db.session, process, version, to_version, reason=reason, user=api_user())
+    links = {"job": f"/api/v1/jobs/{job.id}", "page": url_for("admin.job", job_id=job.id)}
+    return admin_jobs.as_dict(job) | {"links": links}, 202, {"Location": links["job"]}
+
+
+def _int(body: dict[str, Any], key: str, default: int, low: int, top: int) -> int:
+    value = body.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= top:
+        raise Invalid(f"'{key}' must be a whole number from {low} to {top}", {key: f"{low} to {top}"})
+    return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from webapp.models import Group, User
 from webapp.outbox.delivery.settings import load_settings
 from webapp.processes.check_graph import check_flow
 from webapp.processes.check_refs import Known, check_references, check_staffing
+from webapp.processes.check_timer_data import check_timer_data
 from webapp.processes.check_timers import check_clock_agreement, check_timer
 from webapp.processes.model import read_models
 
@@ -66,12 +68,13 @@ def check_files(session: Session, files: dict[str, bytes], forms: dict[str, byte
     try:
         build_pack(files, forms, set(known.handlers))
     except DeployError as exc:
-        problems += [p for p in exc.problems if "has no registered handler" not in p.message]
+        problems += [p for p in exc.problems if p.code != "no_handler"]  # check_references says which exist
     models, _broken = read_models(files)  # a file that does not parse is reported by build_pack
     for model in models.values():
         problems += [q for el in model.elements.values() if el.timer for q in check_timer(el)]
         problems += check_flow(model)
     problems += check_clock_agreement(models)
+    problems += check_timer_data(models, _forms(forms))
     problems += check_references(models, _forms(forms), known)
     return _named(problems, models)
 
@@ -82,5 +85,5 @@ def _named(problems: list[Problem], models: dict[str, Any]) -> list[Problem]:
     for p in problems:
         files = [p.file] if p.file else [n for n, m in models.items() if p.element in m.elements]
         el = models[files[0]].elements.get(p.element) if len(files) == 1 and files[0] in models else None
-        out.append(Problem(files[0], p.element, p.message, p.name or el.name) if el is not None else p)
+        out.append(replace(p, file=files[0], name=p.name or el.name) if el is not None else p)
     return sorted(set(out), key=lambda p: (p.file, p.element, p.message))

@@ -8,21 +8,24 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale, gettext
 
 from webapp.engine.pack import DeployError
 from webapp.extensions import db
 from webapp.processes.deploy import deploy_directory, directory_warnings, export_pack
+from webapp.processes.problem_texts import cli_language, localize, localized
 
 
 def deploy_or_explain(action: Callable[[], Iterable[str]], prefix: str = "deployed ") -> None:
-    """Print what a deploy did, or every problem and exit non-zero (nothing was stored)."""
-    try:
-        for line in action():
-            click.echo(f"{prefix}{line}")
-    except DeployError as exc:
-        for problem in exc.problems:
-            click.echo(f"refused: {problem}", err=True)
-        raise click.ClickException("nothing was deployed; fix the problems above") from None
+    """Print what a deploy did, or every problem (in the terminal's language) and exit non-zero (nothing stored)."""
+    with force_locale(cli_language()):
+        try:
+            for line in action():
+                click.echo(f"{prefix}{line}")
+        except DeployError as exc:
+            for problem in localize(exc.problems):
+                click.echo(gettext("refused: %(problem)s", problem=str(problem)), err=True)
+            raise click.ClickException(gettext("nothing was deployed; fix the problems above")) from None
 
 
 def register_process_commands(app: Flask) -> None:
@@ -40,8 +43,9 @@ def register_process_commands(app: Flask) -> None:
         sibling = path.resolve().parent / "forms"
         forms = forms_dir or (sibling if path.name == "processes" and sibling.is_dir()
                               else Path(current_app.config["FORMS_DIR"]))
-        for warning in directory_warnings(db.session, path, forms):
-            click.echo(f"warning: {warning}", err=True)
+        with force_locale(cli_language()):
+            for warning in directory_warnings(db.session, path, forms):
+                click.echo(gettext("warning: %(warning)s", warning=str(localized(warning))), err=True)
         deploy_or_explain(lambda: [f"{r.key} v{r.version} ({'new' if r.created else 'unchanged'})"
                                    for r in deploy_directory(db.session, path, forms, actor, comment)])
 

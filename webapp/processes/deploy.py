@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 
@@ -105,11 +104,7 @@ def current_files(session: Session) -> tuple[dict[str, bytes], dict[str, bytes]]
     """The files of the newest version of every process: (diagrams, forms), each file as its newest deploy had it."""
     newest = newest_definitions(session)
     diagrams = caller_files(newest, {n for d in newest for n in d.files})
-    forms: dict[str, bytes] = {}
-    for definition in newest:
-        forms.update({name: (json.dumps(schema, indent=2, ensure_ascii=False) + "\n").encode()
-                      for name, schema in definition.forms.items()})
-    return diagrams, forms
+    return diagrams, deployed_forms(newest)
 
 
 def export_pack(session: Session, out_dir: Path) -> list[Path]:

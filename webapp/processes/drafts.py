@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -66,15 +65,15 @@ def discard_draft(session: Session, owner: str, key: str) -> bool:
     return True
 
 
-def _same_form(text: str, deployed: Any) -> bool:
-    """True if a form's text is the deployed schema (whitespace and key order aside)."""
+def _same_form(text: str, deployed: str) -> bool:
+    """True if a form's text says what the deployed form's text says (whitespace and key order aside)."""
     try:
-        return bool(json.loads(text) == deployed)
+        return bool(json.loads(text) == json.loads(deployed))
     except ValueError:
         return False  # not JSON: changed (the check says what is wrong)
 
 
-def changed_files(draft: ProcessDraft, files: dict[str, str], forms: dict[str, Any]
+def changed_files(draft: ProcessDraft, files: dict[str, str], forms: dict[str, str]
                   ) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """The diagrams and forms of a draft that differ from the deployed ones (only those are uploaded, so the
     processes the owner did not touch keep their version)."""

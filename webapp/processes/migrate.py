@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask_babel import gettext
@@ -11,22 +10,41 @@ from sqlalchemy.orm import Session
 
 from webapp.admin.actions import Ctx, begin, finish, snapshot
 from webapp.engine.clock import iso, now
+from webapp.engine.messages import N_
 from webapp.engine.migration import Migration, migrate_state
 from webapp.engine.outcome import HumanTaskInfo, Outcome, TimerInfo
-from webapp.errors import Conflict, NotFound
+from webapp.errors import Conflict, NotFound, ServiceError
 from webapp.models import HumanTask, Instance, ProcessDefinition, Timer, User
 from webapp.workflow.definitions import bundle_for
 from webapp.workflow.store import add_event
 
 FINISHED = ("complete", "terminated")
+# refusals a migrate job stores as a code with parameters; its page shows them in the reader's language
+REFUSALS = {
+    "no_version": N_("process '%(process)s' has no version %(version)s"),
+    "finished": N_("instance %(id)s is %(status)s; only a running instance can be migrated"),
+    "same_version": N_("instance %(id)s is on version %(version)s already"),
+    "waiting_removed": N_("version %(version)s has no %(names)s, where the instance waits; migrate it after it "
+                          "moved on, or deploy a version that keeps these elements"),
+}
+
+
+def refusal(cls: type[ServiceError], key: str, **params: Any) -> ServiceError:
+    """An error whose message is one of REFUSALS (in the current language), carrying its code and parameters."""
+    clean = {k: str(v) for k, v in params.items()}
+    return cls(gettext(REFUSALS[key], **clean), key=key, params=clean)
+
+
+def refusal_text(key: str | None, params: dict[str, str] | None, fallback: str) -> str:
+    """A stored refusal in the current language (the stored English text when the code is not known)."""
+    return gettext(REFUSALS[key], **(params or {})) if key in REFUSALS else fallback
 
 
 def _target(session: Session, instance: Instance, to_version: int) -> ProcessDefinition:
     target = session.scalars(select(ProcessDefinition).where(
         ProcessDefinition.key == instance.process_key, ProcessDefinition.version == to_version)).first()
     if target is None:
-        raise NotFound(gettext("process '%(process)s' has no version %(version)s", process=instance.process_key,
-                               version=to_version))
+        raise refusal(NotFound, "no_version", process=instance.process_key, version=to_version)
     return target
 
 
@@ -45,10 +63,10 @@ def _report(instance: Instance, old: ProcessDefinition, new: ProcessDefinition, 
     refused = None
     if plan.removed:
         names = ", ".join(f"'{w.element}' ({w.name})" for w in plan.removed)
-        refused = gettext("version %(version)s has no %(names)s, where the instance waits; migrate it after it moved "
-                          "on, or deploy a version that keeps these elements", version=new.version, names=names)
+        refused = refusal(Conflict, "waiting_removed", version=new.version, names=names)
     return {"instance": instance.id, "process": instance.process_key, "from_version": old.version,
-            "to_version": new.version, "dry_run": dry_run, "ok": refused is None, "refused": refused,
+            "to_version": new.version, "dry_run": dry_run, "ok": refused is None,
+            "refused": refused.message if refused else None, "refusal": refused,
             "waiting_kept": [w.as_dict() for w in plan.kept], "waiting_removed": [w.as_dict() for w in plan.removed],
             "timers_recomputed": _timers(plan.timers_before, plan.outcome),
             "data_kept": sorted(plan.outcome.data) if plan.outcome else [], "migrated": False}
@@ -63,17 +81,18 @@ def migrate_instance(session: Session, instance_id: int, to_version: int, *, dry
     ctx = begin(session, instance_id, user, reason, "migrate", bulk_id)
     inst = ctx.instance
     if inst.status in FINISHED:
-        raise Conflict(gettext("instance %(id)s is %(status)s; only a running instance can be migrated", id=inst.id,
-                               status=inst.status))
+        raise refusal(Conflict, "finished", id=inst.id, status=inst.status)
     old, new = inst.definition, _target(session, inst, to_version)
     if old.id == new.id:
-        raise Conflict(gettext("instance %(id)s is on version %(version)s already", id=inst.id, version=to_version))
+        raise refusal(Conflict, "same_version", id=inst.id, version=to_version)
     plan = migrate_state(bundle_for(old), bundle_for(new), inst.state or "")
     report = _report(inst, old, new, plan, dry_run)
+    refused = report.pop("refusal")
     if dry_run:
         return report
-    if plan.outcome is None:
-        raise Conflict(report["refused"])
+    if refused is not None:
+        raise refused
+    assert plan.outcome is not None  # nothing waiting was removed: the engine described the migrated instance
     _apply(ctx, new, plan.outcome)
     before = snapshot(inst) | {"version": old.version}
     after = snapshot(inst) | {"version": new.version}
@@ -129,24 +148,3 @@ def _sync_timers(ctx: Ctx, timers: list[TimerInfo]) -> None:
         ctx.session.add(Timer(instance_id=ctx.instance.id, task_id=info.task_id, spec_id=info.spec_id,
                               name=info.name, due_at=info.due_at))
 
-
-def migrate_bulk(session: Session, process: str, version: int, to_version: int, *, dry_run: bool, reason: str,
-                 user: User) -> dict[str, Any]:
-    """Migrate every unfinished instance of one process version; one report per instance (refusals included)."""
-    source = session.scalars(select(ProcessDefinition).where(
-        ProcessDefinition.key == process, ProcessDefinition.version == version)).first()
-    if source is None:
-        raise NotFound(gettext("process '%(process)s' has no version %(version)s", process=process, version=version))
-    ids = list(session.scalars(select(Instance.id).where(
-        Instance.definition_id == source.id, Instance.status.not_in(FINISHED)).order_by(Instance.id)))
-    bulk_id = str(uuid.uuid4())
-    items: list[dict[str, Any]] = []
-    for instance_id in ids:
-        try:
-            items.append(migrate_instance(session, instance_id, to_version, dry_run=dry_run, reason=reason,
-                                          user=user, bulk_id=bulk_id))
-        except (Conflict, NotFound) as exc:
-            session.rollback()
-            items.append({"instance": instance_id, "ok": False, "refused": exc.message, "migrated": False})
-    return {"process": process, "from_version": version, "to_version": to_version, "dry_run": dry_run,
-            "bulk_id": bulk_id, "items": items}

@@ -45,6 +45,7 @@ class Decision:
     id: str
     name: str
     rules: dict[str, list[str]] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)  # output names, the last cells of each rule
 
 
 @dataclass
@@ -134,6 +135,7 @@ def _read_dmn(root: etree._Element, model: FileModel) -> None:
         if _local(decision.tag) != "decision":
             continue
         found = Decision(model.name, decision.get("id", ""), decision.get("name") or "")
+        found.outputs = [o.get("name") or "" for o in decision.iter() if _local(o.tag) == "output"]
         for rule in decision.iter():
             if _local(rule.tag) == "rule":
                 cells = [_text(c.find("{*}text")) for c in rule if _local(c.tag) in ("inputEntry", "outputEntry")]

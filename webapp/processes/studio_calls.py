@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.registry import registered_operations
-from webapp.engine.pack import DeployError, build_pack
+from webapp.engine.pack import DeployError, Problem, build_pack
+from webapp.processes.problem_texts import localized
 from webapp.workflow.definitions import (
     Deployed,
     caller_files,
@@ -33,9 +34,9 @@ def _backend(module: str) -> Any | None:
 
 
 def _problem(p: Any) -> dict[str, str]:
-    """A problem as {file, element, name, message}."""
-    if hasattr(p, "as_dict"):
-        return dict(p.as_dict())
+    """A problem as {file, element, name, message}, the message in the reader's language."""
+    if isinstance(p, Problem):
+        return dict(localized(p).as_dict())
     return {"file": p.file, "element": p.element, "name": getattr(p, "name", ""), "message": p.message}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -10,11 +9,14 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from webapp.accounts.web_access import role_required, staff
+from webapp.engine.formrefs import is_definitions, resolve_shared
 from webapp.engine.pack import DeployError
 from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.processes import drafts, studio, studio_calls
+from webapp.processes.modeler_texts import MODELER_TEXTS
 from webapp.processes.web_common import bp, can_edit, preview_fields
+from webapp.workflow.definitions import form_texts
 
 
 def N_(text: str) -> str:
@@ -51,7 +53,7 @@ def _start(key: str) -> tuple[Any, dict[str, str], dict[str, str], bool]:
                     "replaces its changes. Compare the versions first, or discard your draft.",
                     old=draft.base_version, new=definition.version), "warning")
         return definition, dict(draft.files), dict(draft.forms), True
-    forms = {name: json.dumps(schema, ensure_ascii=False, indent=2) for name, schema in definition.forms.items()}
+    forms = {name: text.decode() for name, text in form_texts(definition).items()}  # as written, $refs kept
     return definition, dict(definition.files), forms, False
 
 
@@ -64,7 +66,7 @@ def _editor(key: str, problems: list[dict[str, str]] | None = None, comment: str
             "forms": forms, "problems": problems or [],
             "urls": {"save": url_for("processes.save_draft", key=key), "check": url_for("processes.check", key=key),
                      "preview": url_for("processes.preview")},
-            "texts": {text: _(text) for text in PANEL_TEXTS}}
+            "texts": {text: _(text) for text in PANEL_TEXTS + MODELER_TEXTS}}
     return render_template("processes/edit.html", definition=definition, data=data, has_draft=has_draft,
                            problems=problems or [], comment=comment), status
 
@@ -133,7 +135,8 @@ def deploy(key: str) -> Any:
         return _editor(key, [{"file": "", "element": "", "name": "",
                               "message": _("Say in a comment what changed and why.")}], comment, 422)
     newest = studio.definition(db.session, key)
-    diagrams, forms = drafts.changed_files(draft, newest.files, newest.forms)
+    written = {name: text.decode() for name, text in form_texts(newest).items()}
+    diagrams, forms = drafts.changed_files(draft, newest.files, written)
     main = studio.main_file(newest)
     if forms and not diagrams and main in draft.files:  # a form alone: the process is built again with it
         diagrams = {main: draft.files[main].encode()}
@@ -165,12 +168,16 @@ def discard(key: str) -> Response:
 @bp.post("/preview")
 @role_required("process_owner")
 def preview() -> Any:
-    """Live preview of a form being edited ({schema, lang}) as the HTML staff would see."""
+    """Live preview of a form being edited ({schema, lang, shared}) as the HTML staff would see: its `$ref`s
+    resolved with the shared vocabularies ({file: definitions}); a vocabularies file shows each choice list."""
     body = _body()
-    schema = body.get("schema")
+    schema, shared = body.get("schema"), body.get("shared")
     lang = "zh" if body.get("lang") == "zh" else "en"
     if not isinstance(schema, dict):
         return {"error": {"code": "invalid", "message": "'schema' must be a JSON object"}}, 422
+    if is_definitions(schema) and isinstance(schema["$defs"], dict):
+        schema = {"type": "object", "properties": schema["$defs"]}
+    schema, _unresolved = resolve_shared(schema, shared if isinstance(shared, dict) else {})
     try:
         fields = preview_fields(schema, lang)
     except (TypeError, AttributeError, ValueError) as exc:

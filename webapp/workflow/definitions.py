@@ -58,6 +58,7 @@ def deploy_files(session: Session, files: dict[str, bytes], forms: dict[str, byt
             content_hash=bundle.content_hash,
             files=bundle.files,
             forms={name: pack.forms[name] for name in sorted(used) if name in pack.forms},
+            form_files=bundle.form_files or None,
             deployed_by=actor,
             comment=comment or None,
         )
@@ -125,8 +126,17 @@ def deployed_forms(newest: list[ProcessDefinition]) -> dict[str, bytes]:
     """The forms of the newest version of every process (a diagram-only upload reuses them)."""
     forms: dict[str, bytes] = {}
     for definition in newest:
-        forms.update({name: json.dumps(schema).encode() for name, schema in definition.forms.items()})
+        forms.update(form_texts(definition))
     return forms
+
+
+def form_texts(definition: ProcessDefinition) -> dict[str, bytes]:
+    """The forms of a version as the owner wrote them (with the vocabularies they refer to); a version deployed
+    before those were kept gives its resolved forms."""
+    if definition.form_files:
+        return {name: text.encode() for name, text in definition.form_files.items()}
+    return {name: (json.dumps(schema, indent=2, ensure_ascii=False) + "\n").encode()
+            for name, schema in definition.forms.items()}
 
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:

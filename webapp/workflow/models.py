@@ -30,6 +30,7 @@ class ProcessDefinition(db.Model):  # type: ignore[name-defined,misc]
     content_hash: Mapped[str] = mapped_column(String(64))
     files: Mapped[dict[str, Any]] = mapped_column(JsonType)
     forms: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    form_files: Mapped[dict[str, str] | None] = mapped_column(JsonType)  # the forms as written (for export)
     deployed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)
     deployed_by: Mapped[str] = mapped_column(String(80), default="system")
     comment: Mapped[str | None] = mapped_column(Text)  # what the owner said about this version

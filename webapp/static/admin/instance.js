@@ -1,6 +1,7 @@
 // Instance page: render the process with bpmn-js (served from /static/vendor) and mark where the token has been.
-// A click on a call activity opens the called process's diagram with this instance's marks there (an error
-// inside it red on its element); the breadcrumb above the diagram leads back.
+// A click on a call activity opens the called process's diagram with the marks of that call (a process called
+// from several call activities has a trace per call, keyed by the path of call activities: "top/call/call"; an
+// error inside it red on its element); the breadcrumb above the diagram leads back.
 (function () {
   "use strict";
   var el = document.getElementById("diagram");
@@ -10,9 +11,10 @@
   var trace = JSON.parse(data.textContent);
   var top = trace.top || "";
   var processes = trace.processes || {};
+  var calls = trace.calls || {};
   if (!processes[top]) { processes[top] = trace; }  // no per-process trace: the top diagram's marks
   var viewer = new BpmnJS({ container: el });
-  var stack = [top];
+  var stack = [{ key: top, process: top }];  // diagrams opened: their key (call path) and process
 
   function marks(key) {
     return processes[key] || { completed: [], current: [], waiting: [], errored: [], errored_inside: [], flows: [] };
@@ -22,14 +24,15 @@
     if (!trail) { return; }
     trail.textContent = "";
     trail.hidden = stack.length < 2;
-    stack.forEach(function (key, index) {
+    stack.forEach(function (entry, index) {
       if (index > 0) { trail.appendChild(document.createTextNode(" › ")); }
       var last = index === stack.length - 1;
       var item = document.createElement(last ? "strong" : "a");
-      item.textContent = key;
+      item.textContent = entry.process;
+      item.title = entry.key;
       if (!last) {
         item.href = "#";
-        item.setAttribute("data-process", key);
+        item.setAttribute("data-process", entry.process);
         item.addEventListener("click", function (ev) { ev.preventDefault(); stack = stack.slice(0, index + 1); show(); });
       }
       trail.appendChild(item);
@@ -55,16 +58,19 @@
   }
 
   function show() {
-    var key = stack[stack.length - 1];
+    var entry = stack[stack.length - 1];
+    var key = entry.key;
     el.setAttribute("data-ready", "0");
-    var url = el.getAttribute("data-xml-url") + (key === top ? "" : "?process=" + encodeURIComponent(key));
+    var url = el.getAttribute("data-xml-url") +
+      (key === top ? "" : "?process=" + encodeURIComponent(entry.process));
     renderTrail();
     return fetch(url, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.text(); })
       .then(function (xml) { return viewer.importXML(xml); })
       .then(function () {
         apply(key);
-        el.setAttribute("data-process", key);
+        el.setAttribute("data-process", entry.process);
+        el.setAttribute("data-call-path", key);
         el.setAttribute("data-ready", "1");
       })
       .catch(function (err) {
@@ -78,10 +84,10 @@
 
   viewer.get("eventBus").on("element.click", function (event) {
     var bo = event.element.businessObject;
-    if (event.element.type === "bpmn:CallActivity" && bo.calledElement && stack.indexOf(bo.calledElement) < 0) {
-      stack.push(bo.calledElement);
-      show();
-    }
+    if (event.element.type !== "bpmn:CallActivity" || !bo.calledElement || stack.length > 20) { return; }
+    var key = stack[stack.length - 1].key + "/" + event.element.id;  // this call's own trace (none if not reached)
+    stack.push({ key: key, process: (calls[key] || {}).process || bo.calledElement });
+    show();
   });
   show();
 })();

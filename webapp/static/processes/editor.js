@@ -110,7 +110,13 @@
       box.textContent = t("The form is not valid JSON: %(error)s", { error: err.message });
       return;
     }
-    post(data.urls.preview, { schema: schema, lang: document.getElementById("preview-lang").value })
+    var shared = {};  // the vocabularies files (only $defs): a form's $ref into them is resolved in the preview
+    Object.keys(forms).forEach(function (n) {
+      var s = null;
+      try { s = JSON.parse(forms[n]); } catch (e) { return; }  // not JSON: said when that file is opened
+      if (s && s.$defs && !s.properties && !s.type) { shared[n] = s; }
+    });
+    post(data.urls.preview, { schema: schema, lang: document.getElementById("preview-lang").value, shared: shared })
       .then(function (r) { return r.text().then(function (body) { return { ok: r.ok, body: body }; }); })
       .then(function (r) {
         if (r.ok) { box.innerHTML = r.body; } else { box.textContent = JSON.parse(r.body).error.message; }
