@@ -13,6 +13,7 @@ from webapp.engine.outcome import Outcome, RunContext, TimerInfo
 from webapp.engine.pack import ProcessBundle
 from webapp.engine.runtime import Engine, _Acc, _waiting_timers
 from webapp.engine.serializer import _FULL, load_state
+from webapp.engine.subflows import diagram_of
 
 _WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -45,7 +46,7 @@ class Migration:
 def _waiting(task: Any) -> WaitingTask:
     spec = task.task_spec
     return WaitingTask(str(task.id), spec.bpmn_id or spec.name, spec.bpmn_name or spec.bpmn_id or spec.name,
-                       TaskState.get_name(task.state), task.workflow.spec.name)
+                       TaskState.get_name(task.state), diagram_of(task.workflow))
 
 
 def _is_element(task: Any) -> bool:

@@ -23,6 +23,7 @@ from webapp.engine.outcome import ErrorInfo, HumanTaskInfo, Outcome, RunContext,
 from webapp.engine.pack import FORM_PROPERTY, ProcessBundle, group_for_lane
 from webapp.engine.scripting import ClosedScriptEngine
 from webapp.engine.serializer import dump_state, load_state
+from webapp.engine.subflows import diagram_of
 
 
 class Engine:
@@ -206,7 +207,7 @@ def _human_task(task: Any, process_key: str, wf: BpmnWorkflow) -> HumanTaskInfo:
         form=props.get(FORM_PROPERTY),
         due_in=props.get("dueIn"),
         clock=props.get("clock"),
-        process_key=task.workflow.spec.name or process_key,
+        process_key=diagram_of(task.workflow) or process_key,
     )
 
 

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from webapp.engine.pack import ProcessBundle
 from webapp.engine.repair import Trace, _add, _bpmn_parent, _element, _is_boundary
 from webapp.engine.serializer import load_state
+from webapp.engine.subflows import diagram_of
+from webapp.engine.subflows import is_call as _is_call
 
 
 @dataclass
@@ -42,21 +43,6 @@ class ProcessTraces:
             path.append((site.parent, site.element))
             key = site.parent
         return path
-
-
-def _is_call(task: Any) -> bool:
-    return type(task.task_spec).__name__ == "CallActivity"
-
-
-def diagram_of(workflow: Any) -> str:
-    """The process whose diagram shows a (sub)workflow's elements: a called process, or the diagram holding an
-    embedded sub-process."""
-    while isinstance(workflow, BpmnSubWorkflow):
-        parent = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
-        if parent is None or _is_call(parent):
-            return str(workflow.spec.name)
-        workflow = parent.workflow
-    return str(workflow.spec.name)
 
 
 def trace_processes(bundle: ProcessBundle, state: str, error: dict[str, Any] | None = None) -> ProcessTraces:
