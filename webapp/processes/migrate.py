@@ -47,6 +47,11 @@ def _report(instance: Instance, old: ProcessDefinition, new: ProcessDefinition, 
         names = ", ".join(f"'{w.element}' ({w.name})" for w in plan.removed)
         refused = gettext("version %(version)s has no %(names)s, where the instance waits; migrate it after it moved "
                           "on, or deploy a version that keeps these elements", version=new.version, names=names)
+    elif plan.passed:
+        names = ", ".join(sorted({f"'{w.element}' ({w.name})" for w in plan.passed}))
+        refused = gettext("version %(version)s has no %(names)s, which the instance has passed or has ahead of it "
+                          "inside a running step; its path could not be read on that version, so it keeps its own",
+                          version=new.version, names=names)
     return {"instance": instance.id, "process": instance.process_key, "from_version": old.version,
             "to_version": new.version, "dry_run": dry_run, "ok": refused is None, "refused": refused,
             "waiting_kept": [w.as_dict() for w in plan.kept], "waiting_removed": [w.as_dict() for w in plan.removed],
