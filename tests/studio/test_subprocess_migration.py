@@ -51,6 +51,9 @@ def test_a_case_waiting_inside_the_flat_handling_is_refused_the_sub_process_vers
     assert _open_rows(number) == [("solution_step", "grievance_handling")]
     stepped = _deploy_handling(pack_file("grievance_handling.bpmn").encode())
     assert stepped == flat + 1
+    r = api.as_("owner").get("/api/v1/processes/grievance_handling/diff?from=2&to=3")  # v1 was the pack's
+    moved = {(c["element"], c["before"], c["after"]) for c in r.get_json()["changes"] if c["field"] == "in"}
+    assert ("communicate", "grievance_handling", "step_execution") in moved  # the diff says which step took it
     dry = _migrate(api, number, stepped, dry_run=True).get_json()
     assert dry["ok"] is False and [w["element"] for w in dry["waiting_removed"]] == ["solution_step"], dry
     refused = _migrate(api, number, stepped, dry_run=False)
