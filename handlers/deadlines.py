@@ -15,10 +15,11 @@ def deadline_missed(ctx: HandlerContext, clock: str, to: Any, task: str | None =
 
     The worker's own breach notice of the SLA clock (template and event `deadline_missed`) is separate: this one
     (template `deadline_escalation`, event `deadline_escalated`) is the process asking the next tier to act.
-    Without `duration`, the duration the case's clock of that name was started with is recorded.
+    Without `duration`, the duration the case's clock of that name was started with is recorded, else (no such
+    clock: G2-d) the duration of the timer whose branch this is: a deadline is stated once.
     """
-    if duration is None:  # the clock's own duration, as its clock_start stated it
-        duration = str(((ctx.data.get("clocks") or {}).get(clock) or {}).get("duration") or "") or None
+    if duration is None:  # the clock's own duration, as its clock_start stated it, else the timer's
+        duration = str(((ctx.data.get("clocks") or {}).get(clock) or {}).get("duration") or "") or ctx.timer
     missed = {"clock": clock, "duration": duration, "task": task, "at": ctx.now.isoformat()}
     history = [*ctx.data.get("missed_deadlines", []), missed]
     ctx.data["missed_deadlines"] = history

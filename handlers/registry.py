@@ -94,6 +94,7 @@ class HandlerContext:
     task_id: str
     task_name: str
     history: HistoryPort | None = None
+    timer: str | None = None  # the ISO duration/date of the timer event whose branch runs this task, if any
     notices: list[Notice] = field(default_factory=list)
     records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     case_updates: dict[str, Any] = field(default_factory=dict)

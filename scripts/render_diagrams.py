@@ -1,4 +1,5 @@
-"""Render every diagram of processes/ to PNG with bpmn-js in headless Chromium (a visual layout check).
+"""Render every diagram of processes/ to PNG with bpmn-js in headless Chromium (a visual layout check); a
+collapsed sub-process's own diagram (what a drill-down shows) as `<file>.<sub-process id>.png`.
 
 Usage: .venv/bin/python scripts/render_diagrams.py OUT_DIR   (needs node_modules/bpmn-js and /usr/bin/chromium)
 """
@@ -17,7 +18,10 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <body style="margin:0"><div id="c" style="width:{w}px;height:{h}px"></div><script>
 const v = new BpmnJS({{container: '#c'}});
 v.importXML({xml}).then(r => {{ window.warnings = r.warnings.map(w => w.message);
-  v.get('canvas').zoom('fit-viewport'); window.done = true; }})
+  const canvas = v.get('canvas'); canvas.zoom('fit-viewport');
+  window.planes = canvas.getRootElements().map(root => root.id).filter(id => id.endsWith('_plane'));
+  window.showPlane = id => {{ canvas.setRootElement(canvas.findRoot(id)); canvas.zoom('fit-viewport'); }};
+  window.done = true; }})
  .catch(e => {{ window.warnings = ['ERROR ' + e.message]; window.done = true; }});
 </script></body></html>"""
 
@@ -51,6 +55,9 @@ def render(out: Path, width: int = 3200, height: int = 1800) -> dict[str, list[s
             page.wait_for_function("window.done === true")
             warnings[path.name] = page.evaluate("window.warnings")
             page.screenshot(path=str(out / f"{path.stem}.png"))
+            for plane in page.evaluate("window.planes || []"):
+                page.evaluate(f"window.showPlane({json.dumps(plane)})")
+                page.screenshot(path=str(out / f"{path.stem}.{plane.removesuffix('_plane')}.png"))
         browser.close()
     return warnings
 

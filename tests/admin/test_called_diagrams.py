@@ -12,11 +12,16 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.api.test_stories import inquiry, open_task, show
+from tests.api.test_stories import inquiry, open_task, show, to_solution
 from tests.conftest import Api
 from tests.studio.helpers import CLOCK_READ, deploy_inquiry_unchecked, hand_timer, pack_file
 from tests.web.conftest import Web
+from webapp.admin.diagram import traces_json
 from webapp.engine import clock
+from webapp.engine.repair import Trace
+from webapp.engine.tracing import CallSite, ProcessTraces
+from webapp.extensions import db
+from webapp.workflow.definitions import latest_definition
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -83,3 +88,28 @@ def test_the_instance_page_carries_the_per_diagram_trace_and_serves_the_called_d
     assert r.status_code == 200 and b'<bpmn:process id="inquiry"' in r.data
     assert web.get(f"/admin/instances/{iid}/diagram.bpmn?process=nowhere").status_code == 404
 
+
+
+def test_a_step_of_the_grievance_handling_is_marked_on_its_sub_process_and_inside_it(api: Api, pack: None):
+    """The handling's steps are embedded sub-processes (drilled into in the same diagram): the task and its step
+    are current in the handling's diagram, the steps done completed; an error inside a step marks the step."""
+    r = api.as_("agent").post("/api/v1/cases", json={
+        "channel": "phone", "kind": "grievance", "category": "staff_attitude", "subject": "Service point 7",
+        "customer": {"name": "Li Lei", "phone": "13800000001"}, "description": "Rude", "demand": "An apology"})
+    number = r.get_json()["number"]
+    to_solution(api, number, "tier_1_handler")
+    iid = show(api, number)["instance_id"]
+    trace = api.as_("admin").get(f"/api/v1/instances/{iid}/trace").get_json()
+    [key] = [k for k, call in trace["calls"].items() if call["process"] == "grievance_handling"]
+    handling = trace["processes"][key]
+    assert {"solution_step", "step_solution"} <= set(handling["current"])
+    assert {"step_facts", "step_responsibility", "responsibility_step"} <= set(handling["completed"])
+    # no diagram of its own: a step is drawn in the handling's file
+    assert not [k for k in trace["processes"] if k.endswith("step_solution")]
+    definition = latest_definition(db.session, "complaint")
+    site = trace["calls"][key]
+    traces = ProcessTraces("complaint", {key: Trace()}, {key: CallSite(site["parent"], site["element"],
+                                                                          "grievance_handling")},
+                           errored=(key, "record_sol"))
+    marks = traces_json(definition, traces)["processes"][key]
+    assert marks["errored"] == ["record_sol"] and marks["errored_inside"] == ["step_solution"]

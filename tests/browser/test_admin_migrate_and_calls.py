@@ -181,3 +181,26 @@ def test_a_refused_migration_is_shown_clearly_and_bulk_migrate_runs_as_a_job(liv
     page.goto(f"{live}/admin/jobs/{job.id}")
     expect(page.locator("[data-testid=job-problems]")).to_contain_text("版本 3 中没有 'fact_finding' (Find all facts)")
     page.screenshot(path=str(SHOTS / "07-job-refusals-zh.png"), full_page=True)
+
+def test_the_grievance_handling_shows_its_steps_and_drills_into_the_current_one(live, signed_in, pack, api: Api):
+    """Issue 12: the handling's steps are sub-processes; the admin opens the handling from the grievance and drills
+    into the current step, where the waiting task is marked current."""
+    from tests.api.test_stories import grievance, register, show, to_solution
+
+    number = register(api, grievance())["number"]
+    to_solution(api, number, "tier_1_handler")
+    page = signed_in()
+    page.goto(f"{live}/admin/instances/{show(api, number)['instance_id']}")
+    diagram = page.locator("#diagram")
+    expect(diagram).to_have_attribute("data-ready", "1", timeout=20000)
+    for call, process in (("call_grievance", "grievance"), ("handle", "grievance_handling")):
+        page.locator(f"g.djs-element[data-element-id='{call}']").first.click()
+        expect(diagram).to_have_attribute("data-process", process, timeout=20000)
+        expect(diagram).to_have_attribute("data-ready", "1", timeout=20000)
+    assert "cl-current" in _classes(page, "step_solution") and "cl-completed" in _classes(page, "step_facts")
+    diagram.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "03-grievance-handling-steps.png"), full_page=False)
+    page.locator(".djs-overlays[data-container-id='step_solution'] .bjs-drilldown").first.click()
+    expect(page.locator(".bjs-breadcrumbs")).to_contain_text("Solution (step 4)")
+    assert "cl-current" in _classes(page, "solution_step")
+    page.screenshot(path=str(SHOTS / "04-grievance-handling-step-4.png"), full_page=False)

@@ -144,6 +144,8 @@ def test_G2_d_a_case_open_one_month_is_regraded_to_level_2_at_its_next_step():
     assert {n.recipient for n in told} == {"group:tier_2_handler", "group:service_supervisor",
                                            "group:general_manager"}
     assert told[0].payload["clock"] == "G2-d"
+    # the month is stated once, by the timer: the record and the notice take their duration from it
+    assert told[0].payload["duration"] == "P30D" and case.events("deadline_escalated")[0]["duration"] == "P30D"
     assert case.case["grade"] == "G4"  # the timer branch sees registration data only; the handling re-grades
     case.complete("internal_facts", **a.internal_facts())
     assert (case.case["grade"], case.case["grade_reason"], case.case["tier"]) == ("G2", "G2-d", 2)

@@ -21,8 +21,8 @@ DIAGRAMS = sorted((ROOT / "processes").glob("*.bpmn"))
 VOCABULARIES = ROOT / "forms" / "vocabularies.json"  # shared choice lists, resolved into the forms on deploy
 FORMS = sorted(p for p in (ROOT / "forms").glob("*.json") if p != VOCABULARIES)
 FLOW_NODES = ("startEvent", "endEvent", "userTask", "serviceTask", "scriptTask", "businessRuleTask", "callActivity",
-              "exclusiveGateway", "parallelGateway", "inclusiveGateway", "boundaryEvent", "intermediateThrowEvent",
-              "intermediateCatchEvent")
+              "subProcess", "exclusiveGateway", "parallelGateway", "inclusiveGateway", "boundaryEvent",
+              "intermediateThrowEvent", "intermediateCatchEvent")
 GROUPS = {"customer_service", "tier_1_handler", "tier_2_handler", "tier_3_handler", "service_supervisor",
           "technical_supervisor", "general_manager", "crisis_team", "responsible_department", "department_head",
           "callback_staff", "sales", "process_owner", "admin", "integrated_management", "finance"}
@@ -74,7 +74,7 @@ def test_layout_runs_left_to_right_with_lanes_as_horizontal_bands(path: Path):
             b = shapes[ref.text]
             cy = float(b.get("y")) + float(b.get("height")) / 2
             assert top <= cy <= bottom, f"{ref.text} drawn outside lane {lane.get('name')}"
-    for process in tree.iterfind(".//bpmn:process", NS):
+    for process in [*tree.iterfind(".//bpmn:process", NS), *tree.iterfind(".//bpmn:subProcess", NS)]:
         start = process.find("bpmn:startEvent", NS)
         ends = process.findall("bpmn:endEvent", NS)
         assert all(float(shapes[e.get("id")].get("x")) > float(shapes[start.get("id")].get("x")) for e in ends)
@@ -198,11 +198,55 @@ def test_every_deciding_gateway_is_named_as_a_question(path: Path):
 
 @pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: p.name)
 def test_no_two_labels_of_a_diagram_overlap(path: Path):
-    """What an owner reads in the modeler: every element's and flow's label stands on its own."""
-    labels = []
-    for di in _xml(path).iterfind(".//bpmndi:BPMNLabel/dc:Bounds", NS):
-        labels.append((di.getparent().getparent().get("bpmnElement"),
-                       *(float(di.get(k)) for k in ("x", "y", "width", "height"))))
-    for i, (a, ax, ay, aw, ah) in enumerate(labels):
-        for b, bx, by, bw, bh in labels[i + 1:]:
-            assert not (ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah), (path.name, a, b)
+    """What an owner reads in the modeler: every element's and flow's label stands on its own (in each diagram
+    plane: the top level and each sub-process drilled into)."""
+    for plane in _xml(path).iterfind(".//bpmndi:BPMNPlane", NS):
+        labels = []
+        for di in plane.iterfind(".//bpmndi:BPMNLabel/dc:Bounds", NS):
+            labels.append((di.getparent().getparent().get("bpmnElement"),
+                           *(float(di.get(k)) for k in ("x", "y", "width", "height"))))
+        for i, (a, ax, ay, aw, ah) in enumerate(labels):
+            for b, bx, by, bw, bh in labels[i + 1:]:
+                assert not (ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah), (path.name, a, b)
+
+
+def _plane_of(tree: etree._ElementTree, element: str) -> etree._Element:
+    return next(p for p in tree.iterfind(".//bpmndi:BPMNPlane", NS) if p.get("bpmnElement") == element)
+
+
+def test_grievance_handling_reads_as_the_six_steps_each_a_sub_process_with_its_own_diagram():
+    """Issue 12: the owner sees the steps in a row at the top level and drills into each (bpmn-js drill-down
+    needs a plane per collapsed sub-process); the people's tasks all live inside a step."""
+    tree = _xml(ROOT / "processes" / "grievance_handling.bpmn")
+    process = tree.find("bpmn:process", NS)
+    steps = process.findall("bpmn:subProcess", NS)
+    assert [s.get("id") for s in steps] == ["step_facts", "step_responsibility", "step_solution", "step_execution",
+                                            "step_review", "step_follow_up"]
+    assert process.find("bpmn:userTask", NS) is None
+    shapes = {s.get("bpmnElement"): s for s in tree.iterfind(".//bpmndi:BPMNShape", NS)}
+    xs = [float(shapes[s.get("id")].find("dc:Bounds", NS).get("x")) for s in steps]
+    assert xs == sorted(xs)
+    for step in steps:
+        assert shapes[step.get("id")].get("isExpanded") == "false"
+        plane = _plane_of(tree, step.get("id"))
+        inside = {el.get("id") for el in step if el.get("id")} - {step.find("bpmn:laneSet", NS).get("id")}
+        drawn = {el.get("bpmnElement") for el in plane}
+        assert inside <= drawn, inside - drawn
+        assert len(step.findall("bpmn:startEvent", NS)) == 1
+
+
+def test_grievance_handling_names_every_gateway_and_keeps_top_level_back_edges_short():
+    """Every gateway of the handling has a name (merges say where the flow goes on), and no flow drawn at the top
+    level runs back more than 1,500 px (a step that sends the case back ends on a named end, a gateway after it
+    decides)."""
+    tree = _xml(ROOT / "processes" / "grievance_handling.bpmn")
+    for gateway in tree.iterfind(".//bpmn:exclusiveGateway", NS):
+        assert gateway.get("name"), gateway.get("id")
+    for end in tree.iterfind(".//bpmn:endEvent", NS):
+        assert end.get("name"), end.get("id")
+    top = _plane_of(tree, "Collaboration_grievance_handling")
+    for edge in top.iterfind("bpmndi:BPMNEdge", NS):
+        pts = [(float(w.get("x")), float(w.get("y"))) for w in edge.iterfind("di:waypoint", NS)]
+        length = sum(abs(x1 - x0) + abs(y1 - y0) for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False))
+        if pts[-1][0] < pts[0][0]:
+            assert length <= 1500, (edge.get("bpmnElement"), length)

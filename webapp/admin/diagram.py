@@ -57,6 +57,8 @@ def traces_json(definition: ProcessDefinition, traces: ProcessTraces) -> dict[st
     for key, element in path[1:]:
         inside.setdefault(key, []).append(element)
     process = {key: site.process for key, site in traces.calls.items()}
+    for key, element in path:  # the embedded sub-processes around each: red on the level above a drill-down
+        inside.setdefault(key, []).extend(_enclosing(definition, process.get(key), element))
     out: dict[str, Any] = {}
     for key, trace in traces.processes.items():
         try:
@@ -68,6 +70,21 @@ def traces_json(definition: ProcessDefinition, traces: ProcessTraces) -> dict[st
     return {"top": traces.top, "processes": out,
             "calls": {k: {"parent": c.parent, "element": c.element, "process": c.process}
                       for k, c in traces.calls.items()}}
+
+
+def _enclosing(definition: ProcessDefinition, key: str | None, element: str) -> list[str]:
+    """Ids of the sub-processes that contain an element of a diagram, innermost first."""
+    try:
+        root = parse_xml(process_xml(definition, key).encode(), "diagram")
+    except (LookupError, ValueError):
+        return []
+    found = next((el for el in root.iter() if isinstance(el.tag, str) and el.get("id") == element), None)
+    out: list[str] = []
+    node = found.getparent() if found is not None else None
+    while node is not None and etree.QName(node).localname == "subProcess":
+        out.append(str(node.get("id")))
+        node = node.getparent()
+    return out
 
 
 def flows_taken(xml: str, pairs: list[tuple[str, str]]) -> list[str]:

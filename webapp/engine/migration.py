@@ -13,6 +13,7 @@ from webapp.engine.outcome import Outcome, RunContext, TimerInfo
 from webapp.engine.pack import ProcessBundle
 from webapp.engine.runtime import Engine, _Acc, _waiting_timers
 from webapp.engine.serializer import _FULL, load_state
+from webapp.engine.subflows import diagram_of
 
 _WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -38,6 +39,7 @@ class Migration:
 
     kept: list[WaitingTask] = field(default_factory=list)
     removed: list[WaitingTask] = field(default_factory=list)
+    passed: list[WaitingTask] = field(default_factory=list)  # done (or planned) on elements the new version lacks
     timers_before: list[TimerInfo] = field(default_factory=list)
     outcome: Outcome | None = None  # the migrated instance, described (None when a waiting task would go)
 
@@ -45,7 +47,7 @@ class Migration:
 def _waiting(task: Any) -> WaitingTask:
     spec = task.task_spec
     return WaitingTask(str(task.id), spec.bpmn_id or spec.name, spec.bpmn_name or spec.bpmn_id or spec.name,
-                       TaskState.get_name(task.state), task.workflow.spec.name)
+                       TaskState.get_name(task.state), diagram_of(task.workflow))
 
 
 def _is_element(task: Any) -> bool:
@@ -87,8 +89,33 @@ def migrate_state(old: ProcessBundle, new: ProcessBundle, state: str) -> Migrati
     for sp_id, diff in subs.items():
         sub = wf.subprocesses[sp_id]
         migrate_workflow(diff, sub, new.subprocess_specs[sub.spec.name])
+    for workflow in [wf, *wf.subprocesses.values()]:
+        _repredict(workflow)
+    stale = [t for w in [wf, *wf.subprocesses.values()] for t in _stale(w)]
+    if stale:  # a task on an element the new version no longer has: saved, the instance could not be loaded again
+        result.passed = [_waiting(t) for t in stale]
+        return result
     result.outcome = engine._describe(wf, acc)
     return result
+
+
+def _repredict(workflow: Any) -> None:
+    """Predict again where a running call activity or sub-process (or a task to come) still has successors of the
+    old version: migrate_workflow resets only ready and waiting tasks, the rest is predicted from the new specs."""
+    ahead = TaskState.FUTURE | TaskState.PREDICTED_MASK
+    stale = {t.id for t in _stale(workflow)}
+    for task in list(workflow.tasks.values()):
+        parent = task.parent
+        if (task.id not in workflow.tasks or not task.has_state(ahead) or parent is None or parent.workflow is not
+                workflow or not parent.has_state(ahead | TaskState.STARTED) or task.id not in stale):
+            continue
+        workflow._remove_task(task.id)
+        parent.task_spec._predict(parent, mask=parent.state | ahead)
+
+
+def _stale(workflow: Any) -> list[Any]:
+    """Tasks still on a spec of the old version (the new one has no element of that name)."""
+    return [t for t in workflow.tasks.values() if workflow.spec.task_specs.get(t.task_spec.name) is not t.task_spec]
 
 
 def _no_context() -> Any:

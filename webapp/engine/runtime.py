@@ -23,6 +23,7 @@ from webapp.engine.outcome import ErrorInfo, HumanTaskInfo, Outcome, RunContext,
 from webapp.engine.pack import FORM_PROPERTY, ProcessBundle, group_for_lane
 from webapp.engine.scripting import ClosedScriptEngine
 from webapp.engine.serializer import dump_state, load_state
+from webapp.engine.subflows import diagram_of
 
 
 class Engine:
@@ -122,6 +123,7 @@ class Engine:
                 task_id=str(task.id),
                 task_name=task.task_spec.bpmn_id or task.task_spec.name,
                 history=ctx.history,
+                timer=_fired_timer(task),
             )
             result = self._invoke_handler(hctx, operation, params)
             acc.notices.extend(hctx.notices)
@@ -206,8 +208,28 @@ def _human_task(task: Any, process_key: str, wf: BpmnWorkflow) -> HumanTaskInfo:
         form=props.get(FORM_PROPERTY),
         due_in=props.get("dueIn"),
         clock=props.get("clock"),
-        process_key=task.workflow.spec.name or process_key,
+        process_key=diagram_of(task.workflow) or process_key,
     )
+
+
+def _fired_timer(task: Any) -> str | None:
+    """The ISO duration/date a timer event on this task's branch states (its expression evaluated), if any."""
+    node = task.parent
+    while node is not None and node.workflow is task.workflow:
+        definition = getattr(node.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition):
+            try:
+                return str(task.workflow.script_engine.evaluate(node, definition.expression))
+            except SpiffWorkflowException:
+                return None
+        if getattr(node.task_spec, "bpmn_id", None) is not None and not _is_event(node):
+            return None  # another element came between: not the timer's own branch
+        node = node.parent
+    return None
+
+
+def _is_event(task: Any) -> bool:
+    return getattr(task.task_spec, "event_definition", None) is not None
 
 
 def _timer_info(task: Any) -> TimerInfo | None:

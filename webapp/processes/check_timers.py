@@ -120,7 +120,7 @@ def check_clock_agreement(models: dict[str, FileModel]) -> list[Problem]:
                 problems += _reads(el, read, clock, clocks)
             elif clock and el.timer and el.timer[0] == "timeDuration" and isinstance(_literal(el.timer[1]), str):
                 problems += _disagree(el, "timer", clock, _literal(el.timer[1]), clocks)
-            if el.operator == "deadline_missed":
+            if el.operator == "deadline_missed" and not _after_timer(el, model.elements):
                 problems += _missed(el, clocks)
     return problems
 
@@ -147,6 +147,13 @@ def _reads(el: Element, read: str, clock: str | None, clocks: dict[str, list[tup
                                                 "'%(clock)s'; write clock_due('%(clock)s')", read=read, clock=clock),
                         el.name)]
     return []
+
+
+def _after_timer(el: Element, elements: dict[str, Element]) -> bool:
+    """The task runs on a timer's branch (G2-d): the handler records the duration that timer states."""
+    sources = [elements.get(f.attrs.get("sourceRef", "")) for f in elements.values()
+               if f.tag == "sequenceFlow" and f.attrs.get("targetRef") == el.id]
+    return "duration" not in el.params and any(src is not None and src.timer for src in sources)
 
 
 def _missed(el: Element, clocks: dict[str, list[tuple[Element, str]]]) -> list[Problem]:

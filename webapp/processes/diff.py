@@ -28,7 +28,7 @@ def _kind(el: Element) -> str:
 def _aspects(el: Element) -> dict[str, tuple[str, str | None]]:
     """What can change on an element: aspect -> (kind of change, text)."""
     out: dict[str, tuple[str, str | None]] = {"name": (_kind(el), el.name or None), "type": (_kind(el), el.tag),
-                                              "lane": (_kind(el), el.lane)}
+                                              "lane": (_kind(el), el.lane), "in": (_kind(el), el.scope)}
     if el.tag == "sequenceFlow":
         out["connects"] = ("flow", f"{el.attrs.get('sourceRef')} -> {el.attrs.get('targetRef')}")
     if el.tag == "boundaryEvent":

@@ -26,6 +26,8 @@ REFUSALS = {
     "same_version": N_("instance %(id)s is on version %(version)s already"),
     "waiting_removed": N_("version %(version)s has no %(names)s, where the instance waits; migrate it after it "
                           "moved on, or deploy a version that keeps these elements"),
+    "passed_removed": N_("version %(version)s has no %(names)s, which the instance has passed or has ahead of it "
+                         "inside a running step; its path could not be read on that version, so it keeps its own"),
 }
 
 
@@ -64,6 +66,9 @@ def _report(instance: Instance, old: ProcessDefinition, new: ProcessDefinition, 
     if plan.removed:
         names = ", ".join(f"'{w.element}' ({w.name})" for w in plan.removed)
         refused = refusal(Conflict, "waiting_removed", version=new.version, names=names)
+    elif plan.passed:
+        names = ", ".join(sorted({f"'{w.element}' ({w.name})" for w in plan.passed}))
+        refused = refusal(Conflict, "passed_removed", version=new.version, names=names)
     return {"instance": instance.id, "process": instance.process_key, "from_version": old.version,
             "to_version": new.version, "dry_run": dry_run, "ok": refused is None,
             "refused": refused.message if refused else None, "refusal": refused,

@@ -82,6 +82,8 @@
       });
   }
 
+  // a drill-down into an embedded sub-process (the arrow at its corner) shows its whole diagram
+  viewer.get("eventBus").on("root.set", function () { viewer.get("canvas").zoom("fit-viewport"); });
   viewer.get("eventBus").on("element.click", function (event) {
     var bo = event.element.businessObject;
     if (event.element.type !== "bpmn:CallActivity" || !bo.calledElement || stack.length > 20) { return; }
