@@ -47,7 +47,14 @@ class Client:
             self.headers["Authorization"] = f"Bearer {token}"
 
     def call(self, method: str, url: str, body: object = None) -> tuple[int, dict]:
-        """One request; (status, JSON body)."""
+        """One request; (status, JSON body). A connection the server closed while idle is opened again once."""
+        try:
+            return self._call(method, url, body)
+        except (ConnectionError, http.client.HTTPException):
+            self.conn.close()
+            return self._call(method, url, body)
+
+    def _call(self, method: str, url: str, body: object) -> tuple[int, dict]:
         self.conn.request(method, url, body=json.dumps(body) if body is not None else None, headers=self.headers)
         resp = self.conn.getresponse()
         return resp.status, json.loads(resp.read() or b"{}")
@@ -105,7 +112,7 @@ def serve(url: str, workers: int) -> tuple[subprocess.Popen, int]:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "PYTHONPATH": str(ROOT)}
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     proc = subprocess.Popen([gunicorn, "-w", str(workers), "-k", "gthread", "--threads", "8",
-                             "-b", f"127.0.0.1:{port}",
+                             "-b", f"127.0.0.1:{port}", "--keep-alive", "30",
                              "--log-level", "warning", "bench.wsgi_bench:app"], cwd=ROOT, env=env)
     for _ in range(100):
         try:
