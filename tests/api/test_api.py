@@ -174,3 +174,28 @@ def test_solved_on_the_spot_needs_the_solution_in_the_api_too(api, mini):
     r = api.as_("agent").post("/api/v1/cases", json={**GRIEVANCE, "solved_on_the_spot": True,
                                                      "solution_on_the_spot": "Apologised"})
     assert r.status_code == 201
+
+
+def test_opening_a_task_or_a_case_does_not_read_the_process_diagrams(api, mini):
+    """The diagrams and forms of a version (hundreds of KB) come from the per-version caches, not with each row."""
+    from sqlalchemy import event
+
+    from webapp.extensions import db
+
+    number = api.as_("agent").post("/api/v1/cases", json=GRIEVANCE).get_json()["number"]
+    tid = api.get(f"/api/v1/cases/{number}").get_json()["open_tasks"][0]["id"]
+    statements: list[str] = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert api.as_("handler1").get(f"/api/v1/tasks/{tid}").get_json()["form_schema"]["required"] == ["cause"]
+        assert api.get(f"/api/v1/cases/{number}").status_code == 200
+        done = api.post(f"/api/v1/tasks/{tid}/complete", json={"data": {"cause": "rush hour"}})
+        assert done.status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert statements and not [s for s in statements if "process_definition.files" in s
+                               or "process_definition_1.files" in s], statements

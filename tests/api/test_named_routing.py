@@ -174,3 +174,27 @@ def test_car_maker_5_2_2_the_service_points_members_get_the_rescue_notice_and_ac
     work_as(api, number, "acknowledge", "service_point:sp_north", "spm", {"acknowledged_by": "Zhang",
                                                                          "eta_minutes": 30})
     assert outbox(number, "rescue_on_the_way")
+
+
+def test_a_unit_queue_is_worked_by_its_members_and_head_as_master_data_keeps_them(units: None) -> None:
+    """Who works a department/service point queue is read from master data; a group queue needs no such read."""
+    from sqlalchemy import event, select
+
+    people = {u.username: u for u in db.session.scalars(select(User))}
+    assert people["asclerk"].works_in("department:after_sales")
+    assert people["ashead"].works_in("department:after_sales") and people["ashead"].works_in(
+        "department_head:after_sales")
+    assert not people["asclerk"].works_in("department_head:after_sales")
+    assert not people["asclerk"].works_in("department:sales_dept") and not people["spm"].works_in(None)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert people["handler1"].works_in("tier_1_handler")
+        assert not people["handler1"].works_in("tier_2_handler")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert not [s for s in statements if "master_item" in s], statements

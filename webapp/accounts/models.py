@@ -42,6 +42,14 @@ class User(db.Model):  # type: ignore[name-defined,misc]
         session = object_session(self)
         return self.role_keys | (units.queues_of(session, self.username) if session is not None else set())
 
+    def works_in(self, queue: str | None) -> bool:
+        """True if `queue` is one of group_keys; master data is read only for a department/service point queue."""
+        if not queue:
+            return False
+        if queue in self.role_keys:
+            return True
+        return units.parse(queue) is not None and queue in self.group_keys
+
     @property
     def supervised_keys(self) -> set[str]:
         """Keys of the groups the user supervises."""

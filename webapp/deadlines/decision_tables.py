@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from webapp.config import ROOT
 from webapp.engine.sandbox import SandboxEnvironment
@@ -18,7 +18,8 @@ NS = "{https://www.omg.org/spec/DMN/20191111/MODEL/}"
 
 def table_text(session: Session, filename: str) -> str:
     """The newest deployed version of a decision file (the pack's file before any deploy)."""
-    for definition in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.id.desc())):
+    stmt = select(ProcessDefinition).options(undefer(ProcessDefinition.files))
+    for definition in session.scalars(stmt.order_by(ProcessDefinition.id.desc())):
         text = (definition.files or {}).get(filename)
         if text:
             return str(text)

@@ -44,10 +44,15 @@ def people_of(attrs: dict[str, Any] | None, head_only: bool) -> list[str]:
     return head if head_only else list(dict.fromkeys([*head, *(attrs.get("members") or [])]))
 
 
+# every active unit's (kind, key, attrs), read on each worklist and permission check: columns, not ORM rows
+_UNITS = select(MasterItem.kind, MasterItem.key, MasterItem.attrs).where(MasterItem.kind.in_(KINDS),
+                                                                         MasterItem.active.is_(True))
+
+
 def queues_of(session: Session, username: str) -> set[str]:
     """The unit queues a user works in: `<kind>:<key>` as member or head, `<kind>_head:<key>` as head."""
     out: set[str] = set()
-    for row in _rows(session):
+    for row in session.execute(_UNITS):
         attrs = row.attrs or {}
         if username == attrs.get("head"):
             out.update({f"{row.kind}:{row.key}", f"{row.kind}_head:{row.key}"})

@@ -45,12 +45,12 @@ def can_work(user: User, task: HumanTask) -> bool:
         return True
     if task.assignee:
         return task.assignee == user.username
-    return task.group_key in user.group_keys
+    return user.works_in(task.group_key)
 
 
 def can_see(user: User, task: HumanTask) -> bool:
     """May this user look at the task (group member, assignee, supervisor of the group, admin)."""
-    return can_work(user, task) or task.group_key in user.group_keys or task.group_key in user.supervised_keys
+    return can_work(user, task) or user.works_in(task.group_key) or task.group_key in user.supervised_keys
 
 
 def _open(task: HumanTask) -> None:
@@ -64,7 +64,7 @@ def claim(session: Session, task_id: int, user: User) -> HumanTask:
     """Take an unclaimed task of one of my groups."""
     task = get_task(session, task_id)
     _open(task)
-    if task.group_key not in user.group_keys and not user.has_role("admin"):
+    if not user.works_in(task.group_key) and not user.has_role("admin"):
         raise Forbidden(f"only members of the group '{task.group_key}' can claim this task")
     if task.assignee == user.username:
         return task  # claiming one's own task again changes nothing (and records nothing)
@@ -127,7 +127,7 @@ def assign(session: Session, task_id: int, username: str, user: User) -> HumanTa
     target = session.scalars(select(User).where(User.username == username)).first()
     if target is None or not target.is_active:
         raise NotFound(f"no active user '{username}'")
-    if task.group_key not in target.group_keys and not target.has_role("admin"):
+    if not target.works_in(task.group_key) and not target.has_role("admin"):
         raise Conflict(f"{username} is not a member of '{task.group_key}'")
     previous = task.assignee
     task.assignee = username
@@ -192,7 +192,7 @@ def _keep_next(session: Session, task: HumanTask, user: User, before: set[int]) 
     for following in session.scalars(_OPEN_OF_INSTANCE, {"instance_id": task.instance_id}):
         if following.id in before or following.assignee or following.group_key != task.group_key:
             continue
-        if following.group_key not in user.group_keys:
+        if not user.works_in(following.group_key):
             continue
         following.assignee = user.username
         _event(session, following, user.username, "task_claimed", {"assignee": user.username, "kept": True})

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, object_session, undefer
 
 from handlers.registry import registered_operations
 from webapp.engine.pack import BPMN_NS, DeployError, ProcessBundle, build_pack, forms_of_bundle, read_dir
@@ -80,7 +80,8 @@ def deploy_directory(session: Session, processes_dir: Path, forms_dir: Path, act
 def newest_definitions(session: Session) -> list[ProcessDefinition]:
     """The newest version of every process, oldest deploy first."""
     newest: dict[str, ProcessDefinition] = {}
-    for definition in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version)):
+    stmt = select(ProcessDefinition).options(undefer(ProcessDefinition.files), undefer(ProcessDefinition.forms))
+    for definition in session.scalars(stmt.order_by(ProcessDefinition.version)):
         newest[definition.key] = definition
     return sorted(newest.values(), key=lambda d: d.id)
 
@@ -194,5 +195,5 @@ def form_schema(instance: Instance, task: HumanTask) -> dict[str, Any] | None:
 
 def all_versions(session: Session) -> list[ProcessDefinition]:
     """Every deployed version, by process key and newest version first."""
-    return list(session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
-                                                                   ProcessDefinition.version.desc())))
+    stmt = select(ProcessDefinition).options(undefer(ProcessDefinition.files), undefer(ProcessDefinition.forms))
+    return list(session.scalars(stmt.order_by(ProcessDefinition.key, ProcessDefinition.version.desc())))

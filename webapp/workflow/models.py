@@ -28,9 +28,11 @@ class ProcessDefinition(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(300), default="")
     version: Mapped[int] = mapped_column()
     content_hash: Mapped[str] = mapped_column(String(64))
-    files: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    forms: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    form_files: Mapped[dict[str, str] | None] = mapped_column(JsonType)  # the forms as written (for export)
+    # the diagrams and forms (hundreds of KB of JSON) load when first read, not with every instance that joins its
+    # definition: parsed specs and forms are cached per version (webapp.workflow.definitions)
+    files: Mapped[dict[str, Any]] = mapped_column(JsonType, deferred=True)
+    forms: Mapped[dict[str, Any]] = mapped_column(JsonType, deferred=True)
+    form_files: Mapped[dict[str, str] | None] = mapped_column(JsonType, deferred=True)  # the forms as written (export)
     deployed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now)
     deployed_by: Mapped[str] = mapped_column(String(80), default="system")
     comment: Mapped[str | None] = mapped_column(Text)  # what the owner said about this version
