@@ -39,17 +39,28 @@ def live_server(app: Flask, users: dict[str, Any], mini: None) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the test."""
+@pytest.fixture(scope="session")
+def session_chromium() -> Iterator[Any]:
+    """One headless Chromium per session (per xdist worker): launching it per test cost ~1 s of CPU each time."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            yield chromium
+            yield launched
         finally:
-            chromium.close()
+            launched.close()
+
+
+@pytest.fixture
+def browser(session_chromium: Any) -> Iterator[Any]:
+    """The session's Chromium for one test; every context the test opened (cookies, pages) is closed after it."""
+    assert session_chromium.contexts == [], "a previous test left a browser context open"
+    try:
+        yield session_chromium
+    finally:
+        for context in session_chromium.contexts:
+            context.close()
 
 
 class Shots:

@@ -32,27 +32,22 @@ def live(app: Flask, users: dict[str, Any]) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(live: str) -> Iterator[Any]:
+def page(live: str, browser: Any) -> Iterator[Any]:
     """A Chromium page signed in as the admin; JavaScript errors fail the test."""
-    from playwright.sync_api import sync_playwright
-
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: apt-get install -y chromium")
     SHOTS.mkdir(exist_ok=True)
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        pg.goto(f"{live}/login")
-        pg.fill("#username", "admin")
-        pg.fill("#password", PASSWORD)
-        with pg.expect_navigation():
-            pg.press("#password", "Enter")
-        assert "/login" not in pg.url, "the admin could not sign in"
-        yield pg
-        browser.close()
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(f"{live}/login")
+    pg.fill("#username", "admin")
+    pg.fill("#password", PASSWORD)
+    with pg.expect_navigation():
+        pg.press("#password", "Enter")
+    assert "/login" not in pg.url, "the admin could not sign in"
+    yield pg
+    pg.close()
     assert errors == [], errors
 
 

@@ -47,31 +47,29 @@ def live(app: Flask, users: dict[str, Any]) -> Iterator[str]:
 
 
 @pytest.fixture
-def signed_in(live: str) -> Iterator[Any]:
+def signed_in(live: str, browser: Any) -> Iterator[Any]:
     """A function giving a Chromium page signed in as the admin in a language; JavaScript errors fail the test."""
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    opened: list[Any] = []
 
-        def open_as(language: str = "en") -> Any:
-            pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-            pg.on("pageerror", lambda exc: errors.append(str(exc)))
-            pg.goto(f"{live}/login")
-            pg.fill("#username", "admin")
-            pg.fill("#password", PASSWORD)
-            with pg.expect_navigation():
-                pg.press("#password", "Enter")
-            if language != "en":
-                pg.request.post(f"{live}/language", form={"language": language, "next": "/"}, headers={
-                    "X-CSRFToken": pg.locator("meta[name=csrf-token]").get_attribute("content") or ""})
-            return pg
+    def open_as(language: str = "en") -> Any:
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        opened.append(pg)
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.goto(f"{live}/login")
+        pg.fill("#username", "admin")
+        pg.fill("#password", PASSWORD)
+        with pg.expect_navigation():
+            pg.press("#password", "Enter")
+        if language != "en":
+            pg.request.post(f"{live}/language", form={"language": language, "next": "/"}, headers={
+                "X-CSRFToken": pg.locator("meta[name=csrf-token]").get_attribute("content") or ""})
+        return pg
 
-        yield open_as
-        browser.close()
+    yield open_as
+    for pg in opened:
+        pg.close()
     assert errors == [], errors
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARGS, CHROMIUM
 from tests.conftest import PASSWORD
 from tests.helpers import deploy_assessment_process, register
 
@@ -50,14 +49,9 @@ def registers(app: Any, users: Any, mini: Any, tmp_path: Path) -> dict[str, Any]
 
 
 @pytest.fixture
-def chromium() -> Iterator[Any]:
-    """A headless Chromium; JavaScript errors on any page fail the test."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+def chromium(browser: Any) -> Iterator[Any]:
+    """The session's headless Chromium (tests/browser/conftest.py); JavaScript errors on any page fail the test."""
+    yield browser
 
 
 def _sign_in(chromium: Any, live_server: str, username: str, lang: str, errors: list[str]) -> Any:

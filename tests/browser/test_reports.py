@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARGS, CHROMIUM
 from tests.conftest import PASSWORD
 from tests.reports.conftest import seeded  # noqa: F401  (fixture: cases of March 2026)
 
@@ -19,22 +18,18 @@ DRAWN = """id => { const c = document.getElementById(id); if (!c || c.dataset.dr
 
 
 @pytest.fixture
-def page(live_server: str, seeded: dict[str, str]) -> Iterator[Any]:  # noqa: F811
+def page(live_server: str, seeded: dict[str, str], browser: Any) -> Iterator[Any]:  # noqa: F811
     """A Chromium page signed in as the supervisor; JavaScript errors fail the test."""
-    from playwright.sync_api import sync_playwright
-
     errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        pg.goto(f"{live_server}/login")
-        pg.fill("#username", "supervisor")
-        pg.fill("#password", PASSWORD)
-        with pg.expect_navigation():
-            pg.press("#password", "Enter")
-        yield pg
-        browser.close()
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(f"{live_server}/login")
+    pg.fill("#username", "supervisor")
+    pg.fill("#password", PASSWORD)
+    with pg.expect_navigation():
+        pg.press("#password", "Enter")
+    yield pg
+    pg.close()
     assert errors == [], errors
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -105,6 +106,16 @@ def _msg(exc: Exception) -> str:
     return str(exc.args[0]) if exc.args else str(exc)
 
 
+@functools.lru_cache(maxsize=512)
+def _schema_error(schema_json: str) -> str | None:
+    """The first line of the meta-schema error of a form (None when valid), cached by the form's content."""
+    try:
+        jsonschema.Draft202012Validator.check_schema(json.loads(schema_json))
+    except jsonschema.SchemaError as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
 def _load_forms(forms: dict[str, bytes], problems: list[Problem]) -> dict[str, dict[str, Any]]:
     parsed: dict[str, Any] = {}
     for name, raw in forms.items():
@@ -118,10 +129,9 @@ def _load_forms(forms: dict[str, bytes], problems: list[Problem]) -> dict[str, d
             continue  # shared vocabularies: resolved into the forms that refer to them (webapp/engine/formrefs.py)
         schema, unresolved = resolve_shared(schema, parsed)
         problems.extend(problem(name, "", code, **params) for code, params in unresolved)
-        try:
-            jsonschema.Draft202012Validator.check_schema(schema)
-        except jsonschema.SchemaError as exc:
-            problems.append(problem(name, "", "not_schema", detail=str(exc).splitlines()[0]))
+        invalid = _schema_error(json.dumps(schema))  # key order kept: the same error is reported first
+        if invalid:
+            problems.append(problem(name, "", "not_schema", detail=invalid))
             continue
         unsafe = form_problems(schema)
         if unsafe:
