@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.deadlines.service import on_outcome as apply_clocks
 from webapp.engine.clock import iso, now
@@ -162,8 +163,10 @@ def _sync_timers(session: Session, instance: Instance, case: Case | None, outcom
             row.due_at = waiting[task_id].due_at
             continue
         is_fired = fired and row.due_at is not None and row.due_at <= at
-        row.state = "fired" if is_fired else "cancelled"
-        row.fired_at = at if is_fired else None
+        ended = ("fired", at) if is_fired else ("cancelled", None)
+        rows.timer_ended(row.id, *ended)  # written with the transition's other rows
+        set_committed_value(row, "state", ended[0])  # the loaded row says so too, without an UPDATE of its own
+        set_committed_value(row, "fired_at", ended[1])
         if is_fired:
             rows.event(instance, case, actor, "timer_fired", {"name": row.name, "due": iso(row.due_at)},
                        task_id, row.name)
