@@ -1,51 +1,72 @@
-"""Fire due timers: each due instance is advanced in its own transaction."""
+"""Fire due timers: each due instance is claimed, advanced and committed in its own transaction.
+
+A claim is one statement: it picks the instance of the earliest due timer among the first few due, locks it with
+FOR UPDATE SKIP LOCKED on PostgreSQL (so workers side by side take different instances and never wait for one
+another) and loads it with its case. The instance's waiting timer rows are then read once: they tell whether a
+timer is still due (another worker may have fired it between the pick and the lock) and are the rows the firing
+updates, so the store does not read them again.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Executable, bindparam, func, select
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.engine.clock import now
-from webapp.models import Instance, Timer
-from webapp.workflow.transitions import fire_instance_timers
+from webapp.models import Case, Instance, Timer
+from webapp.workflow.transitions import fire_loaded
 
 log = logging.getLogger("closeloop.timers")
 FIREABLE = ("waiting", "user_input", "running")
+LOOKAHEAD = 32  # due timers a claim looks at: more than the workers that may hold one each at the same moment
 
 
-def due_instance_ids(session: Session, at: datetime, limit: int = 100) -> list[int]:
-    """Ids of instances with a waiting timer due by `at`, earliest first."""
-    stmt = (select(Timer.instance_id, Timer.due_at).where(Timer.state == "waiting", Timer.due_at <= at)
-            .order_by(Timer.due_at).limit(limit * 4))
-    seen: list[int] = []
-    for instance_id, _ in session.execute(stmt):
-        if instance_id not in seen:
-            seen.append(instance_id)
-        if len(seen) >= limit:
-            break
-    return seen
+def _claim_statement(postgres: bool) -> Executable:
+    """The claim, built once per dialect (`at` is its parameter)."""
+    due = (select(Timer.instance_id, Timer.due_at).join(Instance, Instance.id == Timer.instance_id)
+           .where(Timer.state == "waiting", Timer.due_at <= bindparam("at", type_=Timer.due_at.type),
+                  Instance.status.in_(FIREABLE))
+           .order_by(Timer.due_at).limit(LOOKAHEAD).subquery())
+    # on PostgreSQL the same statement makes the transaction commit asynchronously (see `claim`)
+    columns = (Instance, Case, func.set_config("synchronous_commit", "off", True)) if postgres else (Instance, Case)
+    stmt = (select(*columns).join(due, due.c.instance_id == Instance.id)
+            .outerjoin(Case, Case.instance_id == Instance.id)
+            .options(lazyload(Instance.definition))  # the parsed spec comes from the cache by definition id
+            .where(Instance.status.in_(FIREABLE)).order_by(due.c.due_at).limit(1)
+            .execution_options(populate_existing=True))
+    return stmt.with_for_update(of=Instance, skip_locked=True) if postgres else stmt
 
 
-def fire_one(session: Session, instance_id: int, at: datetime | None = None) -> bool:
-    """Lock one instance (skipping it if another worker holds it), fire its due timers, commit."""
-    stmt = select(Instance).where(Instance.id == instance_id)
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    instance = session.scalars(stmt).first()
-    if instance is None or instance.status not in FIREABLE:
-        session.rollback()
+_CLAIMS = {postgres: _claim_statement(postgres) for postgres in (False, True)}
+
+
+def claim(session: Session, at: datetime) -> tuple[Instance, Case | None] | None:
+    """Lock and load the instance of the earliest due timer that no other worker holds, with its case; or None.
+
+    On PostgreSQL the transaction commits asynchronously (no wait for the WAL flush; `set_config(..., true)` in the
+    claim, which saves a round trip): firing has no effect outside the database, so a commit lost in a database
+    server crash only means the timer is still waiting and fires again, as after a worker crash. The next
+    synchronous commit flushes it with its own.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    row = session.execute(_CLAIMS[postgres], {"at": at}).first()
+    return None if row is None else (row[0], row[1])
+
+
+def fire_claimed(session: Session, instance: Instance, case: Case | None, at: datetime) -> bool:
+    """Fire the claimed instance's due timers and commit; False (rolled back) when none is due any more or another
+    transaction changed the instance first."""
+    waiting = list(session.scalars(select(Timer).where(Timer.instance_id == instance.id,
+                                                       Timer.state == "waiting")))
+    if not any(t.due_at is not None and t.due_at <= at for t in waiting):
+        session.rollback()  # fired by another worker between the pick and the lock
         return False
-    return _fire_and_commit(session, instance)
-
-
-def _fire_and_commit(session: Session, instance: Instance) -> bool:
-    """Fire the locked instance's due timers and commit; False when another transaction changed it first."""
     try:
-        fire_instance_timers(session, instance)
+        fire_loaded(session, instance, case, waiting)
         session.commit()
     except StaleDataError:
         session.rollback()
@@ -54,43 +75,27 @@ def _fire_and_commit(session: Session, instance: Instance) -> bool:
     return True
 
 
+def fire_next(session: Session, at: datetime | None = None, attempts: int = LOOKAHEAD) -> int | None:
+    """Claim the instance of the earliest due timer that no other worker holds, fire it, commit; its id or None
+    when nothing is due (a claim that lost a race is retried, up to `attempts` times)."""
+    at = at or now()
+    for _ in range(attempts):
+        claimed = claim(session, at)
+        if claimed is None:
+            session.rollback()
+            return None
+        instance, case = claimed
+        instance_id = instance.id
+        if fire_claimed(session, instance, case, at):
+            return instance_id
+    return None
+
+
 def fire_due_timers(session: Session, at: datetime | None = None, limit: int = 100) -> int:
-    """Fire every timer due by `at` (default: the clock's now); returns how many instances advanced."""
+    """Fire timers due by `at` (default: the clock's now), up to `limit` instances; how many advanced."""
     at = at or now()
     fired = 0
-    for instance_id in due_instance_ids(session, at, limit):
-        session.rollback()  # end the read transaction before each write
-        if fire_one(session, instance_id, at):
-            fired += 1
+    while fired < limit and fire_next(session, at) is not None:
+        fired += 1
     return fired
 
-
-def fire_next(session: Session, at: datetime | None = None, candidates: int = 20) -> int | None:
-    """Claim the instance of the earliest due timer that no other worker holds, fire it, commit; its id or None.
-
-    Candidates come from the timer index; each instance is then locked by primary key with FOR UPDATE SKIP
-    LOCKED on PostgreSQL, so workers side by side take different instances. The due timer is checked again
-    after the lock, so a timer another worker has just fired is not fired twice.
-    """
-    at = at or now()
-    due_ids = list(dict.fromkeys(session.scalars(  # instances in error keep their timers but are not candidates
-        select(Timer.instance_id).join(Instance, Instance.id == Timer.instance_id)
-        .where(Timer.state == "waiting", Timer.due_at <= at, Instance.status.in_(FIREABLE))
-        .order_by(Timer.due_at).limit(candidates))))
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for instance_id in due_ids:
-        # the definition comes from the identity map (many-to-one lazy load), not a join under FOR UPDATE
-        lock = (select(Instance).options(lazyload(Instance.definition))
-                .where(Instance.id == instance_id, Instance.status.in_(FIREABLE)))
-        if postgres:
-            lock = lock.with_for_update(skip_locked=True)
-        instance = session.scalars(lock.execution_options(populate_existing=True)).first()
-        if instance is None:
-            continue
-        still_due = select(Timer.id).where(Timer.instance_id == instance_id, Timer.state == "waiting",
-                                           Timer.due_at <= at).limit(1)
-        if session.scalar(still_due) is None:
-            continue
-        return instance_id if _fire_and_commit(session, instance) else None
-    session.rollback()
-    return None

@@ -45,6 +45,7 @@ class Worker:
         self.stop = stop or threading.Event()
         self.listener: notify.Listener | None = None  # the LISTEN thread's progress, on PostgreSQL
         self.passes = 0  # loop passes done (run())
+        session.info[notify.DEFER] = True  # one NOTIFY per pass for the work this worker's commits add
         load_all()  # every handler of the handlers package, even if a plug-in module registered first
         for module in settings.handler_modules:
             importlib.import_module(module)  # extra handler packages a deployment plugs in
@@ -55,6 +56,7 @@ class Worker:
         done = 0
         while not self.stop.is_set():
             step = self.fire_timers(at) + self.check_clocks(at) + self.deliver(at) + self.run_jobs()
+            notify.flush_deferred(self.session)  # the other workers hear of what this pass added
             done += step
             if step == 0:
                 break

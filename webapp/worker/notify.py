@@ -20,6 +20,10 @@ from webapp.models import Outbox, Timer
 from webapp.workflow.rows import NOTIFY_WORK
 
 CHANNEL = "closeloop_work"
+# session.info flag of a worker's session: its commits do not NOTIFY one by one (each NOTIFY makes PostgreSQL
+# serialise the commit, fsync included, behind every other notifying commit); `flush_deferred` sends one per pass
+DEFER = "closeloop_defer_notify"
+_DEFERRED = "closeloop_notify_deferred"
 log = logging.getLogger("closeloop.worker")
 _installed = False
 
@@ -45,9 +49,22 @@ def _notify(session: Session) -> None:
     pending = any(isinstance(o, Outbox | Timer | Deadline) for o in session.new)
     if not (pending or session.info.get(NOTIFY_WORK)):
         return
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text(f"NOTIFY {CHANNEL}"))
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if session.info.get(DEFER):
+        session.info[_DEFERRED] = True
+        return
+    session.execute(text(f"NOTIFY {CHANNEL}"))
+
+
+def flush_deferred(session: Session) -> bool:
+    """Send the one NOTIFY that a deferring session's commits since the last call owe (own transaction)."""
+    if not session.info.pop(_DEFERRED, False):
+        return False
+    session.rollback()  # nothing of the caller's is pending here: the worker commits every item it takes
+    session.execute(text(f"NOTIFY {CHANNEL}"))
+    session.commit()
+    return True
 
 
 def _clear(session: Session) -> None:

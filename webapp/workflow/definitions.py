@@ -160,6 +160,12 @@ def bundle_for(definition: ProcessDefinition) -> ProcessBundle:
     return bundle
 
 
+def bundle_of(instance: Instance) -> ProcessBundle:
+    """The parsed spec an instance runs on, found by its definition id (no query once that version is parsed)."""
+    bundle = _cache.get(instance.definition_id)
+    return bundle if bundle is not None else bundle_for(instance.definition)
+
+
 def forms_for(definition: ProcessDefinition) -> dict[str, Any]:
     """The forms of a stored version, read once (its content hash covers them: (id, hash) names them for good)."""
     key = (definition.id, definition.content_hash)
@@ -178,8 +184,8 @@ def clear_cache() -> None:
         _forms.clear()
 
 
-__all__ = ["DeployError", "Deployed", "bundle_for", "form_schema", "forms_for", "caller_files", "newest_definitions",
-           "deploy_directory", "deploy_files", "latest_definition", "overlay"]
+__all__ = ["DeployError", "Deployed", "bundle_for", "bundle_of", "form_schema", "forms_for", "caller_files",
+           "newest_definitions", "deploy_directory", "deploy_files", "latest_definition", "overlay"]
 
 
 def form_schema(instance: Instance, task: HumanTask) -> dict[str, Any] | None:

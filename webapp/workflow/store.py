@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.deadlines.service import on_outcome as apply_clocks
 from webapp.engine.clock import iso, now
@@ -28,11 +29,12 @@ def add_event(session: Session, instance: Instance | None, case: Case | None, ac
 
 
 def apply_outcome(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
-                  fired: bool = False, rows: Rows | None = None, open_tasks: list[HumanTask] | None = None) -> None:
+                  fired: bool = False, rows: Rows | None = None, open_tasks: list[HumanTask] | None = None,
+                  waiting_timers: list[Timer] | None = None) -> None:
     """Store state, status, human tasks, timers, outbox rows, links and events of a successful attempt.
 
-    `rows` may hold events queued before (they come first); `open_tasks`, the instance's open human tasks when
-    the caller has read them already (no second query).
+    `rows` may hold events queued before (they come first); `open_tasks` and `waiting_timers`, the instance's open
+    human tasks and waiting timer rows when the caller has read them already (no second query).
     """
     at = now()
     rows = rows if rows is not None else Rows()
@@ -47,7 +49,7 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
         _apply_case_updates(session, case, instance, outcome, at)
     completed_ids = {tid for tid, _, _ in outcome.completed}
     _sync_human_tasks(session, instance, case, outcome, actor, at, completed_ids, rows, open_tasks)
-    _sync_timers(session, instance, case, outcome, actor, at, fired, rows)
+    _sync_timers(session, instance, case, outcome, actor, at, fired, rows, waiting_timers)
     for notice in outcome.notices:
         rows.message(instance, case, notice.channel, notice.recipient, notice.template,
                      _with_case(notice.payload, case), notice.key, at)
@@ -142,7 +144,7 @@ def _denormalize(row: HumanTask, case: Case | None) -> None:
 
 
 def _sync_timers(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
-                 at: datetime, fired: bool, rows: Rows) -> None:
+                 at: datetime, fired: bool, rows: Rows, known_rows: list[Timer] | None = None) -> None:
     waiting = {t.task_id: t for t in outcome.timers}
     before = outcome.timers_before
     if not fired and before is not None and all(_same(t, waiting.get(t.task_id)) for t in before):
@@ -152,15 +154,19 @@ def _sync_timers(session: Session, instance: Instance, case: Case | None, outcom
             if task_id not in known:
                 rows.timer(instance, task_id, info.spec_id, info.name, info.due_at)
         return
-    current = {r.task_id: r for r in session.scalars(
-        select(Timer).where(Timer.instance_id == instance.id, Timer.state == "waiting"))}
+    if known_rows is None:
+        known_rows = list(session.scalars(select(Timer).where(Timer.instance_id == instance.id,
+                                                             Timer.state == "waiting")))
+    current = {r.task_id: r for r in known_rows if r.state == "waiting"}
     for task_id, row in current.items():
         if task_id in waiting:
             row.due_at = waiting[task_id].due_at
             continue
         is_fired = fired and row.due_at is not None and row.due_at <= at
-        row.state = "fired" if is_fired else "cancelled"
-        row.fired_at = at if is_fired else None
+        ended = ("fired", at) if is_fired else ("cancelled", None)
+        rows.timer_ended(row.id, *ended)  # written with the transition's other rows
+        set_committed_value(row, "state", ended[0])  # the loaded row says so too, without an UPDATE of its own
+        set_committed_value(row, "fired_at", ended[1])
         if is_fired:
             rows.event(instance, case, actor, "timer_fired", {"name": row.name, "due": iso(row.due_at)},
                        task_id, row.name)

@@ -13,8 +13,8 @@ from webapp.engine.clock import now
 from webapp.engine.outcome import Outcome, RunContext, TaskNotReady
 from webapp.engine.runtime import Engine
 from webapp.errors import Conflict, NotFound
-from webapp.models import Case, HumanTask, Instance, ProcessDefinition
-from webapp.workflow.definitions import bundle_for, form_schema, latest_definition
+from webapp.models import Case, HumanTask, Instance, ProcessDefinition, Timer
+from webapp.workflow.definitions import bundle_for, bundle_of, form_schema, latest_definition
 from webapp.workflow.history import DbHistory
 from webapp.workflow.rows import Rows
 from webapp.workflow.store import add_event, apply_outcome
@@ -84,9 +84,15 @@ def complete_task(session: Session, task: HumanTask, data: dict[str, Any], actor
 def fire_instance_timers(session: Session, instance: Instance, actor: str = "timer") -> Outcome:
     """Fire the due timers of one instance (no commit)."""
     case = session.scalars(select(Case).where(Case.instance_id == instance.id)).first()
-    outcome = _engine.fire_timers(bundle_for(instance.definition), instance.state or "",
-                                  run_context(session, instance, case, actor))
-    _store(session, instance, case, outcome, actor, {"kind": "fire_timers"}, fired=True)
+    return fire_loaded(session, instance, case, None, actor)
+
+
+def fire_loaded(session: Session, instance: Instance, case: Case | None, waiting: list[Timer] | None,
+                actor: str = "timer") -> Outcome:
+    """Fire the due timers of an instance whose case (and waiting timer rows, if given) the caller read (no commit)."""
+    ctx = run_context(session, instance, case, actor)
+    outcome = _engine.fire_timers(bundle_of(instance), instance.state or "", ctx)
+    _store(session, instance, case, outcome, actor, {"kind": "fire_timers"}, fired=True, waiting=waiting)
     return outcome
 
 
@@ -131,11 +137,11 @@ def record_replayed_completion(session: Session, instance: Instance, case: Case 
 
 
 def _store(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
-           action: dict[str, Any], fired: bool = False) -> None:
+           action: dict[str, Any], fired: bool = False, waiting: list[Timer] | None = None) -> None:
     if outcome.error is not None:
         _record_error(session, instance, case, outcome, actor, action)
         return
-    apply_outcome(session, instance, case, outcome, actor, fired=fired)
+    apply_outcome(session, instance, case, outcome, actor, fired=fired, waiting_timers=waiting)
     start_assessments(session, actor, start_instance)  # one `assessment` instance per proposal just recorded
 
 
@@ -176,7 +182,8 @@ def commit_or_conflict(session: Session, message: str = "the case changed while 
         raise Conflict(message) from None
 
 
-__all__ = ["ProcessDefinition", "commit_or_conflict", "complete_task", "fire_instance_timers", "start_instance"]
+__all__ = ["ProcessDefinition", "commit_or_conflict", "complete_task", "fire_instance_timers", "fire_loaded",
+           "start_instance"]
 
 
 def task_form_data(instance: Instance, task: HumanTask, extra: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1,0 +1,161 @@
+"""Timer claims: one statement picks and locks the earliest due instance; workers side by side take different ones,
+a worker that dies mid-claim loses nothing, and the firing path stays at a handful of statements."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session
+
+from tests.conftest import on_postgres
+from tests.helpers import GRIEVANCE
+from webapp.cases import service as cases
+from webapp.deadlines import timers
+from webapp.engine import clock
+from webapp.extensions import db
+from webapp.models import Event, Outbox, Timer
+from webapp.worker import notify
+
+pg_only = pytest.mark.skipif(not on_postgres(), reason="row locks (SKIP LOCKED) and NOTIFY are PostgreSQL's")
+
+
+def due_grievances(count: int) -> None:
+    """`count` grievances registered 5 hours ago: each one's 4-hour timer is due now."""
+    real = clock.now()
+    clock.freeze(real - timedelta(hours=5))
+    for _ in range(count):
+        cases.register(db.session, dict(GRIEVANCE), "agent")
+    clock.freeze(real)
+
+
+def other_session() -> Session:
+    """A second worker's session: its own connection and transactions."""
+    return Session(db.engine, expire_on_commit=False)
+
+
+def fired_once_each(count: int) -> None:
+    db.session.rollback()
+    fired = Counter(db.session.scalars(select(Event.task_id).where(Event.kind == "timer_fired")))
+    assert len(fired) == count and set(fired.values()) == {1}
+    assert db.session.scalar(select(func.count()).select_from(Timer).where(Timer.state == "waiting")) == 0
+    notices = db.session.execute(select(Outbox.instance_id, func.count()).where(
+        Outbox.template == "deadline_missed").group_by(Outbox.instance_id)).all()
+    assert len(notices) == count and {n for _, n in notices} == {1}
+
+
+@pg_only
+def test_a_claim_skips_the_instance_another_worker_holds(app, users, mini):
+    due_grievances(3)
+    first = timers.claim(db.session, clock.now())
+    assert first is not None
+    other = other_session()
+    try:
+        second = timers.claim(other, clock.now())  # does not wait for the first worker's lock
+        assert second is not None and second[0].id != first[0].id
+        assert timers.fire_claimed(other, second[0], second[1], clock.now())
+        assert timers.fire_claimed(db.session, first[0], first[1], clock.now())
+        assert timers.fire_next(other) is not None and timers.fire_next(db.session) is None
+    finally:
+        other.close()
+    fired_once_each(3)
+
+
+@pg_only
+def test_a_worker_killed_holding_a_claim_loses_nothing(app, users, mini):
+    due_grievances(3)
+    doomed = other_session()
+    held = timers.claim(doomed, clock.now())
+    assert held is not None
+    doomed.connection().invalidate()  # the process dies: its connection drops, PostgreSQL rolls back and unlocks
+    doomed.close()
+    assert timers.fire_due_timers(db.session) == 3
+    fired_once_each(3)
+
+
+def test_two_workers_fire_every_due_timer_exactly_once(app, users, mini):
+    due_grievances(24)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        with app.app_context():
+            session = other_session()
+            try:
+                counts.append(timers.fire_due_timers(session, limit=1000))
+            except BaseException as exc:  # reported below: an exception in a thread must fail the test
+                errors.append(exc)
+            finally:
+                session.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors and sum(counts) == 24
+    fired_once_each(24)
+
+
+def test_firing_one_timer_takes_a_handful_of_statements(app, users, mini):
+    due_grievances(1)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    db.session.info[notify.DEFER] = True  # as in a worker: its NOTIFY goes out once per pass
+    try:
+        assert timers.fire_next(db.session) is not None
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+        db.session.info.pop(notify.DEFER)
+    # claim, waiting timers, instance, case, open tasks, then the rows: one statement on PostgreSQL (CTEs), one per
+    # table on SQLite (timer end, outbox, event); no candidate list, no still-due probe, no definition reload
+    assert len(statements) == (6 if on_postgres() else 8), statements
+    fired_once_each(1)
+
+
+@pg_only
+def test_the_firing_transaction_commits_asynchronously_and_the_next_one_does_not(app, users, mini):
+    due_grievances(1)
+    assert timers.claim(db.session, clock.now()) is not None
+    assert db.session.scalar(text("SHOW synchronous_commit")) == "off"
+    db.session.rollback()
+    assert db.session.scalar(text("SHOW synchronous_commit")) == "on"
+
+
+@pg_only
+def test_a_worker_session_sends_one_notify_per_pass_not_one_per_commit(app, users, mini):
+    listener, stop, woken = notify.Listener(), threading.Event(), threading.Event()
+    thread = threading.Thread(target=notify.listen, args=(db.engine.url, woken, stop, listener), daemon=True)
+    thread.start()
+    try:
+        assert listener.ready.wait(30)
+        due_grievances(3)  # the web side: three registrations, three notifications
+        heard = _settled(listener)
+        worker = other_session()
+        worker.info[notify.DEFER] = True
+        try:
+            assert timers.fire_due_timers(worker) == 3  # three commits adding outbox rows: no NOTIFY yet
+            assert _settled(listener) == heard
+            assert notify.flush_deferred(worker) and not notify.flush_deferred(worker)
+        finally:
+            worker.close()
+        assert _settled(listener) == heard + 1
+    finally:
+        stop.set()
+        thread.join(30)
+
+
+def _settled(listener: notify.Listener) -> int:
+    """The listener's count once no notification has arrived for half a second."""
+    last = -1
+    while last != listener.heard:
+        last = listener.heard
+        threading.Event().wait(0.5)
+    return last
