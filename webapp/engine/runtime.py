@@ -24,6 +24,7 @@ from webapp.engine.pack import FORM_PROPERTY, ProcessBundle, group_for_lane
 from webapp.engine.scripting import ClosedScriptEngine
 from webapp.engine.serializer import State, dump_state, load_state
 from webapp.engine.subflows import diagram_of
+from webapp.engine.walk import engine_steps, ready_tasks
 from webapp.engine.wfcache import CACHE, restore
 
 
@@ -109,7 +110,7 @@ class Engine:
         waiting = wf.top_workflow.event_manager.tasks
         wf.refresh_timers()
         for _ in range(10_000):  # bounded: a diagram whose timers refire forever must not hang us
-            while wf._do_engine_steps(did_complete_task=did):  # Spiff 3.2's do_engine_steps without its refresh
+            while engine_steps(wf, did):  # Spiff 3.2's do_engine_steps without its refresh (webapp/engine/walk.py)
                 pass
             before = dict(waiting)
             wf.refresh_timers()
@@ -140,7 +141,7 @@ class Engine:
         return ClosedScriptEngine(invoke)
 
     def _describe(self, wf: BpmnWorkflow, acc: _Acc) -> Outcome:
-        ready = [t for t in wf.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+        ready = ready_tasks(wf, manual=True)
         waiting = list(wf.top_workflow.event_manager.tasks.values())
         timers = _waiting_timers(wf)
         messages = [t for t in waiting if isinstance(t.task_spec.event_definition, MessageEventDefinition)]
