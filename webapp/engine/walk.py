@@ -65,8 +65,9 @@ def ready_tasks(workflow: Any, manual: bool | None = None) -> list[Any]:
     """`workflow.get_tasks(state=READY)` (called processes included), optionally only manual or engine tasks."""
     top = workflow.top_workflow
     workflows = [workflow]
-    if top.subprocesses:
-        workflows += [sp for sp in top.subprocesses.values() if sp is not workflow and _below(sp, workflow, top)]
+    if top.subprocesses:  # from the top, every called process; from a called one, those it called
+        workflows += [sp for sp in top.subprocesses.values()
+                      if sp is not workflow and (workflow is top or _below(sp, workflow, top))]
     found = [t for wf in workflows for t in wf.tasks.values()
              if t._state == _READY and (manual is None or t.task_spec.manual == manual)]
     return _in_walk_order(found, workflow, descend=True)
