@@ -39,7 +39,7 @@ def test_state_column_becomes_bytes_and_old_text_states_survive_up_and_down(tmp_
     text = '{"format":"closeloop-1","tasks":{}}'
     z1 = "z1:" + base64.b64encode(zlib.compress(text.encode())).decode()
     with app.app_context():
-        upgrade(directory=directory, revision="a9c4e7f1d203")  # the column is text
+        upgrade(directory=directory, revision="a7d3e5f1c9b2")  # the column is text
         db.engine.dispose()
     with sqlite3.connect(path) as conn:
         conn.executemany(
@@ -54,7 +54,7 @@ def test_state_column_becomes_bytes_and_old_text_states_survive_up_and_down(tmp_
         db.session.execute(update(Instance).where(Instance.id == 1).values(state=b"z2:" + zlib.compress(b"{}")))
         db.session.commit()
         db.session.remove()
-        downgrade(directory=directory, revision="a9c4e7f1d203")
+        downgrade(directory=directory, revision="a7d3e5f1c9b2")
         db.engine.dispose()
     with sqlite3.connect(path) as conn:
         back = dict(conn.execute("SELECT id, state FROM instance").fetchall())

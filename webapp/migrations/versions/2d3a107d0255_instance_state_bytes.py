@@ -1,7 +1,7 @@
 """instance.state as bytes (BLOB / bytea): zlib JSON without the base64 third (issue 16 item 1)
 
 Revision ID: 2d3a107d0255
-Revises: a9c4e7f1d203
+Revises: a7d3e5f1c9b2
 Create Date: 2026-12-04 17:00:00.000000
 
 States written before stay readable as they are (webapp/engine/serializer.py reads "z1:" base64 text and plain
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '2d3a107d0255'
-down_revision = 'a9c4e7f1d203'
+down_revision = 'a7d3e5f1c9b2'
 branch_labels = None
 depends_on = None
 
