@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 from typing import Any
 
@@ -36,7 +37,7 @@ from webapp.cases import web_files, web_public
 from webapp.cli import register_cli
 from webapp.db_setup import tune_sqlite
 from webapp.deadlines import business_calendar
-from webapp.engine import budget
+from webapp.engine import budget, wfcache
 from webapp.extensions import db, migrate
 from webapp.lessons import init_lessons
 from webapp.masterdata import api as masterdata_api
@@ -74,6 +75,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     configure_hashing(app.config["PASSWORD_HASH_METHOD"])
 
     budget.configure(app.config.get("SCRIPT_CPU_SECONDS"), app.config.get("SCRIPT_MEMORY_MB"))
+    wfcache.configure(app.config.get("WORKFLOW_CACHE", 256))
+    if app.config.get("GC_THRESHOLD"):
+        gc.set_threshold(int(app.config["GC_THRESHOLD"]), *gc.get_threshold()[1:])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.ROOT / "webapp" / "migrations"))

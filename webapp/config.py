@@ -65,4 +65,9 @@ def load() -> dict[str, Any]:
         # budgets of one engine step (diagram scripts): CPU seconds and memory growth (see webapp/engine/budget.py)
         "SCRIPT_CPU_SECONDS": float(env_str("SCRIPT_CPU_SECONDS", "2")),
         "SCRIPT_MEMORY_MB": float(env_str("SCRIPT_MEMORY_MB", "256")),
+        # restored workflows a process keeps between calls (see webapp/engine/wfcache.py); 0 turns it off
+        "WORKFLOW_CACHE": int(env_str("WORKFLOW_CACHE", "256")),
+        # Python's youngest-generation GC threshold: restoring and running workflows allocates many small objects,
+        # and the default (700) collects every few hundred of them (about 13% of a completion's CPU); 0 keeps it
+        "GC_THRESHOLD": int(env_str("GC_THRESHOLD", "50000")),
     }

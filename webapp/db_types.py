@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, LargeBinary, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -32,3 +32,18 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class StateBytes(TypeDecorator[bytes]):
+    """Binary workflow state: bytea on PostgreSQL; on SQLite, a TEXT-declared column holding BLOB values.
+
+    SQLite keeps a BLOB as it is whatever the declared type, and changing the declared type would rebuild the
+    instance table, which every case, task and event row references.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        """TEXT on SQLite (its values are BLOBs all the same), binary elsewhere."""
+        return dialect.type_descriptor(Text() if dialect.name == "sqlite" else LargeBinary())

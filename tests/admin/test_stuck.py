@@ -140,6 +140,7 @@ def test_the_list_never_loads_a_workflow(mini, users, monkeypatch):
     monkeypatch.setattr("webapp.engine.serializer.load_state", refuse)
     monkeypatch.setattr("webapp.engine.repair.load_state", refuse)
     monkeypatch.setattr("webapp.engine.runtime.load_state", refuse)
+    monkeypatch.setattr("webapp.engine.wfcache.load_state", refuse)
     rows, _ = list_instances(db.session, InstanceFilters(), SETTINGS)
     assert len(rows) == 2 and any(r.reasons for r in rows)
     assert sum(status_counts(db.session).values()) == 2

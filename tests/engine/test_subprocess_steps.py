@@ -69,8 +69,8 @@ def test_a_task_inside_a_step_is_listed_in_its_lane_and_its_timer_leads_out_thro
     assert (task.spec_id, task.group, task.process_key) == ("approve", "tier_2_handler", "stepped")
     assert [(t.spec_id, t.due_at) for t in started.timers] == [("approve_due", T0 + timedelta(hours=1))]
     clock.advance(timedelta(hours=1, seconds=1))
-    fired = engine.fire_timers(bundle, str(started.state), ctx)
+    fired = engine.fire_timers(bundle, started.state or b"", ctx)
     assert fired.error is None and [t.spec_id for t in fired.human_tasks] == [] and fired.status == "complete"
     assert fired.data["late"] is True  # the step's data came out to the gateway after it
-    on_time = engine.complete(bundle, str(started.state), task.task_id, {}, ctx)
+    on_time = engine.complete(bundle, started.state or b"", task.task_id, {}, ctx)
     assert [t.spec_id for t in on_time.human_tasks] == ["redo"] and on_time.timers == []

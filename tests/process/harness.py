@@ -16,6 +16,8 @@ from webapp.engine import clock
 from webapp.engine.outcome import HumanTaskInfo, Outcome, RunContext
 from webapp.engine.pack import Pack, build_pack, read_dir
 from webapp.engine.runtime import Engine
+from webapp.engine.serializer import dump_state, forget_finished, state_json
+from webapp.engine.wfcache import CACHE
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
@@ -123,6 +125,11 @@ class Case:
         assert outcome.error is None, f"{outcome.error.element}: {outcome.error.message}\n{outcome.error.trace}"
         assert outcome.state is not None
         restored = self.engine.inspect(self.bundle, outcome.state)  # the state alone describes the same instance
+        kept = CACHE.take("1", outcome.state, self.bundle.spec)  # the workflow the next call will start from ...
+        if kept is not None:  # ... saved in full (no kept form of a finished sub-process) is the state returned
+            forget_finished(kept)
+            assert state_json(dump_state(kept)) == state_json(outcome.state), "a kept sub-process form is stale"
+            CACHE.put("1", outcome.state, self.bundle.spec, kept)
         assert [h.spec_id for h in restored.human_tasks] == [h.spec_id for h in outcome.human_tasks]
         assert [(t.spec_id, t.due_at) for t in restored.timers] == [(t.spec_id, t.due_at) for t in outcome.timers]
         self.notices += outcome.notices

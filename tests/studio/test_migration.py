@@ -92,8 +92,8 @@ def test_story_8_running_case_keeps_its_version_until_an_admin_migrates_it(api: 
     assert migrate(api, before, 2, dry_run=False).status_code == 409  # already there
 
 
-def test_story_8_case_stuck_on_a_broken_timer_is_migrated_to_the_fixed_version_and_retried(
-        api: Api, pack: None) -> None:
+def stuck_on_a_broken_timer(api: Api) -> tuple[str, dict[str, Any]]:
+    """An inquiry case on a hand-written, broken T1 timer (v2), stopped on it at its first task; the fix is v3."""
     broken = pack_file("inquiry.bpmn").replace(CLOCK_READ, hand_timer('"PT4H hours"'))  # by hand, unchecked
     deploy_inquiry_unchecked(broken.encode())  # complaint v2 / inquiry v2
     case = api.as_("agent").post("/api/v1/cases", json={
@@ -109,9 +109,14 @@ def test_story_8_case_stuck_on_a_broken_timer_is_migrated_to_the_fixed_version_a
     stuck = instance_of(api, number)
     assert stuck["status"] == "error" and stuck["version"] == 2, stuck
     assert "PT4H hours" in stuck["error"]["message"] or "duration" in stuck["error"]["message"].lower(), stuck
-
     fixed = post_files(api, "/api/v1/processes", {"inquiry.bpmn": inquiry_hours(4)}, comment="fix the T1 timer")
     assert fixed.status_code == 201, fixed.get_json()  # complaint v3
+    return number, stuck
+
+
+def test_story_8_case_stuck_on_a_broken_timer_is_migrated_to_the_fixed_version_and_retried(
+        api: Api, pack: None) -> None:
+    number, stuck = stuck_on_a_broken_timer(api)
     report = migrate(api, number, 3, dry_run=False).get_json()
     assert report["migrated"] and {w["element"] for w in report["waiting_kept"]} >= {"answer"}, report
     assert instance_of(api, number)["status"] == "error"  # still stuck until it is retried
@@ -122,6 +127,21 @@ def test_story_8_case_stuck_on_a_broken_timer_is_migrated_to_the_fixed_version_a
     assert (now["status"], now["version"]) == ("user_input", 3)
     assert timers(api, number)["callback_timer"] == at(hours=4)
     assert {t["task_spec"] for t in show(api, number)["open_tasks"]} == {"callback", "sign_notice"}
+
+
+def test_a_migrated_instance_held_by_the_session_runs_on_the_new_version(api: Api, pack: None) -> None:
+    """The session (here the test's, in a service a bulk action's or a worker's) keeps its Instance object across
+    calls (expire_on_commit is off): after the migration that object names the new version, so the retry runs it;
+    before, only definition_id moved and the retry ran the broken version again whenever the object outlived
+    the call (a reference held, or no garbage collection in between)."""
+    number, stuck = stuck_on_a_broken_timer(api)
+    held = db.session.get(Instance, stuck["id"])
+    assert held is not None and held.definition.version == 2
+    assert migrate(api, number, 3, dry_run=False).get_json()["migrated"]
+    assert (held.definition.version, held.definition.id) == (3, held.definition_id)
+    retried = api.as_("admin").post(f"/api/v1/instances/{held.id}/retry", json={"reason": "runs on the fixed timer"})
+    assert retried.get_json()["result"]["ok"], retried.get_json()
+    assert (held.status, held.definition.version) == ("user_input", 3)
 
 
 def _remove_sign_notice(text: str) -> str:

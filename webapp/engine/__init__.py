@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from SpiffWorkflow.util import task as _spiff_task_util
 
-from webapp.engine import clock
+from webapp.engine import clock, walk
 
 # SpiffWorkflow's TaskIterator stops descending at depth 1000, so a case reopened a few hundred
 # times would silently stop finding its ready tasks. Raise the default bound (the walk is iterative).
@@ -14,3 +14,4 @@ if _defaults and _defaults[1] == 1000:
     _spiff_task_util.TaskIterator.__init__.__defaults__ = tuple(_defaults)
 
 clock.install()
+walk.install()  # SpiffWorkflow's update of waiting tasks after each task without walking the whole tree

@@ -12,7 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from webapp.engine.outcome import Outcome, RunContext, TimerInfo
 from webapp.engine.pack import ProcessBundle
 from webapp.engine.runtime import Engine, _Acc, _waiting_timers
-from webapp.engine.serializer import _FULL, load_state
+from webapp.engine.serializer import _FULL, State, load_state
 from webapp.engine.subflows import diagram_of
 
 _WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -69,7 +69,7 @@ def _classify(wf: BpmnWorkflow, top: Any, subs: dict[Any, Any], result: Migratio
         (result.removed if gone else result.kept).append(_waiting(task))
 
 
-def migrate_state(old: ProcessBundle, new: ProcessBundle, state: str) -> Migration:
+def migrate_state(old: ProcessBundle, new: ProcessBundle, state: State) -> Migration:
     """Diff a saved instance against the new version and, when no waiting task disappears, migrate it.
 
     Waiting tasks are reset on the new specs (a timer's due time is computed again from now); the data stays.

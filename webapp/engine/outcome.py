@@ -64,7 +64,7 @@ class ErrorInfo:
 class Outcome:
     """Everything one engine call produced; the store writes it in one transaction."""
 
-    state: str | None
+    state: bytes | None
     status: str
     data: dict[str, Any]
     human_tasks: list[HumanTaskInfo] = field(default_factory=list)

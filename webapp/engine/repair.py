@@ -16,7 +16,7 @@ from webapp.engine import clock
 from webapp.engine.outcome import Outcome, RunContext, TaskNotReady
 from webapp.engine.pack import ProcessBundle
 from webapp.engine.runtime import Engine, _Acc
-from webapp.engine.serializer import dump_state, load_state
+from webapp.engine.serializer import State, dump_state, forget_finished, load_state
 
 # Element kinds an administrator may complete in place of running them (gateways and events decide the path).
 SKIPPABLE = ("ServiceTask", "ScriptTask", "BusinessRuleTask", "SendTask", "ReceiveTask", "ManualTask",
@@ -53,7 +53,7 @@ class RepairEngine(Engine):
         self.skipped_task: str | None = None
 
     # -- read-only views -----------------------------------------------------
-    def trace(self, bundle: ProcessBundle, state: str) -> Trace:
+    def trace(self, bundle: ProcessBundle, state: State) -> Trace:
         """Completed, current (ready/started) and waiting elements and the sequence flows taken."""
         wf = load_state(state, bundle.spec, bundle.subprocess_specs)
         out = Trace()
@@ -83,7 +83,7 @@ class RepairEngine(Engine):
                     return type(task_spec).__name__
         return None
 
-    def frontier_data(self, bundle: ProcessBundle, state: str) -> dict[str, Any]:
+    def frontier_data(self, bundle: ProcessBundle, state: State) -> dict[str, Any]:
         """The data the instance carries forward: merged data of its ready, started and waiting tasks."""
         wf = load_state(state, bundle.spec, bundle.subprocess_specs)
         merged: dict[str, Any] = {}
@@ -91,7 +91,7 @@ class RepairEngine(Engine):
             merged.update(task.data)
         return merged
 
-    def reset_points(self, bundle: ProcessBundle, state: str) -> list[ResetPoint]:
+    def reset_points(self, bundle: ProcessBundle, state: State) -> list[ResetPoint]:
         """Completed user tasks of the instance, newest first, with the tasks a reset would undo."""
         wf = load_state(state, bundle.spec, bundle.subprocess_specs)
         points: list[ResetPoint] = []
@@ -108,7 +108,7 @@ class RepairEngine(Engine):
         return points
 
     # -- changes -------------------------------------------------------------
-    def set_data(self, bundle: ProcessBundle, state: str, changes: dict[str, Any], removed: list[str]) -> str:
+    def set_data(self, bundle: ProcessBundle, state: State, changes: dict[str, Any], removed: list[str]) -> bytes:
         """Set and remove data keys on every frontier task; returns the new state."""
         wf = load_state(state, bundle.spec, bundle.subprocess_specs)
         tasks = _frontier(wf)
@@ -118,7 +118,7 @@ class RepairEngine(Engine):
                 task.data.pop(key, None)
         return dump_state(wf)
 
-    def fire_timer_now(self, bundle: ProcessBundle, state: str, task_id: str, ctx: RunContext) -> Outcome:
+    def fire_timer_now(self, bundle: ProcessBundle, state: State, task_id: str, ctx: RunContext) -> Outcome:
         """Make one waiting timer due now and run the instance until it waits again."""
 
         def body(acc: _Acc) -> BpmnWorkflow:
@@ -142,7 +142,7 @@ class RepairEngine(Engine):
 
         return self._attempt(ctx, body)
 
-    def reset_to(self, bundle: ProcessBundle, state: str, task_id: str, ctx: RunContext) -> Outcome:
+    def reset_to(self, bundle: ProcessBundle, state: State, task_id: str, ctx: RunContext) -> Outcome:
         """Move the token back to a completed user task (its data as it was before) and run until it waits."""
 
         def body(acc: _Acc) -> BpmnWorkflow:
@@ -150,6 +150,7 @@ class RepairEngine(Engine):
             task = _task(wf, task_id)
             if task.state != TaskState.COMPLETED or not task.task_spec.manual:
                 raise TaskNotReady(task_id, TaskState.get_name(task.state))
+            forget_finished(wf)  # the reset may reopen a finished sub-process
             wf.reset_from_task_id(task.id)
             return self._advance(wf, ctx, acc)
 

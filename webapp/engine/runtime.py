@@ -22,8 +22,10 @@ from webapp.engine.failing import failing_task
 from webapp.engine.outcome import ErrorInfo, HumanTaskInfo, Outcome, RunContext, TaskNotReady, TimerInfo
 from webapp.engine.pack import FORM_PROPERTY, ProcessBundle, group_for_lane
 from webapp.engine.scripting import ClosedScriptEngine
-from webapp.engine.serializer import dump_state, load_state
+from webapp.engine.serializer import State, dump_state, load_state
 from webapp.engine.subflows import diagram_of
+from webapp.engine.walk import engine_steps, ready_tasks
+from webapp.engine.wfcache import CACHE, restore
 
 
 class Engine:
@@ -38,24 +40,25 @@ class Engine:
         return self._attempt(ctx, lambda acc: self._start(bundle, data, ctx, acc))
 
     def complete(
-        self, bundle: ProcessBundle, state: str, task_id: str, data: dict[str, Any], ctx: RunContext
+        self, bundle: ProcessBundle, state: State, task_id: str, data: dict[str, Any], ctx: RunContext
     ) -> Outcome:
         """Merge the submitted data into a READY user task, complete it and run until the instance waits."""
         return self._attempt(ctx, lambda acc: self._complete(bundle, state, task_id, data, ctx, acc))
 
-    def fire_timers(self, bundle: ProcessBundle, state: str, ctx: RunContext) -> Outcome:
+    def fire_timers(self, bundle: ProcessBundle, state: State, ctx: RunContext) -> Outcome:
         """Let every timer that is due by the clock fire, and run until the instance waits again."""
         return self._attempt(ctx, lambda acc: self._advance(self._load(bundle, state, ctx, acc), ctx, acc))
 
-    def inspect(self, bundle: ProcessBundle, state: str) -> Outcome:
+    def inspect(self, bundle: ProcessBundle, state: State) -> Outcome:
         """Describe a saved instance without running anything (task properties evaluated in the sandbox)."""
         wf = load_state(state, bundle.spec, bundle.subprocess_specs)
         return self._describe(wf, _Acc())
 
-    def task_data(self, bundle: ProcessBundle, state: str, task_id: str) -> dict[str, Any]:
-        """The current data of one task (form prefill)."""
-        wf = load_state(state, bundle.spec, bundle.subprocess_specs)
+    def task_data(self, bundle: ProcessBundle, state: State, task_id: str, key: str = "") -> dict[str, Any]:
+        """The current data of one task (form prefill); `key`, the instance id, lets it use the cache."""
+        wf = restore(key, state, bundle.spec, bundle.subprocess_specs)
         task = wf.get_task_from_id(UUID(task_id))
+        CACHE.put(key, state, bundle.spec, wf)  # read only: the workflow still is what `state` says
         return dict(task.data)
 
     # -- internals ---------------------------------------------------------
@@ -68,15 +71,15 @@ class Engine:
         except Exception as exc:  # any script/gateway/handler failure or budget overrun ends the attempt
             return Outcome(state=None, status="error", data={}, error=_error_info(exc))
 
-    def _load(self, bundle: ProcessBundle, state: str, ctx: RunContext, acc: _Acc) -> BpmnWorkflow:
-        wf = load_state(state, bundle.spec, bundle.subprocess_specs)
-        wf.script_engine = self._script_engine(ctx, acc)  # the serializer does not keep it
-        acc.bundle = bundle
+    def _load(self, bundle: ProcessBundle, state: State, ctx: RunContext, acc: _Acc) -> BpmnWorkflow:
+        wf = restore(ctx.instance_id, state, bundle.spec, bundle.subprocess_specs)
+        wf.script_engine = self._script_engine(ctx, acc)  # neither the serializer nor the cache keeps it
+        acc.bundle, acc.key = bundle, ctx.instance_id
         return wf
 
     def _start(self, bundle: ProcessBundle, data: dict[str, Any], ctx: RunContext, acc: _Acc) -> BpmnWorkflow:
         wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self._script_engine(ctx, acc))
-        acc.bundle = bundle
+        acc.bundle, acc.key = bundle, ctx.instance_id
         acc.timers_before = []
         start = wf.task_tree
         start.data.update(data)
@@ -85,7 +88,7 @@ class Engine:
         return self._advance(wf, ctx, acc)
 
     def _complete(
-        self, bundle: ProcessBundle, state: str, task_id: str, data: dict[str, Any], ctx: RunContext, acc: _Acc
+        self, bundle: ProcessBundle, state: State, task_id: str, data: dict[str, Any], ctx: RunContext, acc: _Acc
     ) -> BpmnWorkflow:
         wf = self._load(bundle, state, ctx, acc)
         acc.timers_before = _waiting_timers(wf)
@@ -104,12 +107,15 @@ class Engine:
         def did(task: Any) -> None:
             acc.ran.append(task)
 
+        waiting = wf.top_workflow.event_manager.tasks
+        wf.refresh_timers()
         for _ in range(10_000):  # bounded: a diagram whose timers refire forever must not hang us
-            before = len(acc.ran)
+            while engine_steps(wf, did):  # Spiff 3.2's do_engine_steps without its refresh (webapp/engine/walk.py)
+                pass
+            before = dict(waiting)
             wf.refresh_timers()
-            wf.do_engine_steps(did_complete_task=did)
-            if len(acc.ran) == before:
-                break
+            if waiting.keys() == before.keys() and all(t.state == TaskState.WAITING for t in before.values()):
+                break  # no timer fell due: one more pass over every task would find nothing to run
         return wf
 
     def _script_engine(self, ctx: RunContext, acc: _Acc) -> ClosedScriptEngine:
@@ -135,7 +141,7 @@ class Engine:
         return ClosedScriptEngine(invoke)
 
     def _describe(self, wf: BpmnWorkflow, acc: _Acc) -> Outcome:
-        ready = [t for t in wf.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+        ready = ready_tasks(wf, manual=True)
         waiting = list(wf.top_workflow.event_manager.tasks.values())
         timers = _waiting_timers(wf)
         messages = [t for t in waiting if isinstance(t.task_spec.event_definition, MessageEventDefinition)]
@@ -150,11 +156,16 @@ class Engine:
         last = wf.last_task
         data = dict(last.data) if last is not None else dict(wf.task_tree.data)
         key = acc.bundle.key if acc.bundle else wf.spec.name
+        state = dump_state(wf)
+        human_tasks = [_human_task(t, key, wf) for t in ready]
+        if acc.key:  # the next call on this instance starts from this very state: keep the workflow
+            wf.script_engine = ClosedScriptEngine.read_only()  # not the run's (it holds the session's history)
+            CACHE.put(acc.key, state, wf.spec, wf)
         return Outcome(
-            state=dump_state(wf),
+            state=state,
             status=status,
             data=data,
-            human_tasks=[_human_task(t, key, wf) for t in ready],
+            human_tasks=human_tasks,
             timers=timers,
             notices=acc.notices,
             records=acc.records,
@@ -168,6 +179,7 @@ class Engine:
 @dataclass
 class _Acc:
     bundle: ProcessBundle | None = None
+    key: str = ""  # the instance id, when the workflow may be cached after the call
     ran: list[Any] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)

@@ -216,10 +216,12 @@ class SandboxEnvironment(TaskDataEnvironment):
             exec(code, context)  # noqa: S102 - restricted code object, guarded namespace
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
-        for key, value in context.items():
-            if before.get(key) != id(value) and not _plain(value):
-                raise SandboxViolation(f"'{key}' is not plain data (text, numbers, lists, dicts); "
-                                       "scripts may only leave data in the task")
+        for key, value in list(context.items()):
+            if before.get(key) != id(value):
+                if not _plain(value):
+                    raise SandboxViolation(f"'{key}' is not plain data (text, numbers, lists, dicts); "
+                                           "scripts may only leave data in the task")
+                context[key] = _as_saved(value)
         return True
 
 
@@ -237,6 +239,27 @@ def _plain(value: Any, depth: int = 0) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, (str, int)) and _plain(v, depth + 1) for k, v in value.items())
     return False
+
+
+def _as_saved(value: Any) -> Any:
+    """Plain data as it reads back from the saved state (tuples become lists, dict keys text), so a workflow
+    kept in memory between calls (webapp/engine/wfcache.py) holds the same data as one restored from its state."""
+    if isinstance(value, tuple | list):
+        items = [_as_saved(v) for v in value]
+        return value if isinstance(value, list) and all(a is b for a, b in zip(items, value, strict=True)) else items
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            saved = {k: _as_saved(v) for k, v in value.items()}
+            return value if all(saved[k] is v for k, v in value.items()) else saved
+        return {_key_text(k): _as_saved(v) for k, v in value.items()}
+    return value
+
+
+def _key_text(key: Any) -> str:
+    """A dict key as JSON writes it."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
 
 
 __all__ = ["SandboxEnvironment", "SandboxViolation", "UnsafeScriptError", "check_code", "check_source",

@@ -16,9 +16,16 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from webapp.engine.scripting import ClosedScriptEngine
 
 STATE_FORMAT = "closeloop-1"
-# stored states are zlib-compressed JSON, base64 text (the column is text): the tree repeats task data, specs
-# and uuids, so 50-80 KB of JSON on the real pack stores as 7-13 KB; states without the prefix are plain JSON
+# stored states are zlib-compressed JSON as bytes (the column is binary): the tree repeats task data, specs and
+# uuids, so 50-80 KB of JSON on the real pack stores as 5-10 KB. States written while the column was text are
+# read too: base64 text after "z1:", or plain JSON without a prefix.
+BINARY = b"z2:"
 COMPRESSED = "z1:"
+State = str | bytes  # what the instance row holds (text from before the binary column is still read)
+# the converted form of a finished sub-process, kept on it with a fingerprint of its tasks (identity, state, time
+# of the last state change) and used only while that still matches: a workflow kept in memory (webapp/engine/
+# wfcache.py) converts only its unfinished part on each save, however many finished steps are behind it
+_FROZEN = "_closeloop_frozen"
 
 
 class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
@@ -26,7 +33,7 @@ class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
 
     def to_dict(self, workflow):  # type: ignore[no-untyped-def]
         dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["subprocesses"] = {str(k): _subprocess_dict(self.registry, sp) for k, sp in workflow.subprocesses.items()}
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
@@ -38,6 +45,25 @@ class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+def _subprocess_dict(registry: Any, subprocess: Any) -> Any:
+    if not subprocess.completed:
+        return registry.convert(subprocess)
+    mark = tuple((id(t), t._state, t.last_state_change) for t in subprocess.tasks.values())
+    frozen = subprocess.__dict__.get(_FROZEN)
+    if frozen is not None and frozen[0] == mark:
+        return frozen[1]
+    dct = registry.convert(subprocess)
+    if registry._encoder_mode:
+        subprocess.__dict__[_FROZEN] = (mark, dct)
+    return dct
+
+
+def forget_finished(workflow: BpmnWorkflow) -> None:
+    """Drop the kept converted forms of finished sub-processes (before a change that may reach into one)."""
+    for subprocess in workflow.subprocesses.values():
+        subprocess.__dict__.pop(_FROZEN, None)
 
 
 def _uuid(value: str) -> Any:
@@ -55,7 +81,7 @@ _SERIALIZER = _make_serializer()
 _FULL = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 
 
-def dump_state(workflow: BpmnWorkflow) -> str:
+def dump_state(workflow: BpmnWorkflow) -> bytes:
     """Serialize the workflow's runtime state (tasks, data, events) without its spec."""
     registry = _SERIALIZER.registry
     registry._encoder_mode = True
@@ -65,11 +91,19 @@ def dump_state(workflow: BpmnWorkflow) -> str:
         text = json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
     finally:
         registry._encoder_mode = False
-    return COMPRESSED + base64.b64encode(zlib.compress(text.encode(), 6)).decode("ascii")
+    return BINARY + zlib.compress(text.encode(), 6)
 
 
-def state_json(state: str) -> str:
-    """The JSON text of a stored state (compressed or plain)."""
+def state_json(state: State) -> str:
+    """The JSON text of a stored state (binary, base64 text or plain)."""
+    if isinstance(state, bytes | bytearray | memoryview):
+        raw = bytes(state)
+        if not raw.startswith(BINARY):
+            return state_json(raw.decode())  # a text state moved into the binary column as it was
+        try:
+            return zlib.decompress(raw[len(BINARY):]).decode()
+        except zlib.error as exc:
+            raise ValueError(f"workflow state does not decompress: {exc}") from exc
     if not state.startswith(COMPRESSED):
         return state
     try:
@@ -78,7 +112,7 @@ def state_json(state: str) -> str:
         raise ValueError(f"workflow state does not decompress: {exc}") from exc
 
 
-def load_state(state: str, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
+def load_state(state: State, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
     """Rebuild a workflow from its state and the (cached) specs of its process version; its script engine is the
     sandbox with no handlers (a run sets its own)."""
     dct = json.loads(state_json(state))

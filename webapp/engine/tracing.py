@@ -12,7 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from webapp.engine.pack import ProcessBundle
 from webapp.engine.repair import Trace, _add, _bpmn_parent, _element, _is_boundary
-from webapp.engine.serializer import load_state
+from webapp.engine.serializer import State, load_state
 
 
 @dataclass
@@ -101,7 +101,7 @@ def _shown(workflow: Any, runs: set[Any]) -> bool:
     return True
 
 
-def trace_processes(bundle: ProcessBundle, state: str, error: dict[str, Any] | None = None) -> ProcessTraces:
+def trace_processes(bundle: ProcessBundle, state: State, error: dict[str, Any] | None = None) -> ProcessTraces:
     """Completed/current/waiting elements and flows taken, per diagram (per call); the errored element's diagram."""
     wf = load_state(state, bundle.spec, bundle.subprocess_specs)
     out = ProcessTraces(top=str(wf.spec.name))

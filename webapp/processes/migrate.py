@@ -110,7 +110,8 @@ def migrate_instance(session: Session, instance_id: int, to_version: int, *, dry
 def _apply(ctx: Ctx, new: ProcessDefinition, outcome: Outcome) -> None:
     """Point the instance at the new version; its human-task and timer rows follow the migrated state."""
     inst = ctx.instance
-    inst.definition_id = new.id
+    inst.definition = new  # the relationship, not only definition_id: a session that keeps this object (commits do
+    # not expire it) must not run the old version's specs on its next call (a retry right after the migration)
     inst.state = outcome.state
     if inst.status not in ("error", "suspended"):  # a stuck instance stays stuck until it is retried
         inst.status = outcome.status

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db_types import BigId, JsonType, UtcDateTime
+from webapp.db_types import BigId, JsonType, StateBytes, UtcDateTime
 from webapp.engine.clock import now
 from webapp.extensions import db
 
@@ -47,7 +47,7 @@ class Instance(db.Model):  # type: ignore[name-defined,misc]
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20))
-    state: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[bytes | None] = mapped_column(StateBytes)  # zlib JSON (webapp/engine/serializer.py)
     lock_version: Mapped[int] = mapped_column(default=1)
     error: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     pending_action: Mapped[dict[str, Any] | None] = mapped_column(JsonType)

@@ -193,7 +193,7 @@ def task_form_data(instance: Instance, task: HumanTask, extra: dict[str, Any] | 
     workflow data, e.g. the customer's own survey) starts with that value when the source has one."""
     schema = form_schema(instance, task) or {}
     props = schema.get("properties") or {}
-    data = _engine.task_data(bundle_for(instance.definition), instance.state or "", task.task_id)
+    data = _engine.task_data(bundle_for(instance.definition), instance.state or "", task.task_id, str(instance.id))
     prefill = {k: v for k, v in data.items() if k in props}
     sources = {**data, **(extra or {})}
     for key, sub in props.items():
