@@ -44,11 +44,11 @@ def deploy_files(session: Session, files: dict[str, bytes], forms: dict[str, byt
     gets a version only because what it calls did, and its comment says so ('calls inquiry v2: <comment>').
     """
     pack = build_pack(files, forms, registered_operations())
-    wanted = [(key, bundle) for key, bundle in sorted(pack.processes.items())
-              if (touching is None or touching & set(bundle.files)) and (only is None or key in only)]
-    wanted.sort(key=lambda kb: bool(_called_changes(latest_definition(session, kb[0]), kb[0], kb[1])))
     results: dict[str, Deployed] = {}
-    for key, bundle in wanted:  # the changed processes first, then the callers rebuilt with them
+    rebuilt: list[tuple[ProcessDefinition, list[str]]] = []
+    for key, bundle in sorted(pack.processes.items()):
+        if (touching is not None and not touching & set(bundle.files)) or (only is not None and key not in only):
+            continue
         latest = latest_definition(session, key)
         if latest is not None and latest.content_hash == bundle.content_hash:
             results[key] = Deployed(key, latest.version, latest.id, False)
@@ -58,15 +58,19 @@ def deploy_files(session: Session, files: dict[str, bytes], forms: dict[str, byt
             content_hash=bundle.content_hash, files=bundle.files,
             forms={name: pack.forms[name] for name in sorted(forms_of_bundle(bundle)) if name in pack.forms},
             form_files=bundle.form_files or None,
-            deployed_by=actor, comment=_caller_comment(session, latest, key, bundle, results, comment),
+            deployed_by=actor, comment=comment or None,
         )
         session.add(definition)
         session.flush()
         with _cache_lock:
             _cache[definition.id] = bundle
         results[key] = Deployed(key, definition.version, definition.id, True)
+        if called := _called_changes(latest, key, bundle):
+            rebuilt.append((definition, called))
+    for definition, called in rebuilt:  # once every version of this deploy is numbered
+        definition.comment = _caller_comment(session, called, results, comment)
     session.commit()
-    return [results[key] for key in sorted(results)]
+    return list(results.values())
 
 
 def _called_changes(latest: ProcessDefinition | None, key: str, bundle: ProcessBundle) -> list[str]:
@@ -81,12 +85,8 @@ def _called_changes(latest: ProcessDefinition | None, key: str, bundle: ProcessB
     return sorted(changed - {key})
 
 
-def _caller_comment(session: Session, latest: ProcessDefinition | None, key: str, bundle: ProcessBundle,
-                    done: dict[str, Deployed], comment: str | None) -> str | None:
-    """The comment of a new version: the owner's, prefixed 'calls <process> v<n>' for a rebuilt caller."""
-    called = _called_changes(latest, key, bundle)
-    if not called:
-        return comment or None
+def _caller_comment(session: Session, called: list[str], done: dict[str, Deployed], comment: str | None) -> str:
+    """The comment of a caller rebuilt with changed called processes: 'calls inquiry v2: <the owner's comment>'."""
     names = []
     for other in called:
         version = done[other].version if other in done else getattr(latest_definition(session, other), "version", 0)
