@@ -95,7 +95,7 @@ def test_retry_from_the_page_needs_a_reason_and_then_completes_the_case(mini, we
     r = web.post(f"/admin/instances/{case.instance_id}/do/retry", {"reason": "mail relay fixed"})
     assert r.status_code == 303 and fresh(case.instance_id).status == "complete"
     html = web.text(f"/admin/instances/{case.instance_id}")
-    assert 'data-testid="instance-status">Complete<' in html and "retried; now complete" in html
+    assert 'data-testid="instance-status">Complete<' in html and "Retry: done; the instance is now: Complete." in html
     r = web.post(f"/admin/instances/{case.instance_id}/do/retry", {"reason": "again"})
     assert r.status_code == 409 and "only an instance stopped on an error can be retried" in r.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Outbox).where(Outbox.case_id == case.id)) == 1

@@ -117,7 +117,7 @@ def test_edit_data_fixes_the_failed_submission_and_the_retry_uses_it(mini, users
 def test_reassign_suspend_resume_and_terminate(mini, users, frozen):
     case = register()
     inst_id, task_id = case.instance_id, open_task(case).id
-    with pytest.raises(Conflict, match="not a member of 'tier_1_handler'"):
+    with pytest.raises(Invalid, match="handler2 is not a member of"):
         admin.reassign(db.session, inst_id, user("admin"), "cover", task_id, "handler2")
     admin.reassign(db.session, inst_id, user("admin"), "handler1 is on leave", task_id, "handler1b")
     assert db.session.get(HumanTask, task_id).assignee == "handler1b"

@@ -73,7 +73,7 @@ def test_instance_page_highlights_the_errored_element_and_retry_completes_it(min
     page.click("[data-testid=do-retry]")
     page.wait_for_load_state()
     assert page.locator("[data-testid=instance-status]").inner_text() == "Complete"
-    assert "retried; now complete" in page.locator(".flashes").inner_text()
+    assert "Retry: done; the instance is now: Complete." in page.locator(".flashes").inner_text()
     page.wait_for_selector("#diagram[data-ready='1']", timeout=15000)
     assert "cl-completed" in page.locator("g.djs-element[data-element-id='notify_closed']").get_attribute("class")
     page.screenshot(path=str(SHOTS / "admin_instance_retried.png"), full_page=True)

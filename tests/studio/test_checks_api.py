@@ -125,7 +125,7 @@ def test_check_only_says_ok_and_deploy_keeps_the_comment(api: Api, pack: None) -
     items = api.as_("owner").get("/api/v1/processes").get_json()["items"]
     newest = {i["key"]: i for i in items if i["version"] == 2}
     assert newest["inquiry"]["comment"] == "T1 callback: 4 hours" and newest["inquiry"]["deployed_by"] == "owner"
-    assert newest["complaint"]["comment"] == "T1 callback: 4 hours"
+    assert newest["complaint"]["comment"] == "calls inquiry v2: T1 callback: 4 hours"  # rebuilt, not edited
 
 
 def test_check_endpoint_needs_the_process_owner_and_a_diagram(api: Api, pack: None) -> None:

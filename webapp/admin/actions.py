@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.admin import audit
+from webapp.admin.queue import candidates
 from webapp.engine.clock import now
 from webapp.errors import Conflict, Forbidden, Invalid, NotFound
 from webapp.models import Case, HumanTask, Instance, Outbox, Timer, User
+from webapp.web.i18n import group_name
 from webapp.workflow.store import add_event
 from webapp.workflow.transitions import commit_or_conflict
 
@@ -159,8 +161,7 @@ def reassign(session: Session, instance_id: int, user: User, reason: str, task_i
         other = session.scalars(select(User).where(User.username == target)).first()
         if other is None or not other.is_active:
             raise Invalid(f"no active user '{target}'", {"username": "unknown or inactive user"})
-        if task.group_key and task.group_key not in other.group_keys and not other.has_role("admin"):
-            raise Conflict(f"{target} is not a member of '{task.group_key}', the group that works this task")
+        _check_member(session, task, target)
     if target == task.assignee:
         raise Conflict(f"task '{task.title}' is already {'assigned to ' + target if target else 'unassigned'}")
     before = snapshot(ctx.instance) | {"assignee": task.assignee}
@@ -169,6 +170,21 @@ def reassign(session: Session, instance_id: int, user: User, reason: str, task_i
               {"from": before["assignee"], "to": target, "by_admin": True}, task.task_id, task.title)
     return finish(ctx, before, snapshot(ctx.instance) | {"assignee": target}, target=f"task {task.id} {task.title}",
                   message=f"'{task.title}' {'assigned to ' + target if target else 'returned to the group queue'}")
+
+
+def _check_member(session: Session, task: HumanTask, target: str) -> None:
+    """Refuse a person outside the task's queue (or, for a queue nobody active works in, outside the supervisors)."""
+    offered = candidates(session, task)
+    if target in offered.usernames:
+        return
+    names = ", ".join(sorted(offered.usernames)) or gettext("nobody")
+    if offered.fallback:
+        raise Invalid(gettext("%(user)s is not a service supervisor; %(queue)s has no active member, so the task "
+                               "can go to a service supervisor: %(names)s", user=target,
+                               queue=group_name(task.group_key), names=names), {"username": "not a supervisor"})
+    raise Invalid(gettext("%(user)s is not a member of %(queue)s, the queue that works this task; it can go to: "
+                           "%(names)s", user=target, queue=group_name(task.group_key), names=names),
+                   {"username": "not a member of the task's queue"})
 
 
 def redeliverable(message: Outbox) -> bool:

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
-from webapp.accounts.service import active_usernames
 from webapp.accounts.web_access import role_required
 from webapp.admin import actions as admin
 from webapp.admin import migrating
@@ -24,6 +23,7 @@ from webapp.admin.instances import (
     process_keys,
     status_counts,
 )
+from webapp.admin.queue import candidates
 from webapp.admin.stuck import RULE_TITLES, RULES, count_by_rule
 from webapp.admin.web import bp, stuck_settings
 from webapp.cases.page import event_line
@@ -89,8 +89,9 @@ def page_context(info: Detail) -> dict[str, Any]:
         "event_line": event_line,
         "events": events, "kinds": event_kinds(db.session, inst.id), "hist": {"kind": kind, "actor": actor,
                                                                                 "task": text},
-        "diagram_error": diagram_error, "users": active_usernames(db.session), "now": now(),
+        "diagram_error": diagram_error, "now": now(),
         "open_tasks": [t for t in info.tasks if t.state == "open"],
+        "reassign_to": {t.id: candidates(db.session, t) for t in info.tasks if t.state == "open"},
         "redeliverable": admin.redeliverable, "migrate_versions": migrating.targets(db.session, inst),
     }
 

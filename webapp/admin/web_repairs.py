@@ -6,16 +6,19 @@ import json
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from webapp.accounts.web_access import role_required, staff
 from webapp.admin import actions as admin
 from webapp.admin import repair as admin_repair
+from webapp.admin.actions import ActionResult
 from webapp.admin.bulk import perform
 from webapp.admin.instances import detail
 from webapp.admin.web import bp, stuck_settings
 from webapp.admin.web_instances import page_context
 from webapp.errors import Conflict, Invalid, ServiceError
 from webapp.extensions import db
+from webapp.web.labels import label
 
 FORM_ACTIONS = ("retry", "skip", "reassign", "suspend", "resume", "terminate", "fire_timer", "redeliver", "reset")
 
@@ -44,8 +47,19 @@ def act(instance_id: int, action: str) -> Any:
         result = perform(db.session, instance_id, staff(), action, params)
     except ServiceError as exc:
         return _refused(instance_id, exc)
-    flash(f"{action.replace('_', ' ')}: {result.message}", "success" if result.ok else "warning")
+    flash(said(action, result, params.get("username")), "success" if result.ok else "warning")
     return redirect(url_for("admin.instance", instance_id=instance_id), code=303)
+
+
+def said(action: str, result: ActionResult, username: str | None = None) -> str:
+    """The result banner in words: the action, done or failed, and the instance's status by its label (a failure
+    keeps the engine's message, a reassignment says to whom)."""
+    text = gettext("%(action)s: %(result)s; the instance is now: %(status)s.", action=label("audit_action", action),
+                   result=label("result", "ok" if result.ok else "failed"), status=label("status", result.status))
+    if action == "reassign" and result.ok:
+        text += " " + (gettext("The task went to %(user)s.", user=username) if username else
+                       gettext("The task is back in its queue."))
+    return text if result.ok else f"{text} {result.message}"
 
 
 @bp.route("/instances/<int:instance_id>/data", methods=["GET", "POST"])
@@ -64,7 +78,7 @@ def edit_data(instance_id: int) -> Any:
                 if str(inst.lock_version) != request.form.get("lock_version"):
                     raise Conflict("the instance changed since your preview; check the differences again")
                 result = admin_repair.edit_data(db.session, instance_id, staff(), reason, text or "")
-                flash(f"edit data: {result.message}", "success")
+                flash(said("edit_data", result), "success")
                 return redirect(url_for("admin.instance", instance_id=instance_id), code=303)
             admin.check_admin(staff())
             diff = admin_repair.preview_data(db.session, instance_id, staff(), text or "")

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.engine.xmlsafe import parse_xml
 from webapp.errors import NotFound
-from webapp.models import Instance, ProcessDefinition
-
-FINISHED = ("complete", "terminated")
+from webapp.models import ProcessDefinition
+from webapp.processes.running import running_by_definition
 
 
 @dataclass
@@ -37,13 +36,6 @@ class ProcessRow:
         return sum(v.running for v in self.versions)
 
 
-def _running_by_definition(session: Session) -> dict[int, int]:
-    """Running (not finished) instances per definition id."""
-    stmt = (select(Instance.definition_id, func.count()).where(Instance.status.not_in(FINISHED))
-            .group_by(Instance.definition_id))
-    return {definition_id: count for definition_id, count in session.execute(stmt)}
-
-
 def _row(definition: ProcessDefinition, running: dict[int, int]) -> VersionRow:
     """A version row (the comment column comes with the backend; empty before)."""
     return VersionRow(definition, running.get(definition.id, 0), getattr(definition, "comment", None) or "")
@@ -51,7 +43,7 @@ def _row(definition: ProcessDefinition, running: dict[int, int]) -> VersionRow:
 
 def processes(session: Session) -> list[ProcessRow]:
     """Every process with its versions, newest version first, processes by key."""
-    running = _running_by_definition(session)
+    running = running_by_definition(session)
     rows: dict[str, ProcessRow] = {}
     stmt = select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version.desc())
     for definition in session.scalars(stmt):

@@ -103,9 +103,14 @@ def when(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt)
 
 
-def human(value: datetime | None) -> str:
+def human(value: datetime | str | None) -> str:
     """A short date in the user's zone: 'today 14:05', 'yesterday 09:12', 'tomorrow 09:00', '3 Dec 09:12',
-    '3 Dec 2025 09:12'."""
+    '3 Dec 2025 09:12' (an ISO text, as JSON columns keep times, is read first; other text is shown as it is)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
     if value is None:
         return ""
     local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(get_timezone())

@@ -82,6 +82,11 @@ LABELS: dict[str, dict[str, Any]] = {
         "task_to_nobody": _l("an unclaimed task waits in the queue of a group, department or service point that has "
                              "no active member")},
     "task_state": {"open": _l("open"), "completed": _l("completed"), "cancelled": _l("cancelled")},
+    # SpiffWorkflow's states of a task an instance waits at (the migration dry run)
+    "engine_state": {"READY": _l("ready: waits for a person"), "WAITING": _l("waiting for a timer or a message"),
+                     "STARTED": _l("started: runs the called process"), "FUTURE": _l("not reached yet"),
+                     "LIKELY": _l("not reached yet"), "MAYBE": _l("not reached yet"), "COMPLETED": _l("completed"),
+                     "ERROR": _l("stopped on an error"), "CANCELLED": _l("cancelled")},
     "timer_state": {"waiting": _l("waiting"), "fired": _l("fired"), "cancelled": _l("cancelled")},
     "message_status": {"pending": _l("pending"), "sending": _l("sending"), "sent": _l("sent"),
                        "delivered": _l("delivered"), "dead": _l("dead (given up)"), "cancelled": _l("cancelled")},

@@ -20,6 +20,7 @@ from webapp.models import HumanTask, Instance, ProcessDefinition
 _cache: dict[int, ProcessBundle] = {}
 _forms: dict[tuple[int, str], dict[str, Any]] = {}
 _cache_lock = threading.Lock()
+CALLS_PREFIX = "calls "  # the comment of a caller rebuilt with a changed called process
 
 
 @dataclass
@@ -39,36 +40,59 @@ def deploy_files(session: Session, files: dict[str, bytes], forms: dict[str, byt
 
     With `touching`, only the processes built from one of those file names are stored (the other files were given
     so that the processes calling a changed diagram are rebuilt with it, see `caller_files`); with `only`, only
-    those process keys. `comment` is stored with every new version.
+    those process keys. `comment` is stored with every new version; a caller whose own diagram did not change
+    gets a version only because what it calls did, and its comment says so ('calls inquiry v2: <comment>').
     """
     pack = build_pack(files, forms, registered_operations())
-    results: list[Deployed] = []
+    results: dict[str, Deployed] = {}
+    rebuilt: list[tuple[ProcessDefinition, list[str]]] = []
     for key, bundle in sorted(pack.processes.items()):
         if (touching is not None and not touching & set(bundle.files)) or (only is not None and key not in only):
             continue
         latest = latest_definition(session, key)
         if latest is not None and latest.content_hash == bundle.content_hash:
-            results.append(Deployed(key, latest.version, latest.id, False))
+            results[key] = Deployed(key, latest.version, latest.id, False)
             continue
-        used = forms_of_bundle(bundle)
         definition = ProcessDefinition(
-            key=key,
-            name=bundle.name,
-            version=(latest.version + 1) if latest else 1,
-            content_hash=bundle.content_hash,
-            files=bundle.files,
-            forms={name: pack.forms[name] for name in sorted(used) if name in pack.forms},
+            key=key, name=bundle.name, version=(latest.version + 1) if latest else 1,
+            content_hash=bundle.content_hash, files=bundle.files,
+            forms={name: pack.forms[name] for name in sorted(forms_of_bundle(bundle)) if name in pack.forms},
             form_files=bundle.form_files or None,
-            deployed_by=actor,
-            comment=comment or None,
+            deployed_by=actor, comment=comment or None,
         )
         session.add(definition)
         session.flush()
         with _cache_lock:
             _cache[definition.id] = bundle
-        results.append(Deployed(key, definition.version, definition.id, True))
+        results[key] = Deployed(key, definition.version, definition.id, True)
+        if called := _called_changes(latest, key, bundle):
+            rebuilt.append((definition, called))
+    for definition, called in rebuilt:  # once every version of this deploy is numbered
+        definition.comment = _caller_comment(session, called, results, comment)
     session.commit()
-    return results
+    return list(results.values())
+
+
+def _called_changes(latest: ProcessDefinition | None, key: str, bundle: ProcessBundle) -> list[str]:
+    """The called processes whose diagrams changed, when the process's own diagram did not (else [])."""
+    if latest is None:
+        return []
+    own = {name for name, text in bundle.files.items() if key in process_ids(text.encode())}
+    if not own or any(latest.files.get(name) != bundle.files[name] for name in own):
+        return []
+    changed = {k for name, text in bundle.files.items() if name not in own and latest.files.get(name) != text
+               for k in process_ids(text.encode())}
+    return sorted(changed - {key})
+
+
+def _caller_comment(session: Session, called: list[str], done: dict[str, Deployed], comment: str | None) -> str:
+    """The comment of a caller rebuilt with changed called processes: 'calls inquiry v2: <the owner's comment>'."""
+    names = []
+    for other in called:
+        version = done[other].version if other in done else getattr(latest_definition(session, other), "version", 0)
+        names.append(f"{other} v{version}" if version else other)
+    prefix = CALLS_PREFIX + ", ".join(names)
+    return f"{prefix}: {comment}" if comment else prefix
 
 
 def deploy_directory(session: Session, processes_dir: Path, forms_dir: Path, actor: str) -> list[Deployed]:
