@@ -17,7 +17,8 @@ from werkzeug.serving import make_server
 from tests.admin.conftest import T0
 from tests.admin.test_called_diagrams import broken_timer_case
 from tests.admin.test_migrate_jobs import cases, mini_v2
-from tests.conftest import PASSWORD, Api
+from tests.browser.signin import sign_in
+from tests.conftest import Api
 from webapp.admin import jobs
 from webapp.engine import clock
 from webapp.extensions import db
@@ -57,15 +58,7 @@ def signed_in(live: str, browser: Any) -> Iterator[Any]:
         pg = browser.new_page(viewport={"width": 1400, "height": 1000})
         opened.append(pg)
         pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        pg.goto(f"{live}/login")
-        pg.fill("#username", "admin")
-        pg.fill("#password", PASSWORD)
-        with pg.expect_navigation():
-            pg.press("#password", "Enter")
-        if language != "en":
-            pg.request.post(f"{live}/language", form={"language": language, "next": "/"}, headers={
-                "X-CSRFToken": pg.locator("meta[name=csrf-token]").get_attribute("content") or ""})
-        return pg
+        return sign_in(pg, live, "admin", language)
 
     yield open_as
     for pg in opened:

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Shots
+from tests.browser.signin import sign_in
 from tests.browser.test_admin_migrate_and_calls import live  # noqa: F401  (fixture)
-from tests.conftest import PASSWORD
 from tests.helpers import GRIEVANCE, open_task, register
 from webapp.extensions import db
 from webapp.models import User
@@ -28,15 +28,7 @@ def person(live: str, browser: Any) -> Iterator[Callable[..., Any]]:  # noqa: F8
     def open_as(username: str, language: str = "en") -> Any:
         pg = browser.new_page(viewport={"width": 1400, "height": 1000})
         pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        pg.goto(f"{live}/login")
-        pg.fill("#username", username)
-        pg.fill("#password", PASSWORD)
-        with pg.expect_navigation():
-            pg.press("#password", "Enter")
-        if language != "en":
-            pg.request.post(f"{live}/language", form={"language": language, "next": "/"}, headers={
-                "X-CSRFToken": pg.locator("meta[name=csrf-token]").get_attribute("content") or ""})
-        return pg
+        return sign_in(pg, live, username, language)
 
     yield open_as
     assert errors == [], errors
