@@ -77,10 +77,28 @@ def _below(subprocess: Any, workflow: Any, top: Any) -> bool:
     """Whether `subprocess` was called (directly or not) from `workflow`."""
     current = subprocess
     while current is not top:
-        current = current.parent_workflow
+        current = _caller(current, top)
         if current is workflow:
             return True
     return False
+
+
+_CALLER = "_closeloop_caller"
+
+
+def _caller(subprocess: Any, top: Any) -> Any:
+    """`subprocess.parent_workflow` (the workflow holding the task that called it), remembered on the subprocess.
+
+    SpiffWorkflow looks the calling task up in the top workflow and then in every called process, each time.
+    The remembered one is used while it still holds that task and is still the top or one of its processes.
+    """
+    known = subprocess.__dict__.get(_CALLER)
+    if known is not None and subprocess.parent_task_id in known.tasks and (
+            known is top or top.subprocesses.get(known.parent_task_id) is known):
+        return known
+    caller = subprocess.parent_workflow
+    subprocess.__dict__[_CALLER] = caller
+    return caller
 
 
 def update_waiting_tasks(workflow: Any) -> None:
