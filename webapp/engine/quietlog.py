@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 _task_log = spiff_task.logger
 _workflow_log = spiff_workflow.logger
+_spiff_set_state = Task._set_state
 _workflow_extras = Workflow.collect_log_extras
 
 
