@@ -68,6 +68,45 @@ def test_plain_deepcopy_keeps_deepcopys_sharing_and_hands_other_values_to_it() -
     assert copied[1] is copied and copied is not loop
 
 
+def test_merges_give_spiffs_result_on_every_scenario(monkeypatch: pytest.MonkeyPatch) -> None:
+    from SpiffWorkflow.util.deep_merge import DeepMerge
+
+    assert DeepMerge.merge is datacopy.merge
+    seen = [0]
+
+    def checked(a: Any, b: Any, path: Any = None) -> Any:
+        before, theirs_in = copy.deepcopy(a), copy.deepcopy(b)
+        ours = datacopy.merge(a, b)
+        monkeypatch.setattr(DeepMerge, "merge", staticmethod(datacopy._spiff_merge))
+        try:
+            theirs = datacopy._spiff_merge(before, theirs_in)
+        finally:
+            monkeypatch.setattr(DeepMerge, "merge", staticmethod(checked))
+        assert ours is a and ours == theirs
+        seen[0] += 1
+        return ours
+
+    monkeypatch.setattr(DeepMerge, "merge", staticmethod(checked))
+    for scenario in ALL:
+        run(scenario)
+    assert seen[0] > 500, seen
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ({}, {"x": {"y": [1, {"z": 2}]}, "s": {1, 2}, "n": None}),
+    ({"x": {"y": 1}, "l": [1, 2], "k": "old"}, {"x": {"z": 2}, "l": [1, 3], "k": "new", "d": {"e": []}}),
+    ({"l": [{"a": 1}, 2]}, {"l": [{"b": 2}, 2, 3]}),
+    ({"v": [1]}, {"v": {"now": "dict"}}),
+])
+def test_merge_is_spiffs_merge(a: dict[str, Any], b: dict[str, Any]) -> None:
+    theirs = datacopy._spiff_merge(copy.deepcopy(a), copy.deepcopy(b))
+    ours = datacopy.merge(a, b)
+    assert ours == theirs
+    for key, value in b.items():  # dicts, lists and sets that were not merged into are copies, as Spiff makes
+        if isinstance(value, dict | list | set) and key in ours and ours[key] == value:
+            assert ours[key] is not value
+
+
 def _records(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str, str, str, str]]:
     """Spiff's records without what differs between two runs (ids, times)."""
     return [(r.name, r.levelname, r.getMessage(), str(getattr(r, "task_spec", "")), str(getattr(r, "state", "")))
@@ -125,17 +164,26 @@ def test_validate_parses_as_spiffs_does() -> None:
                 engine.validate(text)
 
 
-def test_remembered_callers_are_spiffs_parent_workflows(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_remembered_called_processes_are_those_spiff_finds(monkeypatch: pytest.MonkeyPatch) -> None:
     seen = [0]
-    caller = walk._caller
+    called_from = walk._called_from
 
-    def checked(subprocess: BpmnSubWorkflow, top: Any) -> Any:
-        found = caller(subprocess, top)
-        assert found is subprocess.parent_workflow
-        seen[0] += 1
+    def checked(workflow: Any, top: Any) -> list[Any]:
+        found = called_from(workflow, top)
+
+        def below(sp: BpmnSubWorkflow) -> bool:
+            current = sp
+            while current is not top:
+                current = current.parent_workflow
+                if current is workflow:
+                    return True
+            return False
+
+        assert found == [sp for sp in top.subprocesses.values() if sp is not workflow and below(sp)]
+        seen[0] += workflow is not top
         return found
 
-    monkeypatch.setattr(walk, "_caller", checked)
+    monkeypatch.setattr(walk, "_called_from", checked)
     for scenario in ALL:
         run(scenario)
     assert seen[0] > 100, seen
