@@ -27,11 +27,14 @@ _spiff_merge = DeepMerge.merge
 def merge(a: Any, b: Any, path: list[str] | None = None) -> Any:
     """`DeepMerge.merge`: merge `b` into `a` and return `a` (dicts merged, lists merged item by item, any other
     value of `b` that `a` lacks or holds differently put in `a`, a dict, list or set as a shallow copy)."""
+    if not a and type(a) is dict and type(b) is dict:  # a task taking its parent's data: every key is new
+        a.update({key: value if type(value) in _ATOMIC else _fresh(value) for key, value in b.items()})
+        return a
     for key in b:
         value = b[key]
         if key in a:
             current = a[key]
-            if current == value:
+            if current is value or current == value:  # `is`: what == says of one object, without comparing
                 continue
             if isinstance(current, dict) and isinstance(value, dict):
                 merge(current, value, [*(path or []), str(key)])
@@ -39,13 +42,15 @@ def merge(a: Any, b: Any, path: list[str] | None = None) -> Any:
             if isinstance(current, list) and isinstance(value, list):
                 DeepMerge.merge_array(current, value, [*(path or []), str(key)])
                 continue
-        if type(value) in _COPY_METHOD:
-            a[key] = value.copy()
-        elif isinstance(value, dict | list | set):
-            a[key] = copy(value)
-        else:
-            a[key] = value
+        a[key] = value if type(value) in _ATOMIC else _fresh(value)
     return a
+
+
+def _fresh(value: Any) -> Any:
+    """What `DeepMerge.merge` puts in: a shallow copy of a dict, list or set, any other value itself."""
+    if type(value) in _COPY_METHOD:
+        return value.copy()
+    return copy(value) if isinstance(value, dict | list | set) else value
 
 
 def plain_deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
