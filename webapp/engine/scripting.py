@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -33,6 +35,10 @@ class ClosedScriptEngine(PythonScriptEngine):
 
         return cls(refuse)
 
+    def validate(self, expression: str) -> None:
+        """Raise SyntaxError unless the text parses as Python (DMN cells: once per text, not per rule check)."""
+        _parses(expression)
+
     def evaluate(self, task, expression, external_context=None):  # type: ignore[no-untyped-def]
         """Evaluate a condition, DMN cell, timer expression or parameter in the sandbox, noting its element."""
         note_element(_element(task))
@@ -57,6 +63,12 @@ class ClosedScriptEngine(PythonScriptEngine):
                 f"handler '{operation}' failed: {type(exc).__name__}: {exc}", task=task, exception=exc
             ) from exc
         return json.dumps(result, default=str)
+
+
+@lru_cache(maxsize=4096)
+def _parses(text: str) -> None:
+    """`PythonScriptEngine.validate`: parse the text (only texts that parse are remembered)."""
+    ast.parse(text)
 
 
 def _element(task: Any) -> str | None:

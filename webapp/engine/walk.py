@@ -27,6 +27,8 @@ def _in_walk_order(tasks: list[Any], start: Any, descend: bool) -> list[Any]:
     `descend`: the walk goes into called processes (SpiffWorkflow's BPMN walk) or not (its plain walk).
     """
     top = start.top_workflow
+    if len(tasks) == 1:
+        return tasks if _reached(tasks[0], start, top, descend) else []
     memo: dict[int, Path | None] = {}
 
     def path(task: Any) -> Path | None:
@@ -61,23 +63,64 @@ def _in_walk_order(tasks: list[Any], start: Any, descend: bool) -> list[Any]:
     return [t for _, t in keyed]
 
 
+def _reached(task: Any, start: Any, top: Any, descend: bool) -> bool:
+    """Whether the walk from `start`'s root meets `task` (the path of `_in_walk_order` without the positions)."""
+    current = task
+    while True:
+        parent_id = current._parent
+        if parent_id is None:
+            if current.workflow is start:
+                return True
+            current = top.get_task_from_id(current.workflow.parent_task_id)
+            continue
+        parent = current.workflow.tasks[parent_id]
+        if parent._state < _FUTURE and not (descend and parent.id in top.subprocesses):
+            return False
+        current = parent
+
+
 def ready_tasks(workflow: Any, manual: bool | None = None) -> list[Any]:
     """`workflow.get_tasks(state=READY)` (called processes included), optionally only manual or engine tasks."""
     top = workflow.top_workflow
     workflows = [workflow]
     if top.subprocesses:  # from the top, every called process; from a called one, those it called
-        workflows += [sp for sp in top.subprocesses.values()
-                      if sp is not workflow and (workflow is top or _below(sp, workflow, top))]
+        workflows += _called_from(workflow, top)
     found = [t for wf in workflows for t in wf.tasks.values()
              if t._state == _READY and (manual is None or t.task_spec.manual == manual)]
     return _in_walk_order(found, workflow, descend=True)
 
 
-def _below(subprocess: Any, workflow: Any, top: Any) -> bool:
-    """Whether `subprocess` was called (directly or not) from `workflow`."""
+_CALLED = "_closeloop_called"
+
+
+def _called_from(workflow: Any, top: Any) -> list[Any]:
+    """The processes `workflow` called, directly or not (from the top: all), in `top.subprocesses` order.
+
+    SpiffWorkflow finds a process's caller (`parent_workflow`) by looking its calling task up in the top workflow
+    and then in every process, each time. A process's caller never changes, so the answer is remembered on the top
+    workflow for as long as its processes are the same objects (the memo holds them, so no id is reused).
+    """
+    processes = top.subprocesses
+    if workflow is top:
+        return list(processes.values())
+    key = tuple(map(id, processes.values()))
+    memo = top.__dict__.get(_CALLED)
+    if memo is None or memo[0] != key:
+        memo = top.__dict__[_CALLED] = (key, list(processes.values()), {}, {})
+    _, known, callers, answers = memo
+    answer = answers.get(id(workflow))
+    if answer is None or answer[0] is not workflow:
+        if not callers:
+            callers.update((id(sp), sp.parent_workflow) for sp in known)
+        answer = answers[id(workflow)] = (workflow, [sp for sp in known if _below(sp, workflow, top, callers)])
+    return answer[1]
+
+
+def _below(subprocess: Any, workflow: Any, top: Any, callers: dict[int, Any]) -> bool:
+    """Whether `subprocess` was called (directly or not) from `workflow`; `callers`: each process's caller."""
     current = subprocess
     while current is not top:
-        current = current.parent_workflow
+        current = callers.get(id(current)) or current.parent_workflow
         if current is workflow:
             return True
     return False

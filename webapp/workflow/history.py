@@ -30,9 +30,12 @@ class DbHistory:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._cases: dict[str, Case | None] = {}  # by number: the session's own object, looked up once per step
 
     def _issue(self, subject: str, exclude: str) -> tuple[str | None, Case | None]:
-        me = self.session.scalars(select(Case).where(Case.number == exclude)).first()
+        if exclude not in self._cases:
+            self._cases[exclude] = self.session.scalars(select(Case).where(Case.number == exclude)).first()
+        me = self._cases[exclude]
         return issues.current(me, subject), me
 
     def distinct_complainants(self, category: str, subject: str, since: datetime, exclude: str) -> list[str]:

@@ -1,0 +1,189 @@
+"""The engine's process-wide SpiffWorkflow patches (webapp/engine/quietlog.py, datacopy.py, scripting.validate,
+walk._caller) behave as SpiffWorkflow's own code on every owner scenario of the pack."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import logging
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from SpiffWorkflow import Workflow
+from SpiffWorkflow.bpmn.specs.mixins import subworkflow_task
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+from SpiffWorkflow.task import Task
+
+from tests.process.scenarios import run, scenarios
+from webapp.engine import datacopy, quietlog, walk
+from webapp.engine.scripting import ClosedScriptEngine
+
+ALL = scenarios()
+
+
+def _containers(value: Any) -> list[int]:
+    """Ids of every dict and list inside `value`."""
+    found: list[int] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.append(id(item))
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            found.append(id(item)) if isinstance(item, list) else None
+            stack.extend(item)
+    return found
+
+
+def test_subprocess_data_copies_equal_deepcopys_and_share_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert subworkflow_task.deepcopy is datacopy.plain_deepcopy  # type: ignore[attr-defined]
+    seen = [0]
+
+    def checked(value: Any, memo: Any = None) -> Any:
+        ours, theirs = datacopy.plain_deepcopy(value), copy.deepcopy(value)
+        assert ours == theirs and type(ours) is type(theirs)
+        assert not set(_containers(ours)) & set(_containers(value))
+        seen[0] += 1
+        return ours
+
+    monkeypatch.setattr(subworkflow_task, "deepcopy", checked)
+    for scenario in ALL:
+        run(scenario)
+    assert seen[0] > 10, seen
+
+
+def test_plain_deepcopy_keeps_deepcopys_sharing_and_hands_other_values_to_it() -> None:
+    shared = {"a": [1, 2]}
+    value = {"x": shared, "y": shared, "t": (shared, "s"), "d": datetime(2026, 1, 2, tzinfo=UTC),
+             "day": date(2026, 1, 2), "n": None, "f": 1.5, "nested": [[{"k": True}]], 3: "int key"}
+    ours, theirs = datacopy.plain_deepcopy(value), copy.deepcopy(value)
+    assert ours == theirs
+    assert ours["x"] is ours["y"] and ours["t"][0] is ours["x"] and ours["x"] is not shared
+    assert ours["nested"][0][0] is not value["nested"][0][0]
+    loop: list[Any] = [1]
+    loop.append(loop)
+    copied = datacopy.plain_deepcopy(loop)
+    assert copied[1] is copied and copied is not loop
+
+
+def test_merges_give_spiffs_result_on_every_scenario(monkeypatch: pytest.MonkeyPatch) -> None:
+    from SpiffWorkflow.util.deep_merge import DeepMerge
+
+    assert DeepMerge.merge is datacopy.merge
+    seen = [0]
+
+    def checked(a: Any, b: Any, path: Any = None) -> Any:
+        before, theirs_in = copy.deepcopy(a), copy.deepcopy(b)
+        ours = datacopy.merge(a, b)
+        monkeypatch.setattr(DeepMerge, "merge", staticmethod(datacopy._spiff_merge))
+        try:
+            theirs = datacopy._spiff_merge(before, theirs_in)
+        finally:
+            monkeypatch.setattr(DeepMerge, "merge", staticmethod(checked))
+        assert ours is a and ours == theirs
+        seen[0] += 1
+        return ours
+
+    monkeypatch.setattr(DeepMerge, "merge", staticmethod(checked))
+    for scenario in ALL:
+        run(scenario)
+    assert seen[0] > 500, seen
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ({}, {"x": {"y": [1, {"z": 2}]}, "s": {1, 2}, "n": None}),
+    ({"x": {"y": 1}, "l": [1, 2], "k": "old"}, {"x": {"z": 2}, "l": [1, 3], "k": "new", "d": {"e": []}}),
+    ({"l": [{"a": 1}, 2]}, {"l": [{"b": 2}, 2, 3]}),
+    ({"v": [1]}, {"v": {"now": "dict"}}),
+])
+def test_merge_is_spiffs_merge(a: dict[str, Any], b: dict[str, Any]) -> None:
+    theirs = datacopy._spiff_merge(copy.deepcopy(a), copy.deepcopy(b))
+    ours = datacopy.merge(a, b)
+    assert ours == theirs
+    for key, value in b.items():  # dicts, lists and sets that were not merged into are copies, as Spiff makes
+        if isinstance(value, dict | list | set) and key in ours and ours[key] == value:
+            assert ours[key] is not value
+
+
+def _records(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str, str, str, str]]:
+    """Spiff's records without what differs between two runs (ids, times)."""
+    return [(r.name, r.levelname, r.getMessage(), str(getattr(r, "task_spec", "")), str(getattr(r, "state", "")))
+            for r in caplog.records if r.name.startswith("spiff")]
+
+
+def test_log_records_are_spiffs_own_when_its_loggers_are_enabled(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = next(s for s in ALL if "call" in s.name or "grievance" in s.name)
+    caplog.set_level(logging.DEBUG, logger="spiff")
+    run(scenario)
+    ours = _records(caplog)
+    extras = [r.__dict__ for r in caplog.records if r.name == "spiff.workflow"]
+    caplog.clear()
+    monkeypatch.setattr(Task, "_set_state", quietlog._spiff_set_state)
+    monkeypatch.setattr(Workflow, "collect_log_extras", quietlog._workflow_extras)
+    run(scenario)
+    assert ours == _records(caplog) and len(ours) > 100
+    assert extras and all("tasks" in e and "root" in e for e in extras)  # the whole-tree extras are still made
+
+
+def test_no_log_extras_are_built_when_spiffs_loggers_are_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not logging.getLogger("spiff.task").isEnabledFor(logging.INFO)
+    built = [0]
+    original = Task.collect_log_extras
+
+    def counted(self: Task, dct: dict[str, Any] | None = None) -> dict[str, Any]:
+        built[0] += 1
+        return original(self, dct)
+
+    walked = [0]
+    tasks = Workflow.get_tasks
+
+    def counted_walk(self: Workflow, *args: Any, **kwargs: Any) -> list[Task]:
+        walked[0] += not args and not kwargs
+        return tasks(self, *args, **kwargs)
+
+    monkeypatch.setattr(Task, "collect_log_extras", counted)
+    monkeypatch.setattr(Workflow, "get_tasks", counted_walk)
+    for scenario in ALL[:5]:
+        run(scenario)
+    assert built[0] == 0 and walked[0] == 0, (built, walked)
+
+
+def test_validate_parses_as_spiffs_does() -> None:
+    engine = ClosedScriptEngine.read_only()
+    for text in ["a == 1", "'x'", "> 5", "v > 5", "in ['a', 'b']", "1 +", "", "x[", "\"unclosed"]:
+        for _ in range(2):  # the second time from the cache, or parsed again when it failed
+            try:
+                ast.parse(text)
+            except SyntaxError:
+                with pytest.raises(SyntaxError):
+                    engine.validate(text)
+            else:
+                engine.validate(text)
+
+
+def test_remembered_called_processes_are_those_spiff_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = [0]
+    called_from = walk._called_from
+
+    def checked(workflow: Any, top: Any) -> list[Any]:
+        found = called_from(workflow, top)
+
+        def below(sp: BpmnSubWorkflow) -> bool:
+            current = sp
+            while current is not top:
+                current = current.parent_workflow
+                if current is workflow:
+                    return True
+            return False
+
+        assert found == [sp for sp in top.subprocesses.values() if sp is not workflow and below(sp)]
+        seen[0] += workflow is not top
+        return found
+
+    monkeypatch.setattr(walk, "_called_from", checked)
+    for scenario in ALL:
+        run(scenario)
+    assert seen[0] > 100, seen
