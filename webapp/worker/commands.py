@@ -24,8 +24,11 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """Log to stderr at `level` in the commands' one format."""
-    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), format=LOG_FORMAT)
+    """Log to stderr at `level` in the commands' one format; SpiffWorkflow's per-task chatter only at DEBUG."""
+    chosen = getattr(logging, level.upper(), logging.INFO)
+    logging.basicConfig(level=chosen, format=LOG_FORMAT)
+    # Spiff logs every task state change at INFO: thousands of lines per case, and a log record built for each.
+    logging.getLogger("spiff").setLevel(chosen if chosen <= logging.DEBUG else max(chosen, logging.WARNING))
 
 
 def _worker_thread(app: Flask, stop: threading.Event) -> threading.Thread:
