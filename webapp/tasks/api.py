@@ -11,7 +11,7 @@ from webapp.api import bp
 from webapp.api.shapes import instance_json, task_json
 from webapp.errors import Forbidden, Invalid
 from webapp.extensions import db
-from webapp.models import Instance
+from webapp.models import HumanTask, Instance
 from webapp.tasks import service as tasks
 from webapp.tasks.worklist import TaskFilters, list_tasks
 
@@ -76,10 +76,23 @@ def complete_task(task_id: int) -> Any:
         raise Invalid("send the form data as a JSON object", {"": "expected application/json"})
     data = body.get("data", body) if isinstance(body, dict) else body
     task, instance = tasks.complete_with_instance(db.session, task_id, data, api_user())
+    following = _open_after(task)
     result: dict[str, Any] = {"task": task_json(task), "instance": instance_json(instance)}
-    result["next_tasks"] = [task_json(t) for t in tasks.next_tasks(db.session, task)]
+    result["next_tasks"] = [task_json(t) for t in following]
     if instance.status == "error":
         result["message"] = ("your input is kept; the case stopped on an error and the administrators can see it: "
                              + str((instance.error or {}).get("message", "")))
         return result, 202
     return result
+
+
+def _open_after(task: HumanTask) -> list[HumanTask]:
+    """The instance's open tasks after the completion committed, read outside a transaction (autocommit).
+
+    One SELECT needs no transaction of its own: on PostgreSQL that spares the BEGIN and the ROLLBACK at the end
+    of the request, two round trips of every completion.
+    """
+    session = db.plain_session()
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return tasks.next_tasks(session, task)
