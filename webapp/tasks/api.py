@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import request
 
-from webapp.accounts.api import api_user, require
+from webapp.accounts.api import api_user, reads_only, require
 from webapp.api import bp
 from webapp.api.shapes import instance_json, task_json
 from webapp.errors import Forbidden, Invalid
@@ -17,7 +17,7 @@ from webapp.tasks.worklist import TaskFilters, list_tasks
 
 
 @bp.get("/tasks")
-@require()
+@require(read_only=True)
 def list_open_tasks() -> Any:
     """Open tasks of a scope, by deadline, keyset-paged."""
     filters = TaskFilters(
@@ -30,7 +30,7 @@ def list_open_tasks() -> Any:
 
 
 @bp.get("/tasks/<int:task_id>")
-@require()
+@require(read_only=True)
 def show_task(task_id: int) -> Any:
     """One task with its JSON Schema form and current data."""
     task = tasks.get_task(db.session, task_id)
@@ -87,12 +87,6 @@ def complete_task(task_id: int) -> Any:
 
 
 def _open_after(task: HumanTask) -> list[HumanTask]:
-    """The instance's open tasks after the completion committed, read outside a transaction (autocommit).
-
-    One SELECT needs no transaction of its own: on PostgreSQL that spares the BEGIN and the ROLLBACK at the end
-    of the request, two round trips of every completion.
-    """
-    session = db.plain_session()
-    if not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return tasks.next_tasks(session, task)
+    """The instance's open tasks after the completion committed: one autocommitted SELECT (see reads_only)."""
+    reads_only()
+    return tasks.next_tasks(db.session, task)
