@@ -43,7 +43,7 @@ def test_a_committed_outbox_row_wakes_a_worker_that_polls_only_hourly(app, users
                  and started[0].passes >= 1, "the worker to listen and finish its first (empty) pass")
         worker = started[0]
         assert smtp.box.messages == [] and worker.listener.heard == 0
-        start_sla()  # commits the acknowledgement e-mail (and NOTIFY in the same transaction)
+        start_sla()  # commits the acknowledgement e-mail (and NOTIFY right after the commit)
         wait_for(lambda: len(smtp.box.messages) == 1 and worker.passes >= 2, "the acknowledgement to be delivered")
         # delivered by a second pass, within the hour the worker would otherwise have slept: the NOTIFY woke it
         assert worker.listener.heard >= 1

@@ -238,7 +238,18 @@ def check_body() -> None:
     body = request.get_json(silent=True)
     if body is None:
         return  # the view says what it expected
-    errors = sorted(Draft7Validator(schema).iter_errors(body), key=lambda e: list(e.path))
+    errors = sorted(_validator(request.endpoint or "", schema).iter_errors(body), key=lambda e: list(e.path))
     if errors:
         fields = {".".join(str(p) for p in e.path) or "(body)": e.message[:200] for e in errors[:20]}
         raise Invalid("the JSON body does not match the API description (/api/v1/openapi.json)", fields)
+
+
+_VALIDATORS: dict[str, Draft7Validator] = {}
+
+
+def _validator(endpoint: str, schema: dict[str, Any]) -> Draft7Validator:
+    """The body validator of an endpoint, built on its first request (the schemas above never change)."""
+    found = _VALIDATORS.get(endpoint)
+    if found is None:
+        found = _VALIDATORS[endpoint] = Draft7Validator(schema)
+    return found

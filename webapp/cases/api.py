@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, request
 
 from webapp.accounts import visibility
-from webapp.accounts.api import api_user, require
+from webapp.accounts.api import api_user, reads_only, require
 from webapp.api import bp
 from webapp.api.shapes import case_json, event_json, task_json, timer_json
 from webapp.cases import search as case_search
@@ -27,6 +27,7 @@ def register_case() -> Any:
     if body is None:
         raise Invalid("send the case as a JSON object", {"": "expected application/json"})
     case = cases.register(db.session, body, api_user().username)
+    reads_only()  # committed: the answer's reads need no transaction
     return _case_detail(case, with_history=False), 201
 
 
@@ -47,7 +48,7 @@ def list_cases() -> Any:
 
 
 @bp.get("/cases/<number>")
-@require()
+@require(read_only=True)
 def show_case(number: str) -> Any:
     """One case with its history, open tasks and linked cases."""
     case = visibility.readable_case(db.session, number, api_user(), visibility.all_readers(current_app.config))

@@ -6,18 +6,18 @@ from typing import Any
 
 from flask import request
 
-from webapp.accounts.api import api_user, require
+from webapp.accounts.api import api_user, reads_only, require
 from webapp.api import bp
 from webapp.api.shapes import instance_json, task_json
 from webapp.errors import Forbidden, Invalid
 from webapp.extensions import db
-from webapp.models import Instance
+from webapp.models import HumanTask, Instance
 from webapp.tasks import service as tasks
 from webapp.tasks.worklist import TaskFilters, list_tasks
 
 
 @bp.get("/tasks")
-@require()
+@require(read_only=True)
 def list_open_tasks() -> Any:
     """Open tasks of a scope, by deadline, keyset-paged."""
     filters = TaskFilters(
@@ -30,7 +30,7 @@ def list_open_tasks() -> Any:
 
 
 @bp.get("/tasks/<int:task_id>")
-@require()
+@require(read_only=True)
 def show_task(task_id: int) -> Any:
     """One task with its JSON Schema form and current data."""
     task = tasks.get_task(db.session, task_id)
@@ -76,10 +76,17 @@ def complete_task(task_id: int) -> Any:
         raise Invalid("send the form data as a JSON object", {"": "expected application/json"})
     data = body.get("data", body) if isinstance(body, dict) else body
     task, instance = tasks.complete_with_instance(db.session, task_id, data, api_user())
+    following = _open_after(task)
     result: dict[str, Any] = {"task": task_json(task), "instance": instance_json(instance)}
-    result["next_tasks"] = [task_json(t) for t in tasks.next_tasks(db.session, task)]
+    result["next_tasks"] = [task_json(t) for t in following]
     if instance.status == "error":
         result["message"] = ("your input is kept; the case stopped on an error and the administrators can see it: "
                              + str((instance.error or {}).get("message", "")))
         return result, 202
     return result
+
+
+def _open_after(task: HumanTask) -> list[HumanTask]:
+    """The instance's open tasks after the completion committed: one autocommitted SELECT (see reads_only)."""
+    reads_only()
+    return tasks.next_tasks(db.session, task)

@@ -1,8 +1,11 @@
 """PostgreSQL LISTEN/NOTIFY: a commit that adds work (timers, SLA clocks, outbox rows) wakes every worker.
 
-The NOTIFY is sent inside the committing transaction, so PostgreSQL delivers it only if the work commits.
-Workers LISTEN on a connection of their own and set the loop's wake-up event; polling stays the fallback
-(and is all SQLite has).
+The NOTIFY is sent right after the work commits (never for a rolled-back transaction), in a one-statement
+transaction of its own that commits asynchronously: a NOTIFY makes PostgreSQL serialise the commits of every
+notifying transaction on one database-wide lock held until the commit's WAL is flushed, so sent inside the web
+request's own transaction it queued every concurrent completion behind the others' fsyncs. A process that dies
+between the commit and the NOTIFY loses only the wake-up: workers LISTEN on a connection of their own and set
+the loop's wake-up event, and polling stays the fallback (and is all SQLite has).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import threading
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session
 
 from webapp.deadlines.models import Deadline
@@ -24,6 +27,8 @@ CHANNEL = "closeloop_work"
 # serialise the commit, fsync included, behind every other notifying commit); `flush_deferred` sends one per pass
 DEFER = "closeloop_defer_notify"
 _DEFERRED = "closeloop_notify_deferred"
+# set_config(..., true): asynchronous commit for this statement's own (implicit) transaction only
+_NOTIFY = text(f"SELECT set_config('synchronous_commit', 'off', true), pg_notify('{CHANNEL}', '')")
 log = logging.getLogger("closeloop.worker")
 _installed = False
 
@@ -35,8 +40,7 @@ def install() -> None:
         return
     _installed = True
     event.listen(Session, "after_flush", _seen)
-    event.listen(Session, "before_commit", _notify)
-    event.listen(Session, "after_commit", _clear)
+    event.listen(Session, "after_commit", _committed)
     event.listen(Session, "after_rollback", _clear)
 
 
@@ -45,25 +49,33 @@ def _seen(session: Session, _ctx: Any) -> None:
         session.info[NOTIFY_WORK] = True
 
 
-def _notify(session: Session) -> None:
-    pending = any(isinstance(o, Outbox | Timer | Deadline) for o in session.new)
-    if not (pending or session.info.get(NOTIFY_WORK)):
+def _committed(session: Session) -> None:
+    """After a commit that added work (its flushes said so): NOTIFY in a transaction of its own."""
+    if not session.info.pop(NOTIFY_WORK, False):
         return
-    if session.get_bind().dialect.name != "postgresql":
+    engine = session.get_bind().engine
+    if engine.dialect.name != "postgresql":
         return
     if session.info.get(DEFER):
         session.info[_DEFERRED] = True
         return
-    session.execute(text(f"NOTIFY {CHANNEL}"))
+    send(engine)
+
+
+def send(engine: Engine) -> None:
+    """NOTIFY the workers in one autocommitted statement whose commit does not wait for the WAL flush."""
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(_NOTIFY)
+    except Exception:  # the work is committed; a worker finds it by polling
+        log.exception("NOTIFY %s failed; workers find the work when they poll", CHANNEL)
 
 
 def flush_deferred(session: Session) -> bool:
-    """Send the one NOTIFY that a deferring session's commits since the last call owe (own transaction)."""
+    """Send the one NOTIFY that a deferring session's commits since the last call owe."""
     if not session.info.pop(_DEFERRED, False):
         return False
-    session.rollback()  # nothing of the caller's is pending here: the worker commits every item it takes
-    session.execute(text(f"NOTIFY {CHANNEL}"))
-    session.commit()
+    send(session.get_bind().engine)
     return True
 
 
