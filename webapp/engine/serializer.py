@@ -32,6 +32,7 @@ _OPENING = b'{"subprocesses":{'
 _LEVEL = 6
 _ZLIB_HEADER = b"\x78\x9c"  # deflate, 32 KB window, default level, no preset dictionary
 _WINDOW = 32768
+_BATCH = 16384  # bytes of finished sub-processes deflated onto the chain at once (fewer, larger deflate blocks)
 
 
 class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
@@ -81,11 +82,12 @@ def forget_finished(workflow: BpmnWorkflow) -> None:
 
 
 class _Chain:
-    """The deflated opening of a workflow's state: `{"subprocesses":{` and its finished sub-processes.
+    """The deflated opening of a workflow's state: `{"subprocesses":{` and finished sub-processes.
 
-    Each part is deflated once, primed with the last 32 KB of the text before it and ended on a byte boundary
-    (a sync flush), so the chain plus the deflated rest of a save is one ordinary zlib stream that compresses as
-    well as the whole text in one go, while a save deflates only what is new.
+    Finished sub-processes join it a batch of at least _BATCH bytes at a time, each batch deflated once, primed
+    with the last 32 KB of the text before it and ended on a byte boundary (a sync flush): the chain plus the
+    deflated rest of a save is one ordinary zlib stream about as small as the whole text deflated in one go,
+    while a save deflates only the rest.
     """
 
     def __init__(self) -> None:
@@ -93,22 +95,23 @@ class _Chain:
         self.deflated = bytearray(_ZLIB_HEADER)
         self.adler = zlib.adler32(b"")
         self.tail = b""
-        self._add(_OPENING)
 
-    def extend(self, key: str, fragment: _Fragment) -> None:
-        """Deflate one more finished sub-process onto the chain."""
-        self._add(b"," + fragment if self.parts else fragment)
-        self.parts.append((key, fragment))
-
-    def _add(self, text: bytes) -> None:
+    def extend(self, parts: list[tuple[str, _Fragment]]) -> None:
+        """Deflate a batch of finished sub-processes onto the chain."""
+        text = self._joint() + b",".join(fragment for _, fragment in parts)
         self.deflated += _deflate(text, self.tail, zlib.Z_SYNC_FLUSH)
         self.adler = zlib.adler32(text, self.adler)
         self.tail = (self.tail + text)[-_WINDOW:]
+        self.parts += parts
 
-    def finish(self, rest: bytes) -> bytes:
-        """The whole zlib stream of the chain's text followed by `rest` (the chain itself is left as it is)."""
-        tail = _deflate(rest, self.tail, zlib.Z_FINISH)
-        return bytes(self.deflated) + tail + zlib.adler32(rest, self.adler).to_bytes(4, "big")
+    def finish(self, members: bytes, head: bytes) -> bytes:
+        """The zlib stream of the whole state: the chain, the other `subprocesses` members, the rest of `head`."""
+        text = (self._joint() if members or not self.parts else b"") + members + b"}," + head[1:]
+        rest = _deflate(text, self.tail, zlib.Z_FINISH)
+        return bytes(self.deflated) + rest + zlib.adler32(text, self.adler).to_bytes(4, "big")
+
+    def _joint(self) -> bytes:
+        return b"," if self.parts else _OPENING
 
 
 def _deflate(text: bytes, primer: bytes, mode: int) -> bytes:
@@ -120,22 +123,24 @@ def _deflate(text: bytes, primer: bytes, mode: int) -> bytes:
     return compressor.compress(text) + compressor.flush(mode)
 
 
-def _chain(workflow: BpmnWorkflow, finished: dict[str, _Fragment]) -> _Chain:
-    """The workflow's kept chain extended by its newly finished sub-processes, in the order they finished.
+def _chain(workflow: BpmnWorkflow, finished: dict[str, _Fragment]) -> tuple[_Chain, list[_Fragment]]:
+    """The workflow's kept chain, extended when enough has finished since, and the finished sub-processes after it.
 
-    The order depends on the workflow alone (not on which saves came before), so a state is the same text
-    however it was reached; a chain that is not the start of that order (a part changed or went, one finished
-    before the last it holds) is rebuilt.
+    Finished sub-processes are written in the order they finished, which depends on the workflow alone (not on
+    which saves came before), so a state is the same text however it was reached; a chain that is not the start
+    of that order (a part changed or went, one finished before the last it holds) is rebuilt.
     """
     order = sorted(enumerate(finished.items()), key=lambda item: (item[1][1].done_at, item[0]))
     parts = [pair for _, pair in order]
     chain: _Chain | None = workflow.__dict__.get(_CHAIN)
     if chain is None or chain.parts != parts[:len(chain.parts)]:
         chain = _Chain()
-    for key, fragment in parts[len(chain.parts):]:
-        chain.extend(key, fragment)
+    pending = parts[len(chain.parts):]
+    if sum(len(fragment) for _, fragment in pending) >= _BATCH:
+        chain.extend(pending)
+        pending = []
     workflow.__dict__[_CHAIN] = chain
-    return chain
+    return chain, [fragment for _, fragment in pending]
 
 
 def _uuid(value: str) -> Any:
@@ -166,9 +171,8 @@ def dump_state(workflow: BpmnWorkflow) -> bytes:
         head = _encode(dct)
     finally:
         registry._encoder_mode = False
-    chain = _chain(workflow, finished)
-    rest = (b"," if chain.parts and running else b"") + running + b"}," + head[1:]
-    return BINARY + chain.finish(rest)
+    chain, pending = _chain(workflow, finished)
+    return BINARY + chain.finish(b",".join([*pending, running] if running else pending), head)
 
 
 def _encode(value: Any) -> bytes:
