@@ -22,10 +22,17 @@ STATE_FORMAT = "closeloop-1"
 BINARY = b"z2:"
 COMPRESSED = "z1:"
 State = str | bytes  # what the instance row holds (text from before the binary column is still read)
-# the converted form of a finished sub-process, kept on it with a fingerprint of its tasks (identity, state, time
+# the encoded JSON member of a finished sub-process, kept on it with a fingerprint of its tasks (identity, state, time
 # of the last state change) and used only while that still matches: a workflow kept in memory (webapp/engine/
-# wfcache.py) converts only its unfinished part on each save, however many finished steps are behind it
+# wfcache.py) encodes only its unfinished part on each save, however many finished steps are behind it
 _FROZEN = "_closeloop_frozen"
+# the deflated opening of a workflow's state (its finished sub-processes), kept on it and continued on each save
+_CHAIN = "_closeloop_chain"
+_OPENING = b'{"subprocesses":{'
+_LEVEL = 6
+_ZLIB_HEADER = b"\x78\x9c"  # deflate, 32 KB window, default level, no preset dictionary
+_WINDOW = 32768
+_BATCH = 16384  # bytes of finished sub-processes deflated onto the chain at once (fewer, larger deflate blocks)
 
 
 class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
@@ -33,7 +40,8 @@ class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
 
     def to_dict(self, workflow):  # type: ignore[no-untyped-def]
         dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
-        dct["subprocesses"] = {str(k): _subprocess_dict(self.registry, sp) for k, sp in workflow.subprocesses.items()}
+        dct["subprocesses"] = {str(k): _subprocess_dict(self.registry, str(k), sp)
+                               for k, sp in workflow.subprocesses.items()}
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
@@ -47,23 +55,92 @@ class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _subprocess_dict(registry: Any, subprocess: Any) -> Any:
-    if not subprocess.completed:
+class _Fragment(bytes):
+    """The JSON member (`"id":{...}`) of a finished sub-process, encoded once."""
+
+    done_at: float  # the latest state change of its tasks: finished sub-processes are written in this order
+
+
+def _subprocess_dict(registry: Any, key: str, subprocess: Any) -> Any:
+    if not subprocess.completed or not registry._encoder_mode:
         return registry.convert(subprocess)
     mark = tuple((id(t), t._state, t.last_state_change) for t in subprocess.tasks.values())
     frozen = subprocess.__dict__.get(_FROZEN)
     if frozen is not None and frozen[0] == mark:
         return frozen[1]
-    dct = registry.convert(subprocess)
-    if registry._encoder_mode:
-        subprocess.__dict__[_FROZEN] = (mark, dct)
-    return dct
+    fragment = _Fragment(_encode({key: registry.convert(subprocess)})[1:-1])
+    fragment.done_at = max((t.last_state_change for t in subprocess.tasks.values()), default=0.0)
+    subprocess.__dict__[_FROZEN] = (mark, fragment)
+    return fragment
 
 
 def forget_finished(workflow: BpmnWorkflow) -> None:
-    """Drop the kept converted forms of finished sub-processes (before a change that may reach into one)."""
+    """Drop the kept encoded forms of finished sub-processes (before a change that may reach into one)."""
     for subprocess in workflow.subprocesses.values():
         subprocess.__dict__.pop(_FROZEN, None)
+    workflow.__dict__.pop(_CHAIN, None)
+
+
+class _Chain:
+    """The deflated opening of a workflow's state: `{"subprocesses":{` and finished sub-processes.
+
+    Finished sub-processes join it a batch of at least _BATCH bytes at a time, each batch deflated once, primed
+    with the last 32 KB of the text before it and ended on a byte boundary (a sync flush): the chain plus the
+    deflated rest of a save is one ordinary zlib stream about as small as the whole text deflated in one go,
+    while a save deflates only the rest.
+    """
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[str, _Fragment]] = []  # (sub-process key, its fragment) in the order deflated
+        self.deflated = bytearray(_ZLIB_HEADER)
+        self.adler = zlib.adler32(b"")
+        self.tail = b""
+
+    def extend(self, parts: list[tuple[str, _Fragment]]) -> None:
+        """Deflate a batch of finished sub-processes onto the chain."""
+        text = self._joint() + b",".join(fragment for _, fragment in parts)
+        self.deflated += _deflate(text, self.tail, zlib.Z_SYNC_FLUSH)
+        self.adler = zlib.adler32(text, self.adler)
+        self.tail = (self.tail + text)[-_WINDOW:]
+        self.parts += parts
+
+    def finish(self, members: bytes, head: bytes) -> bytes:
+        """The zlib stream of the whole state: the chain, the other `subprocesses` members, the rest of `head`."""
+        text = (self._joint() if members or not self.parts else b"") + members + b"}," + head[1:]
+        rest = _deflate(text, self.tail, zlib.Z_FINISH)
+        return bytes(self.deflated) + rest + zlib.adler32(text, self.adler).to_bytes(4, "big")
+
+    def _joint(self) -> bytes:
+        return b"," if self.parts else _OPENING
+
+
+def _deflate(text: bytes, primer: bytes, mode: int) -> bytes:
+    """Raw deflate of `text` as the continuation of a stream whose last bytes were `primer`."""
+    if primer:
+        compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, primer)
+    else:
+        compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
+    return compressor.compress(text) + compressor.flush(mode)
+
+
+def _chain(workflow: BpmnWorkflow, finished: dict[str, _Fragment]) -> tuple[_Chain, list[_Fragment]]:
+    """The workflow's kept chain, extended when enough has finished since, and the finished sub-processes after it.
+
+    Finished sub-processes are written in the order they finished, which depends on the workflow alone (not on
+    which saves came before), so a state is the same text however it was reached; a chain that is not the start
+    of that order (a part changed or went, one finished before the last it holds) is rebuilt.
+    """
+    order = sorted(enumerate(finished.items()), key=lambda item: (item[1][1].done_at, item[0]))
+    parts = [pair for _, pair in order]
+    chain: _Chain | None = workflow.__dict__.get(_CHAIN)
+    if chain is None or chain.parts != parts[:len(chain.parts)]:
+        chain = _Chain()
+    pending = parts[len(chain.parts):]
+    if sum(len(fragment) for _, fragment in pending) >= _BATCH:
+        chain.extend(pending)
+        pending = []
+    workflow.__dict__[_CHAIN] = chain
+    return chain, [fragment for _, fragment in pending]
 
 
 def _uuid(value: str) -> Any:
@@ -87,11 +164,19 @@ def dump_state(workflow: BpmnWorkflow) -> bytes:
     registry._encoder_mode = True
     try:
         dct = _SERIALIZER.to_dict(workflow)
+        subprocesses = dct.pop("subprocesses")
         dct["format"] = STATE_FORMAT
-        text = json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+        finished = {k: v for k, v in subprocesses.items() if isinstance(v, _Fragment)}
+        running = _encode({k: v for k, v in subprocesses.items() if not isinstance(v, _Fragment)})[1:-1]
+        head = _encode(dct)
     finally:
         registry._encoder_mode = False
-    return BINARY + zlib.compress(text.encode(), 6)
+    chain, pending = _chain(workflow, finished)
+    return BINARY + chain.finish(b",".join([*pending, running] if running else pending), head)
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, cls=_SERIALIZER._encoder_cls, separators=(",", ":")).encode()
 
 
 def state_json(state: State) -> str:
