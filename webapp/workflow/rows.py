@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
@@ -66,14 +68,15 @@ class Rows:
         if self.timers or self.outbox:
             session.info[WAKE_WORKER] = session.info[NOTIFY_WORK] = True
         if conn.dialect.name == "postgresql":
-            statements = self._statements()
+            statements = self._statements() + self._inserts()
             if statements:
-                *first, last = statements
-                for n, stmt in enumerate(first):
+                *first, (last, params) = statements
+                for n, (stmt, more) in enumerate(first):
                     last = last.add_cte(stmt.cte(f"rows_{n}"))
-                conn.execute(last)
+                    params = params | more
+                conn.execute(last, params)
         else:
-            for stmt in self._statements(multi=False):
+            for stmt, _ in self._statements():
                 conn.execute(stmt)
             for model, rows in ((Timer, self.timers), (Outbox, self.outbox), (Event, self.events)):
                 if len(rows) == 1:
@@ -83,17 +86,40 @@ class Rows:
         for queue in (self.ended, self.timers, self.outbox, self.events):
             queue.clear()
 
-    def _statements(self, multi: bool = True) -> list[Any]:
-        """The timer updates (and with `multi`, the INSERTs with their values) as statements, in writing order."""
+    def _statements(self) -> list[tuple[Any, dict[str, Any]]]:
+        """The timer updates as statements (with no parameters of their own), in writing order."""
         table = Timer.__table__
-        out: list[Any] = []
+        out: list[tuple[Any, dict[str, Any]]] = []
         for state, fired_at in dict.fromkeys((state, fired_at) for _, state, fired_at in self.ended):
             ids = [i for i, s, f in self.ended if (s, f) == (state, fired_at)]
-            out.append(update(table).where(table.c.id.in_(ids)).values(state=state, fired_at=fired_at))
-        if multi:
-            out += [insert(model.__table__).values(_with_defaults(model.__table__, rows))
-                    for model, rows in ((Timer, self.timers), (Outbox, self.outbox), (Event, self.events)) if rows]
+            out.append((update(table).where(table.c.id.in_(ids)).values(state=state, fired_at=fired_at), {}))
         return out
+
+    def _inserts(self) -> list[tuple[Any, dict[str, Any]]]:
+        """PostgreSQL: the INSERTs of the queued rows (one per table) with their parameters, in writing order."""
+        return [_insert_unnest(model.__table__, _with_defaults(model.__table__, rows))
+                for model, rows in ((Timer, self.timers), (Outbox, self.outbox), (Event, self.events)) if rows]
+
+
+def _insert_unnest(table: Table, rows: list[dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
+    """PostgreSQL: the rows as one INSERT ... SELECT FROM unnest(<one array per column>), in their order.
+
+    Unlike a multi-row VALUES (which SQLAlchemy compiles anew on every execution), the statement depends only on
+    the table and the column names, so its compiled form is cached: the rows travel as array parameters.
+    """
+    keys = tuple(rows[0])
+    if any(tuple(row) != keys for row in rows):
+        return insert(table).values(rows), {}  # rows with different columns: the plain multi-row VALUES
+    return _unnest_statement(table, keys), {f"{table.name}_{key}": [row[key] for row in rows] for key in keys}
+
+
+@lru_cache(maxsize=64)
+def _unnest_statement(table: Table, keys: tuple[str, ...]) -> Any:
+    """The INSERT ... SELECT FROM unnest(...) WITH ORDINALITY of `table`'s columns `keys` (built once)."""
+    arrays = [bindparam(f"{table.name}_{key}", type_=ARRAY(table.c[key].type)) for key in keys]
+    source = func.unnest(*arrays).table_valued(*keys, with_ordinality="cl_n").render_derived()
+    picked = select(*(source.c[key] for key in keys)).order_by(source.c.cl_n)
+    return insert(table).from_select([table.c[key] for key in keys], picked)
 
 
 def _with_defaults(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
