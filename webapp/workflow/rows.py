@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
@@ -66,14 +68,18 @@ class Rows:
         if self.timers or self.outbox:
             session.info[WAKE_WORKER] = session.info[NOTIFY_WORK] = True
         if conn.dialect.name == "postgresql":
-            statements = self._statements()
-            if statements:
-                *first, last = statements
-                for n, stmt in enumerate(first):
-                    last = last.add_cte(stmt.cte(f"rows_{n}"))
-                conn.execute(last)
+            parts = self._parts()
+            if parts:
+                params: dict[str, Any] = {}
+                for _, more in parts:
+                    params |= more
+                shapes = tuple(shape for shape, _ in parts)
+                if all(isinstance(shape, tuple) for shape in shapes):
+                    conn.execute(_combined(shapes), params)  # type: ignore[arg-type]
+                else:  # rows with different columns: a statement built for them
+                    conn.execute(_combine([_statement(shape) for shape in shapes]), params)
         else:
-            for stmt in self._statements(multi=False):
+            for stmt in self._updates():
                 conn.execute(stmt)
             for model, rows in ((Timer, self.timers), (Outbox, self.outbox), (Event, self.events)):
                 if len(rows) == 1:
@@ -83,17 +89,83 @@ class Rows:
         for queue in (self.ended, self.timers, self.outbox, self.events):
             queue.clear()
 
-    def _statements(self, multi: bool = True) -> list[Any]:
-        """The timer updates (and with `multi`, the INSERTs with their values) as statements, in writing order."""
+    def _updates(self) -> list[Any]:
+        """SQLite: the timer updates as statements, one per (state, fired_at), in writing order."""
         table = Timer.__table__
         out: list[Any] = []
         for state, fired_at in dict.fromkeys((state, fired_at) for _, state, fired_at in self.ended):
             ids = [i for i, s, f in self.ended if (s, f) == (state, fired_at)]
             out.append(update(table).where(table.c.id.in_(ids)).values(state=state, fired_at=fired_at))
-        if multi:
-            out += [insert(model.__table__).values(_with_defaults(model.__table__, rows))
-                    for model, rows in ((Timer, self.timers), (Outbox, self.outbox), (Event, self.events)) if rows]
         return out
+
+    def _parts(self) -> list[tuple[Shape | Any, dict[str, Any]]]:
+        """PostgreSQL: the statements of what is queued, in writing order, as (shape, parameters): a shape is
+        ("ended",) for the timer ends or (table, columns) for an INSERT (or, for rows whose columns differ, the
+        statement itself); statements and their combination are built once per shape, so SQLAlchemy's compiled
+        cache serves them (a multi-row VALUES would be compiled anew on every execution)."""
+        out: list[tuple[Shape | Any, dict[str, Any]]] = []
+        if self.ended:
+            ids, states, fired = zip(*self.ended, strict=True)
+            out.append((("ended",), {"ended_id": list(ids), "ended_state": list(states),
+                                     "ended_fired_at": list(fired)}))
+        for model, queued in ((Timer, self.timers), (Outbox, self.outbox), (Event, self.events)):
+            if not queued:
+                continue
+            table = model.__table__
+            rows = _with_defaults(table, queued)
+            keys = tuple(rows[0])
+            if any(tuple(row) != keys for row in rows):
+                out.append((insert(table).values(rows), {}))
+            else:
+                out.append(((table.name, keys), {f"{table.name}_{key}": [row[key] for row in rows] for key in keys}))
+        return out
+
+
+Shape = tuple[str, ...] | tuple[str, tuple[str, ...]]
+TABLES = {model.__table__.name: model.__table__ for model in (Timer, Outbox, Event)}
+
+
+def _statement(shape: Shape | Any) -> Any:
+    """The statement of one shape (see Rows._parts), or the statement itself."""
+    if not isinstance(shape, tuple):
+        return shape
+    if shape == ("ended",):
+        return _ended_statement()
+    name, keys = shape
+    return _insert_statement(TABLES[name], keys)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=128)
+def _combined(shapes: tuple[Shape, ...]) -> Any:
+    """One statement for these shapes, built once."""
+    return _combine([_statement(shape) for shape in shapes])
+
+
+def _combine(statements: list[Any]) -> Any:
+    """The statements as one: the others as data-modifying CTEs of the last (one round trip, not up to four)."""
+    *first, last = statements
+    for n, stmt in enumerate(first):
+        last = last.add_cte(stmt.cte(f"rows_{n}"))
+    return last
+
+
+@lru_cache(maxsize=1)
+def _ended_statement() -> Any:
+    """UPDATE timer SET state, fired_at FROM unnest(ids, states, fired_ats): every ended timer in one statement."""
+    table = Timer.__table__
+    arrays = [bindparam(f"ended_{key}", type_=ARRAY(table.c[key].type)) for key in ("id", "state", "fired_at")]
+    source = func.unnest(*arrays).table_valued("id", "state", "fired_at").render_derived()
+    return (update(table).where(table.c.id == source.c.id)
+            .values(state=source.c.state, fired_at=source.c.fired_at))
+
+
+@lru_cache(maxsize=64)
+def _insert_statement(table: Table, keys: tuple[str, ...]) -> Any:
+    """INSERT ... SELECT FROM unnest(<one array per column>) WITH ORDINALITY: the rows in their order."""
+    arrays = [bindparam(f"{table.name}_{key}", type_=ARRAY(table.c[key].type)) for key in keys]
+    source = func.unnest(*arrays).table_valued(*keys, with_ordinality="cl_n").render_derived()
+    picked = select(*(source.c[key] for key in keys)).order_by(source.c.cl_n)
+    return insert(table).from_select([table.c[key] for key in keys], picked)
 
 
 def _with_defaults(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
