@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from webapp.deadlines import business_calendar as calendar
 from webapp.deadlines import escalation
+from webapp.deadlines.clocks import Clocks
 from webapp.deadlines.models import Deadline
 from webapp.engine.clock import iso, now
 from webapp.models import Case, Event, HumanTask, Instance, Outbox, Timer
 
 log = logging.getLogger("closeloop.deadlines")
-ACTIVE = ("running", "paused")
 CLOCK_EVENTS = ("clock_started", "clock_stopped", "clock_paused", "clock_resumed")
 STAFF_CHANNELS = ("in_app", "email")
 
@@ -31,7 +31,7 @@ def on_outcome(session: Session, instance: Instance, case: Case | None, records:
     The instance's clocks are read once (at most one query) and written at the caller's next flush; `open_tasks`,
     the instance's human tasks that were open when the transaction read them, if the caller has them."""
     at = at or now()
-    clocks = _Clocks(session, instance.id)
+    clocks = Clocks(session, instance.id)
     touched = False
     for kind, details in records:
         if kind in CLOCK_EVENTS:
@@ -49,38 +49,7 @@ def on_outcome(session: Session, instance: Instance, case: Case | None, records:
     _sync_task_due(session, instance, clocks, touched, open_tasks)
 
 
-class _Clocks:
-    """The clock rows of one instance, read once when first needed; rows added here join the list."""
-
-    def __init__(self, session: Session, instance_id: int) -> None:
-        self.session, self.instance_id = session, instance_id
-        self._rows: list[Deadline] | None = None
-
-    def rows(self) -> list[Deadline]:
-        """Every clock of the instance, oldest first (new ones last, in the order they were added)."""
-        if self._rows is None:
-            with self.session.no_autoflush:
-                stored = list(self.session.scalars(select(Deadline).where(Deadline.instance_id == self.instance_id)
-                                                   .order_by(Deadline.id)))
-            pending = [o for o in self.session.new if isinstance(o, Deadline) and o.instance_id == self.instance_id]
-            self._rows = stored + pending
-        return self._rows
-
-    def active(self, name: str) -> list[Deadline]:
-        """Running, paused or missed-and-not-stopped clocks of that name ("*": every name)."""
-        return [r for r in self.rows() if _is_active(r) and (name == "*" or r.name == name)]
-
-    def add(self, row: Deadline) -> None:
-        """A new clock: added to the session and to the list."""
-        self.rows().append(row)
-        self.session.add(row)
-
-
-def _is_active(row: Deadline) -> bool:
-    return row.state in ACTIVE or (row.state == "missed" and row.stopped_at is None)
-
-
-def _apply(clocks: _Clocks, instance: Instance, case: Case | None, kind: str, details: dict[str, Any], actor: str,
+def _apply(clocks: Clocks, instance: Instance, case: Case | None, kind: str, details: dict[str, Any], actor: str,
            at: datetime) -> None:
     name = str(details.get("name") or "")
     cal = calendar.current()
@@ -162,7 +131,7 @@ def describe(row: Deadline) -> dict[str, Any]:
             "paused_since": iso(row.paused_at), "paused_seconds": round(row.paused_total)}
 
 
-def _sync_task_due(session: Session, instance: Instance, clocks: _Clocks, clocks_changed: bool,
+def _sync_task_due(session: Session, instance: Instance, clocks: Clocks, clocks_changed: bool,
                    open_tasks: list[HumanTask] | None) -> None:
     """Open tasks that name a clock take its due time (no query unless a clock changed or such a task is new)."""
     new = [o for o in session.new if isinstance(o, HumanTask) and o.instance_id == instance.id and o.clock]
