@@ -296,3 +296,32 @@ def test_K1_pack_miss_is_recorded_once_when_timer_and_clock_fall_due_together(ap
     assert _notices(case, "deadline_missed") == [("in_app", "group:tier_1_handler"), ("email", "group:tier_1_handler")]
     assert {r for _, r in _notices(case, "deadline_escalation")} == {"group:tier_2_handler",
                                                                       "group:service_supervisor"}
+
+
+def test_a_completion_that_stops_a_clock_reads_the_clocks_once_and_writes_the_case_once(app, users, sla, settings):
+    """The instance's clocks are read with one query; the case row (summary of its clocks) gets one UPDATE."""
+    from sqlalchemy import event
+
+    from tests.helpers import user
+    from webapp.tasks import service as tasks
+
+    clock.freeze(MONDAY_10)
+    case = start_sla("T1-callback", "PT3H", True)
+    for title in ("Work on it", "Customer confirms"):
+        complete(case, title, {}, "handler1")
+    task_id, worker = open_task(case, "Finish").id, user("handler1")
+    statements: list[str] = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        tasks.complete(db.session, task_id, {}, worker)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len([s for s in statements if s.startswith("SELECT") and "FROM deadline" in s]) == 1, statements
+    assert len([s for s in statements if s.startswith("UPDATE case_record")]) == 1, statements
+    db.session.expire_all()
+    summary = db.session.get(Case, case.id).record["deadlines"]["T1-callback"]
+    assert summary["state"] == _clock(case, "T1-callback").state == "met"

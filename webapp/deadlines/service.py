@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,52 +13,48 @@ from sqlalchemy.orm import Session
 
 from webapp.deadlines import business_calendar as calendar
 from webapp.deadlines import escalation
+from webapp.deadlines.clocks import Clocks
 from webapp.deadlines.models import Deadline
 from webapp.engine.clock import iso, now
 from webapp.models import Case, Event, HumanTask, Instance, Outbox, Timer
 
 log = logging.getLogger("closeloop.deadlines")
-ACTIVE = ("running", "paused")
 CLOCK_EVENTS = ("clock_started", "clock_stopped", "clock_paused", "clock_resumed")
 STAFF_CHANNELS = ("in_app", "email")
 
 
 def on_outcome(session: Session, instance: Instance, case: Case | None, records: list[tuple[str, dict[str, Any]]],
-               status: str, actor: str, at: datetime | None = None) -> None:
-    """Apply the clock commands among an outcome's records, close clocks of ended instances, sync task due times."""
+               status: str, actor: str, at: datetime | None = None,
+               open_tasks: list[HumanTask] | None = None) -> None:
+    """Apply the clock commands among an outcome's records, close clocks of ended instances, sync task due times.
+
+    The instance's clocks are read once (at most one query) and written at the caller's next flush; `open_tasks`,
+    the instance's human tasks that were open when the transaction read them, if the caller has them."""
     at = at or now()
+    clocks = Clocks(session, instance.id)
     touched = False
     for kind, details in records:
         if kind in CLOCK_EVENTS:
-            _apply(session, instance, case, kind, details, actor, at)
+            _apply(clocks, instance, case, kind, details, actor, at)
             touched = True
         elif kind == "deadline_escalated":  # the diagram's timer: the work moves up a tier as well
             escalation.on_process_miss(session, instance, case, str(details.get("clock") or ""),
                                        [str(r) for r in details.get("to") or []], at)
     if status in ("complete", "terminated"):
-        for row in _active(session, instance.id, "*"):
+        for row in clocks.active("*"):
             _stop(row, at, "met" if status == "complete" else "cancelled")
             touched = True
-    if touched:
-        session.flush()
-        _summarize(session, instance, case)
-    _sync_task_due(session, instance, touched)
+    if touched and case is not None:
+        _keep_summary(case, clocks.rows())
+    _sync_task_due(session, instance, clocks, touched, open_tasks)
 
 
-def _active(session: Session, instance_id: int, name: str) -> list[Deadline]:
-    open_missed = (Deadline.state == "missed") & Deadline.stopped_at.is_(None)
-    stmt = select(Deadline).where(Deadline.instance_id == instance_id, or_(Deadline.state.in_(ACTIVE), open_missed))
-    if name != "*":
-        stmt = stmt.where(Deadline.name == name)
-    return list(session.scalars(stmt.order_by(Deadline.id)))
-
-
-def _apply(session: Session, instance: Instance, case: Case | None, kind: str, details: dict[str, Any], actor: str,
+def _apply(clocks: Clocks, instance: Instance, case: Case | None, kind: str, details: dict[str, Any], actor: str,
            at: datetime) -> None:
     name = str(details.get("name") or "")
     cal = calendar.current()
     if kind == "clock_started":
-        for old in _active(session, instance.id, name):
+        for old in clocks.active(name):
             _stop(old, at, "cancelled")  # a restart replaces the running clock of that name
         business = bool(details.get("business_time"))
         duration = str(details["duration"])
@@ -69,13 +66,13 @@ def _apply(session: Session, instance: Instance, case: Case | None, kind: str, d
             name=name, duration=duration, business_time=business, state="running", started_at=at,
             budget_seconds=budget, used_seconds=0.0, segment_started_at=at,
             warn_fraction=float(details.get("warn_fraction") or 0.8), warn_to=details.get("warn_to"),
-            breach_to=details.get("breach_to"), started_by=actor,
+            breach_to=details.get("breach_to"), started_by=actor, paused_total=0.0,
         )
         _schedule(row, cal, at)
-        session.add(row)
+        clocks.add(row)
         details.update(due=iso(row.due_at), warn=iso(row.warn_at))
         return
-    rows = _active(session, instance.id, name)
+    rows = clocks.active(name)
     if not rows:
         details["note"] = "no running clock of that name"
         return
@@ -117,6 +114,11 @@ def _summarize(session: Session, instance: Instance, case: Case | None) -> None:
     if case is None:
         return
     rows = session.scalars(select(Deadline).where(Deadline.instance_id == instance.id).order_by(Deadline.id))
+    _keep_summary(case, rows)
+
+
+def _keep_summary(case: Case, rows: Iterable[Deadline]) -> None:
+    """case.record['deadlines']: each clock name with its newest row."""
     summary = {r.name: describe(r) for r in rows}
     case.record = {**(case.record or {}), "deadlines": summary}
 
@@ -129,19 +131,23 @@ def describe(row: Deadline) -> dict[str, Any]:
             "paused_since": iso(row.paused_at), "paused_seconds": round(row.paused_total)}
 
 
-def _sync_task_due(session: Session, instance: Instance, clocks_changed: bool) -> None:
+def _sync_task_due(session: Session, instance: Instance, clocks: Clocks, clocks_changed: bool,
+                   open_tasks: list[HumanTask] | None) -> None:
     """Open tasks that name a clock take its due time (no query unless a clock changed or such a task is new)."""
     new = [o for o in session.new if isinstance(o, HumanTask) and o.instance_id == instance.id and o.clock]
     if not new and not clocks_changed:
         return
-    with session.no_autoflush:
-        tasks = new + list(session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.state == "open", HumanTask.clock.is_not(None))))
+    if open_tasks is None:
+        with session.no_autoflush:
+            open_tasks = list(session.scalars(select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.state == "open", HumanTask.clock.is_not(None))))
+    # the tasks open before this outcome; after a clock change, only those it left open
+    tasks = new + [t for t in open_tasks if t.clock and t not in new and (t.state == "open" or not clocks_changed)]
     if not tasks:
         return
-    clocks = {r.name: r for r in _active(session, instance.id, "*")}
+    by_name = {r.name: r for r in clocks.active("*")}
     for task in tasks:
-        row = clocks.get(task.clock or "")
+        row = by_name.get(task.clock or "")
         if row is not None and row.due_at is not None:
             task.due_at = row.due_at
 

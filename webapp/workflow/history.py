@@ -28,9 +28,10 @@ def customer_key(phone: str | None, name: str | None, email: str | None = None) 
 class DbHistory:
     """History figures for grading (G2-b, G3-a) from earlier cases; the instance's clocks (clock_status)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, case: Case | None = None) -> None:
         self.session = session
-        self._cases: dict[str, Case | None] = {}  # by number: the session's own object, looked up once per step
+        # by number: the session's own object, looked up once per step; the running case's needs no query at all
+        self._cases: dict[str, Case | None] = {case.number: case} if case is not None else {}
 
     def _issue(self, subject: str, exclude: str) -> tuple[str | None, Case | None]:
         if exclude not in self._cases:

@@ -56,7 +56,7 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
         rows.event(instance, case, actor, "notice_queued",
                    {"channel": notice.channel, "to": notice.recipient, "template": notice.template})
 
-    apply_clocks(session, instance, case, outcome.records, outcome.status, actor, at)
+    apply_clocks(session, instance, case, outcome.records, outcome.status, actor, at, open_tasks)
     from webapp.assessments.service import on_records as keep_assessments  # the assessment register
 
     keep_assessments(session, case, outcome.records, actor, at)

@@ -24,7 +24,7 @@ _engine = Engine()
 
 def run_context(session: Session, instance: Instance, case: Case | None, actor: str) -> RunContext:
     """The engine context of an instance: ids, actor and history access."""
-    return RunContext(str(instance.id), case.number if case else "", actor, DbHistory(session))
+    return RunContext(str(instance.id), case.number if case else "", actor, DbHistory(session, case))
 
 
 def start_instance(session: Session, process_key: str, data: dict[str, Any], actor: str,
