@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_sqlalchemy import SQLAlchemy
 from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -90,6 +91,30 @@ class SharedTemplateCode(BytecodeCache):
 
 
 Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedTemplateCode()}
+
+
+def _share_postgres_engines() -> None:
+    """On PostgreSQL, every test app of a process uses one engine per URL and options (disposed after each test).
+
+    The database URL is the same for every test of an xdist worker, so a new engine per test only threw away what an
+    engine learns once: the dialect's server checks on its first connection and its cache of compiled statements
+    (the ORM's statements were compiled anew in every test). A production process also keeps one engine.
+    """
+    make_engine = SQLAlchemy._make_engine
+    engines: dict[str, sqlalchemy.Engine] = {}
+
+    def shared(self: SQLAlchemy, bind_key: str | None, options: dict[str, Any], app: Flask) -> sqlalchemy.Engine:
+        if make_url(options["url"]).get_backend_name() != "postgresql":
+            return make_engine(self, bind_key, options, app)
+        key = repr(sorted((name, repr(value)) for name, value in options.items()))
+        if key not in engines:
+            engines[key] = make_engine(self, bind_key, options, app)
+        return engines[key]
+
+    SQLAlchemy._make_engine = shared  # type: ignore[method-assign]
+
+
+_share_postgres_engines()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
