@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,9 @@ from werkzeug.routing.rules import Rule
 
 from webapp.app import create_app
 from webapp.engine import clock
+from webapp.engine.pack import Pack
 from webapp.extensions import db
+from webapp.workflow import definitions
 from webapp.workflow.definitions import clear_cache, deploy_directory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +119,33 @@ def _share_postgres_engines() -> None:
 
 
 _share_postgres_engines()
+
+
+def _share_parsed_packs() -> None:
+    """Deploys parse each distinct set of diagrams and forms once per test run (the `pack` fixture's real pack took
+    ~40 ms of parsing in every test that deployed it, and again whenever a test's cache of parsed specs was empty).
+
+    Keyed by the files' and forms' bytes and the registered operations; failures are not kept (each call raises its
+    own DeployError). Each call gets its own dicts (files, forms, called specs) around the shared parsed specs, which
+    production shares between requests too.
+    """
+    build = definitions.build_pack
+    packs: dict[tuple[Any, ...], Pack] = {}
+
+    def shared(files: dict[str, bytes], forms: dict[str, bytes], operations: set[str]) -> Pack:
+        key = (tuple(sorted(files.items())), tuple(sorted(forms.items())), frozenset(operations))
+        if key not in packs:
+            packs[key] = build(files, forms, operations)
+        pack = packs[key]
+        return Pack(processes={name: replace(bundle, files=dict(bundle.files), form_files=dict(bundle.form_files),
+                                             subprocess_specs=dict(bundle.subprocess_specs))
+                               for name, bundle in pack.processes.items()},
+                    forms=copy.deepcopy(pack.forms))
+
+    definitions.build_pack = shared  # type: ignore[assignment]
+
+
+_share_parsed_packs()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
