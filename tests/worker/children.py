@@ -48,11 +48,12 @@ class Children:
     def __init__(self) -> None:
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, code: str, env: dict[str, str], log: Path, stdin: bool = False) -> subprocess.Popen[bytes]:
+    def start(self, code: str, env: dict[str, str], log: Path, stdin: bool = False,
+              pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
         """Run Python `code` (after DIE_WITH_PARENT) in a child process, output appended to `log`."""
         out = log.open("ab")
         proc = subprocess.Popen([sys.executable, "-c", DIE_WITH_PARENT + code],
-                                env={**env, PARENT_VARIABLE: str(os.getpid())}, cwd=ROOT,
+                                env={**env, PARENT_VARIABLE: str(os.getpid())}, cwd=ROOT, pass_fds=pass_fds,
                                 stdin=subprocess.PIPE if stdin else None, stdout=out, stderr=subprocess.STDOUT)
         out.close()
         self.procs.append(proc)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import select as io_select
 import signal
 import subprocess
 import time
-from collections import Counter, deque
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,31 +43,100 @@ def worker_env(url: str, smtp_port: int, hook_url: str, **extra: str) -> dict[st
     return env
 
 
-# `python -m webapp worker` once a line arrives on stdin, its imports (handler modules included) done before: the next
-# worker of the kill loop starts up while the current one works, so the loop does not wait for Python start-up.
-STANDBY = """
+# A fork server: it does a worker's imports (handler modules included) once, then forks one `python -m webapp worker`
+# per "fork" line on stdin and reaps it on "wait <pid>", answering on the reply pipe. Each forked worker is a real
+# process (its own pid, database connections and signal handlers, made after the fork) running python -m webapp's
+# main, SIGKILLed for real; only the ~1 s of CPU for Python start-up and imports is not paid again for each of the
+# kill loop's up to 61 workers (it used to be, in a standby process per round).
+FORK_SERVER = """
 import importlib
 import webapp.app, webapp.workflow.transitions, webapp.worker
 from handlers.registry import load_all
 load_all()
 for module in os.environ["HANDLER_MODULES"].split(","):
     importlib.import_module(module)
-sys.stdin.readline()
+_replies = os.fdopen(int(os.environ["FORK_SERVER_REPLY_FD"]), "w", buffering=1)
+_server = os.getpid()
+for _line in sys.stdin:
+    _command, _, _arg = _line.strip().partition(" ")
+    if _command == "wait":
+        _replies.write(f"{os.waitstatus_to_exitcode(os.waitpid(int(_arg), 0)[1])}\\n")
+        continue
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _pid = os.fork()
+    if _pid == 0:  # the worker: asks to die with the fork server (so with the test run) as its first act
+        if sys.platform.startswith("linux"):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        else:
+            def _watch_server():
+                while os.getppid() == _server:
+                    time.sleep(0.5)
+                os._exit(1)
+            threading.Thread(target=_watch_server, daemon=True).start()
+        if os.getppid() != _server:
+            os._exit(1)
+        sys.stdin.close()
+        _replies.close()
+        break
+    _replies.write(f"{_pid}\\n")
+else:
+    sys.exit(0)  # stdin closed: no more workers wanted
 """ + RUN_WORKER
 
 
-class Standby:
-    """A real worker process, imports done, that runs `python -m webapp worker`'s main on `go()`."""
+class ForkedWorker:
+    """A worker process forked by the fork server: signalled directly, reaped (exit code) through the server."""
+
+    def __init__(self, server: ForkServer, pid: int) -> None:
+        self.server = server
+        self.pid = pid
+
+    def send_signal(self, sig: int) -> None:
+        """Send `sig` to the worker."""
+        os.kill(self.pid, sig)
+
+    def wait(self, timeout: float) -> int:
+        """Its exit code once it has ended (-N: killed by signal N), like Popen.wait."""
+        return int(self.server.ask(f"wait {self.pid}", timeout))
+
+
+class ForkServer:
+    """The FORK_SERVER process; `fork()` starts one more real worker."""
 
     def __init__(self, children: Children, env: dict[str, str], log: Path) -> None:
-        self.proc = children.start(STANDBY, env, log, stdin=True)
+        read, write = os.pipe()
+        try:
+            self.proc = children.start(FORK_SERVER, {**env, "FORK_SERVER_REPLY_FD": str(write)}, log, stdin=True,
+                                       pass_fds=(write,))
+        finally:
+            os.close(write)
+        self.replies = os.fdopen(read, "rb", buffering=0)
 
-    def go(self) -> subprocess.Popen[bytes]:
-        """Start working; returns the process."""
+    def ask(self, command: str, timeout: float) -> str:
+        """Send one command line; its one-line answer."""
         assert self.proc.stdin is not None
-        self.proc.stdin.write(b"go\n")
-        self.proc.stdin.close()
-        return self.proc
+        self.proc.stdin.write(f"{command}\n".encode())
+        self.proc.stdin.flush()
+        answer = b""
+        end = time.monotonic() + timeout
+        while not answer.endswith(b"\n"):
+            if not io_select.select([self.replies], [], [], max(end - time.monotonic(), 0))[0]:
+                raise subprocess.TimeoutExpired(command, timeout)
+            chunk = self.replies.read(1)
+            assert chunk, "the fork server ended"
+            answer += chunk
+        return answer.decode().strip()
+
+    def fork(self) -> ForkedWorker:
+        """A new worker process running `python -m webapp worker`'s main (the server's imports may come first)."""
+        return ForkedWorker(self, int(self.ask("fork", 60)))
+
+    def close(self) -> None:
+        """No more workers: the server exits (else the children fixture kills it when the test ends)."""
+        self.replies.close()
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
 
 
 def wait_started(log: Path, count: int = 1, timeout: float = 30) -> None:
@@ -109,29 +179,24 @@ def test_sigkill_at_random_points_loses_nothing_and_fires_each_timer_once(app, u
     seed = int(os.environ.get("KILL_SEED", time.time()))
     rng = random.Random(seed)
     kills = 0
-    standby = deque([Standby(children, env, log)])  # the next worker does its imports while this one works
-    try:
-        for round_ in range(60):
-            proc = standby.popleft().go()
-            standby.append(Standby(children, env, log))
-            wait_started(log, round_ + 1)
-            time.sleep(rng.uniform(0.0, 0.6))  # killed at a random point of its work
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=10)
-            kills += 1
-            if _pending_work() == 0:
-                break
-        proc = standby.popleft().go()  # a last, undisturbed run finishes what the kills left
-    finally:
-        for idle in standby:  # never told to start: they have not touched the database
-            idle.proc.kill()
-            idle.proc.wait()
-    wait_started(log, log.read_text().count("worker started") + 1)
+    server = ForkServer(children, env, log)
+    for round_ in range(60):
+        proc = server.fork()
+        wait_started(log, round_ + 1)
+        time.sleep(rng.uniform(0.0, 0.6))  # killed at a random point of its work
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=10) == -signal.SIGKILL
+        kills += 1
+        if _pending_work() == 0:
+            break
+    proc = server.fork()  # a last, undisturbed run finishes what the kills left
+    wait_started(log, kills + 1)
     deadline = time.monotonic() + 240  # a wait limit, not a speed check: a loaded CI machine is slow
     while _pending_work() and time.monotonic() < deadline:
         time.sleep(0.3)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
+    server.close()
     print(f"seed={seed} kills={kills}")
     assert _pending_work() == 0, log.read_text()[-3000:]
 
