@@ -17,7 +17,7 @@ from tests.conftest import _test_config, database_url, on_postgres
 from tests.security.diagrams import FACTS_FORM
 from tests.web.conftest import Web
 from webapp.app import create_app
-from webapp.engine import clock
+from webapp.engine import budget, clock
 from webapp.extensions import db
 from webapp.workflow.definitions import clear_cache
 
@@ -41,6 +41,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     monkeypatch.setenv("CLOSELOOP_CANARY", ENV_CANARY)
     clear_cache()
     clock.reset()
+    before = budget.limits()
     application = create_app({**_test_config(database_url(tmp_path), tmp_path), "SECRET_KEY": SECRET, **BUDGET})
     with application.app_context():
         if on_postgres():
@@ -51,6 +52,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
         db.session.remove()
         db.engine.dispose()
     clock.reset()
+    budget.configure(before.cpu_seconds, before.memory_bytes / (1024 * 1024))  # later tests get the usual budgets
 
 
 def canaries(app: Flask) -> list[str]:

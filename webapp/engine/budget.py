@@ -11,6 +11,7 @@ beforehand by the sandbox's size guards, so the thread always comes back to the 
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import threading
 import time
@@ -66,6 +67,7 @@ class _Step:
     rss_limit: int
     fired_cpu: float | None = None
     kind: str | None = None
+    gc_since: float | None = None  # the thread's CPU clock when a garbage collection it runs began
 
 
 _limits = Limits()
@@ -142,6 +144,24 @@ def step_budget() -> Iterator[None]:
         raise Overrun(budget_message(exc, element), element) from None
 
 
+def _gc_pause(phase: str, info: dict[str, int]) -> None:
+    """Garbage collection is the process's work, not the script's: a stepping thread's GC pause extends its budget.
+
+    A full collection in a long-running process (a worker, a gunicorn process) can take most of a second of the
+    thread's CPU time; counted against a step, it failed an innocent script."""
+    step = _active.get(threading.get_ident())
+    if step is None:
+        return
+    if phase == "start":
+        step.gc_since = time.clock_gettime(step.clock)
+    elif step.gc_since is not None:
+        step.cpu_end += time.clock_gettime(step.clock) - step.gc_since
+        step.gc_since = None
+
+
+gc.callbacks.append(_gc_pause)
+
+
 def _leave(tid: int, step: _Step) -> None:
     late: BudgetExceeded | None = None
     while True:
@@ -191,6 +211,8 @@ def _check(tid: int, step: _Step, rss: int) -> None:
     except OSError:  # the thread is gone
         return
     exc: type[BudgetExceeded] | None = None
+    if step.gc_since is not None:  # collecting garbage: judged when the collection is over
+        return
     if cpu > step.cpu_end:
         exc = TimeBudgetExceeded
     elif rss > step.rss_limit:
