@@ -118,9 +118,11 @@ def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, o
             row.group_key = row.escalated_group or groups[task_id]
             _denormalize(row, case)
             continue
-        row.state = "completed" if task_id in completed_ids else "cancelled"
-        row.completed_at = at
-        row.completed_by = actor if task_id in completed_ids else None
+        state, by = ("completed", actor) if task_id in completed_ids else ("cancelled", None)
+        if session.autoflush:  # a query before the write (e.g. escalation's open tasks) flushes the UPDATE first
+            row.state, row.completed_at, row.completed_by = state, at, by
+        else:  # nothing is flushed before the write: the UPDATE goes with the rows (one statement on PostgreSQL)
+            rows.task_ended(row, state, at, by)
     for task_id, info in ready.items():
         if task_id in current:
             continue
