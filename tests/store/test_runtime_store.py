@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.fixtures import handlers as fixture_handlers
 from tests.helpers import complete, instance_of, open_task, register
@@ -117,3 +117,30 @@ def test_a_case_reopened_300_times_still_advances_and_completes(mini, users):
     completed = db.session.scalar(select(func.count()).select_from(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.state == "completed"))
     assert completed == 1 + 2 * 301
+
+
+def test_a_completion_ends_its_task_and_cancels_its_timer_without_reading_the_timers(mini, users):
+    clock.freeze(T0)
+    case = register()
+    task_id = open_task(case).id
+    db.session.commit()
+    sent: list[str] = []
+
+    def _log(conn, cursor, statement, *args):  # noqa: ANN001, ANN202
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", _log)
+    try:
+        done = complete(case, "Find the facts", {"cause": "busy"}, "handler1")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _log)
+    assert (done.state, done.completed_by) == ("completed", "handler1")
+    assert not [s for s in sent if s.startswith("SELECT") and " FROM timer " in s]  # cancelled by task id
+    if db.engine.dialect.name == "postgresql":  # the task's end goes with the transition's rows
+        assert not [s for s in sent if s.startswith("UPDATE human_task")]
+    db.session.expire_all()
+    row = db.session.get(HumanTask, task_id)
+    assert (row.state, row.completed_by, row.completed_at) == ("completed", "handler1", T0)
+    timer = db.session.scalars(select(Timer).where(Timer.instance_id == case.instance_id)).one()
+    assert (timer.spec_id, timer.state, timer.fired_at) == ("late", "cancelled", None)
+    assert open_task(case).title == "Agree the solution"

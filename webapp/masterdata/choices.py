@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.config import ROOT
@@ -37,11 +37,15 @@ def _pack_defaults() -> tuple[tuple[str, Choice], ...]:
 
 def choices(session: Session, kind: str) -> list[Choice]:
     """Active rows of a kind; the pack's defaults when the admin keeps none of that kind yet."""
-    kept = session.scalar(select(func.count(MasterItem.id)).where(MasterItem.kind == kind)) or 0
+    stmt = _OF_KIND.where(MasterItem.kind == kind)  # every row of the kind in one round trip: kept ones decide
+    kept = session.execute(stmt).all()
     if not kept:
         return [c for k, c in _pack_defaults() if k == kind]
-    stmt = select(MasterItem).where(MasterItem.kind == kind, MasterItem.active.is_(True)).order_by(MasterItem.key)
-    return [Choice(r.key, r.name_en, r.name_zh, dict(r.attrs or {})) for r in session.scalars(stmt)]
+    return [Choice(r.key, r.name_en, r.name_zh, dict(r.attrs or {})) for r in kept if r.active]
+
+
+_OF_KIND = select(MasterItem.key, MasterItem.name_en, MasterItem.name_zh, MasterItem.attrs,
+                  MasterItem.active).order_by(MasterItem.key)
 
 
 def attribute(session: Session, kind: str, key: str, name: str) -> Any:

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.engine.clock import now
-from webapp.models import Case, Event, Instance, Outbox, Timer
+from webapp.models import Case, Event, HumanTask, Instance, Outbox, Timer
 
 # session.info flag: the commit added timers or messages, so the in-process worker wakes (webapp.worker.loop)
 WAKE_WORKER = "closeloop_wake"
@@ -39,6 +40,8 @@ class Rows:
         self.outbox: list[dict[str, Any]] = []
         self.timers: list[dict[str, Any]] = []
         self.ended: list[tuple[int, str, datetime | None]] = []  # waiting timers that fired or were cancelled
+        self.tasks: list[tuple[HumanTask, str, datetime, str | None]] = []  # human tasks completed or cancelled
+        self.cancelled: list[tuple[int, str]] = []  # waiting timers cancelled by (instance id, task id), unread
 
     def event(self, instance: Instance | None, case: Case | None, actor: str, kind: str,
               data: dict[str, Any] | None = None, task_id: str | None = None, task_name: str | None = None) -> None:
@@ -60,6 +63,17 @@ class Rows:
     def timer_ended(self, timer_id: int, state: str, fired_at: datetime | None) -> None:
         """Queue a waiting timer's end: fired (at `fired_at`) or cancelled."""
         self.ended.append((timer_id, state, fired_at))
+
+    def timer_cancelled(self, instance: Instance, task_id: str) -> None:
+        """Queue the cancel of the instance's waiting timer of a task, by its task id (the row was not read)."""
+        self.cancelled.append((instance.id, task_id))
+
+    def task_ended(self, task: HumanTask, state: str, at: datetime, by: str | None) -> None:
+        """Queue a human task's end (completed or cancelled); the loaded row says so at once, without an UPDATE of
+        its own. Only for a session that does not autoflush until the write: no query in between may miss it."""
+        self.tasks.append((task, state, at, by))  # the row stays referenced (and so in the identity map) until then
+        for key, value in (("state", state), ("completed_at", at), ("completed_by", by)):
+            set_committed_value(task, key, value)
 
     def write(self, session: Session) -> None:
         """Write what is queued and empty the queues: one statement per table (a multi-row INSERT), or on PostgreSQL
@@ -86,13 +100,21 @@ class Rows:
                     conn.execute(insert(model.__table__), rows[0])
                 elif rows:  # with RETURNING, SQLAlchemy sends one multi-row INSERT ("insertmanyvalues")
                     conn.execute(insert(model.__table__).returning(model.__table__.c.id), list(rows)).all()
-        for queue in (self.ended, self.timers, self.outbox, self.events):
+        for queue in (self.tasks, self.cancelled, self.ended, self.timers, self.outbox, self.events):
             queue.clear()
 
     def _updates(self) -> list[Any]:
-        """SQLite: the timer updates as statements, one per (state, fired_at), in writing order."""
+        """SQLite: the human task updates (one per task), the cancels by task id, then the timer updates (one per
+        (state, fired_at))."""
         table = Timer.__table__
         out: list[Any] = []
+        for task, state, at, by in self.tasks:
+            out.append(update(HumanTask.__table__).where(HumanTask.__table__.c.id == task.id)
+                       .values(state=state, completed_at=at, completed_by=by))
+        for instance_id in dict.fromkeys(i for i, _ in self.cancelled):
+            task_ids = [t for i, t in self.cancelled if i == instance_id]
+            out.append(update(table).where(table.c.instance_id == instance_id, table.c.task_id.in_(task_ids),
+                                           table.c.state == "waiting").values(state="cancelled", fired_at=None))
         for state, fired_at in dict.fromkeys((state, fired_at) for _, state, fired_at in self.ended):
             ids = [i for i, s, f in self.ended if (s, f) == (state, fired_at)]
             out.append(update(table).where(table.c.id.in_(ids)).values(state=state, fired_at=fired_at))
@@ -100,10 +122,19 @@ class Rows:
 
     def _parts(self) -> list[tuple[Shape | Any, dict[str, Any]]]:
         """PostgreSQL: the statements of what is queued, in writing order, as (shape, parameters): a shape is
-        ("ended",) for the timer ends or (table, columns) for an INSERT (or, for rows whose columns differ, the
-        statement itself); statements and their combination are built once per shape, so SQLAlchemy's compiled
-        cache serves them (a multi-row VALUES would be compiled anew on every execution)."""
+        ("tasks",) for the human task ends, ("cancelled",) for timer cancels by task id, ("ended",) for the timer
+        ends or (table, columns) for an INSERT (or, for rows whose columns differ, the statement itself); statements
+        and their combination are built once per shape, so SQLAlchemy's compiled cache serves them (a multi-row
+        VALUES would be compiled anew every time)."""
         out: list[tuple[Shape | Any, dict[str, Any]]] = []
+        if self.tasks:
+            tasks, states, ats, bys = zip(*self.tasks, strict=True)
+            out.append((("tasks",), {"tasks_id": [t.id for t in tasks], "tasks_state": list(states),
+                                     "tasks_completed_at": list(ats), "tasks_completed_by": list(bys)}))
+        if self.cancelled:
+            instance_ids, task_ids = zip(*self.cancelled, strict=True)
+            out.append((("cancelled",), {"cancelled_instance_id": list(instance_ids),
+                                         "cancelled_task_id": list(task_ids)}))
         if self.ended:
             ids, states, fired = zip(*self.ended, strict=True)
             out.append((("ended",), {"ended_id": list(ids), "ended_state": list(states),
@@ -131,6 +162,10 @@ def _statement(shape: Shape | Any) -> Any:
         return shape
     if shape == ("ended",):
         return _ended_statement()
+    if shape == ("tasks",):
+        return _tasks_statement()
+    if shape == ("cancelled",):
+        return _cancelled_statement()
     name, keys = shape
     return _insert_statement(TABLES[name], keys)  # type: ignore[arg-type]
 
@@ -157,6 +192,28 @@ def _ended_statement() -> Any:
     source = func.unnest(*arrays).table_valued("id", "state", "fired_at").render_derived()
     return (update(table).where(table.c.id == source.c.id)
             .values(state=source.c.state, fired_at=source.c.fired_at))
+
+
+@lru_cache(maxsize=1)
+def _cancelled_statement() -> Any:
+    """UPDATE timer SET state 'cancelled' FROM unnest(instance ids, task ids): waiting timers named by task id."""
+    table = Timer.__table__
+    keys = ("instance_id", "task_id")
+    arrays = [bindparam(f"cancelled_{key}", type_=ARRAY(table.c[key].type)) for key in keys]
+    source = func.unnest(*arrays).table_valued(*keys).render_derived()
+    return (update(table).where(table.c.instance_id == source.c.instance_id, table.c.task_id == source.c.task_id,
+                                table.c.state == "waiting").values(state="cancelled", fired_at=None))
+
+
+@lru_cache(maxsize=1)
+def _tasks_statement() -> Any:
+    """UPDATE human_task SET state, completed_at, completed_by FROM unnest(...): every ended task in one statement."""
+    table = HumanTask.__table__
+    keys = ("id", "state", "completed_at", "completed_by")
+    arrays = [bindparam(f"tasks_{key}", type_=ARRAY(table.c[key].type)) for key in keys]
+    source = func.unnest(*arrays).table_valued(*keys).render_derived()
+    return (update(table).where(table.c.id == source.c.id)
+            .values(state=source.c.state, completed_at=source.c.completed_at, completed_by=source.c.completed_by))
 
 
 @lru_cache(maxsize=64)

@@ -118,9 +118,11 @@ def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, o
             row.group_key = row.escalated_group or groups[task_id]
             _denormalize(row, case)
             continue
-        row.state = "completed" if task_id in completed_ids else "cancelled"
-        row.completed_at = at
-        row.completed_by = actor if task_id in completed_ids else None
+        state, by = ("completed", actor) if task_id in completed_ids else ("cancelled", None)
+        if session.autoflush:  # a query before the write (e.g. escalation's open tasks) flushes the UPDATE first
+            row.state, row.completed_at, row.completed_by = state, at, by
+        else:  # nothing is flushed before the write: the UPDATE goes with the rows (one statement on PostgreSQL)
+            rows.task_ended(row, state, at, by)
     for task_id, info in ready.items():
         if task_id in current:
             continue
@@ -154,6 +156,16 @@ def _sync_timers(session: Session, instance: Instance, case: Case | None, outcom
             if task_id not in known:
                 rows.timer(instance, task_id, info.spec_id, info.name, info.due_at)
         return
+    if not fired and before is not None and known_rows is None and all(
+            t.task_id not in waiting or _same(t, waiting[t.task_id]) for t in before) and not _loaded(session):
+        # only cancels (no due time moved): by task id, without reading the rows (none is loaded to correct)
+        known = {t.task_id for t in before}
+        for gone in (t.task_id for t in before if t.task_id not in waiting):
+            rows.timer_cancelled(instance, gone)
+        for task_id, info in waiting.items():
+            if task_id not in known:
+                rows.timer(instance, task_id, info.spec_id, info.name, info.due_at)
+        return
     if known_rows is None:
         known_rows = list(session.scalars(select(Timer).where(Timer.instance_id == instance.id,
                                                              Timer.state == "waiting")))
@@ -173,6 +185,11 @@ def _sync_timers(session: Session, instance: Instance, case: Case | None, outcom
     for task_id, info in waiting.items():
         if task_id not in current:
             rows.timer(instance, task_id, info.spec_id, info.name, info.due_at)
+
+
+def _loaded(session: Session) -> bool:
+    """Does the session hold any timer row (which a cancel by task id would leave saying `waiting`)?"""
+    return any(isinstance(o, Timer) for o in session.identity_map.values())
 
 
 def _same(before: TimerInfo, after: TimerInfo | None) -> bool:
