@@ -30,8 +30,8 @@ State = str | bytes  # what the instance row holds (text from before the binary 
 _FROZEN = "_closeloop_frozen"
 # the deflated opening of a workflow's state (its finished sub-processes), kept on it and continued on each save
 _CHAIN = "_closeloop_chain"
-# the text of each task id a workflow's saves have written, by the id object (kept alive here, so that its id()
-# stays its own): a task's id, its parent's and its children's are written on every save of its workflow
+# the text of each task id a workflow's saves have written (_IdTexts): a task's id, its parent's and its children's
+# are written on every save of its workflow
 _ID_TEXT = "_closeloop_id_text"
 _OPENING = b'{"subprocesses":{'
 _LEVEL = 6
@@ -60,6 +60,14 @@ class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+class _IdTexts(dict[UUID, str]):
+    """The text of each task id a workflow's saves have written (`str` of a UUID formats it anew on every call)."""
+
+    def __missing__(self, key: UUID) -> str:
+        text = self[key] = str(key)
+        return text
+
+
 class _TaskConverter(TaskConverter):
     """Spiff's TaskConverter.to_dict (SpiffWorkflow 3.2) with the parent looked up once and the text of each task
     id made once per workflow (`str` of a UUID formats it anew on every call)."""
@@ -67,14 +75,10 @@ class _TaskConverter(TaskConverter):
     def to_dict(self, task):  # type: ignore[no-untyped-def]
         if not self.registry._encoder_mode:
             return super().to_dict(task)
-        texts: dict[int, tuple[UUID, str]] = task.workflow.__dict__.setdefault(_ID_TEXT, {})
-
-        def text(value: UUID) -> str:
-            kept = texts.get(id(value))
-            if kept is None or kept[0] is not value:
-                kept = texts[id(value)] = (value, str(value))
-            return kept[1]
-
+        texts = task.workflow.__dict__.get(_ID_TEXT)
+        if texts is None:
+            texts = task.workflow.__dict__[_ID_TEXT] = _IdTexts()
+        text = texts.__getitem__
         parent = task.parent
         if parent is None:
             data = task.data
