@@ -46,3 +46,28 @@ def test_a_state_saved_onto_its_finished_steps_is_one_zlib_stream_about_as_small
         assert state_json(dump_state(restored)) == text  # a workflow with nothing kept writes the same text
         assert len(state) <= 1.03 * len(zlib.compress(text.encode(), 6))  # a part per finished step costs ~1%
     assert _finished_subprocesses(case) >= 2
+
+
+def test_each_task_is_converted_as_spiffs_own_task_converter_converts_it():
+    from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
+
+    from webapp.engine.serializer import _SERIALIZER, _encode, _TaskConverter
+
+    case = Case(intake())
+    case.complete("prejudgement", **a.prejudgement())
+    case.complete("fact_finding", **a.fact_finding())
+    assert case.outcome.state is not None
+    wf = load_state(case.outcome.state, case.bundle.spec, case.bundle.subprocess_specs)
+    registry = _SERIALIZER.registry
+    ours, spiffs = object.__new__(_TaskConverter), object.__new__(TaskConverter)  # not registered anywhere
+    ours.registry = spiffs.registry = registry
+    tasks = [*wf.tasks.values(), *(t for sp in wf.subprocesses.values() for t in sp.tasks.values())]
+    assert len(tasks) > 50 and any(t.parent is None for t in tasks)
+    for encoder_mode in (True, False):
+        registry._encoder_mode = encoder_mode
+        try:
+            for _ in range(2):  # the second time with the id texts kept
+                mine, theirs = [ours.to_dict(t) for t in tasks], [spiffs.to_dict(t) for t in tasks]
+                assert mine == theirs and _encode(mine) == _encode(theirs)  # the same keys in the same order
+        finally:
+            registry._encoder_mode = False

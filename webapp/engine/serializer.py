@@ -10,8 +10,10 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from webapp.engine.scripting import ClosedScriptEngine
 
@@ -28,6 +30,9 @@ State = str | bytes  # what the instance row holds (text from before the binary 
 _FROZEN = "_closeloop_frozen"
 # the deflated opening of a workflow's state (its finished sub-processes), kept on it and continued on each save
 _CHAIN = "_closeloop_chain"
+# the text of each task id a workflow's saves have written (_IdTexts): a task's id, its parent's and its children's
+# are written on every save of its workflow
+_ID_TEXT = "_closeloop_id_text"
 _OPENING = b'{"subprocesses":{'
 _LEVEL = 6
 _ZLIB_HEADER = b"\x78\x9c"  # deflate, 32 KB window, default level, no preset dictionary
@@ -53,6 +58,49 @@ class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+class _IdTexts(dict[UUID, str]):
+    """The text of each task id a workflow's saves have written (`str` of a UUID formats it anew on every call)."""
+
+    def __missing__(self, key: UUID) -> str:
+        text = self[key] = str(key)
+        return text
+
+
+class _TaskConverter(TaskConverter):
+    """Spiff's TaskConverter.to_dict (SpiffWorkflow 3.2) with the parent looked up once and the text of each task
+    id made once per workflow (`str` of a UUID formats it anew on every call)."""
+
+    def to_dict(self, task):  # type: ignore[no-untyped-def]
+        if not self.registry._encoder_mode:
+            return super().to_dict(task)
+        texts = task.workflow.__dict__.get(_ID_TEXT)
+        if texts is None:
+            texts = task.workflow.__dict__[_ID_TEXT] = _IdTexts()
+        text = texts.__getitem__
+        parent = task.parent
+        if parent is None:
+            data = task.data
+            delta = {}
+        else:
+            data = {}
+            delta = {
+                "updates": DeepMerge.get_updated_keys(parent.data, task.data),
+                "deletions": DeepMerge.get_deleted_keys(parent.data, task.data),
+            }
+        return {
+            "id": text(task.id),
+            "parent": text(task._parent) if parent is not None else None,
+            "children": [text(child) for child in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task.state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": self.registry.convert(task.internal_data),
+            "data": data,
+            "delta": delta,
+        }
 
 
 class _Fragment(bytes):
@@ -151,6 +199,7 @@ def _uuid(value: str) -> Any:
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _CachedSpecWorkflowConverter
+    config[Task] = _TaskConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
