@@ -7,6 +7,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -265,6 +266,17 @@ def app(tmp_path: Path, empty_schema: Path | None) -> Iterator[Flask]:
         yield application
         db.session.remove()
         db.engine.dispose()
+    clock.reset()
+
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday 09:00 UTC
+
+
+@pytest.fixture
+def frozen_at_t0(app: Flask) -> Iterator[datetime]:
+    """The clock stopped at T0 (after the app started) for the test."""
+    clock.freeze(T0)
+    yield T0
     clock.reset()
 
 

@@ -5,33 +5,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from flask import Flask
 
 from tests.api.test_stories import inquiry, open_task, show, to_solution
 from tests.conftest import Api
 from tests.studio.helpers import CLOCK_READ, deploy_inquiry_unchecked, hand_timer, pack_file
 from tests.web.conftest import Web
 from webapp.admin.diagram import traces_json
-from webapp.engine import clock
 from webapp.engine.repair import Trace
 from webapp.engine.tracing import CallSite, ProcessTraces
 from webapp.extensions import db
 from webapp.workflow.definitions import latest_definition
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen(app: Flask) -> Iterator[datetime]:
-    """Monday 2026-03-02 09:00 UTC, clock stopped."""
-    clock.freeze(T0)
-    yield T0
-    clock.reset()
+pytestmark = pytest.mark.usefixtures("frozen_at_t0")
 
 
 def broken_timer_case(api: Api) -> tuple[str, int]:

@@ -4,16 +4,14 @@ retried; dry run, refusal (409) and bulk with a report per instance."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from tests.api.test_stories import events, inquiry, open_task, show
-from tests.conftest import Api
+from tests.conftest import T0, Api
 from tests.studio.helpers import CLOCK_READ, deploy_inquiry_unchecked, hand_timer, inquiry_hours, pack_file, post_files
 from tests.web.conftest import Web
 from webapp.admin import jobs
@@ -21,15 +19,7 @@ from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import AuditEntry, HumanTask, Instance, Timer
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen(app: Flask) -> Iterator[datetime]:
-    """Monday 2026-03-02 09:00 UTC, clock stopped."""
-    clock.freeze(T0)
-    yield T0
-    clock.reset()
+pytestmark = pytest.mark.usefixtures("frozen_at_t0")
 
 
 def at(**delta: float) -> str:

@@ -4,8 +4,6 @@ callers with a comment saying why (not the owner's words alone, as if the caller
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,19 +14,11 @@ from tests.api.test_stories import inquiry
 from tests.conftest import Api
 from tests.studio.helpers import inquiry_hours, post_files
 from tests.web.conftest import Web
-from webapp.engine import clock
 from webapp.extensions import db
 from webapp.models import ProcessDefinition
 from webapp.processes.running import running_by_definition
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen(app: Flask) -> Iterator[datetime]:
-    clock.freeze(T0)
-    yield T0
-    clock.reset()
+pytestmark = pytest.mark.usefixtures("frozen_at_t0")
 
 
 @pytest.fixture
