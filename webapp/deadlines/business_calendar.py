@@ -195,6 +195,14 @@ def clock_duration(data: Mapping[str, Any], name: str) -> str:
     return str(_started_clock(data, name)["duration"])
 
 
+def counted_from(since: Any, at: datetime) -> datetime:
+    """The start of a clock started at `at`: the `since` its clock_start stated (never after `at`), else `at`."""
+    if not since:
+        return at
+    moment = datetime.fromisoformat(str(since))
+    return min(moment if moment.tzinfo else moment.replace(tzinfo=at.tzinfo), at)
+
+
 def registered_at(data: Mapping[str, Any]) -> str | None:
     """Diagram helper `registered_at()`: when the case was registered (`opened_at`, kept by record_intake), None
     when this process was started without a registration; a clock started with `since=registered_at()` counts

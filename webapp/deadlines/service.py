@@ -58,7 +58,7 @@ def _apply(clocks: Clocks, instance: Instance, case: Case | None, kind: str, det
             _stop(old, at, "cancelled")  # a restart replaces the running clock of that name
         business = bool(details.get("business_time"))
         duration = str(details["duration"])
-        since = _since(details.get("since"), at)  # counted from an earlier moment (T5: the registration)
+        since = calendar.counted_from(details.get("since"), at)  # an earlier moment (T5: the registration)
         until = details.get("until")  # a clock started with a due time falls due at exactly that moment
         budget = max(0.0, (datetime.fromisoformat(str(until)) - since).total_seconds()) if until else \
             calendar.budget_seconds(cal, since, duration, business)
@@ -90,14 +90,6 @@ def _apply(clocks: Clocks, instance: Instance, case: Case | None, kind: str, det
             row.state, row.paused_at, row.segment_started_at = "running", None, at
             _schedule(row, cal, at)
             details.update(due=iso(row.due_at))
-
-
-def _since(value: Any, at: datetime) -> datetime:
-    """The start of a clock: the `since` its clock_start stated (never after `at`), else `at`."""
-    if not value:
-        return at
-    moment = datetime.fromisoformat(str(value))
-    return min(moment if moment.tzinfo else moment.replace(tzinfo=at.tzinfo), at)
 
 
 def _schedule(row: Deadline, cal: calendar.BusinessCalendar, at: datetime) -> None:
