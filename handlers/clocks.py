@@ -27,9 +27,11 @@ def _recipients(ctx: HandlerContext, value: Any) -> str | None:
 @handler("clock_start")
 def clock_start(ctx: HandlerContext, name: str, duration: str | None = None, business_time: bool = False,
                 warn_to: Any = None, breach_to: Any = None, warn_fraction: float | None = None,
-                due: Any = NO_DUE) -> dict[str, Any]:
+                due: Any = NO_DUE, since: Any = None) -> dict[str, Any]:
     """Start (or restart) the named clock: due after `duration` (ISO-8601, or 'EOD') or at `due`; warning at 80 %.
 
+    `since` (optional) is the moment the clock counts from when that is earlier than now, e.g. the registration
+    (`opened_at`) for T5, which counts from the moment the complaint was received, not from its classification.
     A `due` expression that gives nothing (e.g. an optional promised time left empty) starts no clock.
     The clock is also kept in the process data (`clocks[name]`: duration, business_time, started), so that the
     diagram states a deadline once: timers read `clock_due(name)`, texts `clock_duration(name)`.
@@ -47,14 +49,24 @@ def clock_start(ctx: HandlerContext, name: str, duration: str | None = None, bus
         raise ValueError(f"clock_start '{name}' needs an ISO-8601 duration such as 'PT3H' or 'P14D', or a due time")
     if warn_fraction is not None and not 0 < float(warn_fraction) <= 1:
         raise ValueError("warn_fraction must be between 0 and 1")
+    start = _since(name, since, ctx.now)
     ctx.record("clock_started", name=name, duration=duration, business_time=bool(business_time) and due is NO_DUE,
                warn_to=_recipients(ctx, warn_to), breach_to=_recipients(ctx, breach_to),
                warn_fraction=float(warn_fraction) if warn_fraction is not None else None,
-               **({"until": until_at.isoformat()} if until_at else {}))
+               **({"until": until_at.isoformat()} if until_at else {}),
+               **({"since": start.isoformat()} if start != ctx.now else {}))
     started = {"duration": duration, "business_time": bool(business_time) and due is NO_DUE,
-               "started": ctx.now.isoformat(), **({"until": until_at.isoformat()} if until_at else {})}
+               "started": start.isoformat(), **({"until": until_at.isoformat()} if until_at else {})}
     ctx.data["clocks"] = {**(ctx.data.get("clocks") or {}), name: started}  # read by clock_due(), clock_duration()
-    return {"clock": name, "started": ctx.now.isoformat()}
+    return {"clock": name, "started": start.isoformat()}
+
+
+def _since(name: str, since: Any, now: datetime) -> datetime:
+    """The moment a clock counts from: `since` when given and not later than now (a future one counts from now)."""
+    if since is None or since == "":
+        return now
+    moment = _moment(name, since)
+    return min(moment, now)
 
 
 def _moment(name: str, due: Any) -> datetime:

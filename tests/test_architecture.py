@@ -220,3 +220,30 @@ def test_no_queries_or_commits_in_views():
             source = path.read_text()
             count = source.count("select(") + source.count("commit(")
             assert count == 0, f"{_rel(path)} has {count} select(/commit(; move them into a service"
+
+
+# the session calls that read or write rows; a view may still roll back after a refused service call
+ROW_CALLS = ("get", "execute", "scalars", "scalar", "query", "add", "add_all", "delete", "flush", "merge")
+
+
+def _row_calls(source: str) -> list[str]:
+    """`db.session.<call>(` uses in a module's source, by call name."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ROW_CALLS
+                and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "session"):
+            found.append(node.func.attr)
+    return found
+
+
+def test_admin_views_read_and_write_rows_through_services():
+    """The admin console's pages and API (webapp/admin/web*.py, api*.py) parse, call a service (actions, audit,
+    instances, jobs, messages, migrating ...) and render: no session.get/execute/scalars/... of their own."""
+    for path in sorted((ROOT / "webapp/admin").glob("*.py")):
+        if _role(path) == "view":
+            calls = _row_calls(path.read_text())
+            assert not calls, f"{_rel(path)} calls db.session.{calls}; move the query into an admin service"
+
+
+def test_row_call_finder_finds_session_calls():
+    assert _row_calls("x = db.session.get(A, 1)\ndb.session.rollback()\ns.scalars(q)") == ["get"]

@@ -141,7 +141,7 @@ def test_every_group_the_code_grants_rights_to_is_kept_from_deletion():
             named.update(re.findall(r"""["']([a-z_]+)["']""", args))
     from webapp.accounts.visibility import ALL_CASE_READERS
     from webapp.assessments.service import DECIDERS, EXECUTORS, VIEWERS
-    from webapp.reports.web import MANAGERS
+    from webapp.reports.readers import MANAGERS
 
     named.update(ALL_CASE_READERS, DECIDERS, EXECUTORS, VIEWERS, MANAGERS)
     named -= {"moddle"}  # require('moddle') in the studio's JavaScript bundle

@@ -56,3 +56,36 @@ def test_charts_drawn_and_a_figure_opens_its_cases(page: Any, live_server: str, 
     with page.expect_navigation():
         page.click(f"a[href='/cases/{seeded['B']}']")
     assert page.url.endswith(f"/cases/{seeded['B']}")
+
+
+@pytest.mark.parametrize("lang,valid,closed", [("en", "Valid complaints", "Closed complaints"),
+                                               ("zh", "有效投诉", "已关闭投诉")], ids=["en", "zh"])
+def test_a_manager_lands_on_the_reports_and_reads_valid_complaints(live_server: str, seeded: dict[str, str],  # noqa: F811
+                                                                   browser: Any, shots: Any, lang: str, valid: str,
+                                                                   closed: str) -> None:
+    """A department head signs in and lands on the reports; March's valid complaints (有效投诉, real-estate rules
+    第二条/第五条) are the two grievances, not the new failure mode nor the inquiry; closure rate 1 of 2."""
+    from tests.browser.signin import sign_in
+
+    errors: list[str] = []
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(pg, live_server, "depthead", lang)
+    assert pg.url.endswith("/reports/")  # the manager's landing
+    pg.goto(f"{live_server}/reports/?{QS}")
+    volume = pg.locator("[data-testid=table-volume]")
+    text = volume.inner_text()
+    assert valid in text and closed in text, text
+    cells = {key: pg.locator(f"[data-testid=table-volume] td[data-figure='{key}']").inner_text().strip()
+             for key in ("registered", "valid", "closed", "closure_rate")}
+    assert cells == {"registered": "4", "valid": "2", "closed": "1", "closure_rate": "50.0%"}, cells
+    pg.wait_for_function("() => document.getElementById('chart-months').dataset.drawn === '1'")
+    shots.part(pg.locator("#h-volume").locator(".."), f"volume-{lang}")
+    with pg.expect_navigation():
+        pg.click("td[data-figure='valid'] a")
+    rows = pg.locator("[data-testid=drill-cases] tbody tr")
+    assert sorted(rows.nth(i).inner_text().split()[0] for i in range(rows.count())) == sorted([seeded["A"],
+                                                                                              seeded["B"]])
+    shots(pg, f"valid-drill-{lang}")
+    pg.close()
+    assert errors == [], errors

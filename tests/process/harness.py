@@ -69,10 +69,11 @@ class FakeHistory:
             if kind == "clock_started":
                 business = bool(d.get("business_time"))
                 cal = calendar.current()
-                budget = calendar.budget_seconds(cal, at, d["duration"], business)
-                self.clocks[name] = {"state": "running", "due": calendar.due_from(cal, at, budget, business),
+                start = min(datetime.fromisoformat(d["since"]), at) if d.get("since") else at  # counted from there
+                budget = calendar.budget_seconds(cal, start, d["duration"], business)
+                self.clocks[name] = {"state": "running", "due": calendar.due_from(cal, start, budget, business),
                                      "budget": budget, "business": business,
-                                     "used": 0.0, "since": at, "paused_at": None}
+                                     "used": 0.0, "since": start, "paused_at": None}
                 continue
             rows = [c for n, c in self.clocks.items() if name in ("*", n) and c["state"] in ("running", "paused")]
             for c in rows:

@@ -201,6 +201,33 @@ def test_T5_a_case_registered_on_friday_evening_is_due_at_the_end_of_monday():
     assert case.sent("deadline_escalation") == []
 
 
+def test_T5_counts_from_registration_not_from_classification():
+    """T5 (domain §5; seeds: "一旦接到投诉,我们要尽快与投诉人取得联系", "客户一旦投诉,…应立即予以回应"): the first
+    response is due counted from the moment the complaint was received, so a grievance classified by customer
+    service an hour after registration keeps the due time of its registration."""
+    case = Case(intake(category=None, subject=None))  # Monday 17:00 in Shanghai, the kind unknown
+    assert case.open() == ["classify"]
+    case.advance(minutes=40)  # classified at 17:40
+    case.complete("classify", kind="grievance", category="staff_attitude", subject="Service point 7")
+    t5 = clock_started(case, "T5-first-response")
+    assert t5["since"] == START.isoformat()
+    assert case.value("clocks")["T5-first-response"]["started"] == START.isoformat()
+    assert case.history.clocks["T5-first-response"]["due"] == START + timedelta(hours=1)  # 18:00, not later
+    assert case.timers()["t5_timer"] == START + timedelta(hours=1)
+
+
+def test_T5_classified_after_the_working_day_ended_is_already_missed():
+    """T5: a grievance registered at 17:00 and classified the next morning missed its same-day first response;
+    the next tier hears of it at once."""
+    case = Case(intake(category=None, subject=None))
+    case.advance(hours=16)  # Tuesday 09:00 in Shanghai
+    case.complete("classify", kind="grievance", category="staff_attitude", subject="Service point 7")
+    assert case.history.clocks["T5-first-response"]["due"] == START + timedelta(hours=1)
+    case.advance(seconds=1)
+    assert {n.recipient for n in case.sent("deadline_escalation")} == {"group:tier_2_handler",
+                                                                       "group:service_supervisor"}
+
+
 def test_T5_a_missed_first_response_notifies_the_next_tier():
     case = Case(intake())
     case.advance(hours=1, seconds=1)

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.models import Case
 from webapp.reports import filters, service
 
 
@@ -24,11 +26,30 @@ def _clock(k: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def test_volume_real_estate_rules_5(seeded: dict[str, str]) -> None:
-    """Real-estate rules 五: valid complaints (not malicious, not withdrawn) and the closure rate of the month."""
+    """Real-estate rules 五 ("负责每月对各项目的有效投诉总量及投诉关闭率进行统计"): valid complaints (有效投诉) are
+    complaints (投诉, rules 第二条: grievances and external complaints, not inquiries, rescues or new failure modes),
+    not malicious, not withdrawn; the closure rate is closed valid complaints over valid complaints."""
     v = _kpis()["volume"]
-    assert (v["registered"], v["valid"], v["closed"], v["closure_rate"]) == (4, 3, 2, 0.6667)
+    # A and B are grievances; C (new failure mode) and D (inquiry, closed malicious) are not complaints
+    assert (v["registered"], v["valid"], v["closed"], v["closure_rate"]) == (4, 2, 1, 0.5)
     assert v["open_at_end"] == 2  # B (registered in March) and E (February), both still open on 31 March
     assert v["previous"] == {"registered": 1, "valid": 1, "closed": 0, "closure_rate": 0.0}
+
+
+@pytest.mark.parametrize("kind,valid", [("grievance", 1), ("external", 1), ("inquiry", 0), ("rescue", 0),
+                                        ("new_failure", 0)])
+def test_valid_complaints_count_complaints_only_real_estate_rules_5(seeded: dict[str, str], kind: str,
+                                                                     valid: int) -> None:
+    """Real-estate rules 第五条 counts 有效投诉 (valid complaints), and 第二条 defines 投诉 as what a customer raises
+    because the company's failings harmed them: an inquiry (咨询, handled beside complaints in 第五条) is not one."""
+    case = db.session.get(Case, db.session.scalar(select(Case.id).where(Case.number == seeded["E"])))
+    case.kind = kind  # E is the only case of February
+    db.session.commit()
+    period, f = filters.parse({"from": "2026-02-01", "to": "2026-02-28"}, "Asia/Shanghai")
+    k = service.kpis(db.session, period, f)
+    assert (k["volume"]["registered"], k["volume"]["valid"]) == (1, valid)
+    assert len(service.case_list(db.session, "valid", period, f)) == valid
+    assert k["months"][-1]["valid"] == valid
 
 
 def test_breakdowns_and_months(seeded: dict[str, str]) -> None:
@@ -41,7 +62,7 @@ def test_breakdowns_and_months(seeded: dict[str, str]) -> None:
     assert counts["category"] == {"staff_attitude": 1, "parts": 1, "engine": 1, "-": 1}
     months = {m["from"]: (m["registered"], m["valid"], m["closed"]) for m in k["months"]}
     assert len(k["months"]) == 6 and k["months"][-1]["from"] == "2026-03-01"
-    assert months["2026-03-01"] == (4, 3, 2) and months["2026-02-01"] == (1, 1, 0)
+    assert months["2026-03-01"] == (4, 2, 1) and months["2026-02-01"] == (1, 1, 0)
     assert months["2025-10-01"] == (0, 0, 0)
 
 
@@ -99,7 +120,7 @@ def test_filters(seeded: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("metric,count", [
-    ("registered", 4), ("valid", 3), ("closed", 2), ("open_at_end", 2), ("reopened", 1), ("repeats", 1),
+    ("registered", 4), ("valid", 2), ("closed", 1), ("open_at_end", 2), ("reopened", 1), ("repeats", 1),
     ("escalated", 1), ("crisis", 1), ("followed_up", 2), ("kind:grievance", 2), ("grade:-", 1),
     ("clock:T5-first-response:missed", 1), ("clock:T5-first-response:met", 1), ("clock:K2:missed", 1),
     ("clock:G2-d:started", 2), ("overdue", 1), ("key", 2), ("surveyed", 3),

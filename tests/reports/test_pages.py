@@ -37,10 +37,10 @@ def test_managers_only(web: Any, seeded: dict[str, str], who: str, status: int) 
 def test_json_csv_xlsx_and_page_agree(web: Any, seeded: dict[str, str]) -> None:
     """The same figures in the API, the page, the CSV of each table and the XLSX workbook."""
     k = Api(web.client).as_("supervisor").get(f"/api/v1/reports/kpis?{QS}&tz=Asia/Shanghai").get_json()
-    assert k["volume"]["registered"] == 4 and k["volume"]["closure_rate"] == 0.6667
+    assert k["volume"]["registered"] == 4 and k["volume"]["closure_rate"] == 0.5
     web.login("supervisor")
     cells = _cells(web.text(f"/reports/?{QS}"))
-    assert (cells["registered"], cells["valid"], cells["closed"], cells["closure_rate"]) == ("4", "3", "2", "66.7%")
+    assert (cells["registered"], cells["valid"], cells["closed"], cells["closure_rate"]) == ("4", "2", "1", "50.0%")
     assert cells["clock:T5-first-response:missed"] == "1" and cells["clock:K2:missed"] == "1"
     assert cells["reopened"] == "1" and cells["surveys"] == "2" and cells["survey_average"] == "3.5"
     body = web.get(f"/reports/export.csv?table=deadlines&{QS}").get_data(as_text=True)
@@ -50,12 +50,15 @@ def test_json_csv_xlsx_and_page_agree(web: Any, seeded: dict[str, str]) -> None:
             (d["started"], d["met"], d["missed"])
     volume = {r["figure"]: r["value"] for r in csv.DictReader(io.StringIO(
         web.get(f"/reports/export.csv?table=volume&{QS}").get_data(as_text=True)))}
-    assert volume["valid"] == "3" and volume["closure_rate"] == "0.6667"
+    assert volume["valid"] == "2" and volume["closure_rate"] == "0.5"
     book = load_workbook(io.BytesIO(web.client.get(f"/reports/export.xlsx?{QS}").data))
     # the workbook is for reading: figures and clocks by name, rates in percent, times in the reader's zone
     sheet = {r[0]: r[1] for r in book["volume"].iter_rows(min_row=2, values_only=True)}
-    assert sheet["Registered"] == 4 and sheet["Closed"] == 2 and sheet["Open at period end"] == 2
-    assert sheet["Closure rate"] == 66.7 and next(book["volume"].iter_rows(max_row=1, values_only=True))[:2] == (
+    assert sheet["Registered"] == 4 and sheet["Valid complaints"] == 2 and sheet["Closed complaints"] == 1
+    assert sheet["Open at period end"] == 2
+    months = list(book["months"].iter_rows(values_only=True))
+    assert months[0][2:5] == ("Registered", "Valid complaints", "Closed complaints") and months[-1][2:5] == (4, 2, 1)
+    assert sheet["Closure rate"] == 50.0 and next(book["volume"].iter_rows(max_row=1, values_only=True))[:2] == (
         "Figure", "Value")
     deadlines = {r[0]: r[1:4] for r in book["deadlines"].iter_rows(min_row=2, values_only=True)}
     assert deadlines["T4 appointment"] == (1, 1, 0) and deadlines["G2-d one month open"] == (2, 1, 1)
@@ -74,11 +77,11 @@ def test_drill_down_and_case_export(web: Any, seeded: dict[str, str]) -> None:
     assert seeded["B"] in page and seeded["A"] not in page and f'/cases/{seeded["B"]}' in page
     body = web.get(f"/reports/cases.csv?metric=valid&{QS}").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(body)))
-    assert sorted(r["number"] for r in rows) == sorted(seeded[x] for x in "ABC")
+    assert sorted(r["number"] for r in rows) == sorted(seeded[x] for x in "AB")
     b = next(r for r in rows if r["number"] == seeded["B"])
     assert "K2:missed@" in b["deadlines"] and "T5-first-response:missed@" in b["deadlines"]
     book = load_workbook(io.BytesIO(web.client.get(f"/reports/cases.xlsx?metric=valid&{QS}").data))
-    assert book["cases"].max_row == 4
+    assert book["cases"].max_row == 3
     rows = list(book["cases"].iter_rows(values_only=True))
     assert rows[0][:3] == ("Case", "Kind", "Category") and "+00:00" not in str(rows[1:])
     assert any("K2 resolution: missed, " in str(r[-1]) for r in rows[1:])
@@ -126,14 +129,14 @@ def test_drill_down_shows_dates_in_the_users_zone_and_pages_by_keyset(web: Any, 
     assert "2026-03-02T" not in shown and "+00:00" not in shown
     lists = web.text(f"/reports/?{QS}")  # the overdue and key lists of the report page too
     assert re.search(rf'{seeded["B"]}</a>.*?Mar 3 03:00</td>', lists, re.S)
-    report_web.PAGE, saved = 2, report_web.PAGE
+    report_web.PAGE, saved = 3, report_web.PAGE
     try:
-        first = web.text(f"/reports/cases?metric=valid&{QS}")
+        first = web.text(f"/reports/cases?metric=registered&{QS}")
         shown = re.findall(r'href="/cases/(CL-[^"]+)"', first)
-        assert shown == [seeded["A"], seeded["B"]]
+        assert shown == [seeded["A"], seeded["B"], seeded["C"]]
         link = re.search(r'data-testid="next-page" href="([^"]+)"', first).group(1).replace("&amp;", "&")
         second = web.text(link)
-        assert re.findall(r'href="/cases/(CL-[^"]+)"', second) == [seeded["C"]]
+        assert re.findall(r'href="/cases/(CL-[^"]+)"', second) == [seeded["D"]]
         assert 'data-testid="next-page"' not in second
     finally:
         report_web.PAGE = saved

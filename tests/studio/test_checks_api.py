@@ -80,7 +80,8 @@ def test_every_check_refuses_the_upload_and_stores_nothing(api: Api, pack: None,
     found = [p for p in error["problems"] if p["element"] == element and words in p["message"]]
     assert found, error["problems"]
     assert found[0]["file"] == name and {"file", "element", "name", "message"} <= set(found[0])
-    assert set(found[0]) - {"file", "element", "name", "message"} in (set(), {"code", "params"})  # engine: coded
+    assert set(found[0]) - {"file", "element", "name", "message"} == {"code", "params"}  # every check is coded
+    assert all(p["code"] and isinstance(p["params"], dict) for p in error["problems"])
     assert versions() == stored  # nothing half-written
     checked = post_files(api, "/api/v1/processes/check", files)
     assert checked.status_code == 200 and checked.get_json()["ok"] is False
@@ -178,3 +179,54 @@ def test_timer_data_from_scripts_and_form_fields_and_what_is_left_to_run_time() 
     assert "pause = '3 hours' (script of 'set' in p.bpmn)" in problem.message
     assert check_timer_data(model("'PT' + str(hours) + 'H'", "hours = 4"), {}) == []  # evaluated: "PT4H"
     assert check_timer_data(model("from_intake"), {}) == []  # data the pack does not state: left to run time
+
+
+def test_a_check_problem_has_the_same_code_and_params_in_english_and_chinese(api: Api, pack: None) -> None:
+    """Design notes ("every refusal names file, element id and what to change"): a studio check's problem, like the
+    engine's, carries a machine-readable code and its parameters (the API answers in English); where it is shown
+    to the owner its message is in the owner's language, with the same code and parameters."""
+    from flask_babel import force_locale
+
+    from webapp.extensions import db
+    from webapp.processes.checks import check_files
+    from webapp.processes.problem_texts import localized
+
+    files = {"inquiry.bpmn": edited("inquiry.bpmn", CLOCK_READ, CLOCK_READ.replace("T1-callback", "T1-calback"))}
+    problems = post_files(api, "/api/v1/processes/check", files).get_json()["problems"]
+    en = next(p for p in problems if p["element"] == "callback_timer")
+    assert (en["code"], en["params"]) == ("clock_not_started", {"clock": "T1-calback"})
+    assert en["message"].startswith("timer reads clock 'T1-calback', but no clock_start")
+    with force_locale("zh"):
+        found = [p for p in check_files(db.session, {"inquiry.bpmn": files["inquiry.bpmn"]}, {})
+                 if p.element == "callback_timer"]
+        again = localized(found[0])
+    zh = found[0].as_dict()
+    assert (zh["code"], zh["params"]) == (en["code"], en["params"])
+    assert zh["message"].startswith("定时器读取时钟“T1-calback”") and again.message == zh["message"]
+
+
+def test_every_check_code_has_a_chinese_text() -> None:
+    """Each code's text is in the zh catalogue, so the owner reads every problem in Chinese."""
+    from babel.messages.pofile import read_po
+
+    from webapp.processes.check_codes import CHECK_MESSAGES
+    from webapp.web.i18n import TRANSLATIONS
+
+    with (TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        translated = {m.id for m in read_po(fh) if m.id and m.string}
+    assert sorted(code for code, text in CHECK_MESSAGES.items() if text not in translated) == []
+
+
+def test_the_openapi_description_names_the_code_and_params_of_every_problem(api: Api, pack: None) -> None:
+    """The check and upload answers match /api/v1/openapi.json, which requires a code and params on each problem."""
+    from jsonschema import validate
+
+    spec = api.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/processes/check"]["post"]
+    schema = spec["responses"]["200"]["content"]["application/json"]["schema"]
+    assert {"code", "params"} <= set(schema["properties"]["problems"]["items"]["required"])
+    files = {"inquiry.bpmn": edited("inquiry.bpmn", CLOCK_READ, CLOCK_READ.replace("T1-callback", "T1-calback"))}
+    validate(post_files(api, "/api/v1/processes/check", files).get_json(), schema)
+    upload = api.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/processes"]["post"]["responses"]["422"]
+    refused = post_files(api, "/api/v1/processes", files).get_json()
+    validate(refused, upload["content"]["application/json"]["schema"])
+    assert refused["error"]["problems"]

@@ -223,6 +223,24 @@ def test_late_stop_stays_missed_and_several_clocks_run_at_once(app, users, sla, 
                                                       HumanTask.state == "open")).all() == []
 
 
+def test_T5_clock_started_late_counts_from_registration_and_breaches_at_once(app, users, sla, smtp, settings):
+    """T5 (domain §5; seeds: "一旦接到投诉,我们要尽快与投诉人取得联系"): a clock started with `since` (the
+    registration) counts from there: its start is the registration, its due time the end of that working day,
+    and a due time already past when the clock starts breaches on the worker's next pass."""
+    clock.freeze(MONDAY_10)
+    case = start_sla("T3-notice", "PT10M", False)
+    registered = MONDAY_10 - timedelta(hours=2)  # Monday 08:00 Shanghai: before the working day (09:00)
+    clock.freeze(datetime(2026, 3, 3, 9, 30, tzinfo=SH).astimezone(UTC))  # Tuesday 09:30: classified late
+    deadlines.on_outcome(db.session, instance_of(case), db.session.get(Case, case.id), [("clock_started", {
+        "name": "T5-first-response", "duration": "EOD", "business_time": True, "since": registered.isoformat()})],
+        "user_input", "t")
+    db.session.commit()
+    row = _clock(case, "T5-first-response")
+    assert (row.started_at, row.due_at) == (registered, datetime(2026, 3, 2, 18, 0, tzinfo=SH).astimezone(UTC))
+    Worker(db.session, settings).run_once()
+    assert _clock(case, "T5-first-response").state == "missed"
+
+
 def test_calendar_arithmetic_round_trips():
     cal = calendar.BusinessCalendar(tz=SH, holidays=frozenset({date(2026, 3, 9)}))
     start = FRIDAY_16

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
+from webapp.accounts import landing
 from webapp.accounts import signin as accounts
 from webapp.accounts.service import save_preferences
 from webapp.accounts.throttle import ThrottleRule
@@ -31,10 +32,10 @@ def safe_next(target: str | None, default: str = "worklist.index") -> str:
 
 
 def home_of(user: User) -> str:
-    """Where a user lands after sign-in: process owners on their processes, everyone else on the worklist."""
-    if "process_owner" in user.group_keys and "processes.index" in current_app.view_functions:
-        return "processes.index"
-    return "worklist.index"
+    """Where a user lands after sign-in (accounts.landing.home): process owners on their processes, managers with
+    no task of their own on the reports, everyone else on the worklist."""
+    endpoint = f"{landing.home(db.session, user)}.index"
+    return endpoint if endpoint in current_app.view_functions else "worklist.index"
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -12,14 +12,20 @@ from webapp.admin import bulk as admin_bulk
 from webapp.admin import repair as admin_repair
 from webapp.admin.audit import AuditFilters, entry_json, export_csv, list_entries
 from webapp.admin.diagram import flows_taken, process_xml, traces_json
-from webapp.admin.instances import detail, filters_from, list_instances, matching_ids, status_counts
+from webapp.admin.instances import (
+    detail,
+    filters_from,
+    instance_by_id,
+    list_instances,
+    matching_ids,
+    status_counts,
+)
 from webapp.admin.stuck import RULES, StuckSettings, count_by_rule
 from webapp.api import bp
 from webapp.api.shapes import instance_json
 from webapp.engine.clock import now
 from webapp.errors import Invalid, NotFound
 from webapp.extensions import db
-from webapp.models import Instance
 from webapp.paging import page_size
 
 
@@ -76,7 +82,7 @@ def instance_action(instance_id: int, action: str) -> Any:
         return {"diff": admin_repair.preview_data(db.session, instance_id, api_user(), data.get("data"))}
     admin.check_admin(api_user())
     result = admin_bulk.perform(db.session, instance_id, api_user(), action, data)
-    instance = db.session.get(Instance, instance_id)
+    instance = instance_by_id(db.session, instance_id)
     return {"result": result.as_dict(), "instance": instance_json(instance) if instance else None}
 
 

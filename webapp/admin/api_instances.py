@@ -7,13 +7,12 @@ from typing import Any
 from flask import request
 
 from webapp.accounts.api import require
-from webapp.admin.instances import instances_page, open_tasks_of
+from webapp.admin.instances import instance_by_id, instances_page, open_tasks_of
 from webapp.api import bp
 from webapp.api.shapes import instance_json, task_json, timer_json
 from webapp.deadlines.service import waiting_timers
 from webapp.errors import NotFound
 from webapp.extensions import db
-from webapp.models import Instance
 from webapp.paging import id_cursor, id_from_cursor, page_size
 
 
@@ -33,7 +32,7 @@ def list_instances() -> Any:
 @require("admin")
 def show_instance(instance_id: int) -> Any:
     """One instance: status, version, error detail, open tasks, waiting timers."""
-    instance = db.session.get(Instance, instance_id)
+    instance = instance_by_id(db.session, instance_id)
     if instance is None:
         raise NotFound(f"instance {instance_id} not found")
     body = instance_json(instance)

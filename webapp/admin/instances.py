@@ -245,6 +245,11 @@ def instances_page(session: Session, status: str | None, process: str | None, be
     return newest_first(session, stmt, Instance.id, before_id, limit)
 
 
+def instance_by_id(session: Session, instance_id: int) -> Instance | None:
+    """The instance with this id, None when there is none."""
+    return session.get(Instance, instance_id)
+
+
 def open_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
     """The instance's tasks still waiting for a person."""
     return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,

@@ -56,6 +56,14 @@ def list_messages(session: Session, filters: MessageFilters, before: int | None 
     return [MessageRow(m, n) for m, n in rows], next_before
 
 
+def message_with_case(session: Session, message_id: int) -> tuple[Outbox, Case | None] | None:
+    """One outbox row and its case (None for a message of no case); None when there is no such message."""
+    message = session.get(Outbox, message_id)
+    if message is None:
+        return None
+    return message, session.get(Case, message.case_id) if message.case_id else None
+
+
 def counts(session: Session) -> dict[str, int]:
     """Messages per status, every status present (zero when none)."""
     found = dict(session.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())

@@ -19,6 +19,7 @@ from webapp.admin.instances import (
     event_kinds,
     filters_from,
     history,
+    instance_by_id,
     list_instances,
     process_keys,
     status_counts,
@@ -30,7 +31,6 @@ from webapp.cases.page import event_line
 from webapp.engine.clock import now
 from webapp.errors import ServiceError
 from webapp.extensions import db
-from webapp.models import Instance
 from webapp.paging import page_size
 from webapp.workflow.models import STATUSES
 
@@ -109,7 +109,7 @@ def instance(instance_id: int) -> Any:
 def diagram(instance_id: int) -> Any:
     """The BPMN XML of the instance's process version, or of a process it calls (?process=<id>), with a generated
     layout if the file has none."""
-    info = db.session.get(Instance, instance_id)
+    info = instance_by_id(db.session, instance_id)
     if info is None:
         return Response("instance not found", status=404, mimetype="text/plain")
     try:

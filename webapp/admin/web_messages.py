@@ -14,14 +14,13 @@ from webapp.admin.messages import (
     MessageFilters,
     counts,
     list_messages,
+    message_with_case,
     preview,
     templates,
 )
 from webapp.admin.web import bp
 from webapp.extensions import db
-from webapp.models import Case
 from webapp.outbox.delivery.settings import load_settings
-from webapp.outbox.models import Outbox
 
 FILTER_KEYS = ("status", "channel", "recipient", "case", "template")
 
@@ -43,10 +42,10 @@ def messages() -> Any:
 @role_required("admin")
 def message(message_id: int) -> Any:
     """One message: recipient, attempts, last error, and the mail as the worker renders it."""
-    msg = db.session.get(Outbox, message_id)
-    if msg is None:
+    found = message_with_case(db.session, message_id)
+    if found is None:
         abort(404)
-    case = db.session.get(Case, msg.case_id) if msg.case_id else None
+    msg, case = found
     shown = preview(db.session, msg, load_settings(current_app.config))
     return render_template("admin/message.html", msg=msg, case=case, preview=shown,
                            redeliverable=admin.redeliverable(msg))

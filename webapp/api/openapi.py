@@ -47,7 +47,17 @@ DAY: dict[str, Any] = {"type": "string", "format": "date"}
 REPORT_QUERY = {"from": DAY, "to": DAY, "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "tz": STR,
                 "kind": STR, "category": STR, "grade": STR, "channel": STR,
                 "tier": {"type": "integer", "enum": [1, 2, 3]}, "department": STR}
-# endpoint -> summary, query parameters, request body, answers
+PROBLEM = {"type": "object", "required": ["file", "element", "name", "message", "code", "params"], "properties": {
+    "file": STR, "element": STR, "name": STR, "message": {"type": "string"},
+    "code": {"type": "string", "description": "what is wrong, for programs (webapp/engine/messages.py, "
+                                              "webapp/processes/check_codes.py); the message says it in words"},
+    "params": {"type": "object", "additionalProperties": {"type": "string"}}}}
+PROBLEMS = {"type": "array", "items": PROBLEM}
+CHECKED = {"type": "object", "properties": {"ok": {"type": "boolean"}, "problems": PROBLEMS, "warnings": PROBLEMS}}
+REFUSED = {"type": "object", "properties": {"error": {"type": "object", "required": ["code", "message"],
+                                                      "properties": {"code": STR, "message": {"type": "string"},
+                                                                     "problems": PROBLEMS}}}}
+# endpoint -> summary, query parameters, request body, answers (and their schemas where they are described)
 OPERATIONS: dict[str, dict[str, Any]] = {
     "api.token": {"summary": "Exchange username and password for a bearer token", "auth": False,
                   "body": _body({"type": "object", "required": ["username", "password"],
@@ -93,11 +103,11 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "api.upload_processes": {"summary": "Deploy diagrams and forms (process owners)", "body": _body(
         {"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string",
                                                                              "format": "binary"}}}},
-        "multipart/form-data"), "responses": ("201", "200", "422")},
+        "multipart/form-data"), "responses": ("201", "200", "422"), "schemas": {"422": REFUSED}},
     "api.check_processes": {"summary": "Run the deploy checks on diagrams and forms without deploying", "body": _body(
         {"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string",
                                                                              "format": "binary"}}}},
-        "multipart/form-data"), "responses": ("200", "422")},
+        "multipart/form-data"), "responses": ("200", "422"), "schemas": {"200": CHECKED}},
     "api.export_processes": {"summary": "The deployed versions as a zip of diagrams and forms"},
     "api.process_diff": {"summary": "Element-level differences between two versions of a process",
                          "query": _q(**{"from": INT, "to": INT}), "responses": ("200", "404", "422")},
@@ -197,9 +207,11 @@ def _operation(endpoint: str, rule: str) -> dict[str, Any]:
     if spec.get("auth", True):
         op["security"] = [{"bearer": []}]
     answers: dict[str, Any] = {}
+    schemas = spec.get("schemas", {})
     for code in spec.get("responses", ("200",)):
+        schema = schemas.get(code, ERROR if code >= "400" else None)
         answers[code] = {"description": "success" if code < "300" else "error",
-                         **({"content": {"application/json": {"schema": ERROR}}} if code >= "400" else {})}
+                         **({"content": {"application/json": {"schema": schema}}} if schema else {})}
     answers.setdefault("422", {"description": "invalid input: the fields say what to fix",
                                "content": {"application/json": {"schema": ERROR}}})
     op["responses"] = answers

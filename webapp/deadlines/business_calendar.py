@@ -166,7 +166,7 @@ def _dates(value: Any) -> frozenset[date]:
 def _register_sandbox_helpers() -> None:
 
     extend_globals(sla_due=sla_due)
-    extend_data_helpers(clock_due=clock_due, clock_duration=clock_duration)
+    extend_data_helpers(clock_due=clock_due, clock_duration=clock_duration, registered_at=registered_at)
 
 
 def _started_clock(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -193,6 +193,22 @@ def clock_duration(data: Mapping[str, Any], name: str) -> str:
     """Diagram helper `clock_duration('T1-callback')`: the duration a clock of this case was started with
     (e.g. 'PT3H', for the promise to the customer); the clock_start is the one place that states it."""
     return str(_started_clock(data, name)["duration"])
+
+
+def counted_from(since: Any, at: datetime) -> datetime:
+    """The start of a clock started at `at`: the `since` its clock_start stated (never after `at`), else `at`."""
+    if not since:
+        return at
+    moment = datetime.fromisoformat(str(since))
+    return min(moment if moment.tzinfo else moment.replace(tzinfo=at.tzinfo), at)
+
+
+def registered_at(data: Mapping[str, Any]) -> str | None:
+    """Diagram helper `registered_at()`: when the case was registered (`opened_at`, kept by record_intake), None
+    when this process was started without a registration; a clock started with `since=registered_at()` counts
+    from the moment the complaint was received (T5)."""
+    value = data.get("opened_at")
+    return str(value) if value else None
 
 
 def sla_due(duration: str, business_time: bool = False) -> str:

@@ -58,17 +58,18 @@ def _apply(clocks: Clocks, instance: Instance, case: Case | None, kind: str, det
             _stop(old, at, "cancelled")  # a restart replaces the running clock of that name
         business = bool(details.get("business_time"))
         duration = str(details["duration"])
+        since = calendar.counted_from(details.get("since"), at)  # an earlier moment (T5: the registration)
         until = details.get("until")  # a clock started with a due time falls due at exactly that moment
-        budget = max(0.0, (datetime.fromisoformat(str(until)) - at).total_seconds()) if until else \
-            calendar.budget_seconds(cal, at, duration, business)
+        budget = max(0.0, (datetime.fromisoformat(str(until)) - since).total_seconds()) if until else \
+            calendar.budget_seconds(cal, since, duration, business)
         row = Deadline(
             instance_id=instance.id, case_id=case.id if case else None, case_number=case.number if case else None,
-            name=name, duration=duration, business_time=business, state="running", started_at=at,
-            budget_seconds=budget, used_seconds=0.0, segment_started_at=at,
+            name=name, duration=duration, business_time=business, state="running", started_at=since,
+            budget_seconds=budget, used_seconds=0.0, segment_started_at=since,
             warn_fraction=float(details.get("warn_fraction") or 0.8), warn_to=details.get("warn_to"),
             breach_to=details.get("breach_to"), started_by=actor, paused_total=0.0,
         )
-        _schedule(row, cal, at)
+        _schedule(row, cal, since)
         clocks.add(row)
         details.update(due=iso(row.due_at), warn=iso(row.warn_at))
         return

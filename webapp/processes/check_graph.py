@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask_babel import gettext
-
 from webapp.engine.pack import Problem
+from webapp.processes.check_codes import found
 from webapp.processes.model import Element, FileModel
 
 
@@ -49,11 +48,8 @@ def check_flow(model: FileModel) -> list[Problem]:
         reached, ending = _walk(starts, forward), _walk(ends, backward)
         for ident, el in sorted(nodes.items()):
             if ident not in reached:
-                problems.append(Problem(model.name, ident, gettext(
-                    "no path from a start event reaches this element; connect it with a sequence flow or remove it"),
-                                        el.name))
+                problems.append(found(model.name, ident, "unreachable", el.name))
             elif ident not in ending:
-                problems.append(Problem(model.name, ident, gettext(
-                    "no path from this element reaches an end event; connect it onwards to an end event"), el.name))
+                problems.append(found(model.name, ident, "dead_end", el.name))
     return problems
 

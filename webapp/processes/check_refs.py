@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext
 
 from webapp.engine.pack import FORM_PROPERTY, Problem, group_for_lane
+from webapp.processes.check_codes import found
 from webapp.processes.compiling import compile_problem
 from webapp.processes.model import Element, FileModel
 
@@ -52,16 +53,13 @@ def check_groups(el: Element, known: Known) -> list[Problem]:
     if el.tag == "userTask" and el.lane:
         group = group_for_lane(el.lane)
         if group and group not in known.groups:
-            problems.append(Problem(el.file, el.id, gettext(
-                "lane '%(lane)s' means group '%(group)s', which does not exist; rename the lane after an existing "
-                "group or create the group", lane=el.lane, group=group), el.name))
+            problems.append(found(el.file, el.id, "lane_group_unknown", el.name, lane=el.lane, group=group))
     assigned = _constant(el.props.get("assignGroup", "")) if el.props.get("assignGroup") else None
     if isinstance(assigned, str) and assigned.startswith(UNIT_PREFIXES):
-        problems += [Problem(el.file, el.id, gettext("assignGroup %(why)s", why=text), el.name)
+        problems += [found(el.file, el.id, "assign_unit_unusable", el.name, why=text)
                      for text in _unit_problem(assigned, known)]
     elif isinstance(assigned, str) and assigned not in known.groups:
-        problems.append(Problem(el.file, el.id, gettext(
-            "assignGroup '%(group)s' is not an existing group; name an existing group", group=assigned), el.name))
+        problems.append(found(el.file, el.id, "assign_group_unknown", el.name, group=assigned))
     return problems
 
 
@@ -96,15 +94,13 @@ def check_recipients(el: Element, known: Known) -> list[Problem]:
             if prefix is None or not text[len(prefix):]:
                 continue  # no address, or one completed from case data at run time
             if prefix in UNIT_PREFIXES:
-                problems += [Problem(el.file, el.id, gettext("parameter '%(param)s' %(why)s", param=param, why=why),
-                                     el.name)
+                problems += [found(el.file, el.id, "parameter_unit_unusable", el.name, param=param, why=why)
                              for why in _unit_problem(text, known)]
                 continue
             names, label, fix = tables[prefix]
             if text[len(prefix):] not in names:
-                problems.append(Problem(el.file, el.id, gettext(
-                    "parameter '%(param)s' sends to %(to)s, but there is no %(kind)s '%(name)s'; %(fix)s",
-                    param=param, to=text, kind=label, name=text[len(prefix):], fix=fix), el.name))
+                problems.append(found(el.file, el.id, "recipient_unknown", el.name, param=param, to=text, kind=label,
+                                      name=text[len(prefix):], fix=fix))
     return problems
 
 
@@ -122,9 +118,7 @@ def check_staffing(models: dict[str, FileModel], known: Known) -> list[Problem]:
             named += [t[len("group:"):] for e in el.params.values() for t in _strings(e) if t.startswith("group:")]
             for group in dict.fromkeys(g for g in named if g and g in known.groups):
                 if group not in known.staffed_groups:
-                    warnings.append(Problem(el.file, el.id, gettext(
-                        "group '%(group)s' has no active member: nobody will act on it until someone joins the group",
-                        group=group), el.name))
+                    warnings.append(found(el.file, el.id, "group_unstaffed", el.name, group=group))
     return warnings
 
 
@@ -132,25 +126,21 @@ def check_operation(el: Element, known: Known) -> list[Problem]:
     """A service task names a registered handler and gives it every required parameter, and no unknown one."""
     if el.operator is None:
         if el.tag == "serviceTask":
-            return [Problem(el.file, el.id, gettext("service task names no operation; choose a registered one"),
-                            el.name)]
+            return [found(el.file, el.id, "no_operation", el.name)]
         return []
     fn = known.handlers.get(el.operator)
     if fn is None:
         ops = ", ".join(sorted(known.handlers))
-        return [Problem(el.file, el.id, gettext("operation '%(op)s' has no registered handler; use one of: %(ops)s",
-                                                op=el.operator, ops=ops), el.name)]
+        return [found(el.file, el.id, "unknown_operation", el.name, op=el.operator, ops=ops)]
     params = list(inspect.signature(fn).parameters.values())[1:]  # the first is the handler context
     if any(p.kind == p.VAR_KEYWORD for p in params):
         return []
     accepted = {p.name for p in params}
     required = {p.name for p in params if p.default is p.empty}
-    problems = [Problem(el.file, el.id, gettext("operation '%(op)s' needs parameter '%(name)s'; add it",
-                                                op=el.operator, name=name), el.name)
+    problems = [found(el.file, el.id, "missing_parameter", el.name, op=el.operator, name=name)
                 for name in sorted(required - set(el.params))]
-    problems += [Problem(el.file, el.id, gettext("operation '%(op)s' has no parameter '%(name)s'; remove it (it "
-                                                 "takes: %(takes)s)", op=el.operator, name=name,
-                                                 takes=", ".join(sorted(accepted)) or gettext("none")), el.name)
+    problems += [found(el.file, el.id, "unknown_parameter", el.name, op=el.operator, name=name,
+                       takes=", ".join(sorted(accepted)) or gettext("none"))
                  for name in sorted(set(el.params) - accepted)]
     return problems
 
@@ -166,18 +156,16 @@ def check_form(el: Element, forms: dict[str, Any]) -> list[Problem]:
     if schema is None:
         return []  # missing or invalid: reported by the pack check
     if not isinstance(schema, dict) or schema.get("type") != "object":
-        return [Problem(el.file, el.id, gettext("form '%(name)s' must be a JSON Schema with \"type\": \"object\"",
-                                                name=name), el.name)]
+        return [found(el.file, el.id, "form_not_an_object", el.name, name=name)]
     return []
 
 
 def check_decision(el: Element, decisions: set[str]) -> list[Problem]:
     """A business-rule task calls a decision that is in the pack."""
     if el.tag == "businessRuleTask" and el.decision is not None and el.decision not in decisions:
-        return [Problem(el.file, el.id, gettext("decision '%(decision)s' is not in any .dmn file; upload its .dmn "
-                                                "or name an existing decision", decision=el.decision), el.name)]
+        return [found(el.file, el.id, "unknown_decision", el.name, decision=el.decision)]
     if el.tag == "businessRuleTask" and not el.decision:
-        return [Problem(el.file, el.id, gettext("business-rule task names no decision"), el.name)]
+        return [found(el.file, el.id, "no_decision", el.name)]
     return []
 
 
@@ -190,8 +178,7 @@ def check_code(el: Element) -> list[Problem]:
     for what, text, mode in pieces:
         reason = compile_problem(text, mode)  # type: ignore[arg-type]
         if reason:
-            problems.append(Problem(el.file, el.id, gettext("%(what)s does not compile: %(reason)s", what=what,
-                                                            reason=reason), el.name))
+            problems.append(found(el.file, el.id, "code_not_compiling", el.name, what=what, reason=reason))
     return problems
 
 

@@ -18,6 +18,7 @@ from flask_babel import gettext
 from webapp.engine import sandbox
 from webapp.engine.formrefs import resolve_shared
 from webapp.engine.pack import Problem
+from webapp.processes.check_codes import found
 from webapp.processes.check_timers import timer_problem
 from webapp.processes.model import FileModel
 
@@ -125,6 +126,6 @@ def _check(el: Any, values: Values, known: set[str], env: Any) -> Problem | None
                   else timer_problem(kind, value))
         if reason:
             given = ", ".join(f"{n} = {v!r} ({where})" for n, (v, where) in zip(names, combination, strict=True))
-            return Problem(el.file, el.id, gettext("timer %(expression)s with %(given)s: %(reason)s",
-                                                   expression=expression, given=given, reason=reason), el.name)
+            return found(el.file, el.id, "timer_invalid_with_data", el.name, expression=expression, given=given,
+                         reason=reason)
     return None

@@ -11,6 +11,7 @@ from flask_babel import gettext
 
 from webapp.engine.durations import duration_delta, validate_timer_value
 from webapp.engine.pack import Problem
+from webapp.processes.check_codes import found
 from webapp.processes.compiling import compile_problem, evaluate_constant
 from webapp.processes.model import Element, FileModel
 
@@ -45,22 +46,18 @@ def check_timer(element: Element) -> list[Problem]:
     kind, expression = element.timer
     where = (element.file, element.id)
     if not expression:
-        return [Problem(*where, gettext("the timer has no %(kind)s expression; write e.g. %(example)s", kind=kind,
-                                        example=_EXAMPLES[kind]), element.name)]
+        return [found(*where, "timer_empty", element.name, kind=kind, example=_EXAMPLES[kind])]
     unquoted = _unquoted_iso(expression)
     if unquoted:
-        return [Problem(*where, gettext("timer expression %(expression)s is read as a variable name; put it in "
-                                        "quotes: \"%(quoted)s\"", expression=expression, quoted=unquoted),
-                        element.name)]
+        return [found(*where, "timer_unquoted", element.name, expression=expression, quoted=unquoted)]
     refused = compile_problem(expression, "eval")
     if refused:
-        return [Problem(*where, gettext("timer expression does not compile: %(reason)s; write e.g. %(example)s",
-                                        reason=refused, example=_EXAMPLES[kind]), element.name)]
+        return [found(*where, "timer_not_compiling", element.name, reason=refused, example=_EXAMPLES[kind])]
     ok, value = evaluate_constant(expression)
     if not ok:
         return []  # depends on case data (e.g. resolution_deadline): checked when it runs
     reason = timer_problem(kind, value)
-    return [Problem(*where, gettext("timer %(reason)s", reason=reason), element.name)] if reason else []
+    return [found(*where, "timer_invalid", element.name, reason=reason)] if reason else []
 
 
 def _unquoted_iso(expression: str) -> str | None:
@@ -99,9 +96,7 @@ def check_clock_durations(models: dict[str, FileModel]) -> list[Problem]:
         for el in model.elements.values():
             bare = _unquoted_iso(el.params.get("duration", "")) if el.operator == "clock_start" else None
             if bare:
-                problems.append(Problem(el.file, el.id, gettext(
-                    "parameter duration: %(value)s is read as a variable name; quote it: '%(value)s'", value=bare),
-                    el.name))
+                problems.append(found(el.file, el.id, "duration_unquoted", el.name, value=bare))
     return problems
 
 
@@ -139,13 +134,9 @@ def clock_read(expression: str) -> str | None:
 
 def _reads(el: Element, read: str, clock: str | None, clocks: dict[str, list[tuple[Element, str]]]) -> list[Problem]:
     if read not in clocks:
-        return [Problem(el.file, el.id, gettext("timer reads clock '%(clock)s', but no clock_start starts a clock of "
-                                                "that name; start it before this element or name a started clock",
-                                                clock=read), el.name)]
+        return [found(el.file, el.id, "clock_not_started", el.name, clock=read)]
     if clock and clock != read:
-        return [Problem(el.file, el.id, gettext("timer reads clock '%(read)s' but its task runs on clock "
-                                                "'%(clock)s'; write clock_due('%(clock)s')", read=read, clock=clock),
-                        el.name)]
+        return [found(el.file, el.id, "clock_not_its_task", el.name, read=read, clock=clock)]
     return []
 
 
@@ -163,9 +154,7 @@ def _missed(el: Element, clocks: dict[str, list[tuple[Element, str]]]) -> list[P
     if isinstance(value, str):
         return _disagree(el, "parameter duration", clock, value, clocks)
     if "duration" not in el.params and clock not in clocks:
-        return [Problem(el.file, el.id, gettext("no clock_start starts clock '%(clock)s', so the missed duration is "
-                                                "unknown; start the clock or add a parameter duration", clock=clock),
-                        el.name)]
+        return [found(el.file, el.id, "missed_duration_unknown", el.name, clock=clock)]
     return []
 
 
@@ -178,14 +167,10 @@ def _disagree(el: Element, what: str, clock: str, value: str,
     for start, duration in clocks.get(clock, []):
         if not duration or _same_duration(value, duration):
             continue
-        problems.append(Problem(el.file, el.id, gettext(
-            "%(what)s says %(value)s but clock '%(clock)s' is started with %(duration)s by '%(start)s' (%(name)s) in "
-            "%(file)s; %(fix)s, so that the clock_start alone states the deadline", what=shown, value=value,
-            clock=clock, duration=duration, start=start.id, name=start.name, file=start.file, fix=fix), el.name))
-        problems.append(Problem(start.file, start.id, gettext(
-            "clock '%(clock)s' is started with %(duration)s but '%(element)s' (%(name)s) in %(file)s says "
-            "%(value)s; there, %(fix)s", clock=clock, duration=duration, element=el.id, name=el.name, file=el.file,
-            value=value, fix=fix), start.name))
+        problems.append(found(el.file, el.id, "clock_duration_differs", el.name, what=shown, value=value, clock=clock,
+                              duration=duration, start=start.id, name=start.name, file=start.file, fix=fix))
+        problems.append(found(start.file, start.id, "clock_start_differs", start.name, clock=clock,
+                              duration=duration, element=el.id, name=el.name, file=el.file, value=value, fix=fix))
     return problems
 
 

@@ -1,5 +1,5 @@
 """Texts of the bpmn-js modeler the studio translates through bpmn-js's translate module: element-type headers of
-the properties panel, palette and context pad, bpmnlint's messages, and the panel's general entries."""
+the properties panel, palette, context pad and "Change element" popup, bpmnlint's messages, the panel's entries."""
 
 from __future__ import annotations
 
@@ -56,4 +56,36 @@ PANEL = [
     N_("Link"), N_("<none>"), N_("Create new ..."), N_("ID must be unique."), N_("ID must not be empty."),
     N_("ID must not contain spaces."), N_("ID must be a valid QName."), N_("ID must not contain prefix."),
 ]
-MODELER_TEXTS = ELEMENT_TYPES + PALETTE + CONTEXT_PAD + LINT + PANEL
+# the "Change element" (replace) popup: its entries are bpmn-js's replace options (PopupEntries, ReplaceOptions),
+# its header toggles (multi-instance, loop, collection, non-interrupting) the ReplaceMenuProvider's titles
+REPLACE = [
+    N_("Start event"), N_("Intermediate throw event"), N_("End event"), N_("Message start event"),
+    N_("Timer start event"), N_("Conditional start event"), N_("Signal start event"), N_("Error start event"),
+    N_("Escalation start event"), N_("Compensation start event"), N_("Message start event (non-interrupting)"),
+    N_("Timer start event (non-interrupting)"), N_("Conditional start event (non-interrupting)"),
+    N_("Signal start event (non-interrupting)"), N_("Escalation start event (non-interrupting)"),
+    N_("Message intermediate catch event"), N_("Message intermediate throw event"),
+    N_("Timer intermediate catch event"), N_("Escalation intermediate throw event"),
+    N_("Conditional intermediate catch event"), N_("Link intermediate catch event"),
+    N_("Link intermediate throw event"), N_("Compensation intermediate throw event"),
+    N_("Signal intermediate catch event"), N_("Signal intermediate throw event"), N_("Message end event"),
+    N_("Escalation end event"), N_("Error end event"), N_("Cancel end event"), N_("Compensation end event"),
+    N_("Signal end event"), N_("Terminate end event"), N_("Boundary event"), N_("Message boundary event"),
+    N_("Timer boundary event"), N_("Escalation boundary event"), N_("Conditional boundary event"),
+    N_("Error boundary event"), N_("Cancel boundary event"), N_("Signal boundary event"),
+    N_("Compensation boundary event"), N_("Message boundary event (non-interrupting)"),
+    N_("Timer boundary event (non-interrupting)"), N_("Escalation boundary event (non-interrupting)"),
+    N_("Conditional boundary event (non-interrupting)"), N_("Signal boundary event (non-interrupting)"),
+    N_("Exclusive gateway"), N_("Parallel gateway"), N_("Inclusive gateway"), N_("Complex gateway"),
+    N_("Event-based gateway"), N_("Event based instantiating Gateway"),
+    N_("Parallel Event based instantiating Gateway"), N_("User task"), N_("Service task"), N_("Send task"),
+    N_("Receive task"), N_("Manual task"), N_("Business rule task"), N_("Script task"), N_("Call activity"),
+    N_("Transaction"), N_("Sub-process"), N_("Sub-process (collapsed)"), N_("Sub-process (expanded)"),
+    N_("Ad-hoc sub-process"), N_("Ad-hoc sub-process (collapsed)"), N_("Ad-hoc sub-process (expanded)"),
+    N_("Event sub-process"), N_("Sequence flow"), N_("Default flow"), N_("Conditional flow"),
+    N_("Data object reference"), N_("Data store reference"), N_("Expanded pool/participant"),
+    N_("Empty pool/participant"), N_("Empty pool/participant (removes content)"), N_("Parallel multi-instance"),
+    N_("Sequential multi-instance"), N_("Loop"), N_("Collection"), N_("Participant multiplicity"),
+    N_("Toggle non-interrupting"),
+]
+MODELER_TEXTS = ELEMENT_TYPES + PALETTE + CONTEXT_PAD + LINT + PANEL + REPLACE

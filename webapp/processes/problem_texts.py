@@ -10,12 +10,15 @@ from flask_babel import gettext
 
 from webapp.engine.messages import MESSAGES
 from webapp.engine.pack import Problem
+from webapp.processes.check_codes import CHECK_MESSAGES, translated
 
 LANGUAGES = ("en", "zh")
 
 
 def localized(problem: Problem) -> Problem:
     """The problem with its message in the current locale (a problem without a known code is left as it is)."""
+    if problem.code in CHECK_MESSAGES:  # the studio's checks (their sentence parameters stay as found)
+        return replace(problem, message=translated(problem.code, dict(problem.params)))
     if problem.code not in MESSAGES:
         return problem
     params = dict(problem.params)

@@ -11,7 +11,7 @@ from webapp.api.problems import error_response
 from webapp.errors import ServiceError
 from webapp.extensions import db
 from webapp.reports import filters, service
-from webapp.reports.web import MANAGERS
+from webapp.reports.readers import MANAGERS
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 

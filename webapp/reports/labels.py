@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 def figure_labels() -> dict[str, Any]:
     """Figure key -> translated label."""
     return {
-        "registered": _l("Registered"), "valid": _l("Valid complaints"), "closed": _l("Closed"),
+        "registered": _l("Registered"), "valid": _l("Valid complaints"), "closed": _l("Closed complaints"),
         "closure_rate": _l("Closure rate"), "open_at_end": _l("Open at period end"),
         "reopened": _l("Reopened"), "followed_up": _l("Followed up"), "reopen_rate": _l("Reopen rate"),
         "repeats": _l("Repeat complaints (G3-a)"), "escalated": _l("Escalated"), "crisis": _l("Crisis cases"),

@@ -17,12 +17,12 @@ from webapp.models import Case, Event
 from webapp.reports.filters import Filters, Period
 
 NOT_VALID = ("closed_malicious", "terminated")
+COMPLAINT_KINDS = ("grievance", "external")  # 投诉: the kinds the complaint process handles (domain §1)
 CLOSED = ("closed", "closed_malicious")
 BREAKDOWNS = ("kind", "category", "grade", "channel")
 CLOCK_STATES = ("started", "met", "missed")
 NONE = "-"  # the drill-down value of an empty column
 G2D = "G2-d"  # a one-month timer of the grievance flow, not a clock row: counted from cases and events
-G2D_KINDS = ("grievance", "external")
 KPI_CLOCKS = ("K1", "K2")
 SURVEY_EVENTS = ("survey", "customer_survey")
 
@@ -33,8 +33,9 @@ def registered(period: Period) -> ColumnElement[bool]:
 
 
 def valid() -> ColumnElement[bool]:
-    """A valid complaint (有效投诉): not closed as malicious, not withdrawn (the instance terminated)."""
-    return Case.status.not_in(NOT_VALID)
+    """A valid complaint (有效投诉, real-estate rules 第二条/第五条): a complaint (grievance or external complaint;
+    not an inquiry, rescue or new failure mode), not closed as malicious, not withdrawn (the instance terminated)."""
+    return and_(Case.kind.in_(COMPLAINT_KINDS), Case.status.not_in(NOT_VALID))
 
 
 def closed_by(period: Period) -> ColumnElement[bool]:
@@ -82,7 +83,7 @@ def has_clock(name: str, period: Period, state: str = "started") -> ColumnElemen
 
 def g2d(period: Period, state: str) -> ColumnElement[bool]:
     """G2-d: every valid grievance registered in the period is on it; missed when the month passed open."""
-    started = and_(registered(period), valid(), Case.kind.in_(G2D_KINDS))
+    started = and_(registered(period), valid())  # valid() keeps to the complaint kinds
     missed = Case.id.in_(select(Event.case_id).where(  # the few escalations, read once (not a probe per case)
         Event.kind == "deadline_escalated", Event.data["clock"].as_string() == G2D, Event.case_id.is_not(None)))
     if state == "missed":

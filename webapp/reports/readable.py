@@ -27,13 +27,16 @@ CODES = {"kind": "kind", "channel": "channel", "status": "status", "target_type"
 PERCENT = {"on_time_rate", "closure_rate"}
 HOURS = {"median_seconds", "p90_seconds"}
 TIMES = {"registered", "closed"}
+FIGURE_COLUMNS = {"closed"}  # in the months table: closed valid complaints, not a closing time
 
 
 def readable(table: Table) -> Table:
     """A copy of the table with translated headers and each cell in words (numbers stay numbers)."""
     zone = ZoneInfo(select_timezone())
     names = {key: str(value) for key, value in figure_labels().items()}
-    headers = [str(COLUMNS.get(h) or names.get(h) or h.replace("_", " ")) for h in table.headers]
+    figures = FIGURE_COLUMNS if table.key == "months" else set()  # a month's counts are the figures' own
+    headers = [str((names.get(h) if h in figures else None) or COLUMNS.get(h) or names.get(h) or h.replace("_", " "))
+               for h in table.headers]
     rows = [[_cell(key, value, row, names, zone, table.key) for key, value in zip(table.headers, row, strict=False)]
             for row in table.rows]
     return Table(table.key, headers, rows)

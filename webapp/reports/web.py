@@ -16,10 +16,10 @@ from webapp.extensions import db
 from webapp.reports import export, filters, service
 from webapp.reports.labels import clock_label, duration, figure_labels, metric_label
 from webapp.reports.readable import readable
+from webapp.reports.readers import MANAGERS
 from webapp.web.i18n import human
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-MANAGERS = ("service_supervisor", "technical_supervisor", "department_head", "general_manager", "admin")
 bp.add_app_template_filter(duration, "report_duration")
 
 
