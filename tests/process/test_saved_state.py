@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import zlib
+
+import orjson
 
 from tests.process import answers as a
 from tests.process.harness import Case, intake
@@ -69,5 +72,39 @@ def test_each_task_is_converted_as_spiffs_own_task_converter_converts_it():
             for _ in range(2):  # the second time with the id texts kept
                 mine, theirs = [ours.to_dict(t) for t in tasks], [spiffs.to_dict(t) for t in tasks]
                 assert mine == theirs and _encode(mine) == _encode(theirs)  # the same keys in the same order
+                spiffs_json = json.dumps(theirs, cls=_SERIALIZER._encoder_cls)  # what Spiff's serializer writes
+                assert orjson.loads(_encode(mine)) == json.loads(_encode(mine)) == json.loads(spiffs_json)
         finally:
             registry._encoder_mode = False
+
+
+def test_a_state_orjson_wrote_in_full_says_so_and_one_with_a_value_orjson_refuses_reads_back_exactly():
+    from webapp.engine.serializer import _ORJSON_MEMBER, forget_finished
+
+    case = Case(intake())
+    for spec, data in (("prejudgement", a.prejudgement()), ("fact_finding", a.fact_finding()),
+                       ("internal_facts", a.internal_facts())):
+        case.complete(spec, **data)
+    state = case.outcome.state
+    assert isinstance(state, bytes)
+    text = zlib.decompress(state[len(BINARY):])
+    assert text.endswith(_ORJSON_MEMBER) and orjson.loads(text) == json.loads(text)  # read with orjson
+    bundle = case.bundle
+    for odd, saved_as in ((2**70, 2**70), (-(2**64), -(2**64)), ("\ud800", "\ud800"), ({1: "a"}, {"1": "a"})):
+        for where in ("running", "finished"):
+            wf = load_state(state, bundle.spec, bundle.subprocess_specs)
+            if where == "running":
+                task = wf.task_tree  # the root: its data is written in full
+            else:
+                forget_finished(wf)
+                done = next(sp for sp in wf.subprocesses.values() if sp.completed)
+                task = done.task_tree
+            task.data["odd"] = odd
+            dumped = dump_state(wf)
+            assert not zlib.decompress(dumped[len(BINARY):]).endswith(_ORJSON_MEMBER)  # json.dumps wrote a part
+            back = load_state(dumped, bundle.spec, bundle.subprocess_specs)
+            found = back.task_tree if where == "running" else back.subprocesses[task.workflow.parent_task_id].task_tree
+            assert found.data["odd"] == saved_as and type(found.data["odd"]) is type(saved_as)  # 2**70 no float
+            again, before = json.loads(state_json(dump_state(back))), json.loads(state_json(dumped))
+            again.pop("writer", None)  # {1: "a"} reads back as {"1": "a"}, which orjson writes
+            assert again == before
