@@ -52,9 +52,19 @@ def test_a_state_saved_onto_its_finished_steps_is_one_zlib_stream_about_as_small
 
 
 def test_each_task_is_converted_as_spiffs_own_task_converter_converts_it():
-    from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
+    from SpiffWorkflow.bpmn.serializer.default.workflow import (
+        BpmnSubWorkflowConverter,
+        TaskConverter,
+        WorkflowConverter,
+    )
 
-    from webapp.engine.serializer import _SERIALIZER, _encode, _TaskConverter
+    from webapp.engine.serializer import (
+        _SERIALIZER,
+        _encode,
+        _SubWorkflowConverter,
+        _TaskConverter,
+        _workflow_dict,
+    )
 
     case = Case(intake())
     case.complete("prejudgement", **a.prejudgement())
@@ -74,6 +84,14 @@ def test_each_task_is_converted_as_spiffs_own_task_converter_converts_it():
                 assert mine == theirs and _encode(mine) == _encode(theirs)  # the same keys in the same order
                 spiffs_json = json.dumps(theirs, cls=_SERIALIZER._encoder_cls)  # what Spiff's serializer writes
                 assert orjson.loads(_encode(mine)) == json.loads(_encode(mine)) == json.loads(spiffs_json)
+                top = object.__new__(WorkflowConverter)  # whole workflows, their tasks converted inline
+                sub, our_sub = object.__new__(BpmnSubWorkflowConverter), object.__new__(_SubWorkflowConverter)
+                top.registry = sub.registry = our_sub.registry = registry
+                pairs = [(our_sub.to_dict(sp), sub.to_dict(sp)) for sp in wf.subprocesses.values()]
+                if encoder_mode:  # the top workflow's converter calls _workflow_dict when saving only
+                    pairs.append((_workflow_dict(registry, wf), top.to_dict(wf)))
+                for mine_wf, theirs_wf in pairs:
+                    assert mine_wf == theirs_wf and _encode(mine_wf) == _encode(theirs_wf)
         finally:
             registry._encoder_mode = False
 

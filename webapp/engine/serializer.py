@@ -11,7 +11,12 @@ from uuid import UUID
 import orjson
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    TaskConverter,
+)
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
@@ -54,7 +59,8 @@ class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
     """Restores a workflow whose spec objects are passed in instead of serialized in the state."""
 
     def to_dict(self, workflow):  # type: ignore[no-untyped-def]
-        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct = _workflow_dict(self.registry, workflow) if self.registry._encoder_mode else (
+            super(BpmnWorkflowConverter, self).to_dict(workflow))
         dct["subprocesses"] = {str(k): _subprocess_dict(self.registry, str(k), sp)
                                for k, sp in workflow.subprocesses.items()}
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
@@ -68,6 +74,74 @@ class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+class _SubWorkflowConverter(BpmnSubWorkflowConverter):
+    """Spiff's sub-process converter, its tasks converted without the registry's dispatch per task when saving."""
+
+    def to_dict(self, workflow):  # type: ignore[no-untyped-def]
+        if not self.registry._encoder_mode:
+            return super().to_dict(workflow)
+        dct = _workflow_dict(self.registry, workflow)
+        dct["parent_task_id"] = _id_texts(workflow)[workflow.parent_task_id]
+        dct["spec"] = workflow.spec.name
+        return dct
+
+
+def _workflow_dict(registry: Any, workflow: Any) -> dict[str, Any]:
+    """Spiff's WorkflowConverter.to_dict (SpiffWorkflow 3.2) in encoder mode, each task converted as the registry
+    converts it (_TaskConverter.to_dict and its typename) but inline: per task no call through the registry, its
+    partial and the converter, and no separate calls for the data delta."""
+    text = _id_texts(workflow).__getitem__
+    convert, task_type = registry.convert, registry.typenames[Task]
+    tasks: dict[str, Any] = {}
+    for key, task in workflow.tasks.items():
+        if type(task) is not Task:
+            tasks[str(key)] = convert(task)
+            continue
+        parent = task.workflow.tasks.get(task._parent)
+        data = task.data
+        if parent is None:
+            delta: dict[str, Any] = {}
+        else:
+            before = parent.data
+            delta = {
+                "updates": {k: data[k] for k in data if k not in before or data[k] != before[k]},
+                "deletions": [k for k in before if k not in data],
+            }
+            data = {}
+        internal = task.internal_data
+        tasks[text(key)] = {
+            "id": text(task.id),
+            "parent": text(task._parent) if parent is not None else None,
+            "children": [text(child) for child in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task._state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": convert(internal) if internal or type(internal) is not dict else {},
+            "data": data,
+            "delta": delta,
+            "typename": task_type,
+        }
+    last = workflow.last_task
+    return {
+        "data": convert(registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": text(last.id) if last is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": tasks,
+        "root": text(workflow.task_tree.id),
+    }
+
+
+def _id_texts(workflow: Any) -> _IdTexts:
+    """The id texts kept on `workflow` (made on first use)."""
+    texts: _IdTexts | None = workflow.__dict__.get(_ID_TEXT)
+    if texts is None:
+        texts = workflow.__dict__[_ID_TEXT] = _IdTexts()
+    return texts
 
 
 class _IdTexts(dict[UUID, str]):
@@ -85,10 +159,7 @@ class _TaskConverter(TaskConverter):
     def to_dict(self, task):  # type: ignore[no-untyped-def]
         if not self.registry._encoder_mode:
             return super().to_dict(task)
-        texts = task.workflow.__dict__.get(_ID_TEXT)
-        if texts is None:
-            texts = task.workflow.__dict__[_ID_TEXT] = _IdTexts()
-        text = texts.__getitem__
+        text = _id_texts(task.workflow).__getitem__
         parent = task.parent
         if parent is None:
             data = task.data
@@ -213,6 +284,7 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _CachedSpecWorkflowConverter
     config[Task] = _TaskConverter
+    config[BpmnSubWorkflow] = _SubWorkflowConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
