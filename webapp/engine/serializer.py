@@ -19,7 +19,6 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from webapp.engine.scripting import ClosedScriptEngine
 
@@ -90,40 +89,16 @@ class _SubWorkflowConverter(BpmnSubWorkflowConverter):
 
 def _workflow_dict(registry: Any, workflow: Any) -> dict[str, Any]:
     """Spiff's WorkflowConverter.to_dict (SpiffWorkflow 3.2) in encoder mode, each task converted as the registry
-    converts it (_TaskConverter.to_dict and its typename) but inline: per task no call through the registry, its
-    partial and the converter, and no separate calls for the data delta."""
+    converts it (_TaskConverter.to_dict and its typename) without the registry's dispatch, partial and converter."""
     text = _id_texts(workflow).__getitem__
     convert, task_type = registry.convert, registry.typenames[Task]
     tasks: dict[str, Any] = {}
     for key, task in workflow.tasks.items():
-        if type(task) is not Task:
-            tasks[str(key)] = convert(task)
-            continue
-        parent = task.workflow.tasks.get(task._parent)
-        data = task.data
-        if parent is None:
-            delta: dict[str, Any] = {}
+        if type(task) is Task:
+            tasks[text(key)] = dct = _task_dict(task, text, convert)
+            dct["typename"] = task_type
         else:
-            before = parent.data
-            delta = {
-                "updates": {k: data[k] for k in data if k not in before or data[k] != before[k]},
-                "deletions": [k for k in before if k not in data],
-            }
-            data = {}
-        internal = task.internal_data
-        tasks[text(key)] = {
-            "id": text(task.id),
-            "parent": text(task._parent) if parent is not None else None,
-            "children": [text(child) for child in task._children],
-            "last_state_change": task.last_state_change,
-            "state": task._state,
-            "task_spec": task.task_spec.name,
-            "triggered": task.triggered,
-            "internal_data": convert(internal) if internal or type(internal) is not dict else {},
-            "data": data,
-            "delta": delta,
-            "typename": task_type,
-        }
+            tasks[str(key)] = convert(task)
     last = workflow.last_task
     return {
         "data": convert(registry.clean(workflow.data)),
@@ -153,35 +128,43 @@ class _IdTexts(dict[UUID, str]):
 
 
 class _TaskConverter(TaskConverter):
-    """Spiff's TaskConverter.to_dict (SpiffWorkflow 3.2) with the parent looked up once and the text of each task
-    id made once per workflow (`str` of a UUID formats it anew on every call)."""
+    """Spiff's TaskConverter, saving with _task_dict."""
 
     def to_dict(self, task):  # type: ignore[no-untyped-def]
         if not self.registry._encoder_mode:
             return super().to_dict(task)
-        text = _id_texts(task.workflow).__getitem__
-        parent = task.parent
-        if parent is None:
-            data = task.data
-            delta = {}
-        else:
-            data = {}
-            delta = {
-                "updates": DeepMerge.get_updated_keys(parent.data, task.data),
-                "deletions": DeepMerge.get_deleted_keys(parent.data, task.data),
-            }
-        return {
-            "id": text(task.id),
-            "parent": text(task._parent) if parent is not None else None,
-            "children": [text(child) for child in task._children],
-            "last_state_change": task.last_state_change,
-            "state": task.state,
-            "task_spec": task.task_spec.name,
-            "triggered": task.triggered,
-            "internal_data": self.registry.convert(task.internal_data),
-            "data": data,
-            "delta": delta,
+        return _task_dict(task, _id_texts(task.workflow).__getitem__, self.registry.convert)
+
+
+def _task_dict(task: Task, text: Any, convert: Any) -> dict[str, Any]:
+    """Spiff's TaskConverter.to_dict (SpiffWorkflow 3.2) in encoder mode with the parent looked up once and the text
+    of each task id made once per workflow (`str` of a UUID formats it anew on every call). One difference: a task
+    with no data (a predicted one) is written as Spiff writes a root without data, `"data":{}` and no delta, instead
+    of a delta deleting each of its parent's keys; Spiff's TaskConverter.from_dict reads both as empty data."""
+    parent = task.workflow.tasks.get(task._parent)
+    data = task.data
+    if parent is None or not data:
+        delta: dict[str, Any] = {}
+    else:
+        before = parent.data
+        delta = {
+            "updates": {key: data[key] for key in data if key not in before or data[key] != before[key]},
+            "deletions": [key for key in before if key not in data],
         }
+        data = {}
+    internal = task.internal_data
+    return {
+        "id": text(task.id),
+        "parent": text(task._parent) if parent is not None else None,
+        "children": [text(child) for child in task._children],
+        "last_state_change": task.last_state_change,
+        "state": task._state,
+        "task_spec": task.task_spec.name,
+        "triggered": task.triggered,
+        "internal_data": convert(internal) if internal or type(internal) is not dict else {},
+        "data": data,
+        "delta": delta,
+    }
 
 
 class _Fragment(bytes):
