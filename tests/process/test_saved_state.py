@@ -59,13 +59,8 @@ def test_each_task_is_converted_as_spiffs_own_task_converter_converts_it():
         WorkflowConverter,
     )
 
-    from webapp.engine.serializer import (
-        _SERIALIZER,
-        _encode,
-        _SubWorkflowConverter,
-        _TaskConverter,
-        _workflow_dict,
-    )
+    from webapp.engine.serializer import _SERIALIZER, _encode
+    from webapp.engine.stateconvert import SavingTaskConverter, SubWorkflowConverter, workflow_dict
 
     case = Case(intake())
     case.complete("prejudgement", **a.prejudgement())
@@ -73,7 +68,7 @@ def test_each_task_is_converted_as_spiffs_own_task_converter_converts_it():
     assert case.outcome.state is not None
     wf = load_state(case.outcome.state, case.bundle.spec, case.bundle.subprocess_specs)
     registry = _SERIALIZER.registry
-    ours, spiffs = object.__new__(_TaskConverter), object.__new__(TaskConverter)  # not registered anywhere
+    ours, spiffs = object.__new__(SavingTaskConverter), object.__new__(TaskConverter)  # not registered anywhere
     ours.registry = spiffs.registry = registry
     tasks = [*wf.tasks.values(), *(t for sp in wf.subprocesses.values() for t in sp.tasks.values())]
     assert len(tasks) > 50 and any(t.parent is None for t in tasks)
@@ -88,11 +83,11 @@ def test_each_task_is_converted_as_spiffs_own_task_converter_converts_it():
                 spiffs_json = json.dumps(theirs, cls=_SERIALIZER._encoder_cls)  # what Spiff's serializer writes
                 assert orjson.loads(_encode(mine)) == json.loads(_encode(mine)) == json.loads(spiffs_json)
                 top = object.__new__(WorkflowConverter)  # whole workflows, their tasks converted inline
-                sub, our_sub = object.__new__(BpmnSubWorkflowConverter), object.__new__(_SubWorkflowConverter)
+                sub, our_sub = object.__new__(BpmnSubWorkflowConverter), object.__new__(SubWorkflowConverter)
                 top.registry = sub.registry = our_sub.registry = registry
                 pairs = [(our_sub.to_dict(sp), sub.to_dict(sp)) for sp in wf.subprocesses.values()]
-                if encoder_mode:  # the top workflow's converter calls _workflow_dict when saving only
-                    pairs.append((_workflow_dict(registry, wf), top.to_dict(wf)))
+                if encoder_mode:  # the top workflow's converter calls workflow_dict when saving only
+                    pairs.append((workflow_dict(registry, wf), top.to_dict(wf)))
                 for mine_wf, theirs_wf in pairs:  # (Spiff's workflow converters convert tasks by the registry)
                     assert mine_wf == theirs_wf and _encode(mine_wf) == _encode(theirs_wf)
         finally:
@@ -122,8 +117,12 @@ def test_every_task_reads_back_with_the_data_it_had():
         after = {t.id: t for w in (back, *back.subprocesses.values()) for t in w.tasks.values()}
         assert after.keys() == before.keys()
         for task_id, task in before.items():
-            assert after[task_id].data == task.data and after[task_id].internal_data == task.internal_data
-            assert after[task_id].state == task.state
+            got = after[task_id]
+            assert got.data == task.data and got.internal_data == task.internal_data and got.state == task.state
+            assert (got._parent, got._children, got.last_state_change, got.triggered, got.task_spec) == (
+                task._parent, task._children, task.last_state_change, task.triggered, task.task_spec)
+        waiting = wf.top_workflow.event_manager.tasks
+        assert back.top_workflow.event_manager.tasks.keys() == waiting.keys()
 
 
 def test_a_state_orjson_wrote_in_full_says_so_and_one_with_a_value_orjson_refuses_reads_back_exactly():

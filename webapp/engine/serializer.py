@@ -6,21 +6,26 @@ import base64
 import json
 import zlib
 from typing import Any
-from uuid import UUID
 
 import orjson
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import (
-    BpmnSubWorkflowConverter,
-    BpmnWorkflowConverter,
-    TaskConverter,
-)
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 
 from webapp.engine.scripting import ClosedScriptEngine
+from webapp.engine.stateconvert import (
+    ID_TEXT,
+    IdTexts,
+    Registry,
+    SavingTaskConverter,
+    SubWorkflowConverter,
+    loading,
+    uuid_of,
+    workflow_dict,
+)
 
 STATE_FORMAT = "closeloop-1"
 # stored states are zlib-compressed JSON as bytes (the column is binary): the tree repeats task data, specs and
@@ -35,9 +40,6 @@ State = str | bytes  # what the instance row holds (text from before the binary 
 _FROZEN = "_closeloop_frozen"
 # the deflated opening of a workflow's state (its finished sub-processes), kept on it and continued on each save
 _CHAIN = "_closeloop_chain"
-# the text of each task id a workflow's saves have written (_IdTexts): a task's id, its parent's and its children's
-# are written on every save of its workflow
-_ID_TEXT = "_closeloop_id_text"
 _OPENING = b'{"subprocesses":{'
 # the last member of a state whose every part orjson wrote (json.dumps wrote the others and every state from before):
 # orjson refuses integers past 64 bits, which its reader would turn into floats, so such a state reads back with
@@ -58,7 +60,7 @@ class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
     """Restores a workflow whose spec objects are passed in instead of serialized in the state."""
 
     def to_dict(self, workflow):  # type: ignore[no-untyped-def]
-        dct = _workflow_dict(self.registry, workflow) if self.registry._encoder_mode else (
+        dct = workflow_dict(self.registry, workflow) if self.registry._encoder_mode else (
             super(BpmnWorkflowConverter, self).to_dict(workflow))
         dct["subprocesses"] = {str(k): _subprocess_dict(self.registry, str(k), sp)
                                for k, sp in workflow.subprocesses.items()}
@@ -67,104 +69,12 @@ class _CachedSpecWorkflowConverter(BpmnWorkflowConverter):
 
     def from_dict(self, dct, spec=None, subprocess_specs=None):  # type: ignore[no-untyped-def]
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], uuid_of, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(uuid_of(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
-
-
-class _SubWorkflowConverter(BpmnSubWorkflowConverter):
-    """Spiff's sub-process converter, its tasks converted without the registry's dispatch per task when saving."""
-
-    def to_dict(self, workflow):  # type: ignore[no-untyped-def]
-        if not self.registry._encoder_mode:
-            return super().to_dict(workflow)
-        dct = _workflow_dict(self.registry, workflow)
-        dct["parent_task_id"] = _id_texts(workflow)[workflow.parent_task_id]
-        dct["spec"] = workflow.spec.name
-        return dct
-
-
-def _workflow_dict(registry: Any, workflow: Any) -> dict[str, Any]:
-    """Spiff's WorkflowConverter.to_dict (SpiffWorkflow 3.2) in encoder mode, each task converted as the registry
-    converts it (_TaskConverter.to_dict and its typename) without the registry's dispatch, partial and converter."""
-    text = _id_texts(workflow).__getitem__
-    convert, task_type = registry.convert, registry.typenames[Task]
-    tasks: dict[str, Any] = {}
-    for key, task in workflow.tasks.items():
-        if type(task) is Task:
-            tasks[text(key)] = dct = _task_dict(task, text, convert)
-            dct["typename"] = task_type
-        else:
-            tasks[str(key)] = convert(task)
-    last = workflow.last_task
-    return {
-        "data": convert(registry.clean(workflow.data)),
-        "correlations": workflow.correlations,
-        "last_task": text(last.id) if last is not None else None,
-        "success": workflow.success,
-        "completed": workflow.completed,
-        "tasks": tasks,
-        "root": text(workflow.task_tree.id),
-    }
-
-
-def _id_texts(workflow: Any) -> _IdTexts:
-    """The id texts kept on `workflow` (made on first use)."""
-    texts: _IdTexts | None = workflow.__dict__.get(_ID_TEXT)
-    if texts is None:
-        texts = workflow.__dict__[_ID_TEXT] = _IdTexts()
-    return texts
-
-
-class _IdTexts(dict[UUID, str]):
-    """The text of each task id a workflow's saves have written (`str` of a UUID formats it anew on every call)."""
-
-    def __missing__(self, key: UUID) -> str:
-        text = self[key] = str(key)
-        return text
-
-
-class _TaskConverter(TaskConverter):
-    """Spiff's TaskConverter, saving with _task_dict."""
-
-    def to_dict(self, task):  # type: ignore[no-untyped-def]
-        if not self.registry._encoder_mode:
-            return super().to_dict(task)
-        return _task_dict(task, _id_texts(task.workflow).__getitem__, self.registry.convert)
-
-
-def _task_dict(task: Task, text: Any, convert: Any) -> dict[str, Any]:
-    """Spiff's TaskConverter.to_dict (SpiffWorkflow 3.2) in encoder mode with the parent looked up once and the text
-    of each task id made once per workflow (`str` of a UUID formats it anew on every call). One difference: a task
-    with no data (a predicted one) is written as Spiff writes a root without data, `"data":{}` and no delta, instead
-    of a delta deleting each of its parent's keys; Spiff's TaskConverter.from_dict reads both as empty data."""
-    parent = task.workflow.tasks.get(task._parent)
-    data = task.data
-    if parent is None or not data:
-        delta: dict[str, Any] = {}
-    else:
-        before = parent.data
-        delta = {
-            "updates": {key: data[key] for key in data if key not in before or data[key] != before[key]},
-            "deletions": [key for key in before if key not in data],
-        }
-        data = {}
-    internal = task.internal_data
-    return {
-        "id": text(task.id),
-        "parent": text(task._parent) if parent is not None else None,
-        "children": [text(child) for child in task._children],
-        "last_state_change": task.last_state_change,
-        "state": task._state,
-        "task_spec": task.task_spec.name,
-        "triggered": task.triggered,
-        "internal_data": convert(internal) if internal or type(internal) is not dict else {},
-        "data": data,
-        "delta": delta,
-    }
 
 
 class _Fragment(bytes):
@@ -258,17 +168,12 @@ def _chain(workflow: BpmnWorkflow, finished: dict[str, _Fragment]) -> tuple[_Cha
     return chain, [fragment for _, fragment in pending]
 
 
-def _uuid(value: str) -> Any:
-
-    return UUID(value)
-
-
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _CachedSpecWorkflowConverter
-    config[Task] = _TaskConverter
-    config[BpmnSubWorkflow] = _SubWorkflowConverter
-    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+    config[Task] = SavingTaskConverter
+    config[BpmnSubWorkflow] = SubWorkflowConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config, Registry()))
 
 
 _SERIALIZER = _make_serializer()
@@ -349,7 +254,11 @@ def load_state(state: State, spec: Any, subprocess_specs: dict[str, Any]) -> Bpm
     dct.pop("writer", None)
     if dct.pop("format", None) != STATE_FORMAT:
         raise ValueError("workflow state is not in the closeloop-1 format")
-    wf: BpmnWorkflow = _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    with loading() as ids:
+        wf: BpmnWorkflow = _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    texts = IdTexts({value: text for text, value in ids.items()})  # the first save writes the ids it read
+    for workflow in (wf, *wf.subprocesses.values()):
+        workflow.__dict__[ID_TEXT] = texts
     wf.script_engine = ClosedScriptEngine.read_only()
     return wf
 
