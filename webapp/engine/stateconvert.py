@@ -132,7 +132,7 @@ def task_dict(task: Task, text: Any, convert: Any) -> dict[str, Any]:
     else:
         before = parent.data
         delta = {
-            "updates": {key: data[key] for key in data if key not in before or data[key] != before[key]},
+            "updates": {key: value for key, value in data.items() if key not in before or value != before[key]},
             "deletions": [key for key in before if key not in data],
         }
         data = {}
