@@ -16,3 +16,16 @@ def test_a_script_s_tuples_and_number_keys_are_kept_as_the_saved_state_reads_the
     assert context["by_code"] == {"1": "a", "2": [3]}
     assert context["later"] == date(2026, 1, 2) and context["plain"] == {"a": [1]}
     assert context["kept"] == (1, 2)
+
+
+def test_a_script_may_not_leave_a_number_json_cannot_write():
+    import pytest
+
+    from webapp.engine.sandbox import SandboxViolation
+
+    for script in ("x = float('nan')", "x = float('inf')", "x = [1.5, -float('inf')]", "x = {'a': 1e308 * 10}"):
+        with pytest.raises(SandboxViolation, match="finite numbers"):
+            SandboxEnvironment().execute(script, {})
+    context: dict = {}
+    SandboxEnvironment().execute("x = [0.5, -0.0, 1e308]", context)
+    assert context["x"] == [0.5, -0.0, 1e308]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import math
 import re
 from collections.abc import Callable
 from datetime import date
@@ -219,7 +220,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         for key, value in list(context.items()):
             if before.get(key) != id(value):
                 if not _plain(value):
-                    raise SandboxViolation(f"'{key}' is not plain data (text, numbers, lists, dicts); "
+                    raise SandboxViolation(f"'{key}' is not plain data (text, finite numbers, lists, dicts); "
                                            "scripts may only leave data in the task")
                 context[key] = _as_saved(value)
         return True
@@ -230,6 +231,8 @@ _PLAIN_SCALARS = (str, int, float, bool, type(None), date)
 
 def _plain(value: Any, depth: int = 0) -> bool:
     """True for JSON-like data (what task data may hold), at most 100 levels deep."""
+    if isinstance(value, float):
+        return math.isfinite(value)  # JSON has no NaN or infinity (web inputs refuse them too)
     if isinstance(value, _PLAIN_SCALARS):
         return True
     if depth > 100:
