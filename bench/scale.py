@@ -289,14 +289,14 @@ def watch_backlog(url: str, start: float, until: float, out: dict[str, float]) -
 
 
 def run_config(app, url: str, web: int, workers: int, clients: int, seconds: float, backlog: int,  # type: ignore[no-untyped-def]
-               mail_port: int, seed: int, rate: float | None = None, threads: int = 8) -> dict:
+               mail_port: int, seed: int, rate: float | None = None, threads: int = 8, keep_alive: int = 30) -> dict:
     """One configuration: backlog, servers, workers, clients for `seconds`; the figures.
 
     `rate`: paced clients offering `rate` requests/s in total (NOT the issue's P3); None: closed loop.
     """
     create_backlog(app, backlog, seed)
     stats_dir = tempfile.mkdtemp(prefix="clscale-stats")
-    proc, port = serve(url, web, threads, {"BENCH_STATS_DIR": stats_dir})
+    proc, port = serve(url, web, threads, {"BENCH_STATS_DIR": stats_dir}, keep_alive)
     workers_procs: list[subprocess.Popen] = []
     try:
         tokens = {name: token(port, name) for name in set(WORKER_OF.values())}
@@ -336,7 +336,8 @@ def run_config(app, url: str, web: int, workers: int, clients: int, seconds: flo
     return {"web": web, "workers": workers, "clients": clients, "wall": wall, "tally": tally, "load": load,
             "before": before, "after": after, "cleared": backlog_out.get("cleared"),
             "mailed": backlog_out.get("mailed"), "watched": backlog_out["watched"], "backlog": backlog * 3,
-            "cpu": window.seconds, "server": server_rows(stats_dir, measure_wall), "rate": rate, "threads": threads}
+            "cpu": window.seconds, "server": server_rows(stats_dir, measure_wall), "rate": rate, "threads": threads,
+            "keep_alive": keep_alive}
 
 
 def server_rows(stats_dir: str, since: float) -> dict[int, list]:
@@ -357,7 +358,8 @@ def report(r: dict) -> None:
     cleared = f"{r['cleared']:.1f} s" if r.get("cleared") is not None else "not cleared"
     mailed = f"all sent {r['mailed']:.1f} s after start" if r.get("mailed") is not None else "not all sent"
     paced = f"PACED at {r['rate']:g} req/s offered (NOT P3), " if r.get("rate") else ""
-    print(f"{paced}N={r['web']} web x {r['threads']} threads, M={r['workers']} workers, K={r['clients']} clients, "
+    print(f"{paced}N={r['web']} web x {r['threads']} threads (keep-alive {r['keep_alive']} s), M={r['workers']} "
+          f"workers, K={r['clients']} clients, "
           f"{r['wall']:.1f} s: {ops / r['wall']:,.0f} ops/s, {done / r['wall']:,.1f} completions/s; errors "
           f"{len(tally.errors)}, 409s {tally.conflicts}; timers fired {fired} (backlog {r['backlog']} cleared in "
           f"{cleared}); mails sent {r['after']['sent'] - r['before']['sent']} ({mailed}); open tasks "
@@ -421,6 +423,8 @@ def main() -> None:
     parser.add_argument("--p3-only", action="store_true", help="only P3 (K=16, N=2, M=1), not the N and M series")
     parser.add_argument("--workers", type=int, default=1, help="M of P3 and --paced (default 1; 0 to attribute "
                         "PostgreSQL's CPU to the web requests alone, NOT the issue's P3)")
+    parser.add_argument("--keep-alive", type=int, default=30, help="gunicorn --keep-alive seconds (0: a connection "
+                        "per request, so each request goes to whichever process accepts it first)")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per process (default 8)")
     parser.add_argument("--paced", metavar="RATES", help="NOT the issue's P3: instead of it, K=16 paced clients "
                         "(Poisson request starts) offering these total request rates, e.g. 20,40,60 (requests/s)")
@@ -441,11 +445,11 @@ def main() -> None:
         for web, workers in plan:
             seed += 1_000_000
             results.append(run_config(app, PG_URL, web, workers, args.clients, args.seconds, args.backlog,
-                                      mail_port, seed, threads=args.threads))
+                                      mail_port, seed, threads=args.threads, keep_alive=args.keep_alive))
             report(results[-1])
         seed += 1_000_000
         p3 = run_config(app, PG_URL, 2, args.workers, 16, args.seconds, args.backlog, mail_port, seed,
-                        threads=args.threads)
+                        threads=args.threads, keep_alive=args.keep_alive)
         print(f"P3 (16 concurrent clients, N=2, M={args.workers}):")
         report(p3)
     finally:
@@ -458,7 +462,7 @@ def paced(app, args: argparse.Namespace, mail_port: int) -> None:  # type: ignor
     lines = []
     for i, rate in enumerate(float(x) for x in args.paced.split(",")):
         r = run_config(app, PG_URL, 2, args.workers, 16, args.seconds, args.backlog, mail_port, (i + 1) * 1_000_000,
-                       rate=rate, threads=args.threads)
+                       rate=rate, threads=args.threads, keep_alive=args.keep_alive)
         report(r)
         done = sum(len(v) for v in r["tally"].lat.values()) / r["wall"]
         p95 = pct(r["tally"].lat["complete"], 95)
