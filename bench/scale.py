@@ -96,11 +96,13 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(p / 100 * len(ordered) + 0.5) - 1))] * 1000
 
 
-def cpu_ns(pids: list[int]) -> int:
-    """CPU nanoseconds so far of the processes `pids`, all their threads (/proc/<pid>/task/*/schedstat)."""
+def cpu_ns(pids: list[int], field_: int = 0) -> int:
+    """CPU nanoseconds so far of the processes `pids`, all their threads (/proc/<pid>/task/*/schedstat).
+
+    field_ 1: instead, the nanoseconds their threads were runnable but waited for a core (the run queue)."""
     total = 0
     for pid in pids:
-        if pid == os.getpid():  # this process: its ended client threads count too
+        if pid == os.getpid() and field_ == 0:  # this process: its ended client threads count too
             times = os.times()
             total += int((times.user + times.system) * 1e9)
             continue
@@ -110,7 +112,7 @@ def cpu_ns(pids: list[int]) -> int:
             continue  # the process ended
         for task in tasks:
             try:
-                total += int((task / "schedstat").read_text().split()[0])
+                total += int((task / "schedstat").read_text().split()[field_])
             except (OSError, ValueError, IndexError):
                 continue  # a thread that ended meanwhile
     return total
@@ -151,10 +153,13 @@ class CpuWindow:
     start: dict[str, int] = field(default_factory=dict)
     busy0: tuple[float, float] = (0.0, 0.0)
     seconds: dict[str, float] = field(default_factory=dict)
+    wait0: int = 0
+    web_wait: float = 0.0  # seconds the gunicorn threads were runnable but waited for a core
 
     def begin(self) -> None:
         """Snapshot every group and the machine."""
         self.start = {name: cpu_ns(pids) for name, pids in self.groups.items()}
+        self.wait0 = cpu_ns(self.groups["web"], 1)
         self.busy0 = machine_busy()
 
     def end(self, extra_pg: list[int]) -> None:
@@ -163,6 +168,7 @@ class CpuWindow:
         for name, pids in self.groups.items():
             self.seconds[name] = (cpu_ns(pids) - self.start[name]) / 1e9
         self.seconds["postgres"] += cpu_ns(new_pg) / 1e9
+        self.web_wait = (cpu_ns(self.groups["web"], 1) - self.wait0) / 1e9
         busy, total = machine_busy()
         self.seconds["machine"] = busy - self.busy0[0]
         self.seconds["machine_total"] = total - self.busy0[1]
@@ -336,7 +342,8 @@ def run_config(app, url: str, web: int, workers: int, clients: int, seconds: flo
     return {"web": web, "workers": workers, "clients": clients, "wall": wall, "tally": tally, "load": load,
             "before": before, "after": after, "cleared": backlog_out.get("cleared"),
             "mailed": backlog_out.get("mailed"), "watched": backlog_out["watched"], "backlog": backlog * 3,
-            "cpu": window.seconds, "server": server_rows(stats_dir, measure_wall), "rate": rate, "threads": threads,
+            "cpu": window.seconds, "web_wait": window.web_wait,
+            "server": server_rows(stats_dir, measure_wall), "rate": rate, "threads": threads,
             "keep_alive": keep_alive}
 
 
@@ -381,6 +388,15 @@ def report(r: dict) -> None:
           f"({tally.client_cpu / max(1, ops) * 1000:.2f} ms/op); whole machine busy {cpu['machine']:.1f} s of "
           f"{cpu['machine_total']:.1f} s ({cpu['machine'] / r['wall']:.2f} of {os.cpu_count()} cores), of which "
           f"other work {cpu['machine'] - ours:.1f} s", flush=True)
+    if not r.get("rate"):  # Little's law for the closed loop: mean time per operation = clients / throughput
+        mean = sum(sum(v) for v in tally.lat.values()) / max(1, ops) * 1000
+        print(f"    closed loop: mean latency over all operations {mean:.1f} ms; K / throughput = "
+              f"{r['clients']} / {ops / r['wall']:.1f} ops/s = {r['clients'] / (ops / r['wall']) * 1000:.1f} ms "
+              f"(Little's law)", flush=True)
+    app_wall = sum(row[2] for row in rows)
+    print(f"    gunicorn threads: in the app {app_wall:.1f} s wall, of it {sum(row[3] for row in rows):.1f} s CPU; "
+          f"runnable but waiting for a core (run queue) {r['web_wait']:.1f} s; the rest waits for the GIL or "
+          f"PostgreSQL", flush=True)
     for pid, rs in sorted(r["server"].items()):
         if len(rs) >= 2:
             hits, misses = rs[-1][4] - rs[0][4], rs[-1][5] - rs[0][5]
