@@ -51,6 +51,7 @@ from bench.realpack import PATH, WORKER_OF, intake, make_pack_app  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_SCALE_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/closeloop_scale_bench")
 OPS = ("register", "worklist", "open", "complete")
+SWITCH: dict[str, str] = {}  # BENCH_SWITCH_INTERVAL for the gunicorn processes (--switch-interval)
 
 
 class Client(_Client):
@@ -302,7 +303,7 @@ def run_config(app, url: str, web: int, workers: int, clients: int, seconds: flo
     """
     create_backlog(app, backlog, seed)
     stats_dir = tempfile.mkdtemp(prefix="clscale-stats")
-    proc, port = serve(url, web, threads, {"BENCH_STATS_DIR": stats_dir}, keep_alive)
+    proc, port = serve(url, web, threads, {"BENCH_STATS_DIR": stats_dir, **SWITCH}, keep_alive)
     workers_procs: list[subprocess.Popen] = []
     try:
         tokens = {name: token(port, name) for name in set(WORKER_OF.values())}
@@ -365,8 +366,9 @@ def report(r: dict) -> None:
     cleared = f"{r['cleared']:.1f} s" if r.get("cleared") is not None else "not cleared"
     mailed = f"all sent {r['mailed']:.1f} s after start" if r.get("mailed") is not None else "not all sent"
     paced = f"PACED at {r['rate']:g} req/s offered (NOT P3), " if r.get("rate") else ""
-    print(f"{paced}N={r['web']} web x {r['threads']} threads (keep-alive {r['keep_alive']} s), M={r['workers']} "
-          f"workers, K={r['clients']} clients, "
+    switch = f", GIL switch interval {SWITCH['BENCH_SWITCH_INTERVAL']} s" if SWITCH else ""
+    print(f"{paced}N={r['web']} web x {r['threads']} threads (keep-alive {r['keep_alive']} s{switch}), "
+          f"M={r['workers']} workers, K={r['clients']} clients, "
           f"{r['wall']:.1f} s: {ops / r['wall']:,.0f} ops/s, {done / r['wall']:,.1f} completions/s; errors "
           f"{len(tally.errors)}, 409s {tally.conflicts}; timers fired {fired} (backlog {r['backlog']} cleared in "
           f"{cleared}); mails sent {r['after']['sent'] - r['before']['sent']} ({mailed}); open tasks "
@@ -441,10 +443,14 @@ def main() -> None:
                         "PostgreSQL's CPU to the web requests alone, NOT the issue's P3)")
     parser.add_argument("--keep-alive", type=int, default=30, help="gunicorn --keep-alive seconds (0: a connection "
                         "per request, so each request goes to whichever process accepts it first)")
+    parser.add_argument("--switch-interval", type=float, help="the gunicorn processes' GIL switch interval in "
+                        "seconds (sys.setswitchinterval; Python's default 0.005)")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per process (default 8)")
     parser.add_argument("--paced", metavar="RATES", help="NOT the issue's P3: instead of it, K=16 paced clients "
                         "(Poisson request starts) offering these total request rates, e.g. 20,40,60 (requests/s)")
     args = parser.parse_args()
+    if args.switch_interval:
+        SWITCH["BENCH_SWITCH_INTERVAL"] = str(args.switch_interval)
     if args.quick:
         args.seconds, args.clients, args.backlog = 6.0, 4, 30
     ensure_database()

@@ -1,5 +1,6 @@
 """WSGI entry for bench/http.py: the app plus the fixture diagram's handlers (the real pack needs none).
 
+BENCH_SWITCH_INTERVAL sets the interpreter's GIL switch interval (sys.setswitchinterval) in each gunicorn process.
 With BENCH_STATS_DIR set (bench/scale.py), each gunicorn process also records, per request, its start time, the
 operation of the mix it was, its wall time in the app and the CPU time of the thread that ran it, with the
 workflow cache's hit and miss counters; it writes them to BENCH_STATS_DIR/web-<pid>.json when it exits.
@@ -11,6 +12,7 @@ import atexit
 import json
 import os
 import re
+import sys
 import time
 from typing import Any
 
@@ -19,6 +21,8 @@ from webapp.app import create_app
 from webapp.engine import wfcache
 
 app = create_app()
+if os.environ.get("BENCH_SWITCH_INTERVAL"):  # seconds a thread may hold the GIL while others wait (default 0.005)
+    sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
 _TASK = re.compile(r"^/api/v1/tasks/\d+$")
 
 
