@@ -106,13 +106,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(url: str, workers: int) -> tuple[subprocess.Popen, int]:
-    """Start gunicorn (threaded workers) on the prepared database; wait until it answers."""
+def serve(url: str, workers: int, threads: int = 8, env: dict[str, str] | None = None,
+          keep_alive: int = 30) -> tuple[subprocess.Popen, int]:
+    """Start gunicorn (threaded workers) on the prepared database; wait until it answers (keep_alive 0: close)."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "PYTHONPATH": str(ROOT), **(env or {})}
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    proc = subprocess.Popen([gunicorn, "-w", str(workers), "-k", "gthread", "--threads", "8",
-                             "-b", f"127.0.0.1:{port}", "--keep-alive", "30",
+    proc = subprocess.Popen([gunicorn, "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+                             "-b", f"127.0.0.1:{port}", "--keep-alive", str(keep_alive),
                              "--log-level", "warning", "bench.wsgi_bench:app"], cwd=ROOT, env=env)
     for _ in range(100):
         try:
