@@ -6,19 +6,12 @@ notifying transaction on one database-wide lock held until the commit's WAL is f
 request's own transaction it queued every concurrent completion behind the others' fsyncs. A process that dies
 between the commit and the NOTIFY loses only the wake-up: workers LISTEN on a connection of their own and set
 the loop's wake-up event, and polling stays the fallback (and is all SQLite has).
-
-The committing thread does not send it: it marks the NOTIFY owed and one sender thread per process sends it, at
-most once per GAP seconds, one NOTIFY for every commit owed since the last (sent after all of them committed,
-so a worker it wakes sees all their work). A request's commit thus costs no extra round trip, and a busy web
-process sends a few dozen NOTIFYs a second however many completions it commits.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
-import time
 from typing import Any
 
 from sqlalchemy import event
@@ -38,7 +31,6 @@ _DEFERRED = "closeloop_notify_deferred"
 _NOTIFY = f"SELECT set_config('synchronous_commit', 'off', true), pg_notify('{CHANNEL}', '')"
 log = logging.getLogger("closeloop.worker")
 _installed = False
-GAP = 0.05  # seconds between two NOTIFYs of one process: a worker hears of new work at most this much later
 
 
 def install() -> None:
@@ -67,12 +59,13 @@ def _committed(session: Session) -> None:
     if session.info.get(DEFER):
         session.info[_DEFERRED] = True
         return
-    _sender.owe(engine)
+    send(engine)
 
 
 def send(engine: Engine) -> None:
-    """NOTIFY the workers in one autocommitted statement whose commit does not wait for the WAL flush (on a pooled
-    connection's driver connection: no SQLAlchemy statement events, no isolation-level round trip)."""
+    """NOTIFY the workers in one autocommitted statement whose commit does not wait for the WAL flush (straight on a
+    pooled connection's psycopg connection: no SQLAlchemy execution context, isolation-level reset or statement
+    events, so statement counts of a transaction do not include it)."""
     try:
         pooled = engine.raw_connection()
         try:
@@ -88,48 +81,11 @@ def send(engine: Engine) -> None:
         log.exception("NOTIFY %s failed; workers find the work when they poll", CHANNEL)
 
 
-class Sender:
-    """The process's NOTIFY thread: sends what committed sessions owe, one NOTIFY per engine per GAP at most."""
-
-    def __init__(self) -> None:
-        self._reset()
-
-    def _reset(self) -> None:
-        """Nothing owed and no thread yet (also in a forked child, where the parent's thread does not exist)."""
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._owed: dict[int, Engine] = {}
-        self._thread: threading.Thread | None = None
-
-    def owe(self, engine: Engine) -> None:
-        """Mark a NOTIFY owed on `engine` (its work is committed); the thread sends it."""
-        with self._lock:
-            self._owed[id(engine)] = engine
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="closeloop-notify", daemon=True)
-                self._thread.start()
-        self._wake.set()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            with self._lock:
-                owed, self._owed = list(self._owed.values()), {}
-            for engine in owed:  # every commit that owed these has happened: one NOTIFY covers them all
-                send(engine)
-            time.sleep(GAP)  # commits meanwhile wait for the next NOTIFY, one for all of them
-
-
-_sender = Sender()
-os.register_at_fork(after_in_child=_sender._reset)
-
-
 def flush_deferred(session: Session) -> bool:
-    """Have the one NOTIFY sent that a deferring session's commits since the last call owe."""
+    """Send the one NOTIFY that a deferring session's commits since the last call owe."""
     if not session.info.pop(_DEFERRED, False):
         return False
-    _sender.owe(session.get_bind().engine)
+    send(session.get_bind().engine)
     return True
 
 
