@@ -5,6 +5,7 @@ Scenarios (both on real instances of the fixture grievance, whose 4-hour timer s
   steady  N timers due spread over S seconds -> lateness p50/p95/p99 at a sustainable rate
 
 Run: .venv/bin/python bench/timers.py [--db sqlite|postgresql] [--workers 1|2] [--burst 10000] [--steady 2000]
+     [--no-analyze]  (PostgreSQL: keep the statistics of before the bulk copy, as an import without ANALYZE)
 The workers are separate processes (forked) running webapp.worker.Worker, as `closeloop worker` does.
 """
 
@@ -48,12 +49,14 @@ def ensure_pg_database() -> None:
             conn.execute(f'create database "{name}"')
 
 
-def create_instances(app, due_times: list[datetime], slow: bool = False) -> None:  # type: ignore[no-untyped-def]
+def create_instances(app, due_times: list[datetime], slow: bool = False,  # type: ignore[no-untyped-def]
+                     analyze: bool = True) -> None:
     """One grievance per due time, registered 4 hours before it (so its timer falls due then).
 
     The first is registered through the services; the others are bulk copies of its rows (instance, case, task,
     timer) with fresh ids, task ids and due times, since registering 10,000 one by one takes minutes on a loaded
     machine (`--slow-setup` registers every one). A copy fires exactly like the original: same state, same diagram.
+    `analyze=False` leaves PostgreSQL's statistics as they were before the copy (a bulk import without ANALYZE).
     """
     from tests.helpers import GRIEVANCE
     from webapp.cases import service as cases
@@ -68,10 +71,10 @@ def create_instances(app, due_times: list[datetime], slow: bool = False) -> None
                 print(f"  created {i + 1}/{len(due_times)}", flush=True)
         clock.reset()
         if not slow:
-            copy_instance(db.session, due_times[1:])
+            copy_instance(db.session, due_times[1:], analyze)
 
 
-def copy_instance(session, due_times: list[datetime]) -> None:  # type: ignore[no-untyped-def]
+def copy_instance(session, due_times: list[datetime], analyze: bool = True) -> None:  # type: ignore[no-untyped-def]
     """Insert copies of the only instance (with its case, task and timer), one per due time, in batches."""
     import uuid
 
@@ -118,8 +121,9 @@ def copy_instance(session, due_times: list[datetime]) -> None:  # type: ignore[n
         session.commit()
         # statistics, as autovacuum keeps them on a table that grew over time: left at "empty" after a bulk copy,
         # the planner sorts every due timer for each claim instead of reading the first few in index order
-        session.connection().exec_driver_sql("ANALYZE timer, instance, case_record, human_task")
-        session.commit()
+        if analyze:
+            session.connection().exec_driver_sql("ANALYZE timer, instance, case_record, human_task")
+            session.commit()
 
 
 def _work(url: str, offset: float) -> None:
@@ -202,7 +206,8 @@ def lateness(url: str) -> list[float]:
     return out
 
 
-def scenario(name: str, db: str, workers: int, count: int, spread: float, lead: float, slow: bool = False) -> None:
+def scenario(name: str, db: str, workers: int, count: int, spread: float, lead: float, slow: bool = False,
+             analyze: bool = True) -> None:
     """Create `count` timers due over `spread` seconds starting `lead` seconds after the workers start; report."""
     from webapp.engine import clock
 
@@ -215,7 +220,7 @@ def scenario(name: str, db: str, workers: int, count: int, spread: float, lead: 
     base = datetime(2030, 1, 7, 9, 0, tzinfo=clock.now().tzinfo)
     due_times = [base + timedelta(seconds=spread * i / max(1, count - 1)) for i in range(count)]
     t0 = time.monotonic()
-    create_instances(app, due_times, slow)
+    create_instances(app, due_times, slow, analyze)
     print(f"  {count} instances created in {time.monotonic() - t0:.1f}s", flush=True)
     offset = (base - clock.now()).total_seconds() - lead  # the workers' clock reaches `base` after `lead` s
     fired_s, all_s, cpu = run_workers(url, workers, offset, count)
@@ -238,14 +243,18 @@ def main() -> None:
     parser.add_argument("--steady", type=int, default=2_000, help="timers spread over --spread seconds (0 to skip)")
     parser.add_argument("--spread", type=float, default=60.0)
     parser.add_argument("--slow-setup", action="store_true", help="register every instance through the services")
+    parser.add_argument("--no-analyze", action="store_true",
+                        help="PostgreSQL: no ANALYZE after the bulk copy (the statistics of a bulk import)")
     args = parser.parse_args()
     import logging
 
     logging.basicConfig(level=logging.WARNING)
     if args.steady:
-        scenario("steady", args.db, args.workers, args.steady, args.spread, lead=3.0, slow=args.slow_setup)
+        scenario("steady", args.db, args.workers, args.steady, args.spread, lead=3.0, slow=args.slow_setup,
+                 analyze=not args.no_analyze)
     if args.burst:
-        scenario("burst", args.db, args.workers, args.burst, 0.0, lead=3.0, slow=args.slow_setup)
+        scenario("burst", args.db, args.workers, args.burst, 0.0, lead=3.0, slow=args.slow_setup,
+                 analyze=not args.no_analyze)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from webapp.cases import api as cases_api
 from webapp.cases import web as cases_web
 from webapp.cases import web_files, web_public
 from webapp.cli import register_cli
-from webapp.db_setup import tune_sqlite
+from webapp.db_setup import tune_postgres, tune_sqlite
 from webapp.deadlines import business_calendar
 from webapp.engine import budget, wfcache
 from webapp.extensions import db, migrate
@@ -83,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.ROOT / "webapp" / "migrations"))
     with app.app_context():
         tune_sqlite(db.engine)
+        tune_postgres(db.engine)
     notify_work.install()  # commits that add work wake PostgreSQL workers (LISTEN/NOTIFY)
     wire_runtime(app)
     init_security(app)  # before the blueprints: their <int:> routes use the bounded converter

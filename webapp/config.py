@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,27 @@ def database_url() -> str:
     return f"sqlite:///{ROOT / 'var' / 'closeloop.db'}"
 
 
-def engine_options(url: str) -> dict[str, Any]:
+# psycopg prepares a statement on the server after this many executions on a connection (its default is 5): the
+# ORM's statements repeat per transition, and a prepared one skips PostgreSQL's parse and plan on every later use
+PREPARE_THRESHOLD = 1
+SYNCHRONOUS_COMMIT = ("on", "off", "local", "remote_write", "remote_apply")
+
+
+def engine_options(url: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """SQLAlchemy engine options for a database URL."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
     # no pool_pre_ping: it costs a round trip per transaction; stale connections are recycled instead
     # jit off: compiling a plan costs 30-40 ms, more than the report and worklist queries it would speed up
-    return {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 20, "connect_args": {"options": "-c jit=off"}}
+    # (session settings go in the startup packet: no SET statement, no round trip)
+    options = "-c jit=off"
+    commit = env_str("PG_SYNCHRONOUS_COMMIT", "on", environ).strip().lower()
+    if commit not in SYNCHRONOUS_COMMIT:
+        raise ValueError(f"PG_SYNCHRONOUS_COMMIT must be one of {', '.join(SYNCHRONOUS_COMMIT)}, not {commit!r}")
+    if commit != "on":  # see README "Configuration": a commit returns before its WAL reaches the disk
+        options += f" -c synchronous_commit={commit}"
+    return {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 20,
+            "connect_args": {"options": options, "prepare_threshold": PREPARE_THRESHOLD}}
 
 
 def _flag(name: str) -> bool:

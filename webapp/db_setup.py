@@ -1,4 +1,5 @@
-"""Database connection tuning: SQLite WAL, busy timeout, foreign keys, and one writer at a time per process."""
+"""Database connection tuning: SQLite WAL, busy timeout, foreign keys, one writer at a time per process; on
+PostgreSQL (psycopg) a rollback that keeps the connection's prepared statements."""
 
 from __future__ import annotations
 
@@ -28,6 +29,39 @@ def tune_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+
+
+def tune_postgres(engine: Engine) -> None:
+    """psycopg engines roll back without deallocating the connection's prepared statements.
+
+    psycopg's own rollback() follows its ROLLBACK with DEALLOCATE ALL (one more round trip) and forgets every
+    prepared statement, so each statement of the next transactions is parsed and planned again until it is
+    prepared anew. Every read-only transaction ends in a rollback (a request's session closing, a worker's pass
+    finding nothing due), so a process rarely kept its statements prepared. A PostgreSQL prepared statement does
+    not depend on the transaction that prepared it (a rollback keeps it; one whose Parse failed never existed, and
+    psycopg caches only those that succeeded), and a schema change invalidates its plan on the server; psycopg still
+    forgets them all after its own DROP, ALTER or DISCARD statements.
+    """
+    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+        engine.dialect.do_rollback = _rollback_keeping_prepared  # type: ignore[method-assign]
+
+
+def _rollback_keeping_prepared(dbapi_connection: Any) -> None:
+    """ROLLBACK through libpq, as psycopg's rollback() does but without its DEALLOCATE ALL."""
+    from psycopg import OperationalError
+    from psycopg.pq import ExecStatus, TransactionStatus
+
+    status = dbapi_connection.pgconn.transaction_status
+    if status == TransactionStatus.IDLE:
+        return
+    if status not in (TransactionStatus.INTRANS, TransactionStatus.INERROR):  # busy or broken: psycopg's way
+        dbapi_connection.rollback()
+        return
+    with dbapi_connection.lock:
+        result = dbapi_connection.pgconn.exec_(b"ROLLBACK")
+    if result.status != ExecStatus.COMMAND_OK:
+        message = result.error_message or dbapi_connection.pgconn.error_message
+        raise OperationalError(f"ROLLBACK failed: {message.decode(errors='replace').strip()}")
 
 
 @event.listens_for(Session, "before_flush")

@@ -30,6 +30,7 @@ from webapp.outbox import service as outbox
 from webapp.outbox.delivery import DeliveryError, mail, webhook
 from webapp.outbox.delivery.settings import WorkerSettings
 from webapp.worker import notify
+from webapp.worker.planstats import PlanStats
 from webapp.workflow.rows import WAKE_WORKER
 
 log = logging.getLogger("closeloop.worker")
@@ -45,6 +46,7 @@ class Worker:
         self.stop = stop or threading.Event()
         self.listener: notify.Listener | None = None  # the LISTEN thread's progress, on PostgreSQL
         self.passes = 0  # loop passes done (run())
+        self.planstats = PlanStats()  # claims keep their index plans after a bulk import (PostgreSQL)
         session.info[notify.DEFER] = True  # one NOTIFY per pass for the work this worker's commits add
         load_all()  # every handler of the handlers package, even if a plug-in module registered first
         for module in settings.handler_modules:
@@ -55,6 +57,7 @@ class Worker:
         """Do every piece of work that is due now (or at `at`); how many actions were taken."""
         done = 0
         while not self.stop.is_set():
+            self.planstats.maybe_analyze(self.session)
             step = self.fire_timers(at) + self.check_clocks(at) + self.deliver(at) + self.run_jobs()
             notify.flush_deferred(self.session)  # the other workers hear of what this pass added
             done += step

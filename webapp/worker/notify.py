@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ CHANNEL = "closeloop_work"
 DEFER = "closeloop_defer_notify"
 _DEFERRED = "closeloop_notify_deferred"
 # set_config(..., true): asynchronous commit for this statement's own (implicit) transaction only
-_NOTIFY = text(f"SELECT set_config('synchronous_commit', 'off', true), pg_notify('{CHANNEL}', '')")
+_NOTIFY = f"SELECT set_config('synchronous_commit', 'off', true), pg_notify('{CHANNEL}', '')"
 log = logging.getLogger("closeloop.worker")
 _installed = False
 
@@ -63,10 +63,20 @@ def _committed(session: Session) -> None:
 
 
 def send(engine: Engine) -> None:
-    """NOTIFY the workers in one autocommitted statement whose commit does not wait for the WAL flush."""
+    """NOTIFY the workers in one autocommitted statement whose commit does not wait for the WAL flush (straight on a
+    pooled connection's psycopg connection: no SQLAlchemy execution context, isolation-level reset or statement
+    events, so statement counts of a transaction do not include it)."""
     try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(_NOTIFY)
+        pooled = engine.raw_connection()
+        try:
+            driver: Any = pooled.driver_connection
+            driver.autocommit = True
+            try:
+                driver.execute(_NOTIFY)
+            finally:
+                driver.autocommit = False
+        finally:
+            pooled.close()
     except Exception:  # the work is committed; a worker finds it by polling
         log.exception("NOTIFY %s failed; workers find the work when they poll", CHANNEL)
 
