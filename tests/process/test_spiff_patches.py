@@ -1,5 +1,5 @@
 """The engine's process-wide SpiffWorkflow patches (webapp/engine/quietlog.py, datacopy.py, scripting.validate,
-walk._caller) behave as SpiffWorkflow's own code on every owner scenario of the pack."""
+walk._caller, runtime._is_completed) behave as SpiffWorkflow's own code on every owner scenario of the pack."""
 
 from __future__ import annotations
 
@@ -187,3 +187,24 @@ def test_remembered_called_processes_are_those_spiff_finds(monkeypatch: pytest.M
     for scenario in ALL:
         run(scenario)
     assert seen[0] > 100, seen
+
+
+def test_completion_check_is_spiffs_on_every_scenario(monkeypatch: pytest.MonkeyPatch) -> None:
+    from SpiffWorkflow.util.task import TaskIterator, TaskState
+
+    from webapp.engine import runtime
+
+    seen = {True: 0, False: 0}
+    ours = runtime._is_completed
+
+    def checked(wf: Any) -> bool:
+        spiff = bool(wf.completed) or next(TaskIterator(wf.task_tree, state=TaskState.NOT_FINISHED_MASK), None) is None
+        answer = ours(wf)
+        assert answer == spiff and bool(wf.completed) == spiff  # the answer, and the flag Spiff leaves set
+        seen[answer] += 1
+        return answer
+
+    monkeypatch.setattr(runtime, "_is_completed", checked)
+    for scenario in ALL:
+        run(scenario)
+    assert seen[True] > 5 and seen[False] > 50, seen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from SpiffWorkflow.util import task as _spiff_task_util
 
-from webapp.engine import clock, datacopy, quietlog, walk
+from webapp.engine import clock, datacopy, quietlog, taskids, walk
 
 # SpiffWorkflow's TaskIterator stops descending at depth 1000, so a case reopened a few hundred
 # times would silently stop finding its ready tasks. Raise the default bound (the walk is iterative).
@@ -17,3 +17,4 @@ clock.install()
 walk.install()  # SpiffWorkflow's update of waiting tasks after each task without walking the whole tree
 quietlog.install()  # log records (and their whole-tree walks) only when a logger is enabled
 datacopy.install()  # sub-process data copied without deepcopy's generic dispatch
+taskids.install()  # task ids made without UUID.__init__'s general argument handling

@@ -28,8 +28,11 @@ def merge(a: Any, b: Any, path: list[str] | None = None) -> Any:
     """`DeepMerge.merge`: merge `b` into `a` and return `a` (dicts merged, lists merged item by item, any other
     value of `b` that `a` lacks or holds differently put in `a`, a dict, list or set as a shallow copy)."""
     if not a and type(a) is dict and type(b) is dict:  # a task taking its parent's data: every key is new
-        a.update({key: value if type(value) in _ATOMIC else value.copy() if type(value) in _COPY_METHOD
-                  else _fresh(value) for key, value in b.items()})
+        a.update(b)  # in b's order; then each dict, list or set in place of itself, a shallow copy
+        for key, value in a.items():
+            cls = type(value)
+            if cls not in _ATOMIC:
+                a[key] = value.copy() if cls in _COPY_METHOD else _fresh(value)
         return a
     for key in b:
         value = b[key]

@@ -86,8 +86,9 @@ class Pack:
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=1024)
 def group_for_lane(lane: str | None) -> str | None:
-    """Group key of a lane name: 'Customer service' -> 'customer_service'."""
+    """Group key of a lane name: 'Customer service' -> 'customer_service' (a diagram has a few lanes: cached)."""
     if not lane:
         return None
     return re.sub(r"[^a-z0-9]+", "_", lane.lower()).strip("_") or None

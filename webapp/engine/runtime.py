@@ -27,6 +27,8 @@ from webapp.engine.subflows import diagram_of
 from webapp.engine.walk import engine_steps, ready_tasks
 from webapp.engine.wfcache import CACHE, restore
 
+_NOT_FINISHED = TaskState.NOT_FINISHED_MASK
+
 
 class Engine:
     """Stateless runner: every call takes the bundle and the saved state and returns an Outcome."""
@@ -145,7 +147,7 @@ class Engine:
         waiting = list(wf.top_workflow.event_manager.tasks.values())
         timers = _waiting_timers(wf)
         messages = [t for t in waiting if isinstance(t.task_spec.event_definition, MessageEventDefinition)]
-        if wf.is_completed():
+        if _is_completed(wf):
             status = "complete"
         elif ready:
             status = "user_input"
@@ -187,6 +189,14 @@ class _Acc:
     links: list[str] = field(default_factory=list)
     completed: list[tuple[str, str, str]] = field(default_factory=list)
     timers_before: list[TimerInfo] | None = None
+
+
+def _is_completed(wf: BpmnWorkflow) -> bool:
+    """`wf.is_completed()`: no task of the top process is unfinished (its walk meets every task of the tree until it
+    finds one; the tree's tasks are those of the flat dict), remembered as Spiff remembers it."""
+    if not wf.completed and not any(t._state & _NOT_FINISHED for t in wf.tasks.values()):
+        wf.completed = True
+    return bool(wf.completed)
 
 
 def _waiting_timers(wf: BpmnWorkflow) -> list[TimerInfo]:

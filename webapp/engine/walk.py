@@ -26,6 +26,8 @@ def _in_walk_order(tasks: list[Any], start: Any, descend: bool) -> list[Any]:
 
     `descend`: the walk goes into called processes (SpiffWorkflow's BPMN walk) or not (its plain walk).
     """
+    if not tasks:  # most look-ups (the last of each engine step, the waiting tasks after each task) find none
+        return tasks
     top = start.top_workflow
     if len(tasks) == 1:
         return tasks if _reached(tasks[0], start, top, descend) else []
