@@ -11,6 +11,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from webapp.workflow.changes import column_changes, mark_written
+
 from webapp.engine.clock import now
 from webapp.models import Case, Event, HumanTask, Instance, Outbox, Timer
 
@@ -42,6 +44,9 @@ class Rows:
         self.ended: list[tuple[int, str, datetime | None]] = []  # waiting timers that fired or were cancelled
         self.tasks: list[tuple[HumanTask, str, datetime, str | None]] = []  # human tasks completed or cancelled
         self.cancelled: list[tuple[int, str]] = []  # waiting timers cancelled by (instance id, task id), unread
+        self.new_tasks: list[dict[str, Any]] = []  # human tasks to insert (column values), not ORM rows
+        self.loaded: list[Any] = []  # loaded ORM rows (the case) whose column changes go with the write
+        self.updates: list[tuple[Table, int, dict[str, Any]]] = []  # their changes at the write: (table, id, values)
 
     def event(self, instance: Instance | None, case: Case | None, actor: str, kind: str,
               data: dict[str, Any] | None = None, task_id: str | None = None, task_name: str | None = None) -> None:
@@ -75,12 +80,24 @@ class Rows:
         for key, value in (("state", state), ("completed_at", at), ("completed_by", by)):
             set_committed_value(task, key, value)
 
+    def task(self, values: dict[str, Any]) -> None:
+        """Queue a new human task (its column values). Only for a session that does not autoflush until the write:
+        no query in between could see it (nor would one see a pending ORM row without a flush)."""
+        self.new_tasks.append(values)
+
+    def changes_of(self, row: Any) -> None:
+        """Write the column changes of a loaded ORM row (the case) with the rest: those made until the write."""
+        if not any(known is row for known in self.loaded):
+            self.loaded.append(row)
+
     def write(self, session: Session) -> None:
         """Write what is queued and empty the queues: one statement per table (a multi-row INSERT), or on PostgreSQL
-        one statement for everything (the others as data-modifying CTEs of the last: one round trip, not up to four)."""
+        one statement for everything (the others as data-modifying CTEs of the last: one round trip, not up to six)."""
         conn = session.connection()  # Core statements: no ORM bookkeeping for rows nobody reads back
         if self.timers or self.outbox:
             session.info[WAKE_WORKER] = session.info[NOTIFY_WORK] = True
+        changed = [(row, values) for row in self.loaded if (values := column_changes(row))]
+        self.updates = [(row.__table__, row.id, values) for row, values in changed]
         if conn.dialect.name == "postgresql":
             parts = self._parts()
             if parts:
@@ -95,12 +112,19 @@ class Rows:
         else:
             for stmt in self._updates():
                 conn.execute(stmt)
-            for model, rows in ((Timer, self.timers), (Outbox, self.outbox), (Event, self.events)):
+            for table, row_id, values in self.updates:
+                conn.execute(_update_statement(table, tuple(values)),
+                             {"row_id": row_id} | {f"new_{key}": value for key, value in values.items()})
+            for model, rows in ((HumanTask, self.new_tasks), (Timer, self.timers), (Outbox, self.outbox),
+                                (Event, self.events)):
                 if len(rows) == 1:
                     conn.execute(insert(model.__table__), rows[0])
                 elif rows:  # with RETURNING, SQLAlchemy sends one multi-row INSERT ("insertmanyvalues")
                     conn.execute(insert(model.__table__).returning(model.__table__.c.id), list(rows)).all()
-        for queue in (self.tasks, self.cancelled, self.ended, self.timers, self.outbox, self.events):
+        for row, values in changed:
+            mark_written(row, values)
+        for queue in (self.tasks, self.cancelled, self.ended, self.new_tasks, self.timers, self.outbox, self.events,
+                      self.loaded, self.updates):
             queue.clear()
 
     def _updates(self) -> list[Any]:
@@ -139,7 +163,11 @@ class Rows:
             ids, states, fired = zip(*self.ended, strict=True)
             out.append((("ended",), {"ended_id": list(ids), "ended_state": list(states),
                                      "ended_fired_at": list(fired)}))
-        for model, queued in ((Timer, self.timers), (Outbox, self.outbox), (Event, self.events)):
+        for n, (table, row_id, values) in enumerate(self.updates):
+            out.append((("update", str(n), table.name, tuple(values)),
+                        {f"u{n}_row_id": row_id} | {f"u{n}_{key}": value for key, value in values.items()}))
+        for model, queued in ((HumanTask, self.new_tasks), (Timer, self.timers), (Outbox, self.outbox),
+                              (Event, self.events)):
             if not queued:
                 continue
             table = model.__table__
@@ -152,8 +180,8 @@ class Rows:
         return out
 
 
-Shape = tuple[str, ...] | tuple[str, tuple[str, ...]]
-TABLES = {model.__table__.name: model.__table__ for model in (Timer, Outbox, Event)}
+Shape = tuple[str, ...] | tuple[str, tuple[str, ...]] | tuple[str, str, str, tuple[str, ...]]
+TABLES = {model.__table__.name: model.__table__ for model in (HumanTask, Timer, Outbox, Event, Case)}
 
 
 def _statement(shape: Shape | Any) -> Any:
@@ -166,6 +194,9 @@ def _statement(shape: Shape | Any) -> Any:
         return _tasks_statement()
     if shape == ("cancelled",):
         return _cancelled_statement()
+    if shape[0] == "update":
+        _, n, name, columns = shape
+        return _update_statement(TABLES[name], columns, f"u{n}_")  # type: ignore[arg-type]
     name, keys = shape
     return _insert_statement(TABLES[name], keys)  # type: ignore[arg-type]
 
@@ -214,6 +245,14 @@ def _tasks_statement() -> Any:
     source = func.unnest(*arrays).table_valued(*keys).render_derived()
     return (update(table).where(table.c.id == source.c.id)
             .values(state=source.c.state, completed_at=source.c.completed_at, completed_by=source.c.completed_by))
+
+
+@lru_cache(maxsize=128)
+def _update_statement(table: Table, keys: tuple[str, ...], prefix: str = "") -> Any:
+    """UPDATE <table> SET <keys> WHERE id = :<prefix>row_id, bound as <prefix><key> (or new_<key> without prefix)."""
+    names = {key: f"{prefix or 'new_'}{key}" for key in keys}
+    return (update(table).where(table.c.id == bindparam(f"{prefix}row_id", type_=table.c.id.type))
+            .values({table.c[key]: bindparam(names[key], type_=table.c[key].type) for key in keys}))
 
 
 @lru_cache(maxsize=64)
