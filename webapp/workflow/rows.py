@@ -11,10 +11,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from webapp.workflow.changes import column_changes, mark_written
-
 from webapp.engine.clock import now
 from webapp.models import Case, Event, HumanTask, Instance, Outbox, Timer
+from webapp.workflow.changes import column_changes, mark_written
 
 # session.info flag: the commit added timers or messages, so the in-process worker wakes (webapp.worker.loop)
 WAKE_WORKER = "closeloop_wake"

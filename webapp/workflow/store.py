@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.db_setup import hold_write_lock
-
 from webapp.deadlines.service import on_outcome as apply_clocks
 from webapp.engine.clock import iso, now
 from webapp.engine.durations import add_iso_duration
@@ -80,7 +79,7 @@ def write_instance(session: Session, instance: Instance, values: dict[str, Any])
     it read; StaleDataError if a concurrent writer changed the row first (as the ORM's versioned flush raises).
 
     Without the ORM's unit of work; an instance with other pending changes (or a new one) is flushed by the ORM."""
-    state = inspect(instance)
+    state: InstanceState[Instance] = inspect(instance)
     if not state.persistent or any(key not in values for key in state.committed_state):
         for key, value in values.items():
             setattr(instance, key, value)
