@@ -10,6 +10,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.engine.clock import now
 from webapp.models import Case, Event, HumanTask, Instance, Outbox, Timer
@@ -46,6 +47,7 @@ class Rows:
         self.new_tasks: list[dict[str, Any]] = []  # human tasks to insert (column values), not ORM rows
         self.loaded: list[Any] = []  # loaded ORM rows (the case) whose column changes go with the write
         self.updates: list[tuple[Table, int, dict[str, Any]]] = []  # their changes at the write: (table, id, values)
+        self.instance: tuple[int, int, dict[str, Any]] | None = None  # PostgreSQL: (id, version read, new values)
 
     def event(self, instance: Instance | None, case: Case | None, actor: str, kind: str,
               data: dict[str, Any] | None = None, task_id: str | None = None, task_name: str | None = None) -> None:
@@ -84,6 +86,11 @@ class Rows:
         no query in between could see it (nor would one see a pending ORM row without a flush)."""
         self.new_tasks.append(values)
 
+    def instance_update(self, instance_id: int, version: int, values: dict[str, Any]) -> None:
+        """PostgreSQL: queue the instance's version-checked UPDATE (values include the new lock_version); the write
+        runs it first and every other row only if it changed the row, and raises StaleDataError if it did not."""
+        self.instance = (instance_id, version, values)
+
     def changes_of(self, row: Any) -> None:
         """Write the column changes of a loaded ORM row (the case) with the rest: those made until the write."""
         if not any(known is row for known in self.loaded):
@@ -99,16 +106,25 @@ class Rows:
         self.updates = [(row.__table__, row.id, values) for row, values in changed]
         if conn.dialect.name == "postgresql":
             parts = self._parts()
-            if parts:
+            shapes = tuple(shape for shape, _ in parts)
+            if parts and all(isinstance(shape, tuple) for shape in shapes):
                 params: dict[str, Any] = {}
                 for _, more in parts:
                     params |= more
-                shapes = tuple(shape for shape, _ in parts)
-                if all(isinstance(shape, tuple) for shape in shapes):
-                    conn.execute(_combined(shapes), params)  # type: ignore[arg-type]
-                else:  # rows with different columns: a statement built for them
-                    conn.execute(_combine([_statement(shape) for shape in shapes]), params)
+                written = conn.execute(_combined(shapes), params)  # type: ignore[arg-type]
+                if self.instance is not None and written.scalar() != 1:
+                    self._stale()
+            elif parts:  # rows with different columns: a statement built for them, after the instance's UPDATE
+                if self.instance is not None:
+                    self._write_instance(conn)
+                    parts = parts[1:]
+                params = {}
+                for _, more in parts:
+                    params |= more
+                conn.execute(_combine([_statement(shape) for shape, _ in parts]), params)
         else:
+            if self.instance is not None:
+                self._write_instance(conn)
             for stmt in self._updates():
                 conn.execute(stmt)
             for table, row_id, values in self.updates:
@@ -125,6 +141,19 @@ class Rows:
         for queue in (self.tasks, self.cancelled, self.ended, self.new_tasks, self.timers, self.outbox, self.events,
                       self.loaded, self.updates):
             queue.clear()
+        self.instance = None
+
+    def _write_instance(self, conn: Any) -> None:
+        assert self.instance is not None
+        instance_id, version, values = self.instance
+        params = {"inst_b_id": instance_id, "inst_b_version": version} | {f"inst_{k}": v for k, v in values.items()}
+        if len(conn.execute(_instance_statement(tuple(values)), params).all()) != 1:
+            self._stale()
+
+    def _stale(self) -> None:
+        assert self.instance is not None
+        raise StaleDataError(f"instance {self.instance[0]}: lock_version {self.instance[1]} changed under this "
+                             "transaction")
 
     def _updates(self) -> list[Any]:
         """SQLite: the human task updates (one per task), the cancels by task id, then the timer updates (one per
@@ -150,6 +179,10 @@ class Rows:
         and their combination are built once per shape, so SQLAlchemy's compiled cache serves them (a multi-row
         VALUES would be compiled anew every time)."""
         out: list[tuple[Shape | Any, dict[str, Any]]] = []
+        if self.instance is not None:
+            instance_id, version, values = self.instance
+            out.append((("instance", tuple(values)), {"inst_b_id": instance_id, "inst_b_version": version}
+                        | {f"inst_{key}": value for key, value in values.items()}))
         if self.tasks:
             tasks, states, ats, bys = zip(*self.tasks, strict=True)
             out.append((("tasks",), {"tasks_id": [t.id for t in tasks], "tasks_state": list(states),
@@ -183,27 +216,39 @@ Shape = tuple[str, ...] | tuple[str, tuple[str, ...]] | tuple[str, str, str, tup
 TABLES = {model.__table__.name: model.__table__ for model in (HumanTask, Timer, Outbox, Event, Case)}
 
 
-def _statement(shape: Shape | Any) -> Any:
-    """The statement of one shape (see Rows._parts), or the statement itself."""
+def _statement(shape: Shape | Any, guard: Any = None) -> Any:
+    """The statement of one shape (see Rows._parts), or the statement itself; `guard`, a condition every row
+    it writes must meet (the instance's UPDATE having changed its row)."""
     if not isinstance(shape, tuple):
         return shape
     if shape == ("ended",):
-        return _ended_statement()
+        return _ended_statement(guard)
     if shape == ("tasks",):
-        return _tasks_statement()
+        return _tasks_statement(guard)
     if shape == ("cancelled",):
-        return _cancelled_statement()
+        return _cancelled_statement(guard)
+    if shape[0] == "instance":
+        return _instance_statement(shape[1])  # type: ignore[arg-type]
     if shape[0] == "update":
         _, n, name, columns = shape
-        return _update_statement(TABLES[name], columns, f"u{n}_")  # type: ignore[arg-type]
+        return _update_statement(TABLES[name], columns, f"u{n}_", guard)  # type: ignore[arg-type]
     name, keys = shape
-    return _insert_statement(TABLES[name], keys)  # type: ignore[arg-type]
+    return _insert_statement(TABLES[name], keys, guard)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=128)
 def _combined(shapes: tuple[Shape, ...]) -> Any:
-    """One statement for these shapes, built once."""
-    return _combine([_statement(shape) for shape in shapes])
+    """One statement for these shapes, built once. Led by the instance's version-checked UPDATE, it writes the other
+    rows only if that changed the row (so a losing concurrent attempt never reaches a unique key the winner wrote)
+    and returns how many instance rows it changed: 1, or 0 for a concurrent writer's win."""
+    if shapes[0][0] != "instance":
+        return _combine([_statement(shape) for shape in shapes])
+    changed = _statement(shapes[0]).cte("inst")
+    guard = select(changed.c.id).exists()
+    main = select(func.count()).select_from(changed)
+    for n, shape in enumerate(shapes[1:]):
+        main = main.add_cte(_statement(shape, guard).cte(f"rows_{n}"))
+    return main
 
 
 def _combine(statements: list[Any]) -> Any:
@@ -214,52 +259,68 @@ def _combine(statements: list[Any]) -> Any:
     return last
 
 
-@lru_cache(maxsize=1)
-def _ended_statement() -> Any:
+@lru_cache(maxsize=8)
+def _ended_statement(guard: Any = None) -> Any:
     """UPDATE timer SET state, fired_at FROM unnest(ids, states, fired_ats): every ended timer in one statement."""
     table = Timer.__table__
     arrays = [bindparam(f"ended_{key}", type_=ARRAY(table.c[key].type)) for key in ("id", "state", "fired_at")]
     source = func.unnest(*arrays).table_valued("id", "state", "fired_at").render_derived()
-    return (update(table).where(table.c.id == source.c.id)
+    return (update(table).where(table.c.id == source.c.id, *_guarded(guard))
             .values(state=source.c.state, fired_at=source.c.fired_at))
 
 
-@lru_cache(maxsize=1)
-def _cancelled_statement() -> Any:
+@lru_cache(maxsize=8)
+def _cancelled_statement(guard: Any = None) -> Any:
     """UPDATE timer SET state 'cancelled' FROM unnest(instance ids, task ids): waiting timers named by task id."""
     table = Timer.__table__
     keys = ("instance_id", "task_id")
     arrays = [bindparam(f"cancelled_{key}", type_=ARRAY(table.c[key].type)) for key in keys]
     source = func.unnest(*arrays).table_valued(*keys).render_derived()
     return (update(table).where(table.c.instance_id == source.c.instance_id, table.c.task_id == source.c.task_id,
-                                table.c.state == "waiting").values(state="cancelled", fired_at=None))
+                                table.c.state == "waiting", *_guarded(guard))
+            .values(state="cancelled", fired_at=None))
 
 
-@lru_cache(maxsize=1)
-def _tasks_statement() -> Any:
+@lru_cache(maxsize=8)
+def _tasks_statement(guard: Any = None) -> Any:
     """UPDATE human_task SET state, completed_at, completed_by FROM unnest(...): every ended task in one statement."""
     table = HumanTask.__table__
     keys = ("id", "state", "completed_at", "completed_by")
     arrays = [bindparam(f"tasks_{key}", type_=ARRAY(table.c[key].type)) for key in keys]
     source = func.unnest(*arrays).table_valued(*keys).render_derived()
-    return (update(table).where(table.c.id == source.c.id)
+    return (update(table).where(table.c.id == source.c.id, *_guarded(guard))
             .values(state=source.c.state, completed_at=source.c.completed_at, completed_by=source.c.completed_by))
 
 
 @lru_cache(maxsize=128)
-def _update_statement(table: Table, keys: tuple[str, ...], prefix: str = "") -> Any:
+def _update_statement(table: Table, keys: tuple[str, ...], prefix: str = "", guard: Any = None) -> Any:
     """UPDATE <table> SET <keys> WHERE id = :<prefix>row_id, bound as <prefix><key> (or new_<key> without prefix)."""
     names = {key: f"{prefix or 'new_'}{key}" for key in keys}
-    return (update(table).where(table.c.id == bindparam(f"{prefix}row_id", type_=table.c.id.type))
+    row_id = bindparam(f"{prefix}row_id", type_=table.c.id.type)
+    return (update(table).where(table.c.id == row_id, *_guarded(guard))
             .values({table.c[key]: bindparam(names[key], type_=table.c[key].type) for key in keys}))
 
 
-@lru_cache(maxsize=64)
-def _insert_statement(table: Table, keys: tuple[str, ...]) -> Any:
+@lru_cache(maxsize=128)
+def _instance_statement(keys: tuple[str, ...]) -> Any:
+    """UPDATE instance SET <keys> WHERE id = :inst_b_id AND lock_version = :inst_b_version RETURNING id."""
+    table = Instance.__table__
+    return (update(table).where(table.c.id == bindparam("inst_b_id", type_=table.c.id.type),
+                                table.c.lock_version == bindparam("inst_b_version", type_=table.c.lock_version.type))
+            .values({table.c[key]: bindparam(f"inst_{key}", type_=table.c[key].type) for key in keys})
+            .returning(table.c.id))
+
+
+def _guarded(guard: Any) -> list[Any]:
+    return [] if guard is None else [guard]
+
+
+@lru_cache(maxsize=128)
+def _insert_statement(table: Table, keys: tuple[str, ...], guard: Any = None) -> Any:
     """INSERT ... SELECT FROM unnest(<one array per column>) WITH ORDINALITY: the rows in their order."""
     arrays = [bindparam(f"{table.name}_{key}", type_=ARRAY(table.c[key].type)) for key in keys]
     source = func.unnest(*arrays).table_valued(*keys, with_ordinality="cl_n").render_derived()
-    picked = select(*(source.c[key] for key in keys)).order_by(source.c.cl_n)
+    picked = select(*(source.c[key] for key in keys)).where(*_guarded(guard)).order_by(source.c.cl_n)
     return insert(table).from_select([table.c[key] for key in keys], picked)
 
 

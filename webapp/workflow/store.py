@@ -44,7 +44,7 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
     # the version-checked UPDATE goes first: a concurrent writer fails here, cleanly
     values: dict[str, Any] = {"state": outcome.state, "status": outcome.status, "updated_at": at}
     values |= {key: None for key in ("error", "pending_action") if getattr(instance, key) is not None}
-    write_instance(session, instance, values)
+    write_instance(session, instance, values, rows)
     if case is not None:
         _apply_case_updates(session, case, instance, outcome, at)
         rows.changes_of(case)  # its UPDATE goes with the transition's other rows
@@ -74,11 +74,13 @@ _WRITE_INSTANCE = update(_INSTANCE).where(_INSTANCE.c.id == bindparam("b_id"),
                                           _INSTANCE.c.lock_version == bindparam("b_version"))
 
 
-def write_instance(session: Session, instance: Instance, values: dict[str, Any]) -> None:
-    """Write these columns of a stored instance and step its lock_version, now, in one UPDATE that names the version
-    it read; StaleDataError if a concurrent writer changed the row first (as the ORM's versioned flush raises).
+def write_instance(session: Session, instance: Instance, values: dict[str, Any], rows: Rows | None = None) -> None:
+    """Write these columns of a stored instance and step its lock_version in one UPDATE that names the version it
+    read; StaleDataError if a concurrent writer changed the row first (as the ORM's versioned flush raises).
 
-    Without the ORM's unit of work; an instance with other pending changes (or a new one) is flushed by the ORM."""
+    Without the ORM's unit of work: now, or on PostgreSQL in a session that does not autoflush, at the start of
+    `rows`' combined write (the loaded instance says so at once). An instance with other pending changes (or a new
+    one) is flushed by the ORM, now."""
     state: InstanceState[Instance] = inspect(instance)
     if not state.persistent or any(key not in values for key in state.committed_state):
         for key, value in values.items():
@@ -86,13 +88,20 @@ def write_instance(session: Session, instance: Instance, values: dict[str, Any])
         session.flush()
         return
     version = instance.lock_version
-    hold_write_lock(session)
-    params = {**values, "lock_version": version + 1, "b_id": instance.id, "b_version": version}
-    if session.connection().execute(_WRITE_INSTANCE, params).rowcount != 1:
-        raise StaleDataError(f"instance {instance.id}: lock_version {version} changed under this transaction")
+    if rows is not None and not session.autoflush and session.connection().dialect.name == "postgresql":
+        rows.instance_update(instance.id, version, values | {"lock_version": version + 1})
+    else:
+        hold_write_lock(session)
+        _write_now(session, instance, values, version)
     for key, value in values.items():
         set_committed_value(instance, key, value)
     set_committed_value(instance, "lock_version", version + 1)
+
+
+def _write_now(session: Session, instance: Instance, values: dict[str, Any], version: int) -> None:
+    params = {**values, "lock_version": version + 1, "b_id": instance.id, "b_version": version}
+    if session.connection().execute(_WRITE_INSTANCE, params).rowcount != 1:
+        raise StaleDataError(f"instance {instance.id}: lock_version {version} changed under this transaction")
 
 
 def _with_case(payload: dict[str, Any], case: Case | None) -> dict[str, Any]:
