@@ -29,8 +29,7 @@ def on_outcome(session: Session, instance: Instance, case: Case | None, records:
     """Apply the clock commands among an outcome's records, close clocks of ended instances, sync task due times.
 
     The instance's clocks are read once (at most one query) and written at the caller's next flush; `open_tasks`,
-    the instance's human tasks that were open when the transaction read them, if the caller has them; `new_tasks`,
-    the column values of human tasks this outcome creates that are not ORM rows (written later by the caller)."""
+    the instance's open human tasks as read, if the caller has them; `new_tasks`, new ones as column values."""
     at = at or now()
     clocks = Clocks(session, instance.id)
     touched = False

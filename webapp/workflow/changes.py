@@ -10,10 +10,10 @@ from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
 
 
 def column_changes(row: Any) -> dict[str, Any] | None:
-    """The changed columns of a persistent row, by column key ({} or None: nothing, or a change only the ORM can
-    write: a new row, a relationship, a versioned row, a column under another name)."""
+    """The changed columns of a persistent row, by column key ({}: none; None: a row only the ORM can write: a new
+    one, a versioned one, one with a change to a relationship or to a column under another name)."""
     state = inspect(row)
-    if not state.committed_state or not state.persistent or state.mapper.version_id_col is not None:
+    if not state.persistent or state.mapper.version_id_col is not None:
         return None
     attrs = state.mapper.attrs
     values: dict[str, Any] = {}
@@ -28,6 +28,10 @@ def column_changes(row: Any) -> dict[str, Any] | None:
 
 
 def mark_written(row: Any, values: dict[str, Any]) -> None:
-    """The row holds `values` as written: no change left for the next flush (nor an UPDATE of its own)."""
-    for key, value in values.items():
-        set_committed_value(row, key, value)
+    """The row holds `values` as written (the changes column_changes found, just written), and the columns set back
+    to what was loaded as unchanged: nothing left for the next flush, and the row is not dirty any more either."""
+    state = inspect(row)
+    for key in list(state.committed_state):
+        set_committed_value(row, key, values[key] if key in values else state.dict.get(key))
+    if state.session is not None:
+        state._commit_all(state.dict, state.session.identity_map)
