@@ -87,6 +87,8 @@ def write_instance(session: Session, instance: Instance, values: dict[str, Any],
             setattr(instance, key, value)
         session.flush()
         return
+    if session.new:  # rows added before the transition (an `instance_started` event) keep coming first
+        session.flush()
     version = instance.lock_version
     if rows is not None and not session.autoflush and session.connection().dialect.name == "postgresql":
         rows.instance_update(instance.id, version, values | {"lock_version": version + 1})
