@@ -24,12 +24,12 @@ STAFF_CHANNELS = ("in_app", "email")
 
 
 def on_outcome(session: Session, instance: Instance, case: Case | None, records: list[tuple[str, dict[str, Any]]],
-               status: str, actor: str, at: datetime | None = None,
-               open_tasks: list[HumanTask] | None = None, new_tasks: list[dict[str, Any]] | None = None) -> None:
+               status: str, actor: str, at: datetime | None = None, open_tasks: list[HumanTask] | None = None,
+               new_tasks: list[dict[str, Any]] | None = None) -> list[Deadline]:
     """Apply the clock commands among an outcome's records, close clocks of ended instances, sync task due times.
 
-    The instance's clocks are read once (at most one query) and written at the caller's next flush; `open_tasks`,
-    the instance's open human tasks as read, if the caller has them; `new_tasks`, new ones as column values."""
+    The instance's clocks are read once (at most one query) and returned, written at the caller's next flush;
+    `open_tasks`, the instance's open human tasks as read, if the caller has them; `new_tasks`, new ones as values."""
     at = at or now()
     clocks = Clocks(session, instance.id)
     touched = False
@@ -47,6 +47,7 @@ def on_outcome(session: Session, instance: Instance, case: Case | None, records:
     if touched and case is not None:
         _keep_summary(case, clocks.rows())
     _sync_task_due(session, instance, clocks, touched, open_tasks, new_tasks or [])
+    return clocks.read()
 
 
 def _apply(clocks: Clocks, instance: Instance, case: Case | None, kind: str, details: dict[str, Any], actor: str,
@@ -152,10 +153,9 @@ def _sync_task_due(session: Session, instance: Instance, clocks: Clocks, clocks_
         row = by_name.get(task.clock or "")
         if row is not None and row.due_at is not None:
             task.due_at = row.due_at
-    for values in queued:
-        row = by_name.get(values["clock"])
-        if row is not None and row.due_at is not None:
-            values["due_at"] = row.due_at
+    for values in queued:  # new tasks that are not ORM rows
+        due = getattr(by_name.get(values["clock"]), "due_at", None)
+        values["due_at"] = due or values["due_at"]
 
 
 def for_case(session: Session, case_id: int) -> list[Deadline]:

@@ -35,7 +35,7 @@ def statement(shape: Shape | Any, guard: Any = None) -> Any:
     return _insert_statement(TABLES[name], keys, guard)  # type: ignore[arg-type]
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=512)
 def combined(shapes: tuple[Shape, ...]) -> Any:
     """One statement for these shapes, built once. Led by the instance's version-checked UPDATE, it writes the other
     rows only if that changed the row (so a losing concurrent attempt never reaches a unique key the winner wrote)

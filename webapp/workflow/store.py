@@ -57,7 +57,9 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
         rows.event(instance, case, actor, "notice_queued",
                    {"channel": notice.channel, "to": notice.recipient, "template": notice.template})
 
-    apply_clocks(session, instance, case, outcome.records, outcome.status, actor, at, open_tasks, rows.new_tasks)
+    for clock in apply_clocks(session, instance, case, outcome.records, outcome.status, actor, at, open_tasks,
+                              rows.new_tasks):
+        rows.changes_of(clock)  # a stored clock's change goes with the rows (a new one is the ORM's)
     from webapp.assessments.service import on_records as keep_assessments  # the assessment register
 
     keep_assessments(session, case, outcome.records, actor, at)
@@ -156,6 +158,7 @@ def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, o
         if task_id in ready:
             row.group_key = row.escalated_group or groups[task_id]
             _denormalize(row, case)
+            rows.changes_of(row)  # any change (due time, group, case columns) goes with the rows
             continue
         state, by = ("completed", actor) if task_id in completed_ids else ("cancelled", None)
         if session.autoflush:  # a query before the write (e.g. escalation's open tasks) flushes the UPDATE first
