@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from webapp.models import Case, Event, HumanTask, Instance, Outbox, Timer
+from webapp.models import HumanTask, Instance, Timer
 
 Shape = tuple[str, ...] | tuple[str, tuple[str, ...]] | tuple[str, str, str, tuple[str, ...]]
-TABLES = {model.__table__.name: model.__table__ for model in (HumanTask, Timer, Outbox, Event, Case)}
+TABLES = Instance.__table__.metadata.tables  # every table by name: a shape names its table
 
 
 def statement(shape: Shape | Any, guard: Any = None) -> Any:
