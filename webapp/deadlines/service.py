@@ -154,8 +154,7 @@ def _sync_task_due(session: Session, instance: Instance, clocks: Clocks, clocks_
         if row is not None and row.due_at is not None:
             task.due_at = row.due_at
     for values in queued:  # new tasks that are not ORM rows
-        due = getattr(by_name.get(values["clock"]), "due_at", None)
-        values["due_at"] = due or values["due_at"]
+        values["due_at"] = getattr(by_name.get(values["clock"]), "due_at", None) or values["due_at"]
 
 
 def for_case(session: Session, case_id: int) -> list[Deadline]:
