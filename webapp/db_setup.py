@@ -77,6 +77,11 @@ def _take_write_lock_for_statement(state: ORMExecuteState) -> None:
         _hold_write_lock(state.session)
 
 
+def hold_write_lock(session: Session) -> None:
+    """Queue on this process's SQLite write lock before a Core write on the session's connection (no flush)."""
+    _hold_write_lock(session)
+
+
 def _hold_write_lock(session: Session) -> None:
     bind = session.get_bind()
     if bind.dialect.name == "sqlite" and not session.info.get(_HELD):

@@ -27,6 +27,10 @@ class Clocks:
             self._rows = stored + pending
         return self._rows
 
+    def read(self) -> list[Deadline]:
+        """The rows read so far (none if nothing asked for them)."""
+        return self._rows or []
+
     def active(self, name: str) -> list[Deadline]:
         """Running, paused or missed-and-not-stopped clocks of that name ("*": every name)."""
         return [r for r in self.rows() if _is_active(r) and (name == "*" or r.name == name)]

@@ -24,12 +24,12 @@ STAFF_CHANNELS = ("in_app", "email")
 
 
 def on_outcome(session: Session, instance: Instance, case: Case | None, records: list[tuple[str, dict[str, Any]]],
-               status: str, actor: str, at: datetime | None = None,
-               open_tasks: list[HumanTask] | None = None) -> None:
+               status: str, actor: str, at: datetime | None = None, open_tasks: list[HumanTask] | None = None,
+               new_tasks: list[dict[str, Any]] | None = None) -> list[Deadline]:
     """Apply the clock commands among an outcome's records, close clocks of ended instances, sync task due times.
 
-    The instance's clocks are read once (at most one query) and written at the caller's next flush; `open_tasks`,
-    the instance's human tasks that were open when the transaction read them, if the caller has them."""
+    The instance's clocks are read once (at most one query) and returned, written at the caller's next flush;
+    `open_tasks`, the instance's open human tasks as read, if the caller has them; `new_tasks`, new ones as values."""
     at = at or now()
     clocks = Clocks(session, instance.id)
     touched = False
@@ -46,7 +46,8 @@ def on_outcome(session: Session, instance: Instance, case: Case | None, records:
             touched = True
     if touched and case is not None:
         _keep_summary(case, clocks.rows())
-    _sync_task_due(session, instance, clocks, touched, open_tasks)
+    _sync_task_due(session, instance, clocks, touched, open_tasks, new_tasks or [])
+    return clocks.read()
 
 
 def _apply(clocks: Clocks, instance: Instance, case: Case | None, kind: str, details: dict[str, Any], actor: str,
@@ -133,10 +134,11 @@ def describe(row: Deadline) -> dict[str, Any]:
 
 
 def _sync_task_due(session: Session, instance: Instance, clocks: Clocks, clocks_changed: bool,
-                   open_tasks: list[HumanTask] | None) -> None:
+                   open_tasks: list[HumanTask] | None, new_tasks: list[dict[str, Any]]) -> None:
     """Open tasks that name a clock take its due time (no query unless a clock changed or such a task is new)."""
     new = [o for o in session.new if isinstance(o, HumanTask) and o.instance_id == instance.id and o.clock]
-    if not new and not clocks_changed:
+    queued = [values for values in new_tasks if values.get("clock")]
+    if not new and not queued and not clocks_changed:
         return
     if open_tasks is None:
         with session.no_autoflush:
@@ -144,13 +146,15 @@ def _sync_task_due(session: Session, instance: Instance, clocks: Clocks, clocks_
                 HumanTask.instance_id == instance.id, HumanTask.state == "open", HumanTask.clock.is_not(None))))
     # the tasks open before this outcome; after a clock change, only those it left open
     tasks = new + [t for t in open_tasks if t.clock and t not in new and (t.state == "open" or not clocks_changed)]
-    if not tasks:
+    if not tasks and not queued:
         return
     by_name = {r.name: r for r in clocks.active("*")}
     for task in tasks:
         row = by_name.get(task.clock or "")
         if row is not None and row.due_at is not None:
             task.due_at = row.due_at
+    for values in queued:  # new tasks that are not ORM rows
+        values["due_at"] = getattr(by_name.get(values["clock"]), "due_at", None) or values["due_at"]
 
 
 def for_case(session: Session, case_id: int) -> list[Deadline]:

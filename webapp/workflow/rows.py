@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.engine.clock import now
 from webapp.models import Case, Event, HumanTask, Instance, Outbox, Timer
+from webapp.workflow import statements
+from webapp.workflow.changes import column_changes, mark_written
 
 # session.info flag: the commit added timers or messages, so the in-process worker wakes (webapp.worker.loop)
 WAKE_WORKER = "closeloop_wake"
@@ -42,6 +43,10 @@ class Rows:
         self.ended: list[tuple[int, str, datetime | None]] = []  # waiting timers that fired or were cancelled
         self.tasks: list[tuple[HumanTask, str, datetime, str | None]] = []  # human tasks completed or cancelled
         self.cancelled: list[tuple[int, str]] = []  # waiting timers cancelled by (instance id, task id), unread
+        self.new_tasks: list[dict[str, Any]] = []  # human tasks to insert (column values), not ORM rows
+        self.loaded: list[Any] = []  # loaded ORM rows (the case) whose column changes go with the write
+        self.updates: list[tuple[Table, int, dict[str, Any]]] = []  # their changes at the write: (table, id, values)
+        self.instance: tuple[int, int, dict[str, Any]] | None = None  # PostgreSQL: (id, version read, new values)
 
     def event(self, instance: Instance | None, case: Case | None, actor: str, kind: str,
               data: dict[str, Any] | None = None, task_id: str | None = None, task_name: str | None = None) -> None:
@@ -75,33 +80,79 @@ class Rows:
         for key, value in (("state", state), ("completed_at", at), ("completed_by", by)):
             set_committed_value(task, key, value)
 
+    def task(self, values: dict[str, Any]) -> None:
+        """Queue a new human task (its column values). Only for a session that does not autoflush until the write:
+        no query in between could see it (nor would one see a pending ORM row without a flush)."""
+        self.new_tasks.append(values)
+
+    def instance_update(self, instance_id: int, version: int, values: dict[str, Any]) -> None:
+        """PostgreSQL: queue the instance's version-checked UPDATE (values include the new lock_version); the write
+        runs it first and every other row only if it changed the row, and raises StaleDataError if it did not."""
+        self.instance = (instance_id, version, values)
+
+    def changes_of(self, row: Any) -> None:
+        """Write the column changes of a loaded ORM row (the case) with the rest: those made until the write."""
+        if not any(known is row for known in self.loaded):
+            self.loaded.append(row)
+
     def write(self, session: Session) -> None:
         """Write what is queued and empty the queues: one statement per table (a multi-row INSERT), or on PostgreSQL
-        one statement for everything (the others as data-modifying CTEs of the last: one round trip, not up to four)."""
+        one statement for everything (the others as data-modifying CTEs of the last: one round trip, not up to six)."""
         conn = session.connection()  # Core statements: no ORM bookkeeping for rows nobody reads back
         if self.timers or self.outbox:
             session.info[WAKE_WORKER] = session.info[NOTIFY_WORK] = True
+        changed = [(row, values) for row in self.loaded if (values := column_changes(row)) is not None]
+        self.updates = [(row.__table__, row.id, values) for row, values in changed if values]
         if conn.dialect.name == "postgresql":
             parts = self._parts()
-            if parts:
+            shapes = tuple(shape for shape, _ in parts)
+            if parts and all(isinstance(shape, tuple) for shape in shapes):
                 params: dict[str, Any] = {}
                 for _, more in parts:
                     params |= more
-                shapes = tuple(shape for shape, _ in parts)
-                if all(isinstance(shape, tuple) for shape in shapes):
-                    conn.execute(_combined(shapes), params)  # type: ignore[arg-type]
-                else:  # rows with different columns: a statement built for them
-                    conn.execute(_combine([_statement(shape) for shape in shapes]), params)
+                written = conn.execute(statements.combined(shapes), params)  # type: ignore[arg-type]
+                if self.instance is not None and written.scalar() != 1:
+                    self._stale()
+            elif parts:  # rows with different columns: a statement built for them, after the instance's UPDATE
+                if self.instance is not None:
+                    self._write_instance(conn)
+                    parts = parts[1:]
+                params = {}
+                for _, more in parts:
+                    params |= more
+                conn.execute(statements.combine([statements.statement(shape) for shape, _ in parts]), params)
         else:
+            if self.instance is not None:
+                self._write_instance(conn)
             for stmt in self._updates():
                 conn.execute(stmt)
-            for model, rows in ((Timer, self.timers), (Outbox, self.outbox), (Event, self.events)):
+            for table, row_id, values in self.updates:
+                conn.execute(statements.update_statement(table, tuple(values)),
+                             {"row_id": row_id} | {f"new_{key}": value for key, value in values.items()})
+            for model, rows in ((HumanTask, self.new_tasks), (Timer, self.timers), (Outbox, self.outbox),
+                                (Event, self.events)):
                 if len(rows) == 1:
                     conn.execute(insert(model.__table__), rows[0])
                 elif rows:  # with RETURNING, SQLAlchemy sends one multi-row INSERT ("insertmanyvalues")
                     conn.execute(insert(model.__table__).returning(model.__table__.c.id), list(rows)).all()
-        for queue in (self.tasks, self.cancelled, self.ended, self.timers, self.outbox, self.events):
+        for row, values in changed:
+            mark_written(row, values)
+        for queue in (self.tasks, self.cancelled, self.ended, self.new_tasks, self.timers, self.outbox, self.events,
+                      self.loaded, self.updates):
             queue.clear()
+        self.instance = None
+
+    def _write_instance(self, conn: Any) -> None:
+        assert self.instance is not None
+        instance_id, version, values = self.instance
+        params = {"inst_b_id": instance_id, "inst_b_version": version} | {f"inst_{k}": v for k, v in values.items()}
+        if len(conn.execute(statements.instance_statement(tuple(values)), params).all()) != 1:
+            self._stale()
+
+    def _stale(self) -> None:
+        assert self.instance is not None
+        raise StaleDataError(f"instance {self.instance[0]}: lock_version {self.instance[1]} changed under this "
+                             "transaction")
 
     def _updates(self) -> list[Any]:
         """SQLite: the human task updates (one per task), the cancels by task id, then the timer updates (one per
@@ -120,13 +171,17 @@ class Rows:
             out.append(update(table).where(table.c.id.in_(ids)).values(state=state, fired_at=fired_at))
         return out
 
-    def _parts(self) -> list[tuple[Shape | Any, dict[str, Any]]]:
+    def _parts(self) -> list[tuple[statements.Shape | Any, dict[str, Any]]]:
         """PostgreSQL: the statements of what is queued, in writing order, as (shape, parameters): a shape is
         ("tasks",) for the human task ends, ("cancelled",) for timer cancels by task id, ("ended",) for the timer
         ends or (table, columns) for an INSERT (or, for rows whose columns differ, the statement itself); statements
         and their combination are built once per shape, so SQLAlchemy's compiled cache serves them (a multi-row
         VALUES would be compiled anew every time)."""
-        out: list[tuple[Shape | Any, dict[str, Any]]] = []
+        out: list[tuple[statements.Shape | Any, dict[str, Any]]] = []
+        if self.instance is not None:
+            instance_id, version, values = self.instance
+            out.append((("instance", tuple(values)), {"inst_b_id": instance_id, "inst_b_version": version}
+                        | {f"inst_{key}": value for key, value in values.items()}))
         if self.tasks:
             tasks, states, ats, bys = zip(*self.tasks, strict=True)
             out.append((("tasks",), {"tasks_id": [t.id for t in tasks], "tasks_state": list(states),
@@ -139,98 +194,18 @@ class Rows:
             ids, states, fired = zip(*self.ended, strict=True)
             out.append((("ended",), {"ended_id": list(ids), "ended_state": list(states),
                                      "ended_fired_at": list(fired)}))
-        for model, queued in ((Timer, self.timers), (Outbox, self.outbox), (Event, self.events)):
+        for n, (table, row_id, values) in enumerate(self.updates):
+            out.append((("update", str(n), table.name, tuple(values)),
+                        {f"u{n}_row_id": row_id} | {f"u{n}_{key}": value for key, value in values.items()}))
+        for model, queued in ((HumanTask, self.new_tasks), (Timer, self.timers), (Outbox, self.outbox),
+                              (Event, self.events)):
             if not queued:
                 continue
             table = model.__table__
-            rows = _with_defaults(table, queued)
+            rows = statements.with_defaults(table, queued)
             keys = tuple(rows[0])
             if any(tuple(row) != keys for row in rows):
                 out.append((insert(table).values(rows), {}))
             else:
                 out.append(((table.name, keys), {f"{table.name}_{key}": [row[key] for row in rows] for key in keys}))
         return out
-
-
-Shape = tuple[str, ...] | tuple[str, tuple[str, ...]]
-TABLES = {model.__table__.name: model.__table__ for model in (Timer, Outbox, Event)}
-
-
-def _statement(shape: Shape | Any) -> Any:
-    """The statement of one shape (see Rows._parts), or the statement itself."""
-    if not isinstance(shape, tuple):
-        return shape
-    if shape == ("ended",):
-        return _ended_statement()
-    if shape == ("tasks",):
-        return _tasks_statement()
-    if shape == ("cancelled",):
-        return _cancelled_statement()
-    name, keys = shape
-    return _insert_statement(TABLES[name], keys)  # type: ignore[arg-type]
-
-
-@lru_cache(maxsize=128)
-def _combined(shapes: tuple[Shape, ...]) -> Any:
-    """One statement for these shapes, built once."""
-    return _combine([_statement(shape) for shape in shapes])
-
-
-def _combine(statements: list[Any]) -> Any:
-    """The statements as one: the others as data-modifying CTEs of the last (one round trip, not up to four)."""
-    *first, last = statements
-    for n, stmt in enumerate(first):
-        last = last.add_cte(stmt.cte(f"rows_{n}"))
-    return last
-
-
-@lru_cache(maxsize=1)
-def _ended_statement() -> Any:
-    """UPDATE timer SET state, fired_at FROM unnest(ids, states, fired_ats): every ended timer in one statement."""
-    table = Timer.__table__
-    arrays = [bindparam(f"ended_{key}", type_=ARRAY(table.c[key].type)) for key in ("id", "state", "fired_at")]
-    source = func.unnest(*arrays).table_valued("id", "state", "fired_at").render_derived()
-    return (update(table).where(table.c.id == source.c.id)
-            .values(state=source.c.state, fired_at=source.c.fired_at))
-
-
-@lru_cache(maxsize=1)
-def _cancelled_statement() -> Any:
-    """UPDATE timer SET state 'cancelled' FROM unnest(instance ids, task ids): waiting timers named by task id."""
-    table = Timer.__table__
-    keys = ("instance_id", "task_id")
-    arrays = [bindparam(f"cancelled_{key}", type_=ARRAY(table.c[key].type)) for key in keys]
-    source = func.unnest(*arrays).table_valued(*keys).render_derived()
-    return (update(table).where(table.c.instance_id == source.c.instance_id, table.c.task_id == source.c.task_id,
-                                table.c.state == "waiting").values(state="cancelled", fired_at=None))
-
-
-@lru_cache(maxsize=1)
-def _tasks_statement() -> Any:
-    """UPDATE human_task SET state, completed_at, completed_by FROM unnest(...): every ended task in one statement."""
-    table = HumanTask.__table__
-    keys = ("id", "state", "completed_at", "completed_by")
-    arrays = [bindparam(f"tasks_{key}", type_=ARRAY(table.c[key].type)) for key in keys]
-    source = func.unnest(*arrays).table_valued(*keys).render_derived()
-    return (update(table).where(table.c.id == source.c.id)
-            .values(state=source.c.state, completed_at=source.c.completed_at, completed_by=source.c.completed_by))
-
-
-@lru_cache(maxsize=64)
-def _insert_statement(table: Table, keys: tuple[str, ...]) -> Any:
-    """INSERT ... SELECT FROM unnest(<one array per column>) WITH ORDINALITY: the rows in their order."""
-    arrays = [bindparam(f"{table.name}_{key}", type_=ARRAY(table.c[key].type)) for key in keys]
-    source = func.unnest(*arrays).table_valued(*keys, with_ordinality="cl_n").render_derived()
-    picked = select(*(source.c[key] for key in keys)).order_by(source.c.cl_n)
-    return insert(table).from_select([table.c[key] for key in keys], picked)
-
-
-def _with_defaults(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows with the column defaults filled in (a CTE's INSERT gets no Python-side defaults from SQLAlchemy)."""
-    missing = [c for c in table.c if c.default is not None and c.key not in rows[0]]
-    filled = []
-    for row in rows:
-        extra = {c.key: c.default.arg(None) if c.default.is_callable else c.default.arg  # type: ignore[union-attr]
-                 for c in missing}
-        filled.append({**row, **extra})
-    return filled

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
+from webapp.db_setup import hold_write_lock
 from webapp.deadlines.service import on_outcome as apply_clocks
 from webapp.engine.clock import iso, now
 from webapp.engine.durations import add_iso_duration
@@ -39,14 +41,13 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
     at = now()
     rows = rows if rows is not None else Rows()
     previous = instance.status
-    instance.state = outcome.state
-    instance.status = outcome.status
-    instance.error = None
-    instance.pending_action = None
-    instance.updated_at = at
-    session.flush()  # the version-checked UPDATE goes first: a concurrent writer fails here, cleanly
+    # the version-checked UPDATE goes first: a concurrent writer fails here, cleanly
+    values: dict[str, Any] = {"state": outcome.state, "status": outcome.status, "updated_at": at}
+    values |= {key: None for key in ("error", "pending_action") if getattr(instance, key) is not None}
+    write_instance(session, instance, values, rows)
     if case is not None:
         _apply_case_updates(session, case, instance, outcome, at)
+        rows.changes_of(case)  # its UPDATE goes with the transition's other rows
     completed_ids = {tid for tid, _, _ in outcome.completed}
     _sync_human_tasks(session, instance, case, outcome, actor, at, completed_ids, rows, open_tasks)
     _sync_timers(session, instance, case, outcome, actor, at, fired, rows, waiting_timers)
@@ -56,7 +57,9 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
         rows.event(instance, case, actor, "notice_queued",
                    {"channel": notice.channel, "to": notice.recipient, "template": notice.template})
 
-    apply_clocks(session, instance, case, outcome.records, outcome.status, actor, at, open_tasks)
+    for clock in apply_clocks(session, instance, case, outcome.records, outcome.status, actor, at, open_tasks,
+                              rows.new_tasks):
+        rows.changes_of(clock)  # a stored clock's change goes with the rows (a new one is the ORM's)
     from webapp.assessments.service import on_records as keep_assessments  # the assessment register
 
     keep_assessments(session, case, outcome.records, actor, at)
@@ -65,6 +68,44 @@ def apply_outcome(session: Session, instance: Instance, case: Case | None, outco
     if previous != outcome.status:
         rows.event(instance, case, actor, "status_changed", {"from": previous, "to": outcome.status})
     rows.write(session)  # updates and new human tasks follow at the caller's commit
+
+
+# the instance's version-checked UPDATE as a Core statement (SET from the parameters' names)
+_INSTANCE = Instance.__table__
+_WRITE_INSTANCE = update(_INSTANCE).where(_INSTANCE.c.id == bindparam("b_id"),
+                                          _INSTANCE.c.lock_version == bindparam("b_version"))
+
+
+def write_instance(session: Session, instance: Instance, values: dict[str, Any], rows: Rows | None = None) -> None:
+    """Write these columns of a stored instance and step its lock_version in one UPDATE that names the version it
+    read; StaleDataError if a concurrent writer changed the row first (as the ORM's versioned flush raises).
+
+    Without the ORM's unit of work: now, or on PostgreSQL in a session that does not autoflush, at the start of
+    `rows`' combined write (the loaded instance says so at once). An instance with other pending changes (or a new
+    one) is flushed by the ORM, now."""
+    state: InstanceState[Instance] = inspect(instance)
+    if not state.persistent or any(key not in values for key in state.committed_state):
+        for key, value in values.items():
+            setattr(instance, key, value)
+        session.flush()
+        return
+    if session.new:  # rows added before the transition (an `instance_started` event) keep coming first
+        session.flush()
+    version = instance.lock_version
+    if rows is not None and not session.autoflush and session.connection().dialect.name == "postgresql":
+        rows.instance_update(instance.id, version, values | {"lock_version": version + 1})
+    else:
+        hold_write_lock(session)
+        _write_now(session, instance, values, version)
+    for key, value in values.items():
+        set_committed_value(instance, key, value)
+    set_committed_value(instance, "lock_version", version + 1)
+
+
+def _write_now(session: Session, instance: Instance, values: dict[str, Any], version: int) -> None:
+    params = {**values, "lock_version": version + 1, "b_id": instance.id, "b_version": version}
+    if session.connection().execute(_WRITE_INSTANCE, params).rowcount != 1:
+        raise StaleDataError(f"instance {instance.id}: lock_version {version} changed under this transaction")
 
 
 def _with_case(payload: dict[str, Any], case: Case | None) -> dict[str, Any]:
@@ -117,6 +158,7 @@ def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, o
         if task_id in ready:
             row.group_key = row.escalated_group or groups[task_id]
             _denormalize(row, case)
+            rows.changes_of(row)  # any change (due time, group, case columns) goes with the rows
             continue
         state, by = ("completed", actor) if task_id in completed_ids else ("cancelled", None)
         if session.autoflush:  # a query before the write (e.g. escalation's open tasks) flushes the UPDATE first
@@ -126,14 +168,21 @@ def _sync_human_tasks(session: Session, instance: Instance, case: Case | None, o
     for task_id, info in ready.items():
         if task_id in current:
             continue
-        row = HumanTask(
-            instance_id=instance.id, case_id=case.id if case else None, case_number=case.number if case else None,
-            task_id=task_id, spec_id=info.spec_id, title=info.title, process_key=info.process_key,
-            lane=info.lane, group_key=groups[task_id], assignee=info.assignee, form_key=info.form, clock=info.clock,
-            created_at=at, due_at=add_iso_duration(at, info.due_in) if info.due_in else None,
-        )
-        _denormalize(row, case)
-        session.add(row)
+        values = {
+            "instance_id": instance.id, "case_id": case.id if case else None,
+            "case_number": case.number if case else None, "task_id": task_id, "spec_id": info.spec_id,
+            "title": info.title, "process_key": info.process_key, "lane": info.lane, "group_key": groups[task_id],
+            "assignee": info.assignee, "form_key": info.form, "clock": info.clock, "state": "open", "created_at": at,
+            "due_at": add_iso_duration(at, info.due_in) if info.due_in else None,
+            "customer_name": None, "kind": None, "grade": None, "tier": None, "category": None,
+        }
+        if case is not None:
+            values.update(customer_name=case.customer_name, kind=case.kind, grade=case.grade, tier=case.tier,
+                          category=case.category)
+        if session.autoflush:  # a query before the write may look for it: an ORM row, flushed by that query
+            session.add(HumanTask(**values))
+        else:  # nothing is flushed before the write: the INSERT goes with the rows (one statement on PostgreSQL)
+            rows.task(values)
         rows.event(instance, case, actor, "task_ready",
                    {"title": info.title, "group": groups[task_id], "assignee": info.assignee}, task_id, info.title)
 

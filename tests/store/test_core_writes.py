@@ -1,0 +1,91 @@
+"""A transition's writes without the ORM's unit of work: the version-checked instance UPDATE, the case's changes and
+the new human tasks go as Core statements (on PostgreSQL in the one combined write), with the ORM rows in step."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from tests.helpers import instance_of, open_task, register, user
+from webapp.engine.clock import now
+from webapp.errors import Conflict
+from webapp.extensions import db
+from webapp.models import Case, Event, HumanTask, Instance, Outbox
+from webapp.tasks import service as tasks
+from webapp.workflow.rows import Rows
+
+
+def _count(model: type, **where: object) -> int:
+    query = select(func.count()).select_from(model)
+    for key, value in where.items():
+        query = query.where(getattr(model, key) == value)
+    return db.session.scalar(query) or 0
+
+
+def test_a_completion_leaves_no_pending_orm_change_and_the_rows_say_what_was_written(mini, users):
+    case = register()
+    task = open_task(case)
+    version = instance_of(case).lock_version
+    task_id = task.id
+    done, inst = tasks.complete_with_instance(db.session, task_id, {"cause": "late bus"}, user("handler1"))
+    assert inst.lock_version == version + 1 and done.state == "completed"
+    assert not any(db.session.is_modified(row) for row in (inst, done, db.session.get(Case, case.id)))
+    stored = db.session.execute(select(Instance.lock_version, Instance.status).where(Instance.id == inst.id)).one()
+    assert tuple(stored) == (inst.lock_version, inst.status)
+    db.session.expire_all()
+    fresh = open_task(db.session.get(Case, case.id))
+    assert fresh.title == "Agree the solution" and fresh.state == "open" and fresh.group_key
+    assert fresh.customer_name == "Li Lei" and fresh.case_number == case.number and fresh.created_at is not None
+    assert db.session.get(Case, case.id).updated_at >= done.completed_at
+
+
+def test_a_stale_instance_version_writes_none_of_the_rows(mini, users):
+    """Whatever the database: the instance UPDATE that names an old version fails first, with StaleDataError (a
+    409 for the caller), before any row could hit a unique key a concurrent winner wrote."""
+    case = register()
+    inst = instance_of(case)
+    taken = db.session.scalars(select(Outbox.idempotency_key)).first() or "taken-key"
+    if not _count(Outbox, idempotency_key=taken):
+        db.session.add(Outbox(instance_id=inst.id, case_id=case.id, channel="email", recipient="x@example.org",
+                              template="t", payload={}, idempotency_key=taken, next_attempt_at=now(),
+                              created_at=now()))
+    db.session.commit()
+    events, tasks_before = _count(Event), _count(HumanTask)
+    rows = Rows()
+    rows.instance_update(inst.id, inst.lock_version - 1, {"updated_at": now(), "lock_version": inst.lock_version})
+    rows.event(inst, case, "tester", "noted", {})
+    rows.message(inst, case, "email", "x@example.org", "t", {}, taken, now())
+    rows.task({"instance_id": inst.id, "case_id": case.id, "task_id": "00000000-0000-4000-8000-00000000c0de",
+               "spec_id": "s", "title": "t", "process_key": "p", "state": "open", "created_at": now()})
+    with pytest.raises(StaleDataError):
+        rows.write(db.session)
+    db.session.rollback()
+    assert (_count(Event), _count(HumanTask)) == (events, tasks_before)
+
+
+def test_a_completion_after_a_concurrent_version_change_is_a_conflict_and_writes_nothing(mini, users):
+    case = register()
+    task_id = open_task(case).id
+    events = _count(Event, case_id=case.id)
+    handler = user("handler1")
+    original = tasks.runtime._engine.complete
+
+    def meanwhile(*args: object, **kwargs: object) -> object:
+        outcome = original(*args, **kwargs)
+        with db.engine.begin() as other:  # another writer moves the instance on before this one writes
+            other.execute(update(Instance).where(Instance.id == case.instance_id)
+                          .values(lock_version=Instance.lock_version + 1))
+        return outcome
+
+    tasks.runtime._engine.complete = meanwhile  # type: ignore[method-assign]
+    try:
+        with pytest.raises(Conflict):
+            tasks.complete(db.session, task_id, {"cause": "late bus"}, handler)
+    finally:
+        tasks.runtime._engine.complete = original  # type: ignore[method-assign]
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task_id).state == "open"
+    assert _count(Event, case_id=case.id) == events
+    assert [t.title for t in db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id))] == [
+        "Find the facts"]
