@@ -11,7 +11,6 @@ import functools
 import math
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any, Literal
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
@@ -204,7 +203,10 @@ class SandboxEnvironment(TaskDataEnvironment):
         scope.update({name: _DataHelper(fn, context) for name, fn in _DATA_HELPERS.items()})
         scope.update(external_context or {})
         scope.update(context)
-        return eval(code, scope)  # noqa: S307 - restricted code object, guarded namespace
+        result = eval(code, scope)  # noqa: S307 - restricted code object, guarded namespace
+        if _may_change(expression):  # e.g. `a['b'].append(x) or True`: a nested change must be plain too
+            check_data(context, {key: id(value) for key, value in context.items()})
+        return result
 
     def execute(self, script, context, external_context=None):  # type: ignore[no-untyped-def]
         """Execute a script in the sandbox; the task data is its namespace (helpers removed afterwards)."""
@@ -217,31 +219,90 @@ class SandboxEnvironment(TaskDataEnvironment):
             exec(code, context)  # noqa: S102 - restricted code object, guarded namespace
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
-        for key, value in list(context.items()):
-            if before.get(key) != id(value):
-                if not _plain(value):
-                    raise SandboxViolation(f"'{key}' is not plain data (text, finite numbers, lists, dicts); "
-                                           "scripts may only leave data in the task")
-                context[key] = _as_saved(value)
+        check_data(context, before)
         return True
 
 
-_PLAIN_SCALARS = (str, int, float, bool, type(None), date)
+_SCALARS = frozenset({str, bool, type(None)})
+_CONTAINERS = frozenset({dict, list})
+_INT_LOW, _INT_HIGH = -(1 << 63), (1 << 64) - 1  # what orjson writes; larger whole numbers go through json.dumps
+_MAX_INT_BITS = 14_000  # json.dumps writes whole numbers up to 4,300 digits (sys.get_int_max_str_digits)
+MAX_DEPTH = 100  # levels of lists and objects in one task data value
+MAX_VALUES = 1_000_000  # values walked in one check (a list holding one list many times counts each time)
+_MUTATORS = ("append", "extend", "insert", "update", "setdefault", "add", "pop", "remove", "clear", "sort", "reverse")
+_STORABLE = "only text, numbers, true/false, null, lists and objects can be stored"
 
 
-def _plain(value: Any, depth: int = 0) -> bool:
-    """True for JSON-like data (what task data may hold), at most 100 levels deep."""
+class DataNotPlain(SandboxViolation):
+    """Diagram code left a value in the task data that the saved state cannot hold as it is."""
+
+
+def check_data(context: dict[str, Any], before: dict[str, int]) -> None:
+    """Check what diagram code may have changed: every key it set and every list or object (changed in place or
+    not) must hold plain JSON data; tuples and number keys are turned into what the saved state reads back."""
+    budget = [MAX_VALUES]
+    for key, value in list(context.items()):
+        cls = type(value)
+        if (cls in _CONTAINERS or before.get(key) != id(value)) and _walk(value, f"data[{key!r}]", budget):
+            context[key] = _as_saved(value)
+
+
+def _walk(value: Any, path: str, budget: list[int]) -> bool:
+    """Raise DataNotPlain at the first value JSON cannot hold as it is; True if a tuple or a number key needs
+    turning into a list or text. One iterative walk, at most MAX_DEPTH levels and MAX_VALUES values."""
+    convert = False
+    stack: list[tuple[Any, str, int]] = [(value, path, 0)]
+    while stack:
+        node, where, depth = stack.pop()
+        cls = type(node)
+        if cls in _SCALARS or cls is int and _INT_LOW <= node <= _INT_HIGH:
+            continue
+        if cls is float:
+            if node - node == 0.0:  # finite (NaN and the infinities give NaN)
+                continue
+            raise DataNotPlain(f"left {'NaN' if node != node else 'an infinite number'} in {where}; {_STORABLE}, "
+                               "and only finite numbers")
+        if cls is dict or cls is list or cls is tuple or isinstance(node, dict | list | tuple):
+            if depth >= MAX_DEPTH:
+                raise DataNotPlain(f"left data nested more than {MAX_DEPTH} levels deep in {where}")
+            budget[0] -= len(node)
+            if budget[0] < 0:
+                raise DataNotPlain(f"left more than {MAX_VALUES:,} values in the task data (at {where})")
+            if isinstance(node, dict):
+                for key, item in node.items():
+                    if type(key) is not str:
+                        if not isinstance(key, str | int):
+                            raise DataNotPlain(f"left {_what(key)} as a key in {where}; object keys must be text")
+                        convert = True
+                    stack.append((item, f"{where}[{key!r}]", depth + 1))
+            else:
+                convert = convert or cls is not list
+                stack.extend((item, f"{where}[{i}]", depth + 1) for i, item in enumerate(node))
+            continue
+        if isinstance(node, str) or isinstance(node, int) and node.bit_length() <= _MAX_INT_BITS:
+            continue
+        if isinstance(node, float) and math.isfinite(node):
+            continue
+        raise DataNotPlain(f"left {_what(node)} in {where}; {_STORABLE}")
+    return convert
+
+
+def _what(value: Any) -> str:
+    """A value's kind as an error message names it."""
     if isinstance(value, float):
-        return math.isfinite(value)  # JSON has no NaN or infinity (web inputs refuse them too)
-    if isinstance(value, _PLAIN_SCALARS):
-        return True
-    if depth > 100:
-        return False
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, (str, int)) and _plain(v, depth + 1) for k, v in value.items())
-    return False
+        return "NaN" if value != value else "an infinite number"
+    if isinstance(value, int):
+        return "a whole number too large to store"
+    if isinstance(value, bytes | bytearray):
+        return "bytes"
+    name = type(value).__name__
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _may_change(expression: str) -> bool:
+    """Whether an expression may change task data in place: it names a list/dict/set method that does."""
+    return any(name in expression for name in _MUTATORS)
 
 
 def _as_saved(value: Any) -> Any:
@@ -265,5 +326,6 @@ def _key_text(key: Any) -> str:
     return str(key)
 
 
-__all__ = ["SandboxEnvironment", "SandboxViolation", "UnsafeScriptError", "check_code", "check_source",
+__all__ = ["MAX_DEPTH", "MAX_VALUES", "DataNotPlain", "SandboxEnvironment", "SandboxViolation",
+           "UnsafeScriptError", "check_code", "check_source",
            "extend_data_helpers", "extend_globals"]
