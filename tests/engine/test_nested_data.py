@@ -9,8 +9,9 @@ import pytest
 
 from webapp.engine.outcome import RunContext
 from webapp.engine.pack import build_pack
+from webapp.engine.plaindata import MAX_DEPTH, DataNotPlain
 from webapp.engine.runtime import Engine
-from webapp.engine.sandbox import MAX_DEPTH, DataNotPlain, SandboxEnvironment
+from webapp.engine.sandbox import SandboxEnvironment
 from webapp.engine.serializer import StateNotStorable, _dumps
 
 
