@@ -208,3 +208,15 @@ def test_completion_check_is_spiffs_on_every_scenario(monkeypatch: pytest.Monkey
     for scenario in ALL:
         run(scenario)
     assert seen[True] > 5 and seen[False] > 50, seen
+
+
+def test_a_merged_parent_s_nested_lists_and_dicts_are_not_shared_with_the_child() -> None:
+    parent = {"a": {"b": [1, {"c": [2]}]}, "l": [[3]], "s": {4}}
+    child = datacopy.merge({}, parent)
+    later = datacopy.merge({"a": {"x": 1}}, {"l": [[3]], "n": {"m": [5]}})
+    assert child == parent and later == {"a": {"x": 1}, "l": [[3]], "n": {"m": [5]}}
+    child["a"]["b"].append(9)
+    child["a"]["b"][1]["c"].append(9)
+    child["l"][0].append(9)
+    assert parent == {"a": {"b": [1, {"c": [2]}]}, "l": [[3]], "s": {4}}  # a script in the child changed only it
+    assert child["s"] is not parent["s"]

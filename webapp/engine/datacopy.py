@@ -20,19 +20,18 @@ from SpiffWorkflow.bpmn.specs.mixins import subworkflow_task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
 _ATOMIC = frozenset({str, int, float, bool, type(None), bytes, complex})
-_COPY_METHOD = frozenset({dict, list, set})  # copy.copy of exactly these calls their .copy()
 _spiff_merge = DeepMerge.merge
 
 
 def merge(a: Any, b: Any, path: list[str] | None = None) -> Any:
     """`DeepMerge.merge`: merge `b` into `a` and return `a` (dicts merged, lists merged item by item, any other
-    value of `b` that `a` lacks or holds differently put in `a`, a dict, list or set as a shallow copy)."""
+    value of `b` that `a` lacks or holds differently put in `a`, a dict or list as a deep copy, a set shallow)."""
     if not a and type(a) is dict and type(b) is dict:  # a task taking its parent's data: every key is new
-        a.update(b)  # in b's order; then each dict, list or set in place of itself, a shallow copy
+        a.update(b)  # in b's order; then each dict, list or set in place of itself, a copy
         for key, value in a.items():
             cls = type(value)
             if cls not in _ATOMIC:
-                a[key] = value.copy() if cls in _COPY_METHOD else _fresh(value)
+                a[key] = _fresh(value)
         return a
     for key in b:
         value = b[key]
@@ -51,8 +50,13 @@ def merge(a: Any, b: Any, path: list[str] | None = None) -> Any:
 
 
 def _fresh(value: Any) -> Any:
-    """What `DeepMerge.merge` puts in: a shallow copy of a dict, list or set, any other value itself."""
-    if type(value) in _COPY_METHOD:
+    """What `DeepMerge.merge` puts in, but a plain dict or list copied all the way down (a child task changing a
+    nested list in place must not change its finished parent's data, as it cannot once the state is restored); a
+    set as a shallow copy, any other value itself."""
+    cls = type(value)
+    if cls is dict or cls is list:
+        return plain_deepcopy(value)
+    if cls is set:
         return value.copy()
     return copy(value) if isinstance(value, dict | list | set) else value
 

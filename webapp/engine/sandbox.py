@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import ast
 import functools
-import math
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any, Literal
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 
+from webapp.engine.plaindata import DataNotPlain, check_data
 from webapp.engine.sandbox_guards import (
     ALLOWED_EXCEPTIONS,
     BLOCKED_ATTRIBUTES,
@@ -204,7 +203,10 @@ class SandboxEnvironment(TaskDataEnvironment):
         scope.update({name: _DataHelper(fn, context) for name, fn in _DATA_HELPERS.items()})
         scope.update(external_context or {})
         scope.update(context)
-        return eval(code, scope)  # noqa: S307 - restricted code object, guarded namespace
+        result = eval(code, scope)  # noqa: S307 - restricted code object, guarded namespace
+        if _may_change(expression):  # e.g. `a['b'].append(x) or True`: a nested change must be plain too
+            check_data(context, {key: id(value) for key, value in context.items()})
+        return result
 
     def execute(self, script, context, external_context=None):  # type: ignore[no-untyped-def]
         """Execute a script in the sandbox; the task data is its namespace (helpers removed afterwards)."""
@@ -217,53 +219,18 @@ class SandboxEnvironment(TaskDataEnvironment):
             exec(code, context)  # noqa: S102 - restricted code object, guarded namespace
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
-        for key, value in list(context.items()):
-            if before.get(key) != id(value):
-                if not _plain(value):
-                    raise SandboxViolation(f"'{key}' is not plain data (text, finite numbers, lists, dicts); "
-                                           "scripts may only leave data in the task")
-                context[key] = _as_saved(value)
+        check_data(context, before)
         return True
 
 
-_PLAIN_SCALARS = (str, int, float, bool, type(None), date)
+_MUTATORS = ("append", "extend", "insert", "update", "setdefault", "add", "pop", "remove", "clear", "sort", "reverse")
 
 
-def _plain(value: Any, depth: int = 0) -> bool:
-    """True for JSON-like data (what task data may hold), at most 100 levels deep."""
-    if isinstance(value, float):
-        return math.isfinite(value)  # JSON has no NaN or infinity (web inputs refuse them too)
-    if isinstance(value, _PLAIN_SCALARS):
-        return True
-    if depth > 100:
-        return False
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, (str, int)) and _plain(v, depth + 1) for k, v in value.items())
-    return False
+@functools.lru_cache(maxsize=4096)
+def _may_change(expression: str) -> bool:
+    """Whether an expression may change task data in place: it names a list/dict/set method that does."""
+    return any(name in expression for name in _MUTATORS)
 
 
-def _as_saved(value: Any) -> Any:
-    """Plain data as it reads back from the saved state (tuples become lists, dict keys text), so a workflow
-    kept in memory between calls (webapp/engine/wfcache.py) holds the same data as one restored from its state."""
-    if isinstance(value, tuple | list):
-        items = [_as_saved(v) for v in value]
-        return value if isinstance(value, list) and all(a is b for a, b in zip(items, value, strict=True)) else items
-    if isinstance(value, dict):
-        if all(isinstance(k, str) for k in value):
-            saved = {k: _as_saved(v) for k, v in value.items()}
-            return value if all(saved[k] is v for k, v in value.items()) else saved
-        return {_key_text(k): _as_saved(v) for k, v in value.items()}
-    return value
-
-
-def _key_text(key: Any) -> str:
-    """A dict key as JSON writes it."""
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return str(key)
-
-
-__all__ = ["SandboxEnvironment", "SandboxViolation", "UnsafeScriptError", "check_code", "check_source",
+__all__ = ["DataNotPlain", "SandboxEnvironment", "SandboxViolation", "UnsafeScriptError", "check_code", "check_source",
            "extend_data_helpers", "extend_globals"]

@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from webapp.engine.budget import note_element
-from webapp.engine.sandbox import SandboxEnvironment
+from webapp.engine.sandbox import DataNotPlain, SandboxEnvironment
 
 
 class HandlerFailed(WorkflowTaskException):
@@ -47,7 +47,14 @@ class ClosedScriptEngine(PythonScriptEngine):
     def execute(self, task, script, external_context=None):  # type: ignore[no-untyped-def]
         """Execute a script task (or pre/post script) in the sandbox, noting its element."""
         note_element(_element(task))
-        return super().execute(task, script, external_context)
+        try:
+            return self.environment.execute(script, task.data, external_context or {})
+        except DataNotPlain as err:  # after the script ran: no line to point at, but the task and the key path
+            spec = task.task_spec
+            name = spec.bpmn_name or spec.bpmn_id or spec.name
+            raise WorkflowTaskException(f"script '{name}' {err}", task=task, exception=err) from err
+        except Exception as err:  # what PythonScriptEngine.execute does
+            raise self.create_task_exec_exception(task, script, err) from err
 
     def call_service(self, task, **kwargs):  # type: ignore[no-untyped-def]
         """Run the handler of the task's operation; its result is returned as JSON for Spiff."""

@@ -208,7 +208,16 @@ def _dumps(value: Any) -> tuple[bytes, bool]:
     try:
         return orjson.dumps(value, default=_DEFAULT, option=_ORJSON_OPTIONS), True
     except orjson.JSONEncodeError:
+        pass
+    try:
         return json.dumps(value, cls=_SERIALIZER._encoder_cls, separators=(",", ":")).encode(), False
+    except (TypeError, ValueError, RecursionError) as exc:  # the attempt ends with this error, nothing is saved
+        raise StateNotStorable(f"the instance's state cannot be saved: {exc}; task data may hold only text, "
+                               "numbers, true/false, null, lists and objects") from exc
+
+
+class StateNotStorable(ValueError):
+    """The workflow holds a value that neither orjson nor json can write (e.g. an object a handler put in data)."""
 
 
 def _encode(value: Any) -> bytes:
