@@ -478,12 +478,15 @@ def ensure_database() -> None:
 
 
 def add_escalation_staff(app) -> None:  # type: ignore[no-untyped-def]
-    """A tier-3 handler with an e-mail address: the backlog's breached clocks escalate to tier 3 and mail it."""
+    """Staff with e-mail addresses in the groups the backlog's breached clocks escalate to and mail (tier 2, tier 3,
+    the service supervisor), so no escalation mail goes to the dead letters for want of an address."""
     from webapp.accounts.service import create_user
     from webapp.extensions import db
 
     with app.app_context():
-        create_user(db.session, "tier3", "bench-pass-1", ["tier_3_handler"], "Tier3", "tier3@example.test")
+        for username, group in (("tier2", "tier_2_handler"), ("tier3", "tier_3_handler"),
+                                ("supervisor", "service_supervisor")):
+            create_user(db.session, username, "bench-pass-1", [group], username.title(), f"{username}@example.test")
         db.session.commit()
 
 
