@@ -93,6 +93,19 @@ CASE = {"channel": "phone", "kind": "grievance", "customer": {"name": "Li Lei", 
         "category": "staff_attitude", "subject": "probe", "description": "Rude staff at reception"}
 
 
+def register_errored(api: Any) -> tuple[Any, Any]:
+    """Register the probe case as the agent: (the API's answer, its instance, which the probe's script put in error)."""
+    from webapp.models import Case, Instance
+
+    registered = api.as_("agent").post("/api/v1/cases", json=dict(CASE))
+    assert registered.status_code == 201, registered.get_json()
+    case = db.session.scalars(select(Case).where(Case.number == registered.get_json()["number"])).one()
+    instance = db.session.get(Instance, case.instance_id)
+    assert instance is not None and instance.status == "error", (instance.status if instance else None)
+    assert instance.error["element"] == "payload", instance.error
+    return registered, instance
+
+
 @pytest.fixture
 def web(app: Flask, users: dict[str, Any]) -> Web:
     """A signed-out browser-like client with all test users present."""

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from tests.security.conftest import CASE, deploy
+from tests.security.conftest import deploy, register_errored
 from tests.security.diagrams import probe_files
 from webapp.engine.serializer import state_json
 from webapp.extensions import db
-from webapp.models import Case, Instance
+from webapp.models import Instance
 
 DEEP = "x = []\nfor i in range(150):\n  x = [x]\ncustomer['probe_deep'] = x"
 SCRIPTS = [
@@ -31,15 +30,10 @@ SCRIPTS = [
 def test_a_script_leaving_an_unstorable_nested_value_errors_its_instance(api: Any, script: str, message: str) -> None:
     response = deploy(api, probe_files("script", script))
     assert response.status_code == 201, response.get_data(as_text=True)
-    registered = api.as_("agent").post("/api/v1/cases", json=dict(CASE))
-    assert registered.status_code == 201, registered.get_json()
-    case = db.session.scalars(select(Case).where(Case.number == registered.get_json()["number"])).one()
-    instance = db.session.get(Instance, case.instance_id)
-    assert instance is not None and instance.status == "error", (instance.status if instance else None)
-    assert instance.error["element"] == "payload", instance.error
+    _registered, instance = register_errored(api)
     assert f"script 'Payload' {message}" in instance.error["message"], instance.error
     shown = api.as_("admin").get(f"/api/v1/instances/{instance.id}")
     assert shown.status_code == 200 and message in shown.get_data(as_text=True)
     db.session.expire_all()
-    state = db.session.get(Instance, case.instance_id).state  # type: ignore[union-attr]
+    state = db.session.get(Instance, instance.id).state  # type: ignore[union-attr]
     assert state is None or "probe_" not in state_json(state)  # nothing of the attempt was saved

@@ -10,12 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from tests.security.conftest import CASE, assert_nothing_leaked, deploy
+from tests.security.conftest import assert_nothing_leaked, deploy, register_errored
 from tests.security.diagrams import KINDS, probe_files
-from webapp.extensions import db
-from webapp.models import Case, Instance
 
 DEPLOY, RUN = "deploy", "run"
 
@@ -106,11 +103,6 @@ def test_escape_is_refused_or_contained(app: Any, api: Any, kind: str, code: str
         assert_nothing_leaked(app, body)
         return
     assert response.status_code == 201, body
-    registered = api.as_("agent").post("/api/v1/cases", json=dict(CASE))
-    assert registered.status_code == 201, registered.get_json()
-    case = db.session.scalars(select(Case).where(Case.number == registered.get_json()["number"])).one()
-    instance = db.session.get(Instance, case.instance_id)
-    assert instance is not None and instance.status == "error", (instance.status if instance else None)
-    assert instance.error["element"] == "payload", instance.error
+    registered, instance = register_errored(api)
     shown = api.as_("admin").get(f"/api/v1/instances/{instance.id}").get_data(as_text=True)
     assert_nothing_leaked(app, body, registered.get_data(as_text=True), shown)
