@@ -24,6 +24,7 @@ CHECK_SECONDS = 10.0
 GROWTH = 2  # statistics are stale when the table has more than GROWTH times the pages they describe
 MIN_PAGES = 16  # smaller tables (128 kB) are read whole in no time, whatever the plan
 LOCK = 7_160_413  # advisory lock id: one worker analyzes, the others go on claiming
+TIMEOUT_MS = 5_000  # an ANALYZE that waits or runs longer is cancelled (the claims go on, slower, until the next check)
 
 _STALE = text(
     "SELECT c.relname FROM pg_class c WHERE c.relname IN :tables AND c.relkind = 'r'"
@@ -52,6 +53,8 @@ class PlanStats:
         try:
             stale = list(session.scalars(_STALE, {"tables": list(TABLES), "growth": GROWTH, "min_pages": MIN_PAGES,
                                                   "lock": LOCK}))
+            if stale:  # maintenance must never hold the worker: no waiting on a lock or a slow sample past this
+                session.connection().exec_driver_sql(f"SET LOCAL statement_timeout = '{TIMEOUT_MS}ms'")
             for table in stale:  # names from the fixed list above, quoted all the same
                 session.connection().exec_driver_sql(f'ANALYZE "{table}"')
             session.commit()  # also releases the advisory lock
