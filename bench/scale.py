@@ -30,11 +30,9 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse  # noqa: E402
-import http.client  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -46,79 +44,14 @@ from datetime import timedelta  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http import Client as _Client  # noqa: E402
 from bench.http import free_port, serve, token  # noqa: E402
+from bench.procstats import CpuWindow, children, pg_backends  # noqa: E402
 from bench.realpack import PATH, WORKER_OF, intake, make_pack_app  # noqa: E402
+from bench.scaleclients import Client, LeanClient  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_SCALE_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/closeloop_scale_bench")
 OPS = ("register", "worklist", "open", "complete")
 SWITCH: dict[str, str] = {}  # BENCH_SWITCH_INTERVAL for the gunicorn processes (--switch-interval)
-
-
-class Client(_Client):
-    """bench/http.py's keep-alive client, reconnecting once when gunicorn closed an idle connection."""
-
-    def call(self, method: str, url: str, body: object = None) -> tuple[int, dict]:
-        """One request; (status, JSON body)."""
-        try:
-            return super().call(method, url, body)
-        except (ConnectionError, http.client.HTTPException):
-            self.conn.close()
-            return super().call(method, url, body)
-
-
-class LeanClient:
-    """A keep-alive client in the manner of wrk: one socket, request heads pre-built, only the status line and
-    Content-Length read (gunicorn answers Flask's JSON with a length, never chunked). Same interface as Client."""
-
-    def __init__(self, port: int, token: str | None = None) -> None:
-        self.port, self.sock = port, None
-        self.auth = f"Authorization: Bearer {token}\r\n".encode() if token else b""
-        self.buf = b""
-
-    def call(self, method: str, url: str, body: object = None) -> tuple[int, dict]:
-        """One request; (status, JSON body); one reconnect when the server closed the idle connection."""
-        try:
-            return self._call(method, url, body)
-        except (ConnectionError, OSError, ValueError):
-            self._close()
-            return self._call(method, url, body)
-
-    def _close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-        self.sock, self.buf = None, b""
-
-    def _call(self, method: str, url: str, body: object) -> tuple[int, dict]:
-        if self.sock is None:
-            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        data = json.dumps(body).encode() if body is not None else b""
-        head = (f"{method} {url} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(data)}\r\n").encode() + self.auth + b"\r\n"
-        self.sock.sendall(head + data)
-        while (end := self.buf.find(b"\r\n\r\n")) < 0:
-            self._recv()
-        header, self.buf = self.buf[:end].decode("latin-1"), self.buf[end + 4:]
-        status = int(header[9:12])
-        lower = header.lower()
-        at = lower.find("content-length:")
-        if at < 0:
-            raise ValueError("no Content-Length")
-        length = int(lower[at + 15:lower.find("\r\n", at) if "\r\n" in lower[at:] else None])
-        while len(self.buf) < length:
-            self._recv()
-        payload, self.buf = self.buf[:length], self.buf[length:]
-        if "connection: close" in lower:
-            self._close()
-        return status, json.loads(payload or b"{}")
-
-    def _recv(self) -> None:
-        assert self.sock is not None
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("closed by the server")
-        self.buf += chunk
 
 
 CLIENT: list[type] = [Client]  # --lean-client: LeanClient
@@ -153,84 +86,6 @@ def pct(values: list[float], p: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, max(0, int(p / 100 * len(ordered) + 0.5) - 1))] * 1000
-
-
-def cpu_ns(pids: list[int], field_: int = 0) -> int:
-    """CPU nanoseconds so far of the processes `pids`, all their threads (/proc/<pid>/task/*/schedstat).
-
-    field_ 1: instead, the nanoseconds their threads were runnable but waited for a core (the run queue)."""
-    total = 0
-    for pid in pids:
-        if pid == os.getpid() and field_ == 0:  # this process: its ended client threads count too
-            times = os.times()
-            total += int((times.user + times.system) * 1e9)
-            continue
-        try:
-            tasks = list(Path(f"/proc/{pid}/task").iterdir())
-        except OSError:
-            continue  # the process ended
-        for task in tasks:
-            try:
-                total += int((task / "schedstat").read_text().split()[field_])
-            except (OSError, ValueError, IndexError):
-                continue  # a thread that ended meanwhile
-    return total
-
-
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine so far, all cores (/proc/stat; idle and iowait not busy)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    hz = os.sysconf("SC_CLK_TCK")
-    total = sum(fields[:8])
-    return (total - fields[3] - fields[4]) / hz, total / hz
-
-
-def children(pid: int) -> list[int]:
-    """The direct children of a process (gunicorn's workers)."""
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def pg_backends(url: str) -> list[int]:
-    """Process ids of the PostgreSQL backends connected to the bench database (not this query's own)."""
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
-        rows = conn.execute("select pid from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
-                            (name,)).fetchall()
-    return [int(r[0]) for r in rows]
-
-
-@dataclass
-class CpuWindow:
-    """CPU seconds per process group between two snapshots (start: the end of the warm-up)."""
-
-    groups: dict[str, list[int]]
-    start: dict[str, int] = field(default_factory=dict)
-    busy0: tuple[float, float] = (0.0, 0.0)
-    seconds: dict[str, float] = field(default_factory=dict)
-    wait0: int = 0
-    web_wait: float = 0.0  # seconds the gunicorn threads were runnable but waited for a core
-
-    def begin(self) -> None:
-        """Snapshot every group and the machine."""
-        self.start = {name: cpu_ns(pids) for name, pids in self.groups.items()}
-        self.wait0 = cpu_ns(self.groups["web"], 1)
-        self.busy0 = machine_busy()
-
-    def end(self, extra_pg: list[int]) -> None:
-        """Snapshot again; PostgreSQL backends opened during the window count from zero."""
-        new_pg = [p for p in extra_pg if p not in self.groups["postgres"]]
-        for name, pids in self.groups.items():
-            self.seconds[name] = (cpu_ns(pids) - self.start[name]) / 1e9
-        self.seconds["postgres"] += cpu_ns(new_pg) / 1e9
-        self.web_wait = (cpu_ns(self.groups["web"], 1) - self.wait0) / 1e9
-        busy, total = machine_busy()
-        self.seconds["machine"] = busy - self.busy0[0]
-        self.seconds["machine_total"] = total - self.busy0[1]
 
 
 _THREAD = threading.local()
