@@ -40,3 +40,14 @@ class Invalid(ServiceError):
     """Input that fails validation; `fields` says what to fix."""
 
     status, code = 422, "invalid"
+
+
+def lost_race(exc: BaseException) -> bool:
+    """True when a concurrent writer won: the instance's version check (StaleDataError), or PostgreSQL chose this
+    transaction as a deadlock or serialization victim and rolled it back whole (SQLSTATE 40P01 / 40001)."""
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    if isinstance(exc, StaleDataError):
+        return True
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")

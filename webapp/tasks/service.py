@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.cases.public import own_survey
 from webapp.engine.clock import now
-from webapp.errors import Conflict, Forbidden, NotFound
+from webapp.errors import Conflict, Forbidden, NotFound, lost_race
 from webapp.models import Case, HumanTask, Instance, ProcessDefinition, User
 from webapp.workflow import transitions as runtime
 from webapp.workflow.definitions import form_schema  # noqa: F401  (re-exported: tasks.form_schema)
@@ -180,7 +181,9 @@ def complete_with_instance(session: Session, task_id: int, data: Any, user: User
         if keep_next and instance.status != "error":
             _keep_next(session, task, user, {row[0].id for row in rows})
         session.commit()
-    except StaleDataError:  # another completion of this instance committed first
+    except (StaleDataError, DBAPIError) as exc:  # another completion of this instance committed first
+        if not lost_race(exc):
+            raise
         session.rollback()
         raise Conflict(_already_message(session, task_id)) from None
     return task, instance

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -12,7 +13,7 @@ from webapp.assessments.service import start_pending as start_assessments
 from webapp.engine.clock import now
 from webapp.engine.outcome import Outcome, RunContext, TaskNotReady
 from webapp.engine.runtime import Engine
-from webapp.errors import Conflict, NotFound
+from webapp.errors import Conflict, NotFound, lost_race
 from webapp.models import Case, HumanTask, Instance, ProcessDefinition, Timer
 from webapp.workflow.definitions import bundle_for, bundle_of, form_schema, latest_definition
 from webapp.workflow.history import DbHistory
@@ -177,7 +178,9 @@ def commit_or_conflict(session: Session, message: str = "the case changed while 
     """Commit; a concurrent change (optimistic lock) becomes a Conflict and nothing is written."""
     try:
         session.commit()
-    except StaleDataError:
+    except (StaleDataError, DBAPIError) as exc:
+        if not lost_race(exc):
+            raise
         session.rollback()
         raise Conflict(message) from None
 
