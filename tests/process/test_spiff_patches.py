@@ -89,7 +89,7 @@ def test_merges_give_spiffs_result_on_every_scenario(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(DeepMerge, "merge", staticmethod(checked))
     for scenario in ALL:
         run(scenario)
-    assert seen[0] > 500, seen
+    assert seen[0] > 100, seen  # joins and forms; a task taking its parent's data: tests/process/test_shared_data.py
 
 
 @pytest.mark.parametrize(("a", "b"), [

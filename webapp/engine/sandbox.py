@@ -204,7 +204,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         scope.update(external_context or {})
         scope.update(context)
         result = eval(code, scope)  # noqa: S307 - restricted code object, guarded namespace
-        if _may_change(expression):  # e.g. `a['b'].append(x) or True`: a nested change must be plain too
+        if may_change(expression):  # e.g. `a['b'].append(x) or True`: a nested change must be plain too
             check_data(context, {key: id(value) for key, value in context.items()})
         return result
 
@@ -227,10 +227,10 @@ _MUTATORS = ("append", "extend", "insert", "update", "setdefault", "add", "pop",
 
 
 @functools.lru_cache(maxsize=4096)
-def _may_change(expression: str) -> bool:
+def may_change(expression: str) -> bool:
     """Whether an expression may change task data in place: it names a list/dict/set method that does."""
     return any(name in expression for name in _MUTATORS)
 
 
 __all__ = ["DataNotPlain", "SandboxEnvironment", "SandboxViolation", "UnsafeScriptError", "check_code", "check_source",
-           "extend_data_helpers", "extend_globals"]
+           "extend_data_helpers", "extend_globals", "may_change"]

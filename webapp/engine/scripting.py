@@ -12,7 +12,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from webapp.engine.budget import note_element
-from webapp.engine.sandbox import DataNotPlain, SandboxEnvironment
+from webapp.engine.cow import own_with
+from webapp.engine.sandbox import DataNotPlain, SandboxEnvironment, may_change
 
 
 class HandlerFailed(WorkflowTaskException):
@@ -42,11 +43,14 @@ class ClosedScriptEngine(PythonScriptEngine):
     def evaluate(self, task, expression, external_context=None):  # type: ignore[no-untyped-def]
         """Evaluate a condition, DMN cell, timer expression or parameter in the sandbox, noting its element."""
         note_element(_element(task))
+        if may_change(expression):  # it may change a list or dict of the data in place: the task's own ones
+            own_with(task, external_context)
         return super().evaluate(task, expression, external_context)
 
     def execute(self, task, script, external_context=None):  # type: ignore[no-untyped-def]
         """Execute a script task (or pre/post script) in the sandbox, noting its element."""
         note_element(_element(task))
+        own_with(task, external_context)  # a script may change lists and dicts in place: the task's own ones
         try:
             return self.environment.execute(script, task.data, external_context or {})
         except DataNotPlain as err:  # after the script ran: no line to point at, but the task and the key path
@@ -61,6 +65,7 @@ class ClosedScriptEngine(PythonScriptEngine):
         note_element(_element(task))
         operation = kwargs["operation_name"]
         params = {name: p["value"] for name, p in kwargs.get("operation_params", {}).items()}
+        own_with(task, params)  # the handler gets the data (and parameters) it may change in place: the task's own
         try:
             result = self._invoke(task, operation, params)
         except WorkflowTaskException:

@@ -13,7 +13,6 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConver
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 # the text of each task id a workflow's saves have written (IdTexts): a task's id, its parent's and its children's
@@ -109,7 +108,7 @@ class SavingTaskConverter(TaskConverter):
         delta = dct.get("delta")
         parent = task.parent
         if delta and parent is not None:
-            data = DeepMerge.merge({}, parent.data)
+            data = dict(parent.data)  # its nested values shared, copy-on-write (webapp/engine/cow.py)
             data.update(self.registry.restore(delta.get("updates", {})))
             for key in delta.get("deletions", {}):
                 if key in data:
@@ -132,7 +131,8 @@ def task_dict(task: Task, text: Any, convert: Any) -> dict[str, Any]:
     else:
         before = parent.data
         delta = {
-            "updates": {key: value for key, value in data.items() if key not in before or value != before[key]},
+            "updates": {key: value for key, value in data.items()
+                        if key not in before or value is not before[key] and value != before[key]},
             "deletions": [key for key in before if key not in data],
         }
         data = {}

@@ -1,0 +1,104 @@
+"""Copy-on-write task data: a task taking its parent's data shares the parent's nested lists and dicts.
+
+SpiffWorkflow gives every task that becomes ready a deep copy of its parent's data (`Task._inherit_data`), yet most
+tasks (gateways, events, joins, people's tasks) never change a nested value in place: they read it, or replace whole
+top-level keys (a submitted form, a handler's `ctx.data["x"] = ...`, a script's assignment), which a shallow copy of
+the top-level dict keeps to the task. So a child now takes a shallow copy, and a task copies its nested values (once,
+`own`) right before something may change them in place: diagram code (a script, an expression naming a list or
+dict method), a service handler, a multi-instance task filling its output collection. Sharing a task's nested values
+with a child (or a called process) takes its ownership back. Joins and other merges copy what they change
+(datacopy.merge). No task's data is ever changed by another task's code, as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
+
+from webapp.engine.datacopy import ATOMIC, plain_deepcopy
+
+_OWNED = "_cow_owned"  # a task's attribute: the data dict whose nested values no other task's data holds
+_spiff_mi_merge_child = MultiInstanceTask.merge_child
+_spiff_call_copy_data = CallActivity.copy_data
+
+
+def own(task: Any) -> dict[int, Any] | None:
+    """Give the task its own copy of every list and dict in its data, unless it has them already; the copy's memo
+    (original container id -> copy) when it copied, else None."""
+    data = task.data
+    attrs = task.__dict__
+    if attrs.get(_OWNED) is data:
+        return None
+    memo: dict[int, Any] = {}
+    for key, value in data.items():
+        if type(value) not in ATOMIC:
+            data[key] = plain_deepcopy(value, memo)
+    attrs[_OWNED] = data
+    return memo
+
+
+def own_with(task: Any, extra: dict[str, Any] | None) -> None:
+    """`own`, and point the values of `extra` (parameters or an expression's context, worked out from the data
+    before) at the task's copies instead of the containers it shared."""
+    memo = own(task)
+    if memo and extra:
+        for key, value in extra.items():
+            if type(value) not in ATOMIC:
+                found = rebind(value, memo, set())
+                if found is not value:
+                    extra[key] = found
+
+
+def rebind(value: Any, memo: dict[int, Any], seen: set[int]) -> Any:
+    """`value` if `own` did not copy it, else its copy; a list or dict it did not copy has its items rebound."""
+    found = memo.get(id(value))
+    if found is not None:
+        return found
+    if id(value) in seen or not isinstance(value, dict | list):
+        return value
+    seen.add(id(value))
+    for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+        if type(item) not in ATOMIC and (new := rebind(item, memo, seen)) is not item:
+            value[key] = new
+    return value
+
+
+def shared(task: Any) -> None:
+    """The task's nested values are now held by other data too: copy them before changing them in place."""
+    task.__dict__.pop(_OWNED, None)
+
+
+def inherit_data(self: Task) -> None:
+    """`Task._inherit_data`: a task with no data yet takes a shallow copy of its parent's (both then share the
+    nested values); otherwise DeepMerge.merge, as Spiff does."""
+    data, parent = self.data, self.parent
+    source = parent.data
+    if not data and type(data) is dict and type(source) is dict:
+        data.update(source)
+        shared(self)
+        shared(parent)
+    else:
+        self.data = DeepMerge.merge(data, source)
+
+
+def _mi_merge_child(self: Any, workflow: Any, child: Any) -> None:
+    """MultiInstanceTask.merge_child, which changes the task's output collection in place: on the task's own data."""
+    own(child.parent)
+    _spiff_mi_merge_child(self, workflow, child)
+
+
+def _call_copy_data(self: Any, my_task: Any, subworkflow: Any) -> None:
+    """CallActivity.copy_data, which hands the called process's start the task's values themselves."""
+    _spiff_call_copy_data(self, my_task, subworkflow)
+    shared(my_task)
+
+
+def install() -> None:
+    """Let SpiffWorkflow's tasks share their parent's nested data until they change it, process-wide."""
+    Task._inherit_data = inherit_data  # type: ignore[method-assign]
+    MultiInstanceTask.merge_child = _mi_merge_child  # type: ignore[method-assign]
+    CallActivity.copy_data = _call_copy_data  # type: ignore[method-assign]
