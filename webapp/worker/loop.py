@@ -13,7 +13,6 @@ import logging
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -227,6 +226,6 @@ def run_forever(make_session: Callable[[], Session], settings: WorkerSettings, s
             Worker(session, settings, stop).run()
         except Exception:
             log.exception("worker crashed; restarting in 1s")
-            time.sleep(1)
+            stop.wait(1)  # a stop meanwhile ends the wait
         finally:
             session.close()
