@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.deadlines import business_calendar as calendar
-from webapp.deadlines import escalation
+from webapp.deadlines import clockclaim, escalation
 from webapp.deadlines.clocks import Clocks
 from webapp.deadlines.models import Deadline
 from webapp.engine.clock import iso, now
@@ -174,15 +175,11 @@ def earliest(session: Session) -> datetime | None:
 def check_next(session: Session, at: datetime | None = None) -> str | None:
     """Warn or breach the earliest clock that needs it (one per transaction, skip-locked); what was done."""
     at = at or now()
-    stmt = (select(Deadline).where(Deadline.state == "running", or_(
-        Deadline.due_at <= at, (Deadline.warned_at.is_(None)) & (Deadline.warn_at <= at)))
-        .order_by(Deadline.due_at).limit(1))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    row = session.scalars(stmt).first()
-    if row is None:
+    claimed = clockclaim.claim(session, at)  # its instance locked first, as every writer of its rows does
+    if claimed is None:
         session.rollback()
         return None
+    row, instance = claimed
     case = session.get(Case, row.case_id) if row.case_id else None
     if row.due_at is not None and row.due_at <= at:
         action, kind = "breach", "deadline_missed"
@@ -205,14 +202,14 @@ def check_next(session: Session, at: datetime | None = None) -> str | None:
     if recipients:
         session.add(Event(instance_id=row.instance_id, case_id=row.case_id, at=at, actor="worker", kind=kind,
                           data={"clock": row.name, "due": iso(row.due_at), "to": recipients}))
-    if case is not None and row.instance_id is not None:
-        instance = session.get(Instance, row.instance_id)
-        if instance is not None:
+    if instance is not None:  # its version steps: a completion that read the case before loses with a 409
+        instance.updated_at = at
+        if case is not None:
             session.flush()
             _summarize(session, instance, case)
     try:
         session.commit()
-    except IntegrityError:  # another worker already recorded this very notice
+    except (IntegrityError, StaleDataError):  # another worker recorded this notice; SQLite: the instance moved on
         session.rollback()
         return None
     log.info("deadline %s case=%s clock=%s due=%s to=%s", action, row.case_number, row.name, iso(row.due_at),

@@ -7,11 +7,12 @@ SIGTERM/SIGINT after the item in hand.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import os
 import signal
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -177,12 +178,27 @@ class Worker:
 
 
 def install_signal_handlers(stop: threading.Event) -> None:
-    """SIGTERM and SIGINT ask the loop to stop after the item in hand."""
+    """SIGTERM and SIGINT ask the loop to stop after the item in hand.
+
+    A Python signal handler runs in the main thread between any two bytecodes, perhaps while that thread holds the
+    lock of an Event (`wakeup.clear()`, `stop.wait()` take it) or of a log stream: setting the Event there waits
+    forever for a lock its own thread holds. So the handler only writes the signal's number to a pipe; a thread of
+    its own logs it and sets `stop` and `wakeup`.
+    """
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+
+    def relay() -> None:
+        while number := os.read(read_fd, 1):
+            log.info("received %s; finishing the current item", signal.Signals(number[0]).name)
+            stop.set()
+            wakeup.set()
+
+    threading.Thread(target=relay, name="closeloop-stop", daemon=True).start()
 
     def handle(signum: int, _frame: Any) -> None:
-        log.info("received %s; finishing the current item", signal.Signals(signum).name)
-        stop.set()
-        wakeup.set()
+        with contextlib.suppress(BlockingIOError):  # a full pipe already holds a stop request
+            os.write(write_fd, bytes([signum]))
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
@@ -210,6 +226,6 @@ def run_forever(make_session: Callable[[], Session], settings: WorkerSettings, s
             Worker(session, settings, stop).run()
         except Exception:
             log.exception("worker crashed; restarting in 1s")
-            time.sleep(1)
+            stop.wait(1)  # a stop meanwhile ends the wait
         finally:
             session.close()
