@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, inspect, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import InstanceState, Session, joinedload
 
 from webapp.accounts import signin as accounts
 from webapp.accounts.signin import MAX_FAILED_LOGINS, authenticate, configure_hashing, hash_password, token_hash
@@ -97,7 +97,7 @@ def user_with_groups(session: Session, user_id: int) -> User | None:
 def with_groups(user: User) -> User:
     """The user with its groups, read in one query by its session when not loaded yet (an expired user, or one
     read without them) instead of two lazy loads; groups already read are used as they are (no query)."""
-    state = inspect(user)
+    state: InstanceState[User] = inspect(user)
     if "memberships" not in state.dict and state.identity is not None and state.session is not None:
         user_with_groups(state.session, state.identity[0])
     return user
