@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app
 from flask_login import current_user, login_required
 
+from webapp.accounts.service import user_with_groups
 from webapp.extensions import db, login_manager
 from webapp.models import User
 
@@ -47,7 +48,7 @@ def _load_user(session_id: str) -> User | None:
     ident, _, digest = session_id.partition(":")
     if not ident.isdigit():
         return None
-    user = db.session.get(User, int(ident))
+    user = user_with_groups(db.session, int(ident))  # every page checks roles: one round trip for both
     if user is None or not user.is_active or not hmac.compare_digest(_session_id(user), session_id):
         return None
     return user

@@ -37,14 +37,19 @@ def _pack_defaults() -> tuple[tuple[str, Choice], ...]:
 
 def choices(session: Session, kind: str) -> list[Choice]:
     """Active rows of a kind; the pack's defaults when the admin keeps none of that kind yet."""
-    stmt = _OF_KIND.where(MasterItem.kind == kind)  # every row of the kind in one round trip: kept ones decide
-    kept = session.execute(stmt).all()
-    if not kept:
-        return [c for k, c in _pack_defaults() if k == kind]
-    return [Choice(r.key, r.name_en, r.name_zh, dict(r.attrs or {})) for r in kept if r.active]
+    return choices_of(session, [kind])[kind]
 
 
-_OF_KIND = select(MasterItem.key, MasterItem.name_en, MasterItem.name_zh, MasterItem.attrs,
+def choices_of(session: Session, kinds: list[str]) -> dict[str, list[Choice]]:
+    """choices() of several kinds, every row of them in one round trip (kept rows of a kind decide)."""
+    kept: dict[str, list[Any]] = {kind: [] for kind in kinds}
+    for row in session.execute(_OF_KIND.where(MasterItem.kind.in_(kinds))):
+        kept[row.kind].append(row)
+    return {kind: [Choice(r.key, r.name_en, r.name_zh, dict(r.attrs or {})) for r in rows if r.active] if rows
+            else [c for k, c in _pack_defaults() if k == kind] for kind, rows in kept.items()}
+
+
+_OF_KIND = select(MasterItem.kind, MasterItem.key, MasterItem.name_en, MasterItem.name_zh, MasterItem.attrs,
                   MasterItem.active).order_by(MasterItem.key)
 
 
@@ -95,12 +100,15 @@ def bind(session: Session, schema: dict[str, Any]) -> dict[str, Any]:
     props = schema.get("properties")
     if not isinstance(props, dict):
         return schema
+    wanted = {name: [str(k) for k in ([kinds] if isinstance(kinds, str) else kinds)] for name, prop in props.items()
+              if isinstance(prop, dict) and (kinds := prop.get("x-masterdata"))}
+    if not wanted:
+        return schema
+    found = choices_of(session, sorted({kind for kinds in wanted.values() for kind in kinds}))
     bound: dict[str, Any] = {}
-    for name, prop in props.items():
-        kinds = prop.get("x-masterdata") if isinstance(prop, dict) else None
-        if not kinds:
-            continue
-        options = [c for kind in ([kinds] if isinstance(kinds, str) else kinds) for c in choices(session, str(kind))]
+    for name, kinds in wanted.items():
+        prop = props[name]
+        options = [c for kind in kinds for c in found[kind]]
         if options:
             bound[name] = {**prop, "enum": [c.key for c in options], "x-enum-titles": [c.name_en for c in options],
                            "x-enum-titles-zh": [c.name("zh") for c in options]}

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from webapp.accounts.service import with_groups
 from webapp.cases.public import own_survey
 from webapp.engine.clock import now
 from webapp.errors import Conflict, Forbidden, NotFound, lost_race
@@ -170,7 +171,7 @@ def complete_with_instance(session: Session, task_id: int, data: Any, user: User
         raise NotFound(f"task {task_id} not found")
     task, instance = found[0], found[1]
     _open(task)
-    if not can_work(user, task):
+    if not can_work(with_groups(user), task):
         if task.assignee and task.assignee != user.username:
             raise Forbidden(f"this task is claimed by {task.assignee}")
         raise Forbidden(f"only members of the group '{task.group_key}' can complete this task")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.deadlines.models import Deadline
@@ -32,6 +32,7 @@ class DbHistory:
         self.session = session
         # by number: the session's own object, looked up once per step; the running case's needs no query at all
         self._cases: dict[str, Case | None] = {case.number: case} if case is not None else {}
+        self._read: dict[tuple[str, str, str], list[Any]] = {}  # (category, issue, exclude): the issue's cases
 
     def _issue(self, subject: str, exclude: str) -> tuple[str | None, Case | None]:
         if exclude not in self._cases:
@@ -44,15 +45,12 @@ class DbHistory:
         issue, me = self._issue(subject, exclude)
         if issue is None:
             return []
-        rows = self.session.execute(
-            select(Case.number, Case.customer_phone, Case.customer_name, Case.customer_email)
-            .where(Case.category == category, Case.issue_key == issue, Case.created_at >= since,
-                   Case.number != exclude, Case.status.not_in(NOT_COUNTED))
-            .order_by(Case.id)
-        ).all()
+        since = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
+        rows = self._of_issue(category, issue, exclude, since)
         seen: dict[str, str] = {}
-        for number, phone, name, email in rows:
-            seen.setdefault(customer_key(phone, name, email), number)
+        for number, phone, name, email, status, created_at in rows:
+            if created_at is not None and created_at >= since and status not in NOT_COUNTED:
+                seen.setdefault(customer_key(phone, name, email), number)
         if me is not None:
             seen.pop(customer_key(me.customer_phone, me.customer_name, me.customer_email), None)
         return list(seen.values())
@@ -62,10 +60,27 @@ class DbHistory:
         issue, _ = self._issue(subject, exclude)
         if issue is None:
             return 0
+        read = self._read.get((category, issue, exclude))
+        if read is not None:  # distinct_complainants' query brought every closed case of the issue along
+            return sum(1 for row in read if row[4] == "closed")
         rows = self.session.scalars(
             select(Case.id).where(Case.category == category, Case.issue_key == issue, Case.status == "closed",
                                   Case.number != exclude))
         return len(rows.all())
+
+    def _of_issue(self, category: str, issue: str, exclude: str, since: datetime) -> list[Any]:
+        """The other cases of the issue opened since `since` (malicious left out) or closed: one query for both
+        figures of a grading step (kept for repeats_after_closure)."""
+        recent = and_(Case.created_at >= since, Case.status.not_in(NOT_COUNTED))
+        rows = list(self.session.execute(
+            select(Case.number, Case.customer_phone, Case.customer_name, Case.customer_email, Case.status,
+                   Case.created_at)
+            .where(Case.category == category, Case.issue_key == issue, Case.number != exclude,
+                   or_(recent, Case.status == "closed"))
+            .order_by(Case.id)
+        ))
+        self._read[(category, issue, exclude)] = rows
+        return rows
 
     def clock(self, instance_id: str, name: str) -> dict[str, Any] | None:
         """The newest clock of that name on the instance (as the worker sees it), or None."""

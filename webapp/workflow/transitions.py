@@ -47,7 +47,7 @@ def start_instance(session: Session, process_key: str, data: dict[str, Any], act
     add_event(session, instance, case, actor, "instance_started", {"process": process_key,
                                                                    "version": definition.version})
     outcome = _engine.start(bundle_for(definition), data, run_context(session, instance, case, actor))
-    _store(session, instance, case, outcome, actor, {"kind": "start", "data": data})
+    _store(session, instance, case, outcome, actor, {"kind": "start", "data": data}, open_tasks=[])  # none yet
     return instance
 
 
@@ -138,11 +138,12 @@ def record_replayed_completion(session: Session, instance: Instance, case: Case 
 
 
 def _store(session: Session, instance: Instance, case: Case | None, outcome: Outcome, actor: str,
-           action: dict[str, Any], fired: bool = False, waiting: list[Timer] | None = None) -> None:
+           action: dict[str, Any], fired: bool = False, waiting: list[Timer] | None = None,
+           open_tasks: list[HumanTask] | None = None) -> None:
     if outcome.error is not None:
         _record_error(session, instance, case, outcome, actor, action)
         return
-    apply_outcome(session, instance, case, outcome, actor, fired=fired, waiting_timers=waiting)
+    apply_outcome(session, instance, case, outcome, actor, fired=fired, waiting_timers=waiting, open_tasks=open_tasks)
     start_assessments(session, actor, start_instance)  # one `assessment` instance per proposal just recorded
 
 
