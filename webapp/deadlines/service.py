@@ -172,13 +172,6 @@ def earliest_columns() -> tuple[ScalarSelect[datetime | None], ScalarSelect[date
     return due, warn
 
 
-def earliest(session: Session) -> datetime | None:
-    """The next moment a running clock warns or falls due."""
-    row = session.execute(select(*earliest_columns())).one()
-    found = [d for d in row if d is not None]
-    return min(found) if found else None
-
-
 def check_next(session: Session, at: datetime | None = None) -> str | None:
     """Warn or breach the earliest clock that needs it (one per transaction, skip-locked); what was done."""
     at = at or now()

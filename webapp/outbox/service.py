@@ -185,11 +185,6 @@ def earliest_columns() -> tuple[ScalarSelect[datetime | None], ScalarSelect[date
     return in_app.scalar_subquery(), others.scalar_subquery()
 
 
-def earliest(session: Session) -> datetime | None:
-    """When the next row becomes due (pending retry or an expiring lease)."""
-    return session.scalar(select(func.min(Outbox.next_attempt_at)).where(Outbox.status.in_(("pending", "sending"))))
-
-
 def counts(session: Session) -> dict[str, int]:
     """Rows by status; 'dead' is the incident count admins see."""
     return {status: n for status, n in session.execute(
