@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import or_, select, update
+from sqlalchemy import Exists, ScalarSelect, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from webapp.admin import bulk
@@ -86,6 +86,14 @@ def problem_texts(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A job's problems with their message in the reader's language (stored: English text, code, parameters)."""
     return [p | {"message": gettext(JOB_MESSAGES[p["code"]]) if p.get("code") in JOB_MESSAGES
                  else refusal_text(p.get("code"), p.get("params"), p.get("message", ""))} for p in problems]
+
+
+def lease_columns() -> tuple[Exists, ScalarSelect[datetime | None]]:
+    """Whether an unfinished job is free to claim, and when the earliest lease of one held by a worker ends
+    (columns for the worker's one due-times statement)."""
+    unfinished = AdminJob.status.in_(("queued", "running"))
+    free = select(AdminJob.id).where(unfinished, AdminJob.lease_until.is_(None)).exists()
+    return free, select(func.min(AdminJob.lease_until)).where(unfinished).scalar_subquery()
 
 
 def claim(session: Session) -> AdminJob | None:

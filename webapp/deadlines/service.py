@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -163,13 +163,13 @@ def for_case(session: Session, case_id: int) -> list[Deadline]:
     return list(session.scalars(select(Deadline).where(Deadline.case_id == case_id).order_by(Deadline.id)))
 
 
-def earliest(session: Session) -> datetime | None:
-    """The next moment a running clock warns or falls due."""
-    due = session.scalar(select(func.min(Deadline.due_at)).where(Deadline.state == "running"))
-    warn = session.scalar(select(func.min(Deadline.warn_at)).where(Deadline.state == "running",
-                                                                   Deadline.warned_at.is_(None)))
-    found = [d for d in (due, warn) if d is not None]
-    return min(found) if found else None
+def earliest_columns() -> tuple[ScalarSelect[datetime | None], ScalarSelect[datetime | None]]:
+    """When the next running clock falls due, and when the next one not yet warned warns (columns for one
+    statement: the worker reads them with its other due times)."""
+    due = select(func.min(Deadline.due_at)).where(Deadline.state == "running").scalar_subquery()
+    warn = select(func.min(Deadline.warn_at)).where(Deadline.state == "running",
+                                                    Deadline.warned_at.is_(None)).scalar_subquery()
+    return due, warn
 
 
 def check_next(session: Session, at: datetime | None = None) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import Executable, bindparam, func, select
+from sqlalchemy import Executable, ScalarSelect, bindparam, func, select
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -42,6 +42,13 @@ def _claim_statement(postgres: bool) -> Executable:
 
 
 _CLAIMS = {postgres: _claim_statement(postgres) for postgres in (False, True)}
+
+
+def earliest_column() -> ScalarSelect[datetime | None]:
+    """When the next timer a claim can take falls due (a column for the worker's one due-times statement): timers
+    of instances that cannot fire (suspended, ended) are left out, or the worker would wake for them at once."""
+    return (select(func.min(Timer.due_at)).join(Instance, Instance.id == Timer.instance_id)
+            .where(Timer.state == "waiting", Instance.status.in_(FIREABLE)).scalar_subquery())
 
 
 def claim(session: Session, at: datetime) -> tuple[Instance, Case | None] | None:

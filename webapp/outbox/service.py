@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.orm import Session
 
 from webapp.engine.clock import now
@@ -176,9 +176,13 @@ def _for_customer(session: Session, env: Envelope, case: Case | None) -> None:
         env.payload["reply_by"] = due.isoformat()
 
 
-def earliest(session: Session) -> datetime | None:
-    """When the next row becomes due (pending retry or an expiring lease)."""
-    return session.scalar(select(func.min(Outbox.next_attempt_at)).where(Outbox.status.in_(("pending", "sending"))))
+def earliest_columns() -> tuple[ScalarSelect[datetime | None], ScalarSelect[datetime | None]]:
+    """When the next in-app notice, and the next e-mail or webhook, becomes due (pending retry or an expiring
+    lease): columns for the worker's one due-times statement."""
+    waiting = Outbox.status.in_(("pending", "sending"))
+    in_app = select(func.min(Outbox.next_attempt_at)).where(waiting, Outbox.channel == "in_app")
+    others = select(func.min(Outbox.next_attempt_at)).where(waiting, Outbox.channel != "in_app")
+    return in_app.scalar_subquery(), others.scalar_subquery()
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from handlers.registry import load_all
@@ -30,7 +30,7 @@ from webapp.models import Outbox, Timer
 from webapp.outbox import service as outbox
 from webapp.outbox.delivery import DeliveryError, mail, webhook
 from webapp.outbox.delivery.settings import WorkerSettings
-from webapp.worker import notify
+from webapp.worker import due, notify
 from webapp.worker.planstats import PlanStats
 from webapp.workflow.rows import WAKE_WORKER
 
@@ -47,6 +47,7 @@ class Worker:
         self.stop = stop or threading.Event()
         self.listener: notify.Listener | None = None  # the LISTEN thread's progress, on PostgreSQL
         self.passes = 0  # loop passes done (run())
+        self.due: due.Due | None = None  # the due times read by the last round of the last pass
         self.planstats = PlanStats()  # claims keep their index plans after a bulk import (PostgreSQL)
         session.info[notify.DEFER] = True  # one NOTIFY per pass for the work this worker's commits add
         load_all()  # every handler of the handlers package, even if a plug-in module registered first
@@ -55,14 +56,25 @@ class Worker:
 
     # -- one pass ------------------------------------------------------------
     def run_once(self, at: datetime | None = None) -> int:
-        """Do every piece of work that is due now (or at `at`); how many actions were taken."""
+        """Do every piece of work that is due now (or at `at`); how many actions were taken.
+
+        Each round first reads every duty's earliest due time in one statement and runs only the duties with work
+        due; a round that does nothing ends the pass, and its due times tell `sleep_seconds` when to wake."""
         done = 0
+        self.due = None
         while not self.stop.is_set():
             self.planstats.maybe_analyze(self.session)
-            step = self.fire_timers(at) + self.check_clocks(at) + self.deliver(at) + self.run_jobs()
+            found = due.read(self.session)
+            timers_due, clocks_due, in_app_due, messages_due, jobs_due = due.pending(found, at or now())
+            step = self.fire_timers(at) if timers_due else 0
+            step += self.check_clocks(at) if clocks_due else 0
+            if in_app_due or messages_due:
+                step += self.deliver(at, in_app=in_app_due, messages=messages_due)
+            step += self.run_jobs() if jobs_due else 0
             notify.flush_deferred(self.session)  # the other workers hear of what this pass added
             done += step
             if step == 0:
+                self.due = found
                 break
         return done
 
@@ -87,13 +99,13 @@ class Worker:
         """Work one batch of a background bulk admin job (webapp.admin.jobs)."""
         return 0 if self.stop.is_set() else admin_jobs.run_batch(self.session, self.settings.batch)
 
-    def deliver(self, at: datetime | None = None) -> int:
+    def deliver(self, at: datetime | None = None, in_app: bool = True, messages: bool = True) -> int:
         """Deliver due in-app notices in bulk, then up to one batch of e-mails and webhooks one by one."""
-        ids = outbox.deliver_in_app(self.session, at=at)
+        ids = outbox.deliver_in_app(self.session, at=at) if in_app else []
         for row_id in ids:
             log.info("delivered in_app outbox=%s", row_id)
         sent = len(ids)
-        for _ in range(self.settings.batch):
+        for _ in range(self.settings.batch if messages else 0):
             if self.stop.is_set():
                 break
             claims = outbox.claim(self.session, self.settings, at, channels=("email", "webhook"))
@@ -132,24 +144,20 @@ class Worker:
 
     # -- the loop ----------------------------------------------------------------
     def next_due(self) -> datetime | None:
-        """The earliest moment any timer, clock or message is due."""
-        s = self.session
-        found = [
-            s.scalar(select(func.min(Timer.due_at)).where(Timer.state == "waiting")),
-            deadlines.earliest(s),
-            outbox.earliest(s),
-        ]
-        s.rollback()
-        due = [d for d in found if d is not None]
-        return min(due) if due else None
+        """The earliest moment any timer, clock, message or free bulk job is due."""
+        return due.read(self.session).earliest()
 
     def sleep_seconds(self) -> float:
-        """How long to sleep: until the next due item, at most the poll interval."""
-        due = self.next_due()
+        """How long to sleep: until the next due item, at most the poll interval (the due times the pass just read,
+        if it ended normally; a pass that found work due but could take none of it, held by another worker, waits
+        a tenth of the poll rather than spin)."""
+        found, self.due = self.due, None
         cap = self.settings.poll_seconds
-        if due is None:
+        moment = found.earliest() if found is not None else self.next_due()
+        if moment is None:
             return cap
-        return max(0.0, min(cap, (due - now()).total_seconds()))
+        wait = (moment - now()).total_seconds()
+        return min(cap, wait if wait > 0 or found is None else cap / 10)
 
     def run(self) -> None:
         """Loop until stopped."""
