@@ -6,6 +6,7 @@ import copy
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -251,15 +252,16 @@ def _empty_postgres_tables() -> None:
         _recreate_schema()
 
 
-@pytest.fixture
-def app(tmp_path: Path, empty_schema: Path | None) -> Iterator[Flask]:
-    """An app on an empty schema (a copy of the session's SQLite template, or emptied PostgreSQL tables)."""
+@contextmanager
+def app_on_empty_schema(tmp_path: Path, empty_schema: Path | None, **config: Any) -> Iterator[Flask]:
+    """An app (the test configuration with `config` over it) on an empty schema: a copy of the session's SQLite
+    template, or this worker's PostgreSQL tables emptied (never CREATE TABLE per test)."""
     clear_cache()
     clock.reset()
     url = database_url(tmp_path)
     if empty_schema is not None:
         shutil.copyfile(empty_schema, tmp_path / "test.db")
-    application = create_app(_test_config(url, tmp_path))
+    application = create_app({**_test_config(url, tmp_path), **config})
     with application.app_context():
         if on_postgres():
             _empty_postgres_tables()
@@ -267,6 +269,13 @@ def app(tmp_path: Path, empty_schema: Path | None) -> Iterator[Flask]:
         db.session.remove()
         db.engine.dispose()
     clock.reset()
+
+
+@pytest.fixture
+def app(tmp_path: Path, empty_schema: Path | None) -> Iterator[Flask]:
+    """An app on an empty schema (a copy of the session's SQLite template, or emptied PostgreSQL tables)."""
+    with app_on_empty_schema(tmp_path, empty_schema) as application:
+        yield application
 
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday 09:00 UTC
