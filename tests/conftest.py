@@ -6,6 +6,7 @@ import copy
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,8 +150,27 @@ def _share_parsed_packs() -> None:
 _share_parsed_packs()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start `slow` tests first, one per xdist worker, then browser tests: a long test started last runs alone."""
+# Modules whose tests without the `app` fixture never open a database (the engine on its own, the pack's files, the
+# catalogues, the code's layout): the PostgreSQL run leaves those tests to the SQLite run instead of repeating them.
+NO_DATABASE = ("tests/process/", "tests/engine/", "tests/test_architecture.py", "tests/test_settings.py",
+               "tests/web/test_i18n.py", "tests/web/test_pack_names.py", "tests/web/test_desk_forms.py",
+               "tests/security/test_check_code.py")
+
+
+def database_free(item: pytest.Item) -> bool:
+    """True for a test in a NO_DATABASE module that uses no app (so no database) at all."""
+    return item.nodeid.startswith(NO_DATABASE) and not {"app", "empty_schema"} & set(
+        getattr(item, "fixturenames", ()))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, leave the database-free tests to the SQLite run; start `slow` tests first, one per xdist
+    worker, then browser tests: a long test started last runs alone."""
+    if on_postgres() and not os.environ.get("CLOSELOOP_TEST_EVERYTHING"):
+        skipped = [item for item in items if database_free(item)]
+        if skipped:
+            config.hook.pytest_deselected(items=skipped)
+            items[:] = [item for item in items if not database_free(item)]
     slow = [item for item in items if "slow" in item.keywords]
     rest = sorted((item for item in items if "slow" not in item.keywords),
                   key=lambda item: 0 if "browser" in item.keywords else 1)
@@ -251,15 +271,16 @@ def _empty_postgres_tables() -> None:
         _recreate_schema()
 
 
-@pytest.fixture
-def app(tmp_path: Path, empty_schema: Path | None) -> Iterator[Flask]:
-    """An app on an empty schema (a copy of the session's SQLite template, or emptied PostgreSQL tables)."""
+@contextmanager
+def app_on_empty_schema(tmp_path: Path, empty_schema: Path | None, **config: Any) -> Iterator[Flask]:
+    """An app (the test configuration with `config` over it) on an empty schema: a copy of the session's SQLite
+    template, or this worker's PostgreSQL tables emptied (never CREATE TABLE per test)."""
     clear_cache()
     clock.reset()
     url = database_url(tmp_path)
     if empty_schema is not None:
         shutil.copyfile(empty_schema, tmp_path / "test.db")
-    application = create_app(_test_config(url, tmp_path))
+    application = create_app({**_test_config(url, tmp_path), **config})
     with application.app_context():
         if on_postgres():
             _empty_postgres_tables()
@@ -267,6 +288,13 @@ def app(tmp_path: Path, empty_schema: Path | None) -> Iterator[Flask]:
         db.session.remove()
         db.engine.dispose()
     clock.reset()
+
+
+@pytest.fixture
+def app(tmp_path: Path, empty_schema: Path | None) -> Iterator[Flask]:
+    """An app on an empty schema (a copy of the session's SQLite template, or emptied PostgreSQL tables)."""
+    with app_on_empty_schema(tmp_path, empty_schema) as application:
+        yield application
 
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday 09:00 UTC

@@ -11,15 +11,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from tests.conftest import _test_config, database_url, on_postgres
+from tests.conftest import app_on_empty_schema
 from tests.security.diagrams import FACTS_FORM
 from tests.web.conftest import Web
-from webapp.app import create_app
-from webapp.engine import budget, clock
+from webapp.engine import budget
 from webapp.extensions import db
-from webapp.workflow.definitions import clear_cache
 
 SECRET = "canary-secret-key-7f3c9a"
 ENV_CANARY = "canary-environment-5d21e8"
@@ -34,24 +32,15 @@ def _passwd_line() -> str:
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """An app with canary secrets (SECRET_KEY, an environment variable) and short script budgets."""
+def app(tmp_path: Path, empty_schema: Path | None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """An app with canary secrets (SECRET_KEY, an environment variable) and short script budgets, on an empty
+    schema like every test's."""
     import tests.fixtures.handlers  # noqa: F401  (test_record: a service task whose parameter lands on the case)
 
     monkeypatch.setenv("CLOSELOOP_CANARY", ENV_CANARY)
-    clear_cache()
-    clock.reset()
     before = budget.limits()
-    application = create_app({**_test_config(database_url(tmp_path), tmp_path), "SECRET_KEY": SECRET, **BUDGET})
-    with application.app_context():
-        if on_postgres():
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
-        db.create_all()
+    with app_on_empty_schema(tmp_path, empty_schema, SECRET_KEY=SECRET, **BUDGET) as application:
         yield application
-        db.session.remove()
-        db.engine.dispose()
-    clock.reset()
     budget.configure(before.cpu_seconds, before.memory_bytes / (1024 * 1024))  # later tests get the usual budgets
 
 

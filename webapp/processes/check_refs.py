@@ -81,13 +81,19 @@ def _unit_problem(address: str, known: Known) -> list[str]:
     return []
 
 
+def _recipient_words(prefix: str) -> tuple[str, str]:
+    """The kind of an unknown recipient and how to fix it, in the owner's language (looked up only when needed)."""
+    if prefix == "group:":
+        return gettext("group"), gettext("create the group or name an existing one")
+    if prefix == "user:":
+        return gettext("user"), gettext("name an existing user")
+    return gettext("webhook"), gettext("add it to the WEBHOOKS setting or name a configured one")
+
+
 def check_recipients(el: Element, known: Known) -> list[Problem]:
     """Every literal `group:`, `user:`, `webhook:` and `service_point:` address in a parameter exists."""
     problems: list[Problem] = []
-    tables = {"group:": (known.groups, gettext("group"), gettext("create the group or name an existing one")),
-              "user:": (known.users, gettext("user"), gettext("name an existing user")),
-              "webhook:": (known.webhooks, gettext("webhook"),
-                           gettext("add it to the WEBHOOKS setting or name a configured one"))}
+    tables = {"group:": known.groups, "user:": known.users, "webhook:": known.webhooks}
     for param, expression in el.params.items():
         for text in _strings(expression):
             prefix = next((p for p in PREFIXES if text.startswith(p)), None)
@@ -97,8 +103,8 @@ def check_recipients(el: Element, known: Known) -> list[Problem]:
                 problems += [found(el.file, el.id, "parameter_unit_unusable", el.name, param=param, why=why)
                              for why in _unit_problem(text, known)]
                 continue
-            names, label, fix = tables[prefix]
-            if text[len(prefix):] not in names:
+            if text[len(prefix):] not in tables[prefix]:
+                label, fix = _recipient_words(prefix)
                 problems.append(found(el.file, el.id, "recipient_unknown", el.name, param=param, to=text, kind=label,
                                       name=text[len(prefix):], fix=fix))
     return problems
