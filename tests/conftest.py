@@ -167,10 +167,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """On PostgreSQL, leave the database-free tests to the SQLite run; start `slow` tests first, one per xdist
     worker, then browser tests: a long test started last runs alone."""
     if on_postgres() and not os.environ.get("CLOSELOOP_TEST_EVERYTHING"):
-        skipped = [item for item in items if database_free(item)]
+        kept, skipped = [], []
+        for item in items:
+            (skipped if database_free(item) else kept).append(item)
         if skipped:
             config.hook.pytest_deselected(items=skipped)
-            items[:] = [item for item in items if not database_free(item)]
+            items[:] = kept
     slow = [item for item in items if "slow" in item.keywords]
     rest = sorted((item for item in items if "slow" not in item.keywords),
                   key=lambda item: 0 if "browser" in item.keywords else 1)
