@@ -123,10 +123,14 @@ def test_firing_one_timer_takes_a_handful_of_statements(app, users, mini):
 @pg_only
 def test_the_firing_transaction_commits_asynchronously_and_the_next_one_does_not(app, users, mini):
     due_grievances(1)
-    assert timers.claim(db.session, clock.now()) is not None
-    assert db.session.scalar(text("SHOW synchronous_commit")) == "off"
-    db.session.rollback()
-    assert db.session.scalar(text("SHOW synchronous_commit")) == "on"
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET synchronous_commit = on")  # production's default (the test databases' is off)
+        conn.commit()
+        session = Session(bind=conn)
+        assert timers.claim(session, clock.now()) is not None
+        assert session.scalar(text("SHOW synchronous_commit")) == "off"
+        session.rollback()
+        assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
 
 
 @pg_only
