@@ -203,7 +203,7 @@ class Rows:
             if any(tuple(row) != keys for row in rows):
                 out.append((insert(table).values(rows), {}))
             else:
-                out.append(((table.name, keys), {f"{table.name}_{key}": [row[key] for row in rows] for key in keys}))
+                out.append(((table.name, keys), {f"{table.name}_rows": statements.rows_json(rows)}))
         return out
 
 
