@@ -169,3 +169,41 @@ def test_a_real_pack_completion_leaves_nothing_for_the_commit_to_flush(pack, use
         event.remove(db.session(), "before_flush", _flush)
     assert flushed == []
     assert db.session.get(HumanTask, task_id).state == "completed"
+
+
+def test_appended_rows_keep_their_values_json_nulls_naive_utc_times_and_column_lengths(mini, users):
+    """Each INSERT of the transition's rows (on PostgreSQL one JSON parameter per table) stores the values as a bound
+    value would: None in a JSON column is JSON null, a naive time is UTC, text and nested JSON as given, and a
+    string longer than its column is refused, not cut."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    case = register()
+    inst = instance_of(case)
+    naive = datetime(2026, 3, 2, 9, 30, 15, 123456)
+    rows = Rows()
+    rows.event(inst, case, "tester", "plain", None)
+    rows.event(inst, case, "tester", "nested", {"text": "投诉 'quoted' \"double\" \\ {braces}", "n": [1, 2.5, None],
+                                                "deep": {"ok": True}})
+    rows.timer(inst, "00000000-0000-4000-8000-0000000000b1", "t", "naive due", naive)
+    rows.write(db.session)
+    db.session.commit()
+    stored = db.session.execute(select(Event.kind, Event.data).where(Event.case_id == case.id,
+                                                                     Event.kind.in_(["plain", "nested"]))
+                                .order_by(Event.id)).all()
+    assert [tuple(row) for row in stored] == [
+        ("plain", None),
+        ("nested", {"text": "投诉 'quoted' \"double\" \\ {braces}", "n": [1, 2.5, None], "deep": {"ok": True}})]
+    timer = db.session.scalars(select(Timer).where(Timer.name == "naive due")).one()
+    assert timer.due_at == naive.replace(tzinfo=UTC) and timer.state == "waiting"
+    if db.engine.dialect.name != "postgresql":
+        return
+    kinds = db.session.execute(text("SELECT jsonb_typeof(data) FROM event WHERE kind = 'plain'")).scalars().all()
+    assert kinds == ["null"]  # as the JSON type binds None (none_as_null is off)
+    too_long = Rows()
+    too_long.timer(inst, "x" * 37, "t", "too long", naive)  # timer.task_id is VARCHAR(36)
+    with pytest.raises(DBAPIError):
+        too_long.write(db.session)
+    db.session.rollback()
