@@ -96,8 +96,9 @@ class Rows:
             self.loaded.append(row)
 
     def write(self, session: Session) -> None:
-        """Write what is queued and empty the queues: one statement per table (a multi-row INSERT), or on PostgreSQL
-        one statement for everything (the others as data-modifying CTEs of the last: one round trip, not up to six)."""
+        """Write what is queued and empty the queues: one statement per table (several rows: one executemany), or on
+        PostgreSQL one statement for everything (the others as data-modifying CTEs of the last: one round trip, not up
+        to six)."""
         conn = session.connection()  # Core statements: no ORM bookkeeping for rows nobody reads back
         if self.timers or self.outbox:
             session.info[WAKE_WORKER] = session.info[NOTIFY_WORK] = True
