@@ -125,8 +125,8 @@ class Rows:
         else:
             if self.instance is not None:
                 self._write_instance(conn)
-            for stmt, params in self._updates():
-                conn.execute(stmt, params)
+            for stmt, bound in self._updates():
+                conn.execute(stmt, bound)
             for table, row_id, values in self.updates:
                 conn.execute(statements.update_statement(table, tuple(values)),
                              {"row_id": row_id} | {f"new_{key}": value for key, value in values.items()})

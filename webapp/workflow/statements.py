@@ -144,7 +144,7 @@ def _insert_statement(table: Table, keys: tuple[str, ...], guard: Any = None) ->
 
 
 def _pick(value: Any, column: Any) -> Any:
-    key = literal_column("'" + column.key.replace("'", "''") + "'")
+    key: Any = literal_column("'" + column.key.replace("'", "''") + "'")
     if isinstance(column.type, JSON):
         return value.op("->", return_type=JSONB())(key)
     target = String() if isinstance(column.type, String) else column.type
