@@ -39,8 +39,9 @@ def _rows(session: Session, kind: str | None = None, key: str | None = None) -> 
     return list(session.scalars(stmt))
 
 
-_UNIT = select(MasterItem).where(MasterItem.kind == bindparam("kind"), MasterItem.active.is_(True),
-                                 MasterItem.key == bindparam("key"))
+_ONE = (MasterItem.kind == bindparam("kind"), MasterItem.active.is_(True), MasterItem.key == bindparam("key"))
+_UNIT = select(MasterItem).where(*_ONE)
+_KEPT = select(MasterItem.id).where(*_ONE).limit(1)  # whether it is kept: no row to load
 
 
 def people_of(attrs: dict[str, Any] | None, head_only: bool) -> list[str]:
@@ -97,4 +98,5 @@ def queue_or(session: Session, queue: str | None, fallback: str | None) -> str |
     parsed = parse(queue)
     if parsed is None:
         return queue
-    return queue if _rows(session, parsed[0], parsed[1]) else fallback
+    kept = session.scalars(_KEPT, {"kind": parsed[0], "key": parsed[1]}).first() is not None
+    return queue if kept else fallback
