@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from webapp.deadlines.models import Deadline
@@ -21,8 +21,7 @@ class Clocks:
         """Every clock of the instance, oldest first (new ones last, in the order they were added)."""
         if self._rows is None:
             with self.session.no_autoflush:
-                stored = list(self.session.scalars(select(Deadline).where(Deadline.instance_id == self.instance_id)
-                                                   .order_by(Deadline.id)))
+                stored = list(self.session.scalars(_OF_INSTANCE, {"instance_id": self.instance_id}))
             pending = [o for o in self.session.new if isinstance(o, Deadline) and o.instance_id == self.instance_id]
             self._rows = stored + pending
         return self._rows
@@ -39,6 +38,10 @@ class Clocks:
         """A new clock: added to the session and to the list."""
         self.rows().append(row)
         self.session.add(row)
+
+
+# built once: SQLAlchemy computes a statement's cache key once per statement object
+_OF_INSTANCE = select(Deadline).where(Deadline.instance_id == bindparam("instance_id")).order_by(Deadline.id)
 
 
 def _is_active(row: Deadline) -> bool:

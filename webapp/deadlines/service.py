@@ -152,8 +152,8 @@ def _sync_task_due(session: Session, instance: Instance, clocks: Clocks, clocks_
     by_name = {r.name: r for r in clocks.active("*")}
     for task in tasks:
         row = by_name.get(task.clock or "")
-        if row is not None and row.due_at is not None:
-            task.due_at = row.due_at
+        if row is not None and row.due_at is not None and task.due_at != row.due_at:
+            task.due_at = row.due_at  # only a change: the same value set again would still make the commit flush
     for values in queued:  # new tasks that are not ORM rows
         values["due_at"] = getattr(by_name.get(values["clock"]), "due_at", None) or values["due_at"]
 

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from webapp.config import ROOT
@@ -55,11 +55,15 @@ _OF_KIND = select(MasterItem.kind, MasterItem.key, MasterItem.name_en, MasterIte
 
 def attribute(session: Session, kind: str, key: str, name: str) -> Any:
     """One stored attribute of a row (active or not), else of the pack's default of that key; None if neither."""
-    row = session.scalars(select(MasterItem).where(MasterItem.kind == kind, MasterItem.key == key)).first()
+    row = session.execute(_ATTRS, {"kind": kind, "key": key}).first()
     if row is not None:
         return (row.attrs or {}).get(name)
     default = next((c for k, c in _pack_defaults() if k == kind and c.key == key), None)
     return default.attrs.get(name) if default is not None else None
+
+
+# the row's attributes only (a column, not an ORM row to load)
+_ATTRS = select(MasterItem.attrs).where(MasterItem.kind == bindparam("kind"), MasterItem.key == bindparam("key"))
 
 
 def keys(session: Session, kind: str) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from webapp.masterdata.models import MasterItem
@@ -31,10 +31,17 @@ def parse(address: str | None) -> tuple[str, str, bool] | None:
 
 
 def _rows(session: Session, kind: str | None = None, key: str | None = None) -> list[MasterItem]:
+    if kind and key is not None:  # one unit (a task's queue, an address): the statement built once
+        return list(session.scalars(_UNIT, {"kind": kind, "key": key}))
     stmt = select(MasterItem).where(MasterItem.kind.in_([kind] if kind else KINDS), MasterItem.active.is_(True))
     if key is not None:
         stmt = stmt.where(MasterItem.key == key)
     return list(session.scalars(stmt))
+
+
+_ONE = (MasterItem.kind == bindparam("kind"), MasterItem.active.is_(True), MasterItem.key == bindparam("key"))
+_UNIT = select(MasterItem).where(*_ONE)
+_KEPT = select(MasterItem.id).where(*_ONE).limit(1)  # whether it is kept: no row to load
 
 
 def people_of(attrs: dict[str, Any] | None, head_only: bool) -> list[str]:
@@ -91,4 +98,5 @@ def queue_or(session: Session, queue: str | None, fallback: str | None) -> str |
     parsed = parse(queue)
     if parsed is None:
         return queue
-    return queue if _rows(session, parsed[0], parsed[1]) else fallback
+    kept = session.scalars(_KEPT, {"kind": parsed[0], "key": parsed[1]}).first() is not None
+    return queue if kept else fallback

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.deadlines.models import Deadline
@@ -36,7 +36,7 @@ class DbHistory:
 
     def _issue(self, subject: str, exclude: str) -> tuple[str | None, Case | None]:
         if exclude not in self._cases:
-            self._cases[exclude] = self.session.scalars(select(Case).where(Case.number == exclude)).first()
+            self._cases[exclude] = self.session.scalars(_BY_NUMBER, {"number": exclude}).first()
         me = self._cases[exclude]
         return issues.current(me, subject), me
 
@@ -63,22 +63,14 @@ class DbHistory:
         read = self._read.get((category, issue, exclude))
         if read is not None:  # distinct_complainants' query brought every closed case of the issue along
             return sum(1 for row in read if row[4] == "closed")
-        rows = self.session.scalars(
-            select(Case.id).where(Case.category == category, Case.issue_key == issue, Case.status == "closed",
-                                  Case.number != exclude))
+        rows = self.session.scalars(_CLOSED_OF_ISSUE, {"category": category, "issue": issue, "exclude": exclude})
         return len(rows.all())
 
     def _of_issue(self, category: str, issue: str, exclude: str, since: datetime) -> list[Any]:
         """The other cases of the issue opened since `since` (malicious left out) or closed: one query for both
         figures of a grading step (kept for repeats_after_closure)."""
-        recent = and_(Case.created_at >= since, Case.status.not_in(NOT_COUNTED))
-        rows = list(self.session.execute(
-            select(Case.number, Case.customer_phone, Case.customer_name, Case.customer_email, Case.status,
-                   Case.created_at)
-            .where(Case.category == category, Case.issue_key == issue, Case.number != exclude,
-                   or_(recent, Case.status == "closed"))
-            .order_by(Case.id)
-        ))
+        rows = list(self.session.execute(_OF_ISSUE, {"category": category, "issue": issue, "exclude": exclude,
+                                                     "since": since}))
         self._read[(category, issue, exclude)] = rows
         return rows
 
@@ -88,8 +80,7 @@ class DbHistory:
             key = check_int("instance", int(instance_id))
         except (TypeError, ValueError):
             return None
-        row = self.session.scalars(select(Deadline).where(Deadline.instance_id == key, Deadline.name == name)
-                                   .order_by(Deadline.id.desc()).limit(1)).first()
+        row = self.session.scalars(_CLOCK, {"instance_id": key, "name": name}).first()
         if row is None:
             return None
         due = row.due_at
@@ -105,3 +96,17 @@ class DbHistory:
     def unit_kept(self, address: str) -> bool:
         """Whether master data keeps (active) the department or service point an address names."""
         return units.queue_or(self.session, address, None) is not None
+
+
+# the statements, built once (SQLAlchemy computes a statement's cache key once per statement object)
+_BY_NUMBER = select(Case).where(Case.number == bindparam("number"))
+_SAME_ISSUE = (Case.category == bindparam("category"), Case.issue_key == bindparam("issue"),
+               Case.number != bindparam("exclude"))
+_CLOSED_OF_ISSUE = select(Case.id).where(*_SAME_ISSUE, Case.status == "closed")
+_OF_ISSUE = (select(Case.number, Case.customer_phone, Case.customer_name, Case.customer_email, Case.status,
+                    Case.created_at)
+             .where(*_SAME_ISSUE, or_(and_(Case.created_at >= bindparam("since"), Case.status.not_in(NOT_COUNTED)),
+                                      Case.status == "closed"))
+             .order_by(Case.id))
+_CLOCK = (select(Deadline).where(Deadline.instance_id == bindparam("instance_id"), Deadline.name == bindparam("name"))
+          .order_by(Deadline.id.desc()).limit(1))

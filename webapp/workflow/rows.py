@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -96,8 +96,9 @@ class Rows:
             self.loaded.append(row)
 
     def write(self, session: Session) -> None:
-        """Write what is queued and empty the queues: one statement per table (a multi-row INSERT), or on PostgreSQL
-        one statement for everything (the others as data-modifying CTEs of the last: one round trip, not up to six)."""
+        """Write what is queued and empty the queues: one statement per table (several rows: one executemany), or on
+        PostgreSQL one statement for everything (the others as data-modifying CTEs of the last: one round trip, not up
+        to six)."""
         conn = session.connection()  # Core statements: no ORM bookkeeping for rows nobody reads back
         if self.timers or self.outbox:
             session.info[WAKE_WORKER] = session.info[NOTIFY_WORK] = True
@@ -124,17 +125,15 @@ class Rows:
         else:
             if self.instance is not None:
                 self._write_instance(conn)
-            for stmt in self._updates():
-                conn.execute(stmt)
+            for stmt, bound in self._updates():
+                conn.execute(stmt, bound)
             for table, row_id, values in self.updates:
                 conn.execute(statements.update_statement(table, tuple(values)),
                              {"row_id": row_id} | {f"new_{key}": value for key, value in values.items()})
             for model, rows in ((HumanTask, self.new_tasks), (Timer, self.timers), (Outbox, self.outbox),
                                 (Event, self.events)):
-                if len(rows) == 1:
-                    conn.execute(insert(model.__table__), rows[0])
-                elif rows:  # with RETURNING, SQLAlchemy sends one multi-row INSERT ("insertmanyvalues")
-                    conn.execute(insert(model.__table__).returning(model.__table__.c.id), list(rows)).all()
+                if rows:  # several rows: one executemany (SQLite: no round trip; nothing reads their ids back)
+                    conn.execute(_INSERTS[model], rows[0] if len(rows) == 1 else list(rows))
         for row, values in changed:
             mark_written(row, values)
         for queue in (self.tasks, self.cancelled, self.ended, self.new_tasks, self.timers, self.outbox, self.events,
@@ -154,21 +153,19 @@ class Rows:
         raise StaleDataError(f"instance {self.instance[0]}: lock_version {self.instance[1]} changed under this "
                              "transaction")
 
-    def _updates(self) -> list[Any]:
-        """SQLite: the human task updates (one per task), the cancels by task id, then the timer updates (one per
-        (state, fired_at))."""
-        table = Timer.__table__
-        out: list[Any] = []
-        for task, state, at, by in self.tasks:
-            out.append(update(HumanTask.__table__).where(HumanTask.__table__.c.id == task.id)
-                       .values(state=state, completed_at=at, completed_by=by))
+    def _updates(self) -> list[tuple[Any, dict[str, Any] | list[dict[str, Any]]]]:
+        """SQLite: the human task ends (one executemany), the cancels by task id (one per instance), then the timer
+        ends (one per (state, fired_at)): statements built once, with their parameters."""
+        out: list[tuple[Any, dict[str, Any] | list[dict[str, Any]]]] = []
+        if self.tasks:
+            ends = [{"b_id": task.id, "b_state": state, "b_at": at, "b_by": by} for task, state, at, by in self.tasks]
+            out.append((_TASK_ENDED, ends[0] if len(ends) == 1 else ends))
         for instance_id in dict.fromkeys(i for i, _ in self.cancelled):
             task_ids = [t for i, t in self.cancelled if i == instance_id]
-            out.append(update(table).where(table.c.instance_id == instance_id, table.c.task_id.in_(task_ids),
-                                           table.c.state == "waiting").values(state="cancelled", fired_at=None))
+            out.append((_TIMERS_CANCELLED, {"b_instance_id": instance_id, "b_task_ids": task_ids}))
         for state, fired_at in dict.fromkeys((state, fired_at) for _, state, fired_at in self.ended):
             ids = [i for i, s, f in self.ended if (s, f) == (state, fired_at)]
-            out.append(update(table).where(table.c.id.in_(ids)).values(state=state, fired_at=fired_at))
+            out.append((_TIMERS_ENDED, {"b_ids": ids, "b_state": state, "b_fired_at": fired_at}))
         return out
 
     def _parts(self) -> list[tuple[statements.Shape | Any, dict[str, Any]]]:
@@ -207,5 +204,22 @@ class Rows:
             if any(tuple(row) != keys for row in rows):
                 out.append((insert(table).values(rows), {}))
             else:
-                out.append(((table.name, keys), {f"{table.name}_{key}": [row[key] for row in rows] for key in keys}))
+                out.append(((table.name, keys), {f"{table.name}_rows": statements.rows_json(rows)}))
         return out
+
+
+# SQLite's statements, built once: SQLAlchemy computes a statement's cache key once per object (not per execute)
+_INSERTS = {model: insert(model.__table__) for model in (HumanTask, Timer, Outbox, Event)}
+_TASKS, _TIMERS = HumanTask.__table__, Timer.__table__
+_TASK_ENDED = (update(_TASKS).where(_TASKS.c.id == bindparam("b_id", type_=_TASKS.c.id.type))
+               .values(state=bindparam("b_state", type_=_TASKS.c.state.type),
+                       completed_at=bindparam("b_at", type_=_TASKS.c.completed_at.type),
+                       completed_by=bindparam("b_by", type_=_TASKS.c.completed_by.type)))
+_TIMERS_CANCELLED = (update(_TIMERS)
+                     .where(_TIMERS.c.instance_id == bindparam("b_instance_id", type_=_TIMERS.c.instance_id.type),
+                            _TIMERS.c.task_id.in_(bindparam("b_task_ids", expanding=True)),
+                            _TIMERS.c.state == "waiting")
+                     .values(state="cancelled", fired_at=None))
+_TIMERS_ENDED = (update(_TIMERS).where(_TIMERS.c.id.in_(bindparam("b_ids", expanding=True)))
+                 .values(state=bindparam("b_state", type_=_TIMERS.c.state.type),
+                         fired_at=bindparam("b_fired_at", type_=_TIMERS.c.fired_at.type)))

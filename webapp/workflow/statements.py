@@ -3,11 +3,26 @@ them), on PostgreSQL combined into one statement of data-modifying CTEs (webapp.
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (
+    JSON,
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from webapp.models import HumanTask, Instance, Timer
 
@@ -116,11 +131,35 @@ def _guarded(guard: Any) -> list[Any]:
 
 @lru_cache(maxsize=128)
 def _insert_statement(table: Table, keys: tuple[str, ...], guard: Any = None) -> Any:
-    """INSERT ... SELECT FROM unnest(<one array per column>) WITH ORDINALITY: the rows in their order."""
-    arrays = [bindparam(f"{table.name}_{key}", type_=ARRAY(table.c[key].type)) for key in keys]
-    source = func.unnest(*arrays).table_valued(*keys, with_ordinality="cl_n").render_derived()
-    picked = select(*(source.c[key] for key in keys)).where(*_guarded(guard)).order_by(source.c.cl_n)
+    """INSERT ... SELECT FROM jsonb_array_elements(<the rows as one JSON array>) WITH ORDINALITY: the rows in their
+    order, from one parameter per table (see rows_json): psycopg dumps one string, not an array per column, which
+    it escapes element by element in Python. A JSON column takes the element's JSON value (None: JSON null, as the
+    JSON type binds it); another column its text cast to the column's type (a string column's length is checked
+    by the INSERT, as for a bound value)."""
+    source = (func.jsonb_array_elements(cast(bindparam(f"{table.name}_rows", type_=Text()), JSONB()))
+              .table_valued("value", with_ordinality="cl_n").render_derived())
+    value = type_coerce(source.c.value, JSONB())
+    picked = select(*(_pick(value, table.c[key]) for key in keys)).where(*_guarded(guard)).order_by(source.c.cl_n)
     return insert(table).from_select([table.c[key] for key in keys], picked)
+
+
+def _pick(value: Any, column: Any) -> Any:
+    key: Any = literal_column("'" + column.key.replace("'", "''") + "'")
+    if isinstance(column.type, JSON):
+        return value.op("->", return_type=JSONB())(key)
+    target = String() if isinstance(column.type, String) else column.type
+    return cast(value.op("->>", return_type=Text())(key), target)
+
+
+def rows_json(rows: list[dict[str, Any]]) -> str:
+    """The rows of an INSERT shape as one JSON array: datetimes as ISO 8601 UTC (a naive one is UTC, as UtcDateTime
+    binds it); every other value as the JSON type would write it (json.dumps, which refuses what it cannot write)."""
+    return json.dumps([{key: _utc_iso(value) if isinstance(value, datetime) else value for key, value in row.items()}
+                       for row in rows])
+
+
+def _utc_iso(value: datetime) -> str:
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
 
 
 def with_defaults(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
