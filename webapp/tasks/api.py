@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import request
+from sqlalchemy import Row
 
 from webapp.accounts.api import api_user, reads_only, require
 from webapp.api import bp
@@ -86,7 +88,8 @@ def complete_task(task_id: int) -> Any:
     return result
 
 
-def _open_after(task: HumanTask) -> list[HumanTask]:
-    """The instance's open tasks after the completion committed: one autocommitted SELECT (see reads_only)."""
+def _open_after(task: HumanTask) -> Sequence[Row[Any]]:
+    """The instance's open tasks after the completion committed: one autocommitted SELECT (see reads_only) of the
+    columns the answer shows, as plain rows (no ORM objects: nothing changes them)."""
     reads_only()
-    return tasks.next_tasks(db.session, task)
+    return tasks.next_task_rows(db.session, task.instance_id)

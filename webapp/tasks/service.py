@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -15,6 +16,7 @@ from webapp.cases.public import own_survey
 from webapp.engine.clock import now
 from webapp.errors import Conflict, Forbidden, NotFound, lost_race
 from webapp.models import Case, HumanTask, Instance, ProcessDefinition, User
+from webapp.tasks.models import SHOWN_COLUMNS
 from webapp.workflow import transitions as runtime
 from webapp.workflow.definitions import form_schema  # noqa: F401  (re-exported: tasks.form_schema)
 from webapp.workflow.forms import validated
@@ -229,6 +231,15 @@ def next_tasks(session: Session, task: HumanTask) -> list[HumanTask]:
     return list(session.scalars(_OPEN_OF_INSTANCE, {"instance_id": task.instance_id}))
 
 
+def next_task_rows(session: Session, instance_id: int) -> Sequence[Row[Any]]:
+    """The instance's open tasks by id, as plain rows of the columns a task's JSON shows (SHOWN_COLUMNS); run on the
+    session's connection, as Core (through the session the ORM would compile and process even a Core select)."""
+    return session.connection().execute(_OPEN_ROWS_OF_INSTANCE, {"instance_id": instance_id}).all()
+
+
+_OPEN_ROWS_OF_INSTANCE = (select(*(HumanTask.__table__.c[name] for name in SHOWN_COLUMNS))
+                          .where(HumanTask.instance_id == bindparam("instance_id"), HumanTask.state == "open")
+                          .order_by(HumanTask.id))
 _OPEN_OF_INSTANCE = (select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"),
                                              HumanTask.state == "open").order_by(HumanTask.id))
 
