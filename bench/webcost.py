@@ -27,6 +27,8 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)  # bench/http.py must 
 
 from bench.common import PG_URL  # noqa: E402
 
+served: Any = None  # bench.wsgi_bench, imported once the database is ready
+
 
 class Wsgi:
     """Calls the app's WSGI callable with a prepared environ; times the thread CPU of each call by operation."""
@@ -139,6 +141,33 @@ class Split:
         app.do_teardown_request = self.wrap("do_teardown_request", app.do_teardown_request)
 
 
+def _print_statements(wsgi: Wsgi, tokens: dict[str, str]) -> None:
+    """Run one more grievance with every statement printed, under the request that sent it."""
+    from sqlalchemy import event
+
+    from webapp.extensions import db
+
+    with served.app.app_context():
+        engine = db.engine
+
+    def show(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        print("    SQL", " ".join(statement.split())[:int(os.environ.get("SQL_WIDTH", "150"))])
+
+    original = wsgi.call
+
+    def call(op: str, method: str, path: str, *rest: Any) -> tuple[int, Any]:
+        print(f"  {op} {method} {path}")
+        return original(op, method, path, *rest)
+
+    event.listen(engine, "before_cursor_execute", show)
+    wsgi.call = call  # type: ignore[method-assign]
+    try:
+        drive(wsgi, tokens, 200_000)
+    finally:
+        wsgi.call = original  # type: ignore[method-assign]
+        event.remove(engine, "before_cursor_execute", show)
+
+
 def main() -> None:
     """Prepare the database, build the app like gunicorn does, warm up, measure."""
     parser = argparse.ArgumentParser()
@@ -146,6 +175,7 @@ def main() -> None:
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (BENCH_PG_URL) instead of a temp SQLite")
     parser.add_argument("--profile", help="write a cProfile of the measured requests (without the completion "
                         "service inside them) to this file")
+    parser.add_argument("--statements", action="store_true", help="print the SQL statements of one request per op")
     parser.add_argument("--split", action="store_true", help="time the named parts of the HTTP layer")
     parser.add_argument("--only", help="measure (and profile) only this operation: register, worklist, open, complete")
     args = parser.parse_args()
@@ -155,6 +185,7 @@ def main() -> None:
 
     make_pack_app(url)
     os.environ.update({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    global served
     import bench.wsgi_bench as served
     from webapp.tasks import service as tasks
 
@@ -168,6 +199,8 @@ def main() -> None:
     for n in range(2):
         drive(wsgi, tokens, 100_000 + n)  # warm-up: the pack parsed, scripts compiled, statements prepared
 
+    if args.statements:
+        _print_statements(wsgi, tokens)
     original = tasks.complete_with_instance
     service: list[float] = []
 

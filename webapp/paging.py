@@ -79,29 +79,35 @@ def id_from_cursor(cursor: str | None) -> int | None:
     return decode_cursor(cursor)[2] if cursor else None
 
 
-def soonest_first(session: Session, stmt: Select[tuple[Any]], due: InstrumentedAttribute[Any],
-                  key: InstrumentedAttribute[int], cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+def soonest_first(session: Session, stmt: Select[Any], due: InstrumentedAttribute[Any],
+                  key: InstrumentedAttribute[int], cursor: str | None, limit: int,
+                  rows: bool = False) -> tuple[list[Any], str | None]:
     """One page of `stmt` by `due` ascending, then `key`; the rows without a due time come last, by `key`.
 
     Two index-ordered phases instead of one NULLS LAST sort; returns the page and the next page's cursor (None
-    on the last page)."""
+    on the last page). With rows=True `stmt` selects columns (`due` and `key` among them) and the page is plain
+    rows, run as Core on the session's connection (no ORM work)."""
     phase, after_due, after_key = decode_cursor(cursor) if cursor else (0, None, 0)
     items: list[Any] = []
     if phase == 0:
         dated = stmt.where(due.is_not(None))
         if after_due is not None:
             dated = dated.where(or_(due > after_due, and_(due == after_due, key > after_key)))
-        items = list(session.scalars(dated.order_by(due, key).limit(limit + 1)))
+        items = _fetch(session, dated.order_by(due, key).limit(limit + 1), rows)
         if len(items) > limit:
             last = items[limit - 1]
             return items[:limit], encode_cursor(0, getattr(last, due.key), getattr(last, key.key))
         after_key = 0
     rest = limit - len(items)
-    tail = list(session.scalars(stmt.where(due.is_(None), key > after_key).order_by(key).limit(rest + 1)))
+    tail = _fetch(session, stmt.where(due.is_(None), key > after_key).order_by(key).limit(rest + 1), rows)
     items.extend(tail[:rest])
     if len(tail) <= rest:
         return items, None
     return items, encode_cursor(1, None, getattr(tail[rest - 1], key.key) if rest else 0)
+
+
+def _fetch(session: Session, stmt: Select[Any], rows: bool) -> list[Any]:
+    return list(session.connection().execute(stmt)) if rows else list(session.scalars(stmt))
 
 
 def oldest_first_batches(session: Session, stmt: Select[tuple[Any]], key: InstrumentedAttribute[int],

@@ -12,8 +12,10 @@ from webapp.engine.clock import now
 from webapp.errors import Forbidden, Invalid
 from webapp.models import Group, HumanTask, Membership, User
 from webapp.paging import encode_cursor, soonest_first
+from webapp.tasks.models import SHOWN_COLUMNS
 
 SCOPES = ("mine", "group", "overdue", "team", "all")
+_SHOWN = tuple(HumanTask.__table__.c[name] for name in SHOWN_COLUMNS)
 
 
 @dataclass
@@ -32,12 +34,12 @@ class TaskFilters:
 class Page:
     """One page of tasks and the cursor of the next page (None at the end)."""
 
-    items: list[HumanTask]
+    items: list[Any]  # HumanTask rows, or plain rows of SHOWN_COLUMNS (list_tasks with rows=True)
     next_cursor: str | None
 
 
-def _scoped(user: User, scope: str) -> Select[tuple[HumanTask]]:
-    stmt = select(HumanTask).where(HumanTask.state == "open")
+def _scoped(user: User, scope: str, rows: bool = False) -> Select[Any]:
+    stmt = (select(*_SHOWN) if rows else select(HumanTask)).where(HumanTask.state == "open")
     if scope == "mine":
         return stmt.where(HumanTask.assignee == user.username)
     if scope == "group":
@@ -55,7 +57,7 @@ def _scoped(user: User, scope: str) -> Select[tuple[HumanTask]]:
     raise Invalid(f"unknown scope '{scope}'", {"scope": "one of " + ", ".join(SCOPES)})
 
 
-def _filtered(stmt: Select[tuple[HumanTask]], f: TaskFilters) -> Select[tuple[HumanTask]]:
+def _filtered(stmt: Select[Any], f: TaskFilters) -> Select[Any]:
     if f.grade:
         stmt = stmt.where(HumanTask.grade == f.grade)
     if f.kind:
@@ -70,24 +72,26 @@ def _filtered(stmt: Select[tuple[HumanTask]], f: TaskFilters) -> Select[tuple[Hu
 
 
 def list_tasks(session: Session, user: User, scope: str = "mine", filters: TaskFilters | None = None,
-               cursor: str | None = None, limit: int = 50) -> Page:
-    """Open tasks by deadline (tasks without a deadline last), then by id; keyset paged."""
+               cursor: str | None = None, limit: int = 50, rows: bool = False) -> Page:
+    """Open tasks by deadline (tasks without a deadline last), then by id; keyset paged. With rows=True the items
+    are plain rows of the columns a task's JSON shows (SHOWN_COLUMNS), not ORM objects: for read-only answers."""
     limit = max(1, min(limit, 200))
     if scope == "overdue":
-        return _overdue(session, user, filters or TaskFilters(), cursor, limit)
-    base = _filtered(_scoped(user, scope), filters or TaskFilters())
-    items, next_cursor = soonest_first(session, base, HumanTask.due_at, HumanTask.id, cursor, limit)
+        return _overdue(session, user, filters or TaskFilters(), cursor, limit, rows)
+    base = _filtered(_scoped(user, scope, rows), filters or TaskFilters())
+    items, next_cursor = soonest_first(session, base, HumanTask.due_at, HumanTask.id, cursor, limit, rows)
     return Page(items, next_cursor)
 
 
-def _overdue(session: Session, user: User, filters: TaskFilters, cursor: str | None, limit: int) -> Page:
+def _overdue(session: Session, user: User, filters: TaskFilters, cursor: str | None, limit: int,
+             rows: bool) -> Page:
     """Mine and my groups' unclaimed tasks past due: two index-ordered lists merged, not one OR query.
 
     Each half walks its own (state, assignee|group, due) index, so the page stays fast when tens of thousands of
     tasks are late; the order is the same as one query (deadline, then id).
     """
     late = replace(filters, overdue=True)
-    halves = [list_tasks(session, user, scope, late, cursor, limit) for scope in ("mine", "group")]
+    halves = [list_tasks(session, user, scope, late, cursor, limit, rows) for scope in ("mine", "group")]
     merged = sorted((t for half in halves for t in half.items), key=lambda t: (t.due_at, t.id))
     more = len(merged) > limit or any(half.next_cursor for half in halves)
     items = merged[:limit]
