@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
+from sqlalchemy import select
 
 from webapp.accounts import visibility
 from webapp.accounts.api import api_user, reads_only, require
@@ -59,8 +60,9 @@ def _case_detail(case: Case, with_history: bool) -> dict[str, Any]:
     body = case_json(case)
     body["open_tasks"] = [task_json(t) for t in cases.open_tasks(db.session, case)]
     body["linked_cases"] = [c.number for c in cases.linked(db.session, case)]
-    instance = db.session.get(Instance, case.instance_id) if case.instance_id else None
-    body["instance_status"] = instance.status if instance else None
+    # the status alone: loading the instance would read its whole state (and join its definition) for one column
+    body["instance_status"] = (db.session.scalar(select(Instance.status).where(Instance.id == case.instance_id))
+                               if case.instance_id else None)
     body["deadlines"] = [timer_json(t) for t in waiting_timers(db.session, case.instance_id)]
     if with_history:
         body["history"] = [event_json(e) for e in cases.history(db.session, case)]
