@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import select
 
 from webapp.accounts import visibility
 from webapp.accounts.api import api_user, reads_only, require
@@ -16,7 +15,7 @@ from webapp.cases import service as cases
 from webapp.deadlines.service import waiting_timers
 from webapp.errors import Invalid
 from webapp.extensions import db
-from webapp.models import Case, Instance
+from webapp.models import Case
 from webapp.paging import id_cursor, id_from_cursor, page_size
 
 
@@ -60,9 +59,7 @@ def _case_detail(case: Case, with_history: bool) -> dict[str, Any]:
     body = case_json(case)
     body["open_tasks"] = [task_json(t) for t in cases.open_tasks(db.session, case)]
     body["linked_cases"] = [c.number for c in cases.linked(db.session, case)]
-    # the status alone: loading the instance would read its whole state (and join its definition) for one column
-    body["instance_status"] = (db.session.scalar(select(Instance.status).where(Instance.id == case.instance_id))
-                               if case.instance_id else None)
+    body["instance_status"] = cases.instance_status(db.session, case)
     body["deadlines"] = [timer_json(t) for t in waiting_timers(db.session, case.instance_id)]
     if with_history:
         body["history"] = [event_json(e) for e in cases.history(db.session, case)]
