@@ -130,7 +130,9 @@ class Split:
         iface.save_session = self.wrap("session save", iface.save_session)
         users.user_for_token = self.wrap("user_for_token", users.user_for_token)
         tasks_api.reads_only = self.wrap("next tasks: reads_only", tasks_api.reads_only)
-        tasks_api.tasks.next_task_rows = self.wrap("next tasks: SELECT", tasks_api.tasks.next_task_rows)
+        for name in ("next_task_rows", "next_tasks"):  # (next_tasks before the rows)
+            if hasattr(tasks_api.tasks, name):
+                setattr(tasks_api.tasks, name, self.wrap("next tasks: SELECT", getattr(tasks_api.tasks, name)))
         tasks_api.task_json = self.wrap("task_json", tasks_api.task_json)
         tasks_api.instance_json = self.wrap("instance_json", tasks_api.instance_json)
         app.make_response = self.wrap("make_response (JSON)", app.make_response)
