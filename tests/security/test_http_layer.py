@@ -88,6 +88,55 @@ def test_worklist_rows_answer_as_the_orm_rows_do(app: Flask, users: Any, mini: N
                     assert [task_json(t) for t in more.items] == [task_json(t) for t in again.items]
 
 
+def test_worklist_pages_with_filters_match_a_plain_reading(app: Flask, users: Any, mini: None) -> None:
+    """The worklist's statements are built once per shape and take their values as parameters: every user, scope,
+    filter and page still gets exactly the open tasks a plain reading of the table gives, in deadline order."""
+    for n in range(5):
+        register({**GRIEVANCE, "subject": f"Subject {n}"})
+    db.session.commit()
+    ids = list(db.session.scalars(HumanTask.__table__.select().with_only_columns(HumanTask.id)))
+    late = datetime.now(UTC) - timedelta(hours=2)
+    db.session.execute(update(HumanTask).where(HumanTask.id == ids[0]).values(due_at=None))
+    db.session.execute(update(HumanTask).where(HumanTask.id == ids[1]).values(assignee="handler1", due_at=late))
+    db.session.execute(update(HumanTask).where(HumanTask.id.in_(ids[2:])).values(due_at=late + timedelta(days=3)))
+    db.session.commit()
+    every = [t for t in db.session.query(HumanTask).filter(HumanTask.state == "open")]
+    for filters in (TaskFilters(), TaskFilters(overdue=True), TaskFilters(kind="grievance"), TaskFilters(grade="G9")):
+        for username, scope in (("handler1", "mine"), ("handler1", "group"), ("admin", "all"), ("supervisor", "team"),
+                                ("handler1", "overdue")):
+            user = users[username]
+            expected = [t for t in every if _listed(t, user, scope) and _kept(t, filters)]
+            expected.sort(key=lambda t: (t.due_at is None, t.due_at or late, t.id))
+            for rows in (False, True):
+                seen: list[int] = []
+                cursor = None
+                while True:
+                    page = list_tasks(db.session, user, scope, filters, cursor, 2, rows=rows)
+                    seen += [t.id for t in page.items]
+                    if page.next_cursor is None:
+                        break
+                    cursor = page.next_cursor
+                assert seen == [t.id for t in expected], (username, scope, filters, rows)
+
+
+def _listed(task: HumanTask, user: Any, scope: str) -> bool:
+    if scope == "mine":
+        return task.assignee == user.username
+    if scope == "group":
+        return task.assignee is None and task.group_key in user.group_keys
+    if scope == "overdue":  # mine and my groups' unclaimed tasks, past due
+        mine = task.assignee == user.username or (task.assignee is None and task.group_key in user.group_keys)
+        return mine and task.due_at is not None and task.due_at < datetime.now(UTC)
+    if scope == "team":
+        return task.group_key in user.supervised_keys
+    return True
+
+
+def _kept(task: HumanTask, f: TaskFilters) -> bool:
+    overdue = f.overdue and not (task.due_at and task.due_at < datetime.now(UTC))
+    return not overdue and (not f.kind or task.kind == f.kind) and (not f.grade or task.grade == f.grade)
+
+
 def test_json_answers_are_flasks_json(app: Flask) -> None:
     when = datetime(2026, 12, 5, 7, 30, tzinfo=UTC)
     value = {"b": [1, 2.5, None, True], "a": "中文 <tag>", "when": when, "nested": {"z": 1, "y": {"x": "é"}}}
