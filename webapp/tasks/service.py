@@ -247,7 +247,8 @@ def next_tasks(session: Session, task: HumanTask) -> list[HumanTask]:
 
 def next_task_rows(session: Session, instance_id: int) -> Sequence[Row[Any]]:
     """The instance's open tasks by id, as plain rows of the columns a task's JSON shows (SHOWN_COLUMNS); run on the
-    session's connection, as Core (through the session the ORM would compile and process even a Core select)."""
+    session's connection, as Core (through the session the ORM would compile and process even a Core select), so
+    without an autoflush: for answers after the commit."""
     return session.connection().execute(_OPEN_ROWS_OF_INSTANCE, {"instance_id": instance_id}).all()
 
 

@@ -94,7 +94,8 @@ def _statement(kind: str, filters: tuple[str, ...], rows: bool) -> Select[Any]:
 def list_tasks(session: Session, user: User, scope: str = "mine", filters: TaskFilters | None = None,
                cursor: str | None = None, limit: int = 50, rows: bool = False) -> Page:
     """Open tasks by deadline (tasks without a deadline last), then by id; keyset paged. With rows=True the items
-    are plain rows of the columns a task's JSON shows (SHOWN_COLUMNS), not ORM objects: for read-only answers."""
+    are plain rows of the columns a task's JSON shows (SHOWN_COLUMNS), not ORM objects, read as Core on the session's
+    connection (no autoflush first): for read-only answers."""
     limit = max(1, min(limit, 200))
     if scope == "overdue":
         return _overdue(session, user, filters or TaskFilters(), cursor, limit, rows)
