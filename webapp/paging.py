@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Integer, Select, and_, bindparam, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from webapp.errors import Invalid
@@ -79,29 +79,66 @@ def id_from_cursor(cursor: str | None) -> int | None:
     return decode_cursor(cursor)[2] if cursor else None
 
 
-def soonest_first(session: Session, stmt: Select[tuple[Any]], due: InstrumentedAttribute[Any],
-                  key: InstrumentedAttribute[int], cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+def soonest_first(session: Session, stmt: Select[Any], due: InstrumentedAttribute[Any],
+                  key: InstrumentedAttribute[int], cursor: str | None, limit: int, rows: bool = False,
+                  params: dict[str, Any] | None = None, shape: Hashable | None = None) -> tuple[list[Any], str | None]:
     """One page of `stmt` by `due` ascending, then `key`; the rows without a due time come last, by `key`.
 
     Two index-ordered phases instead of one NULLS LAST sort; returns the page and the next page's cursor (None
-    on the last page)."""
+    on the last page). With rows=True `stmt` selects columns (`due` and `key` among them) and the page is plain
+    rows, run as Core on the session's connection (no ORM work). `params` are the values of `stmt`'s bound
+    parameters (the phases add `after_due`, `after_key` and `page_limit`). With a `shape` (hashable, naming what
+    `stmt` selects and filters: the caller's promise that equal shapes are equal statements) the phases' statements
+    are built once per shape: SQLAlchemy then finds their compiled form by identity, where a statement built anew
+    costs its construction and a new cache key each time (about as much as running it on SQLite).
+    """
     phase, after_due, after_key = decode_cursor(cursor) if cursor else (0, None, 0)
+    values = dict(params or {})
     items: list[Any] = []
     if phase == 0:
-        dated = stmt.where(due.is_not(None))
-        if after_due is not None:
-            dated = dated.where(or_(due > after_due, and_(due == after_due, key > after_key)))
-        items = list(session.scalars(dated.order_by(due, key).limit(limit + 1)))
+        values.update(after_due=after_due, after_key=after_key, page_limit=limit + 1)
+        items = _fetch(session, _phase(stmt, due, key, 0, after_due is not None, shape), rows, values)
         if len(items) > limit:
             last = items[limit - 1]
             return items[:limit], encode_cursor(0, getattr(last, due.key), getattr(last, key.key))
         after_key = 0
     rest = limit - len(items)
-    tail = list(session.scalars(stmt.where(due.is_(None), key > after_key).order_by(key).limit(rest + 1)))
+    values.update(after_key=after_key, page_limit=rest + 1)
+    tail = _fetch(session, _phase(stmt, due, key, 1, True, shape), rows, values)
     items.extend(tail[:rest])
     if len(tail) <= rest:
         return items, None
     return items, encode_cursor(1, None, getattr(tail[rest - 1], key.key) if rest else 0)
+
+
+_PHASES: dict[tuple[Any, ...], Select[Any]] = {}  # (shape, due, key, phase, after): the phase's statement
+
+
+def _phase(stmt: Select[Any], due: InstrumentedAttribute[Any], key: InstrumentedAttribute[int], phase: int,
+           after: bool, shape: Hashable | None) -> Select[Any]:
+    """Phase 0 (dated rows, by due then key, after the cursor's (due, key) when `after`) or phase 1 (undated rows
+    after the cursor's key), limited to `page_limit`; built once per shape when there is one."""
+    memo = (shape, due.key, key.key, phase, after)
+    if shape is not None and (found := _PHASES.get(memo)) is not None:
+        return found
+    if phase == 0:
+        built = stmt.where(due.is_not(None))
+        if after:
+            after_due = bindparam("after_due", type_=due.type)
+            built = built.where(or_(due > after_due, and_(due == after_due, key > bindparam("after_key"))))
+        built = built.order_by(due, key)
+    else:
+        built = stmt.where(due.is_(None), key > bindparam("after_key")).order_by(key)
+    built = built.limit(bindparam("page_limit", type_=Integer))
+    if shape is not None:
+        _PHASES[memo] = built
+    return built
+
+
+def _fetch(session: Session, stmt: Select[Any], rows: bool, params: dict[str, Any]) -> list[Any]:
+    if rows:
+        return list(session.connection().execute(stmt, params))
+    return list(session.scalars(stmt, params))
 
 
 def oldest_first_batches(session: Session, stmt: Select[tuple[Any]], key: InstrumentedAttribute[int],

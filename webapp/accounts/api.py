@@ -55,9 +55,13 @@ def require(*roles: str, read_only: bool = False) -> Callable[[F], F]:
 
 
 def reads_only() -> None:
-    """Run the request's next statements as autocommitted SELECTs (unless a transaction is already open)."""
+    """Run the request's next statements as autocommitted SELECTs (unless a transaction is already open).
+
+    Not on SQLite: its driver begins a transaction only before a write, so SELECTs run autocommitted already, and
+    switching the isolation level (and back when the connection returns to the pool) would only cost CPU.
+    """
     session = db.plain_session()
-    if not session.in_transaction():
+    if not session.in_transaction() and session.get_bind().dialect.name != "sqlite":
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 

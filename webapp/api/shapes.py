@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
+
 from webapp.engine.clock import iso
 from webapp.models import Case, Event, HumanTask, Instance, Timer
 
 
-def task_json(task: HumanTask) -> dict[str, Any]:
-    """A human task row."""
+def task_json(task: HumanTask | Row[Any]) -> dict[str, Any]:
+    """A human task: the ORM row, or a plain row of its SHOWN_COLUMNS (webapp.tasks.models)."""
     return {
         "id": task.id, "case_number": task.case_number, "title": task.title, "task_spec": task.spec_id,
         "process": task.process_key, "group": task.group_key, "assignee": task.assignee, "form": task.form_key,

@@ -15,7 +15,7 @@ from webapp.cases import service as cases
 from webapp.deadlines.service import waiting_timers
 from webapp.errors import Invalid
 from webapp.extensions import db
-from webapp.models import Case, Instance
+from webapp.models import Case
 from webapp.paging import id_cursor, id_from_cursor, page_size
 
 
@@ -59,8 +59,7 @@ def _case_detail(case: Case, with_history: bool) -> dict[str, Any]:
     body = case_json(case)
     body["open_tasks"] = [task_json(t) for t in cases.open_tasks(db.session, case)]
     body["linked_cases"] = [c.number for c in cases.linked(db.session, case)]
-    instance = db.session.get(Instance, case.instance_id) if case.instance_id else None
-    body["instance_status"] = instance.status if instance else None
+    body["instance_status"] = cases.instance_status(db.session, case)
     body["deadlines"] = [timer_json(t) for t in waiting_timers(db.session, case.instance_id)]
     if with_history:
         body["history"] = [event_json(e) for e in cases.history(db.session, case)]

@@ -12,7 +12,7 @@ from webapp.engine.clock import now
 from webapp.errors import Invalid, NotFound
 from webapp.masterdata import issues
 from webapp.masterdata.choices import keys
-from webapp.models import Case, CaseLink, Event, HumanTask, User
+from webapp.models import Case, CaseLink, Event, HumanTask, Instance, User
 from webapp.workflow import transitions as runtime
 from webapp.workflow.forms import validated
 from webapp.workflow.store import add_event
@@ -88,6 +88,14 @@ def open_tasks(session: Session, case: Case) -> list[HumanTask]:
     """The case's tasks still waiting for a person."""
     stmt = select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open")
     return list(session.scalars(stmt.order_by(HumanTask.id)))
+
+
+def instance_status(session: Session, case: Case) -> str | None:
+    """The status of the case's instance (None without one), read as one column: loading the instance would read
+    its whole state (and join its definition) for it."""
+    if not case.instance_id:
+        return None
+    return session.scalar(select(Instance.status).where(Instance.id == case.instance_id))
 
 
 def history(session: Session, case: Case, limit: int = 1000) -> list[Event]:

@@ -11,11 +11,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from flask.wrappers import Request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.sansio.response import Response
 
 from webapp.errors import Invalid
 from webapp.security.limits import MAX_INT, InputRefused, check_int, check_json, check_text
@@ -58,6 +60,20 @@ class CheckedRequest(Request):
 class CheckedJSON(DefaultJSONProvider):
     """Loads request bodies with limits: depth, integer range, finite numbers, text without NUL/surrogates."""
 
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """Flask's JSON answer (keys sorted, compact, a newline at the end) encoded by orjson, about 10x faster than
+        json.dumps; dates, decimals, dataclasses and markup still go through Flask's `default`. What orjson does not
+        encode the same way (integers beyond 64 bits, non-text keys) falls back to Flask's encoder; indented output
+        (debug mode, `compact = False`) too. Unlike json.dumps with ensure_ascii, text is sent as UTF-8, not escaped."""
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            return super().response(*args, **kwargs)
+        obj = self._prepare_response_obj(args, kwargs)
+        try:
+            body = orjson.dumps(obj, default=self.default, option=_ORJSON_OPTIONS)
+        except (orjson.JSONEncodeError, TypeError):
+            return super().response(*args, **kwargs)
+        return self._app.response_class(body, mimetype=self.mimetype)  # type: ignore[arg-type]  # bytes are fine
+
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse JSON; Invalid (422, not a ValueError: `silent=True` does not hide it) when limits are broken."""
         try:
@@ -73,6 +89,11 @@ class CheckedJSON(DefaultJSONProvider):
         return value
 
 
+# sorted keys and a final newline as Flask's answers; datetimes and dataclasses through Flask's `default` (HTTP dates)
+_ORJSON_OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATETIME
+                   | orjson.OPT_PASSTHROUGH_DATACLASS)
+
+
 def _no_constant(name: str) -> Any:
     raise InputRefused("", f"{name} is not a JSON number")
 
@@ -84,16 +105,22 @@ def _finite(text: str) -> float:
     return value
 
 
+# the bodies werkzeug.formparser.FormDataParser.parse reads form values and files from: for any other body
+# request.form and request.files are empty, and reading them would only build the parser
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
 def check_request() -> None:
     """before_request: the path, every query and form value, file names and the JSON body."""
+    form = request.mimetype in FORM_TYPES  # werkzeug parses form values and files from these bodies only
     try:
         check_text("path", request.path)
-        for source in (request.args, request.form):
+        for source in (request.args, request.form) if form else (request.args,):
             for key, values in source.lists():
                 check_text(_s(key), _s(key))
                 for value in values:
                     check_text(_s(key), _s(value))
-        for key, upload in request.files.items():
+        for key, upload in request.files.items() if form else ():
             check_text(_s(key), _s(upload.filename))
     except InputRefused as exc:
         raise Invalid(f"'{exc.field}': {exc.message}", {exc.field: exc.message}) from None

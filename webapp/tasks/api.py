@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import request
+from sqlalchemy import Row
 
 from webapp.accounts.api import api_user, reads_only, require
 from webapp.api import bp
 from webapp.api.shapes import instance_json, task_json
 from webapp.errors import Forbidden, Invalid
 from webapp.extensions import db
-from webapp.models import HumanTask, Instance
+from webapp.models import HumanTask
 from webapp.tasks import service as tasks
 from webapp.tasks.worklist import TaskFilters, list_tasks
 
@@ -25,7 +27,7 @@ def list_open_tasks() -> Any:
         process=request.args.get("process"), overdue=request.args.get("overdue") in ("1", "true", "yes"),
     )
     page = list_tasks(db.session, api_user(), request.args.get("scope", "mine"), filters,
-                      request.args.get("cursor"), request.args.get("limit", 50, type=int) or 50)
+                      request.args.get("cursor"), request.args.get("limit", 50, type=int) or 50, rows=True)
     return {"items": [task_json(t) for t in page.items], "next_cursor": page.next_cursor}
 
 
@@ -33,10 +35,9 @@ def list_open_tasks() -> Any:
 @require(read_only=True)
 def show_task(task_id: int) -> Any:
     """One task with its JSON Schema form and current data."""
-    task = tasks.get_task(db.session, task_id)
+    task, instance, _case = tasks.get_task_to_show(db.session, task_id)  # _case: held, so form_values finds it
     if not tasks.can_see(api_user(), task):
         raise Forbidden("this task belongs to a group you are not in")
-    instance = db.session.get(Instance, task.instance_id)
     body = task_json(task)
     body["form_schema"] = tasks.form_schema(instance, task) if instance else None
     body["data"] = tasks.form_values(db.session, instance, task) if instance and task.state == "open" else None
@@ -86,7 +87,8 @@ def complete_task(task_id: int) -> Any:
     return result
 
 
-def _open_after(task: HumanTask) -> list[HumanTask]:
-    """The instance's open tasks after the completion committed: one autocommitted SELECT (see reads_only)."""
+def _open_after(task: HumanTask) -> Sequence[Row[Any]]:
+    """The instance's open tasks after the completion committed: one autocommitted SELECT (see reads_only) of the
+    columns the answer shows, as plain rows (no ORM objects: nothing changes them)."""
     reads_only()
-    return tasks.next_tasks(db.session, task)
+    return tasks.next_task_rows(db.session, task.instance_id)

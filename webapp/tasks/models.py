@@ -47,3 +47,9 @@ class HumanTask(db.Model):  # type: ignore[name-defined,misc]
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     completed_by: Mapped[str | None] = mapped_column(String(80))
     draft: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+
+
+# the columns a task's JSON shows (webapp.api.shapes.task_json): read-only answers select only these, as plain rows
+SHOWN_COLUMNS = ("id", "case_number", "title", "spec_id", "process_key", "group_key", "assignee", "form_key", "state",
+                 "customer_name", "kind", "grade", "tier", "category", "created_at", "due_at", "completed_by",
+                 "completed_at", "instance_id")

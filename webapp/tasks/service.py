@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -15,6 +16,7 @@ from webapp.cases.public import own_survey
 from webapp.engine.clock import now
 from webapp.errors import Conflict, Forbidden, NotFound, lost_race
 from webapp.models import Case, HumanTask, Instance, ProcessDefinition, User
+from webapp.tasks.models import SHOWN_COLUMNS
 from webapp.workflow import transitions as runtime
 from webapp.workflow.definitions import form_schema  # noqa: F401  (re-exported: tasks.form_schema)
 from webapp.workflow.forms import validated
@@ -31,6 +33,20 @@ _WITH_INSTANCE = (
            or_(HumanTask.id == bindparam("task_id"), HumanTask.state == "open"))
     .options(LIGHT_DEFINITION)
 )
+
+
+def get_task_to_show(session: Session, task_id: int) -> tuple[HumanTask, Instance | None, Case | None]:
+    """A human task by id with its instance and case, read in one round trip (not three), or NotFound. Hold on to
+    them while the request runs: the session keeps loaded rows only while something refers to them, and then
+    session.get finds them without a query."""
+    row = session.execute(_TO_SHOW, {"task_id": task_id}).first()
+    if row is None:
+        raise NotFound(f"task {task_id} not found")
+    return row[0], row[1], row[2]
+
+
+_TO_SHOW = (select(HumanTask, Instance, Case).outerjoin(Instance, Instance.id == HumanTask.instance_id)
+            .outerjoin(Case, Case.id == HumanTask.case_id).where(HumanTask.id == bindparam("task_id")))
 
 
 def get_task(session: Session, task_id: int) -> HumanTask:
@@ -229,6 +245,16 @@ def next_tasks(session: Session, task: HumanTask) -> list[HumanTask]:
     return list(session.scalars(_OPEN_OF_INSTANCE, {"instance_id": task.instance_id}))
 
 
+def next_task_rows(session: Session, instance_id: int) -> Sequence[Row[Any]]:
+    """The instance's open tasks by id, as plain rows of the columns a task's JSON shows (SHOWN_COLUMNS); run on the
+    session's connection, as Core (through the session the ORM would compile and process even a Core select), so
+    without an autoflush: for answers after the commit."""
+    return session.connection().execute(_OPEN_ROWS_OF_INSTANCE, {"instance_id": instance_id}).all()
+
+
+_OPEN_ROWS_OF_INSTANCE = (select(*(HumanTask.__table__.c[name] for name in SHOWN_COLUMNS))
+                          .where(HumanTask.instance_id == bindparam("instance_id"), HumanTask.state == "open")
+                          .order_by(HumanTask.id))
 _OPEN_OF_INSTANCE = (select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"),
                                              HumanTask.state == "open").order_by(HumanTask.id))
 

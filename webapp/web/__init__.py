@@ -20,6 +20,7 @@ from webapp.extensions import babel, csrf, login_manager
 from webapp.web.error_pages import register_error_pages
 from webapp.web.header import header_context
 from webapp.web.i18n import init_i18n, select_locale, select_timezone
+from webapp.web.sessions import SigningOnceSessions
 
 WEB_DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token is bound to the session; a long form must not expire
@@ -39,6 +40,7 @@ def init_web(app: Flask, blueprints: Iterable[Blueprint]) -> None:
     for key, value in WEB_DEFAULTS.items():
         app.config.setdefault(key, value)
     app.config.setdefault("UPLOAD_DIR", str(ROOT / "var" / "uploads"))
+    app.session_interface = SigningOnceSessions()
     _install_login_protocol()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
