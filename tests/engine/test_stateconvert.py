@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -28,3 +29,19 @@ def test_an_id_text_is_parsed_once_per_load():
         first = uuid_of(text)
         assert uuid_of(text) is first and ids == {text: first}
     assert uuid_of(text) is not first
+
+
+def test_the_encoder_mode_is_kept_per_thread():
+    registry = Registry()
+    seen: list[bool] = []
+    registry._encoder_mode = True  # a save converting in this thread
+    try:
+        other = threading.Thread(target=lambda: (seen.append(registry._encoder_mode),
+                                                 setattr(registry, "_encoder_mode", False)))
+        other.start()
+        other.join()  # another thread's save ended, switching its own mode off
+        assert seen == [False] and registry._encoder_mode is True
+        assert registry.convert({"a": UUID(int=1)}) == {"a": UUID(int=1)}  # values left to the JSON writer
+    finally:
+        registry._encoder_mode = False
+    assert registry.convert({"a": UUID(int=1)}) == {"a": {"value": str(UUID(int=1)), "typename": "UUID"}}

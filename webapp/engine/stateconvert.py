@@ -63,10 +63,33 @@ def uuid_of(text: str) -> UUID:
     return ids[text] if ids is not None else UUID(text)
 
 
+class _Mode(threading.local):
+    """How the registry converts in this thread."""
+
+    encoder = False  # Spiff's encoder mode: converting for a JSON writer (a save)
+
+
 class Registry(DefaultRegistry):
     """Spiff's DefaultRegistry, restoring the plain dicts and lists of a parsed state in place (without a copy, and
     without a call per text, number, boolean or null in them): it restores only what load_state parsed for it, which
-    nothing else holds, and Spiff's restore of such a value is an equal copy holding the restored objects."""
+    nothing else holds, and Spiff's restore of such a value is an equal copy holding the restored objects.
+
+    Its encoder mode, which Spiff keeps on the registry and so shares between the threads of a web process, is kept
+    per thread: a save that ends in one thread must not switch off the mode of a save still converting in another.
+    """
+
+    def __init__(self) -> None:
+        self._mode = _Mode()
+        super().__init__()
+
+    @property
+    def _encoder_mode(self) -> bool:
+        """Whether this thread converts for a JSON writer (Spiff's flag, per thread)."""
+        return self._mode.encoder
+
+    @_encoder_mode.setter
+    def _encoder_mode(self, value: bool) -> None:
+        self._mode.encoder = value
 
     def restore(self, val, **kwargs):  # type: ignore[no-untyped-def]
         kind = type(val)
