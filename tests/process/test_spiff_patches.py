@@ -183,7 +183,15 @@ def test_remembered_called_processes_are_those_spiff_finds(monkeypatch: pytest.M
         seen[0] += workflow is not top
         return found
 
+    ready = walk.ready_tasks
+
+    def looked_up(workflow: Any, manual: bool | None = None) -> list[Any]:
+        if workflow is not workflow.top_workflow:  # ready_tasks asks only when a task of another process is ready:
+            walk._called_from(workflow, workflow.top_workflow)  # check the memo on every look-up from a called one
+        return ready(workflow, manual)
+
     monkeypatch.setattr(walk, "_called_from", checked)
+    monkeypatch.setattr(walk, "ready_tasks", looked_up)
     for scenario in ALL:
         run(scenario)
     assert seen[0] > 100, seen
