@@ -63,7 +63,7 @@ def test_a_task_set_ready_is_kept_once_the_top_has_been_looked_at() -> None:
     task._set_state(TaskState.READY)
     assert task in readyset.ready(wf)
     task._set_state(TaskState.COMPLETED)
-    assert task not in readyset.ready(wf) and task not in wf.__dict__[readyset._KEY]  # dropped once not READY
+    assert task not in readyset.ready(wf) and task not in wf._closeloop_ready  # dropped once not READY
 
 
 def test_without_our_set_state_a_look_up_scans_and_keeps_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,7 +73,7 @@ def test_without_our_set_state_a_look_up_scans_and_keeps_nothing(monkeypatch: py
     monkeypatch.setattr(Task, "_set_state", quietlog._set_state)
     task = next(t for t in wf.tasks.values() if t._state == TaskState.COMPLETED)
     task._set_state(TaskState.READY)  # not seen by readyset
-    assert task in readyset.ready(wf) and readyset._KEY not in wf.__dict__
+    assert task in readyset.ready(wf) and wf._closeloop_ready is None
     task._set_state(TaskState.COMPLETED)
 
 

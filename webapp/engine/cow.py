@@ -22,7 +22,10 @@ from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from webapp.engine.datacopy import ATOMIC, plain_deepcopy
 
-_OWNED = "_cow_owned"  # a task's attribute: the data dict whose nested values no other task's data holds
+# A task's `_cow_owned`: the data dict whose nested values no other task's data holds (None: not known). A plain
+# attribute with a class default, never reached through `task.__dict__`: on Python 3.11 reading an object's
+# `__dict__` turns its inline attribute values into a dict for good, and every later attribute read on it (Spiff
+# reads a task's state, parent, spec, workflow, data all the time) takes the slower, unspecialised path.
 _spiff_mi_merge_child = MultiInstanceTask.merge_child
 _spiff_call_copy_data = CallActivity.copy_data
 _spiff_sub_copy_data = SubWorkflowTask.copy_data
@@ -34,14 +37,13 @@ def own(task: Any) -> dict[int, Any] | None:
     """Give the task its own copy of every list and dict in its data, unless it has them already; the copy's memo
     (original container id -> copy) when it copied, else None."""
     data = task.data
-    attrs = task.__dict__
-    if attrs.get(_OWNED) is data:
+    if task._cow_owned is data:
         return None
     memo: dict[int, Any] = {}
     for key, value in data.items():
         if type(value) not in ATOMIC:
             data[key] = plain_deepcopy(value, memo)
-    attrs[_OWNED] = data
+    task._cow_owned = data
     return memo
 
 
@@ -73,7 +75,7 @@ def rebind(value: Any, memo: dict[int, Any], seen: set[int]) -> Any:
 
 def shared(task: Any) -> None:
     """The task's nested values are now held by other data too: copy them before changing them in place."""
-    task.__dict__.pop(_OWNED, None)
+    task._cow_owned = None
 
 
 def inherit_data(self: Task) -> None:
@@ -142,6 +144,7 @@ def _take_back(my_task: Any, subworkflow: Any, spiff: Any, spec: Any) -> None:
 
 def install() -> None:
     """Let SpiffWorkflow's tasks share their parent's nested data until they change it, process-wide."""
+    Task._cow_owned = None  # type: ignore[attr-defined]
     Task._inherit_data = inherit_data  # type: ignore[method-assign]
     MultiInstanceTask.merge_child = _mi_merge_child  # type: ignore[method-assign]
     CallActivity.copy_data = _call_copy_data  # type: ignore[method-assign]

@@ -15,10 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from SpiffWorkflow import Workflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-_KEY = "_closeloop_ready"  # on a top workflow: {task: None} of every task set READY since the first look-up
+# A top workflow's `_closeloop_ready`: {task: None} of every task set READY since its first look-up (None before).
+# A plain attribute with a class default, not an entry of `workflow.__dict__` (reading that on Python 3.11 slows
+# every later attribute read on the object: see webapp/engine/cow.py).
 _READY = TaskState.READY
 _inner: Callable[[Task, int], None] = Task._set_state
 
@@ -27,8 +30,8 @@ def _set_state(self: Task, value: int) -> None:
     """`Task._set_state`, remembering a task set READY on its top workflow (once that has been looked at)."""
     if value == _READY:
         workflow = self.workflow
-        top = workflow.__dict__.get("top_workflow", workflow)  # a called process holds its top; a top is its own
-        remembered = top.__dict__.get(_KEY)
+        top = getattr(workflow, "top_workflow", workflow)  # a called process holds its top; a top is its own
+        remembered = top._closeloop_ready
         if remembered is not None:
             remembered[self] = None
     _inner(self, value)
@@ -37,18 +40,17 @@ def _set_state(self: Task, value: int) -> None:
 def ready(top: Any) -> list[Any]:
     """Every READY task in the task dict of its process, for `top` and the processes it called (in no order); the
     tasks of a called process that `top` no longer holds may be among them."""
-    attrs = top.__dict__
     if Task._set_state is not _set_state:  # not kept up to date: scan (and forget what was kept)
-        attrs.pop(_KEY, None)
+        top._closeloop_ready = None
         return scan(top)
-    remembered = attrs.get(_KEY)
+    remembered = top._closeloop_ready
     if remembered is None:
         found = scan(top)
-        attrs[_KEY] = dict.fromkeys(found)
+        top._closeloop_ready = dict.fromkeys(found)
         return found
     found = [t for t in remembered if t._state == _READY and t.workflow.tasks.get(t.id) is t]
     if len(found) != len(remembered):
-        attrs[_KEY] = dict.fromkeys(found)
+        top._closeloop_ready = dict.fromkeys(found)
     return found
 
 
@@ -61,6 +63,7 @@ def scan(top: Any) -> list[Any]:
 def install() -> None:
     """Let `Task._set_state` (as installed so far: webapp/engine/quietlog.py's) remember READY tasks, process-wide."""
     global _inner
+    Workflow._closeloop_ready = None  # type: ignore[attr-defined]
     if Task._set_state is not _set_state:
         _inner = Task._set_state
         Task._set_state = _set_state  # type: ignore[method-assign]

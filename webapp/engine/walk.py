@@ -99,9 +99,6 @@ def ready_tasks(workflow: Any, manual: bool | None = None) -> list[Any]:
     return _in_walk_order(found, workflow, descend=True)
 
 
-_CALLED = "_closeloop_called"
-
-
 def _called_from(workflow: Any, top: Any) -> list[Any]:
     """The processes `workflow` called, directly or not (from the top: all), in `top.subprocesses` order.
 
@@ -113,9 +110,9 @@ def _called_from(workflow: Any, top: Any) -> list[Any]:
     if workflow is top:
         return list(processes.values())
     key = tuple(map(id, processes.values()))
-    memo = top.__dict__.get(_CALLED)
+    memo = top._closeloop_called  # a plain attribute, not `top.__dict__` (see webapp/engine/cow.py)
     if memo is None or memo[0] != key:
-        memo = top.__dict__[_CALLED] = (key, list(processes.values()), {}, {})
+        memo = top._closeloop_called = (key, list(processes.values()), {}, {})
     _, known, callers, answers = memo
     answer = answers.get(id(workflow))
     if answer is None or answer[0] is not workflow:
@@ -185,4 +182,5 @@ def install() -> None:
     """Let SpiffWorkflow's own calls (after every completed task) use `update_waiting_tasks`, and its task look-ups
     by id `task_from_id`."""
     Workflow.update_waiting_tasks = update_waiting_tasks  # type: ignore[method-assign]
+    BpmnWorkflow._closeloop_called = None  # type: ignore[attr-defined]
     BpmnWorkflow.get_task_from_id = task_from_id  # type: ignore[method-assign]
