@@ -1,9 +1,10 @@
 """webapp/engine/readyset.py keeps exactly the READY tasks a scan of every process finds, on every engine look-up of
-every owner scenario, scanning each workflow object once; and walk.task_from_id finds what SpiffWorkflow's
-`BpmnWorkflow.get_task_from_id` finds."""
+every owner scenario, scanning each workflow object once; walk.task_from_id finds what SpiffWorkflow's
+`BpmnWorkflow.get_task_from_id` finds; and no engine step turns a task's attributes into a dict."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 from uuid import uuid4
 
@@ -16,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from tests.process.harness import Case, intake
 from tests.process.scenarios import run, scenarios
-from webapp.engine import quietlog, readyset, walk
+from webapp.engine import quietlog, readyset, runtime, walk
 from webapp.engine.serializer import load_state
 
 ALL = scenarios()
@@ -113,3 +114,30 @@ def _workflow(case: Case) -> Any:
     """A fresh workflow object restored from the case's state."""
     assert case.outcome.state is not None
     return load_state(case.outcome.state, case.bundle.spec, case.bundle.subprocess_specs)
+
+
+def _materialized(task: Any) -> bool:
+    """Whether the task's attributes were turned into a dict (what reading `task.__dict__` does on Python 3.11)."""
+    return any(type(r) is dict and "_parent" in r and "task_spec" in r for r in gc.get_referents(task))
+
+
+def test_no_engine_step_turns_a_task_s_attributes_into_a_dict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.11 keeps an object's attributes inline until its `__dict__` is read, and reads every attribute of
+    it more slowly from then on; Spiff reads tasks' attributes all the time (webapp/engine/cow.py)."""
+    seen = [0]
+    describe = runtime.Engine._describe
+
+    def checked(self: Any, wf: Any, acc: Any) -> Any:
+        for process in [wf, *wf.subprocesses.values()]:
+            for task in process.tasks.values():
+                assert not _materialized(task), task.task_spec.name
+                seen[0] += 1
+        return describe(self, wf, acc)
+
+    monkeypatch.setattr(runtime.Engine, "_describe", checked)
+    for scenario in ALL:
+        run(scenario)
+    assert seen[0] > 1000, seen
+    task = next(iter(_workflow(Case(intake())).tasks.values()))
+    assert not _materialized(task)
+    assert task.__dict__ and _materialized(task)  # what the check looks for
