@@ -66,7 +66,7 @@ MULTI = _HEAD + """
 MADE = {"items": [1], "info": {"n": 1, "deep": {"k": [1]}}, "outs": []}
 
 
-def _run(xml: str) -> dict[str, list[dict[str, Any]]]:
+def _run(xml: str, more: dict[str, bytes] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Start the diagram; the data of each element's tasks as the saved state holds it (what Spiff's own deep
     copies give: the same as before copy-on-write)."""
 
@@ -76,7 +76,8 @@ def _run(xml: str) -> dict[str, list[dict[str, Any]]]:
         params["deep"]["k"].append(3)
         return None
 
-    bundle = build_pack({"cow.bpmn": xml.encode()}, {"f.json": b'{"type": "object"}'}, {"touch"}).processes["cow"]
+    files = {"cow.bpmn": xml.encode(), **(more or {})}
+    bundle = build_pack(files, {"f.json": b'{"type": "object"}'}, {"touch"}).processes["cow"]
     outcome = Engine(invoke).start(bundle, {"case": {"no": "CL-1"}}, RunContext("", "CL-1", "agent"))
     assert outcome.status == "user_input", outcome.error
     wf = load_state(outcome.state or b"", bundle.spec, bundle.subprocess_specs)
@@ -103,3 +104,50 @@ def test_a_multi_instance_task_fills_its_own_output_collection() -> None:
     assert data["make"] == [MADE]
     assert data["each"] == [{**MADE, "outs": [10]}, {**MADE, "i": 1, "o": 10}]  # the task, then its one instance
     assert data["look"] == [{**MADE, "outs": [10]}]
+
+
+SUBPROCESSES = _HEAD + """
+    <bpmn:sequenceFlow id="f1" sourceRef="make" targetRef="sub"/>
+    <bpmn:subProcess id="sub">
+      <bpmn:startEvent id="s_start"/>
+      <bpmn:sequenceFlow id="s1" sourceRef="s_start" targetRef="inner"/>
+      <bpmn:scriptTask id="inner"><bpmn:script>items.append(2)
+info["deep"]["k"].append(2)</bpmn:script></bpmn:scriptTask>
+      <bpmn:sequenceFlow id="s2" sourceRef="inner" targetRef="s_end"/>
+      <bpmn:endEvent id="s_end"/>
+    </bpmn:subProcess>
+    <bpmn:sequenceFlow id="f2" sourceRef="sub" targetRef="after_sub"/>
+    <bpmn:scriptTask id="after_sub"><bpmn:script>items.append(4)
+info["deep"]["k"].append(4)</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="after_sub" targetRef="callit"/>
+    <bpmn:callActivity id="callit" calledElement="callee"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="callit" targetRef="after_call"/>
+    <bpmn:scriptTask id="after_call"><bpmn:script>items.append(6)</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f10" sourceRef="after_call" targetRef="look"/>""" + _TAIL
+
+CALLEE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="C" targetNamespace="t">
+  <bpmn:process id="callee" isExecutable="true">
+    <bpmn:startEvent id="c_start"/>
+    <bpmn:sequenceFlow id="c1" sourceRef="c_start" targetRef="c_script"/>
+    <bpmn:scriptTask id="c_script"><bpmn:script>items.append(5)
+info["deep"]["k"].append(5)</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="c2" sourceRef="c_script" targetRef="c_end"/>
+    <bpmn:endEvent id="c_end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_sub_processes_share_data_on_the_way_in_and_out_yet_change_only_their_own() -> None:
+    data = _run(SUBPROCESSES, {"callee.bpmn": CALLEE.encode()})
+    two = {**MADE, "items": [1, 2], "info": {"n": 1, "deep": {"k": [1, 2]}}}
+    four = {**MADE, "items": [1, 2, 4], "info": {"n": 1, "deep": {"k": [1, 2, 4]}}}
+    five = {**MADE, "items": [1, 2, 4, 5], "info": {"n": 1, "deep": {"k": [1, 2, 4, 5]}}}
+    assert data["make"] == [MADE]
+    assert data["s_start"] == [MADE]  # the embedded sub-process starts from the task's data ...
+    assert data["inner"] == data["s_end"] == [two]  # ... changes only its own ...
+    assert data["sub"] == [two]  # ... and the task takes back what it ended with
+    assert data["after_sub"] == [four] and data["s_end"] == [two]  # a later change stays there
+    assert data["c_start"] == [four] and data["c_script"] == data["c_end"] == [five]
+    assert data["callit"] == [five]
+    assert data["after_call"] == data["look"] == [{**five, "items": [1, 2, 4, 5, 6]}]

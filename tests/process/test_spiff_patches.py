@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.task import Task
 
 from tests.process.scenarios import run, scenarios
-from webapp.engine import datacopy, quietlog, walk
+from webapp.engine import cow, datacopy, quietlog, walk
 from webapp.engine.scripting import ClosedScriptEngine
 
 ALL = scenarios()
@@ -37,21 +37,55 @@ def _containers(value: Any) -> list[int]:
     return found
 
 
-def test_subprocess_data_copies_equal_deepcopys_and_share_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_subprocess_data_is_deepcopys_and_what_both_sides_share_never_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An embedded sub-process's start and a task taking back a sub-process's data get what Spiff's deep copy gives;
+    they share the nested values (webapp/engine/cow.py), and no shared list or dict is ever changed in place after.
+    plain_deepcopy (left for other data and named outputs) is checked against deepcopy on the same data."""
     assert subworkflow_task.deepcopy is datacopy.plain_deepcopy  # type: ignore[attr-defined]
-    seen = [0]
+    assert subworkflow_task.SubWorkflowTask.copy_data is cow._sub_copy_data
+    assert subworkflow_task.SubWorkflowTask.update_data is cow._sub_update_data
+    assert subworkflow_task.CallActivity.update_data is cow._call_update_data
+    shared: list[tuple[Any, Any]] = []  # (a nested value both sides hold, a deep copy of it when handed over)
+    seen = {"start": 0, "end": 0, "shared": 0}
 
-    def checked(value: Any, memo: Any = None) -> Any:
+    def expected(value: dict[str, Any]) -> dict[str, Any]:
         ours, theirs = datacopy.plain_deepcopy(value), copy.deepcopy(value)
         assert ours == theirs and type(ours) is type(theirs)
         assert not set(_containers(ours)) & set(_containers(value))
-        seen[0] += 1
-        return ours
+        return theirs
 
-    monkeypatch.setattr(subworkflow_task, "deepcopy", checked)
+    def handed(giver: dict[str, Any], taker: dict[str, Any]) -> None:
+        shared.extend((v, copy.deepcopy(v)) for k, v in giver.items()
+                      if taker.get(k) is v and isinstance(v, dict | list))
+
+    def copy_checked(self: Any, my_task: Any, subworkflow: Any) -> None:
+        wanted = expected(my_task.data)
+        cow._sub_copy_data(self, my_task, subworkflow)
+        start = subworkflow.get_next_task(spec_name="Start")
+        assert {key: start.data[key] for key in wanted} == wanted
+        handed(my_task.data, start.data)
+        seen["start"] += 1
+
+    def update_checked(original: Any) -> Any:
+        def checked(self: Any, my_task: Any, subworkflow: Any) -> None:
+            last = subworkflow.last_task
+            wanted = expected(last.data)
+            original(self, my_task, subworkflow)
+            assert my_task.data == wanted
+            handed(last.data, my_task.data)
+            seen["end"] += 1
+        return checked
+
+    monkeypatch.setattr(subworkflow_task.SubWorkflowTask, "copy_data", copy_checked)
+    monkeypatch.setattr(subworkflow_task.SubWorkflowTask, "update_data", update_checked(cow._sub_update_data))
+    monkeypatch.setattr(subworkflow_task.CallActivity, "update_data", update_checked(cow._call_update_data))
     for scenario in ALL:
+        shared.clear()
         run(scenario)
-    assert seen[0] > 10, seen
+        seen["shared"] += len(shared)
+        changed = [before for value, before in shared if value != before]
+        assert not changed, f"{scenario.name}: a shared value changed in place: {changed[:3]}"
+    assert seen["start"] + seen["end"] > 10 and seen["end"] > 0 and seen["shared"] > 10, seen
 
 
 def test_plain_deepcopy_keeps_deepcopys_sharing_and_hands_other_values_to_it() -> None:
@@ -183,7 +217,15 @@ def test_remembered_called_processes_are_those_spiff_finds(monkeypatch: pytest.M
         seen[0] += workflow is not top
         return found
 
+    ready = walk.ready_tasks
+
+    def looked_up(workflow: Any, manual: bool | None = None) -> list[Any]:
+        if workflow is not workflow.top_workflow:  # ready_tasks asks only when a task of another process is ready:
+            walk._called_from(workflow, workflow.top_workflow)  # check the memo on every look-up from a called one
+        return ready(workflow, manual)
+
     monkeypatch.setattr(walk, "_called_from", checked)
+    monkeypatch.setattr(walk, "ready_tasks", looked_up)
     for scenario in ALL:
         run(scenario)
     assert seen[0] > 100, seen

@@ -4,7 +4,8 @@ Joins, forms and multi-instance tasks merge data through `DeepMerge.merge` (util
 each value several times and copies dicts and lists through `copy.copy`; `merge` below takes the same steps in
 the same order with less overhead (a task taking its parent's data no longer merges: webapp/engine/cow.py). And
 SpiffWorkflow 3.2 deep-copies the whole task data when an embedded sub-process starts and when it or a called
-process ends (bpmn/specs/mixins/subworkflow_task.py). Task data is JSON-like (our sandbox lets scripts leave
+process ends (bpmn/specs/mixins/subworkflow_task.py; webapp/engine/cow.py shares plain dicts there instead, so this
+copy is left for other data and named data outputs). Task data is JSON-like (our sandbox lets scripts leave
 nothing else), and `deepcopy` spends most of its time dispatching on types and keeping its memo for that. This
 copy walks plain dicts and lists itself, keeps atomic values (as `deepcopy` does) and hands anything else to
 `deepcopy` with the same memo, so the result is the one `deepcopy` gives: equal, no container shared with the

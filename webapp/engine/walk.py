@@ -17,6 +17,8 @@ from SpiffWorkflow import Workflow
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
+from webapp.engine import readyset
+
 _READY, _WAITING, _FUTURE = TaskState.READY, TaskState.WAITING, TaskState.FUTURE
 Path = tuple[int, ...]
 
@@ -84,15 +86,17 @@ def _reached(task: Any, start: Any, top: Any, descend: bool) -> bool:
 def ready_tasks(workflow: Any, manual: bool | None = None) -> list[Any]:
     """`workflow.get_tasks(state=READY)` (called processes included), optionally only manual or engine tasks."""
     top = workflow.top_workflow
-    workflows = [workflow]
-    if top.subprocesses:  # from the top, every called process; from a called one, those it called
-        workflows += _called_from(workflow, top)
-    found = [t for wf in workflows for t in wf.tasks.values()
-             if t._state == _READY and (manual is None or t.task_spec.manual == manual)]
+    found = [t for t in readyset.ready(top) if manual is None or t.task_spec.manual == manual]
+    if found:  # only those of `workflow` and (from the top: every) called process, (from a called one) those it called
+        if workflow is top:
+            processes = top.subprocesses
+            found = [t for t in found if (wf := t.workflow) is top or processes.get(wf.parent_task_id) is wf]
+        elif any((wf := t.workflow) is not workflow and wf is not top for t in found):
+            called = {id(wf) for wf in _called_from(workflow, top)}
+            found = [t for t in found if (wf := t.workflow) is workflow or id(wf) in called]
+        else:  # the top's tasks (often ready while its called processes run first) are never below a called one
+            found = [t for t in found if t.workflow is workflow]
     return _in_walk_order(found, workflow, descend=True)
-
-
-_CALLED = "_closeloop_called"
 
 
 def _called_from(workflow: Any, top: Any) -> list[Any]:
@@ -106,9 +110,9 @@ def _called_from(workflow: Any, top: Any) -> list[Any]:
     if workflow is top:
         return list(processes.values())
     key = tuple(map(id, processes.values()))
-    memo = top.__dict__.get(_CALLED)
+    memo = top._closeloop_called  # a plain attribute, not `top.__dict__` (see webapp/engine/cow.py)
     if memo is None or memo[0] != key:
-        memo = top.__dict__[_CALLED] = (key, list(processes.values()), {}, {})
+        memo = top._closeloop_called = (key, list(processes.values()), {}, {})
     _, known, callers, answers = memo
     answer = answers.get(id(workflow))
     if answer is None or answer[0] is not workflow:
@@ -160,6 +164,23 @@ def engine_steps(workflow: BpmnWorkflow, did_complete_task: Callable[[Any], None
     return count > 0 or len(workflow.get_active_subprocesses()) > len(active)
 
 
+def task_from_id(self: BpmnWorkflow, task_id: Any) -> Any:
+    """`BpmnWorkflow.get_task_from_id`: the task of that id in the top process or, else, in the first called process
+    that has it (`TaskNotFoundException` if none); each dict asked once (Spiff asks the top's twice more, and each
+    process through a method call: SpiffWorkflow looks up a called process's caller this way every time)."""
+    task = self.tasks.get(task_id)
+    if task is None:
+        for subprocess in self.subprocesses.values():  # BpmnSubWorkflow.get_task_from_id is `tasks.get`
+            task = subprocess.tasks.get(task_id)
+            if task is not None:
+                return task
+        return Workflow.get_task_from_id(self, task_id)  # raises TaskNotFoundException, as Spiff's does
+    return task
+
+
 def install() -> None:
-    """Let SpiffWorkflow's own calls (after every completed task) use `update_waiting_tasks`."""
+    """Let SpiffWorkflow's own calls (after every completed task) use `update_waiting_tasks`, and its task look-ups
+    by id `task_from_id`."""
     Workflow.update_waiting_tasks = update_waiting_tasks  # type: ignore[method-assign]
+    BpmnWorkflow._closeloop_called = None  # type: ignore[attr-defined]
+    BpmnWorkflow.get_task_from_id = task_from_id  # type: ignore[method-assign]
