@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 import webapp.models  # noqa: F401  (register every package's tables)
+from handlers.registry import load_all
 from webapp import config
 from webapp.accounts import api as accounts_api
 from webapp.accounts import api_users, web_users
@@ -103,3 +104,6 @@ def wire_runtime(app: Flask) -> None:
     business_calendar.configure(business_calendar.from_mapping(app.config))
     for module in load_settings(app.config).handler_modules:
         importlib.import_module(module)  # extra handler packages a deployment plugs in
+    # the handlers package too, now and in one thread: loaded lazily, a web process's first requests imported it
+    # from several gthread threads at once, and one could read the registry half filled
+    load_all()
