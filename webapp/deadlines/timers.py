@@ -4,7 +4,9 @@ A claim is one statement: it picks the instance of the earliest due timer among 
 FOR UPDATE SKIP LOCKED on PostgreSQL (so workers side by side take different instances and never wait for one
 another) and loads it with its case. The instance's waiting timer rows are then read once: they tell whether a
 timer is still due (another worker may have fired it between the pick and the lock) and are the rows the firing
-updates, so the store does not read them again.
+updates, so the store does not read them again; the instance's open human tasks come with them (one statement).
+The firing runs without autoflush, as a completion does: the instance's and the case's UPDATEs go with the
+transition's other rows (one statement on PostgreSQL) instead of a flush before the first query.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import Executable, ScalarSelect, bindparam, func, select
+from sqlalchemy import Executable, ScalarSelect, and_, bindparam, func, select
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.engine.clock import now
-from webapp.models import Case, Instance, Timer
+from webapp.models import Case, HumanTask, Instance, Timer
 from webapp.workflow.transitions import fire_loaded
 
 log = logging.getLogger("closeloop.timers")
@@ -42,6 +44,11 @@ def _claim_statement(postgres: bool) -> Executable:
 
 
 _CLAIMS = {postgres: _claim_statement(postgres) for postgres in (False, True)}
+# the claimed instance's waiting timers, each with every open human task of the instance (none: NULLs)
+_WAITING = (select(Timer, HumanTask)
+            .outerjoin(HumanTask, and_(HumanTask.instance_id == Timer.instance_id, HumanTask.state == "open"))
+            .where(Timer.instance_id == bindparam("instance_id"), Timer.state == "waiting")
+            .execution_options(populate_existing=True))
 
 
 def earliest_column() -> ScalarSelect[datetime | None]:
@@ -67,19 +74,31 @@ def claim(session: Session, at: datetime) -> tuple[Instance, Case | None] | None
 def fire_claimed(session: Session, instance: Instance, case: Case | None, at: datetime) -> bool:
     """Fire the claimed instance's due timers and commit; False (rolled back) when none is due any more or another
     transaction changed the instance first."""
-    waiting = list(session.scalars(select(Timer).where(Timer.instance_id == instance.id,
-                                                       Timer.state == "waiting")))
+    waiting, open_tasks = waiting_and_open(session, instance.id)
     if not any(t.due_at is not None and t.due_at <= at for t in waiting):
         session.rollback()  # fired by another worker between the pick and the lock
         return False
     try:
-        fire_loaded(session, instance, case, waiting)
+        with session.no_autoflush:  # the store flushes only what it must: the rest goes in its combined write
+            fire_loaded(session, instance, case, waiting, open_tasks)
         session.commit()
     except StaleDataError:
         session.rollback()
         return False
     log.info("fired timers of instance %s -> %s", instance.id, instance.status)
     return True
+
+
+def waiting_and_open(session: Session, instance_id: int) -> tuple[list[Timer], list[HumanTask]]:
+    """The instance's waiting timer rows and its open human tasks, read in one statement (no waiting timer: no
+    tasks either, as nothing will fire)."""
+    timers: dict[int, Timer] = {}
+    tasks: dict[int, HumanTask] = {}
+    for timer, task in session.execute(_WAITING, {"instance_id": instance_id}):
+        timers.setdefault(timer.id, timer)
+        if task is not None:
+            tasks.setdefault(task.id, task)
+    return list(timers.values()), list(tasks.values())
 
 
 def fire_next(session: Session, at: datetime | None = None, attempts: int = LOOKAHEAD) -> int | None:
