@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, ScalarSelect, and_, bindparam, func, literal, select, true
+from sqlalchemy import Executable, ScalarSelect, and_, bindparam, func, literal_column, select, true
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -50,31 +50,35 @@ def _claim_statement(postgres: bool) -> Executable:
     Its constants are written into the SQL, not sent as parameters: with `at` its only parameter, PostgreSQL's
     generic plan of the prepared statement is as good as a custom one, so it keeps the generic plan instead of
     planning this seven-table statement anew on every claim (about half of the claim's server CPU)."""
-    waiting = Timer.state == literal("waiting", literal_execute=True)
+    waiting = Timer.state == _sql("'waiting'")
     due = (select(Timer.instance_id, Timer.due_at).join(Instance, Instance.id == Timer.instance_id)
            .where(waiting, Timer.due_at <= bindparam("at", type_=Timer.due_at.type), _fireable(Instance))
-           .order_by(Timer.due_at).limit(literal(LOOKAHEAD, literal_execute=True)).subquery())
+           .order_by(Timer.due_at).limit(_sql(str(LOOKAHEAD))).subquery())
     picked = (select(Instance.id).join(due, due.c.instance_id == Instance.id)
-              .where(_fireable(Instance)).order_by(due.c.due_at).limit(literal(1, literal_execute=True)))
+              .where(_fireable(Instance)).order_by(due.c.due_at).limit(_sql("1")))
     if postgres:
         picked = picked.with_for_update(of=Instance, skip_locked=True)
     claimed = picked.cte("claimed")
     # on PostgreSQL the same statement makes the transaction commit asynchronously (see `claim`)
     columns = (Instance, Case, Timer, HumanTask)
     if postgres:
-        columns += (func.set_config(literal("synchronous_commit", literal_execute=True),  # type: ignore[assignment]
-                                    literal("off", literal_execute=True), true())),
+        columns += (func.set_config(_sql("'synchronous_commit'"), _sql("'off'"), true()),)  # type: ignore[assignment]
     return (select(*columns).select_from(claimed).join(Instance, Instance.id == claimed.c.id)
             .outerjoin(Case, Case.instance_id == Instance.id)
             .outerjoin(Timer, and_(Timer.instance_id == Instance.id, waiting))
             .outerjoin(HumanTask, and_(HumanTask.instance_id == Instance.id,
-                                       HumanTask.state == literal("open", literal_execute=True)))
+                                       HumanTask.state == _sql("'open'")))
             .options(lazyload(Instance.definition))  # the parsed spec comes from the cache by definition id
             .execution_options(populate_existing=True))
 
 
+def _sql(constant: str) -> Any:
+    """A constant as SQL text (no parameter, nothing rendered per execution)."""
+    return literal_column(constant)
+
+
 def _fireable(instance: Any) -> Any:
-    return instance.status.in_(bindparam("fireable", FIREABLE, expanding=True, literal_execute=True))
+    return instance.status.in_([_sql(f"'{status}'") for status in FIREABLE])
 
 
 _CLAIMS = {postgres: _claim_statement(postgres) for postgres in (False, True)}
