@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, ScalarSelect, and_, bindparam, func, literal_column, select, true
+from sqlalchemy import Executable, ScalarSelect, and_, bindparam, func, literal_column, select, true, union_all
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -45,7 +45,9 @@ class Claim:
 
 
 def _claim_statement(postgres: bool) -> Executable:
-    """The claim, built once per dialect (`at` is its parameter): one row per (waiting timer, open task) pair.
+    """The claim, built once per dialect (`at` is its parameter): the instance and its case on every row, with
+    either one of its waiting timers (part 1) or one of its open tasks (part 2), so as many rows as timers and tasks
+    together, not their product (at least one per part, with NULLs).
 
     Its constants are written into the SQL, not sent as parameters: with `at` its only parameter, PostgreSQL's
     generic plan of the prepared statement is as good as a custom one, so it keeps the generic plan instead of
@@ -63,10 +65,11 @@ def _claim_statement(postgres: bool) -> Executable:
     columns = (Instance, Case, Timer, HumanTask)
     if postgres:
         columns += (func.set_config(_sql("'synchronous_commit'"), _sql("'off'"), true()),)  # type: ignore[assignment]
+    part = union_all(select(_sql("1").label("n")), select(_sql("2").label("n"))).subquery("part")
     return (select(*columns).select_from(claimed).join(Instance, Instance.id == claimed.c.id)
-            .outerjoin(Case, Case.instance_id == Instance.id)
-            .outerjoin(Timer, and_(Timer.instance_id == Instance.id, waiting))
-            .outerjoin(HumanTask, and_(HumanTask.instance_id == Instance.id,
+            .outerjoin(Case, Case.instance_id == Instance.id).join(part, true())
+            .outerjoin(Timer, and_(part.c.n == _sql("1"), Timer.instance_id == Instance.id, waiting))
+            .outerjoin(HumanTask, and_(part.c.n == _sql("2"), HumanTask.instance_id == Instance.id,
                                        HumanTask.state == _sql("'open'")))
             .options(lazyload(Instance.definition))  # the parsed spec comes from the cache by definition id
             .execution_options(populate_existing=True))
