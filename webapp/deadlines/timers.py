@@ -90,8 +90,11 @@ _CLAIMS = {postgres: _claim_statement(postgres) for postgres in (False, True)}
 def earliest_column() -> ScalarSelect[datetime | None]:
     """When the next timer a claim can take falls due (a column for the worker's one due-times statement): timers
     of instances that cannot fire (suspended, ended) are left out, or the worker would wake for them at once."""
-    return (select(func.min(Timer.due_at)).join(Instance, Instance.id == Timer.instance_id)
-            .where(Timer.state == "waiting", Instance.status.in_(FIREABLE)).scalar_subquery())
+    # the first in due order (the index on (state, due_at) read until a fireable instance's timer), not min() over
+    # the join: that plan joins and aggregates every waiting timer, ~50 ms at 5,000 waiting, on every worker pass
+    return (select(Timer.due_at).join(Instance, Instance.id == Timer.instance_id)
+            .where(Timer.state == "waiting", Instance.status.in_(FIREABLE))
+            .order_by(Timer.due_at).limit(1).scalar_subquery())
 
 
 def claim(session: Session, at: datetime) -> Claim | None:
