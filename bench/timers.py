@@ -147,14 +147,18 @@ def _work(url: str, offset: float) -> None:
         Worker(db.session, WorkerSettings(poll_seconds=0.5, batch=100), stop).run()
 
 
-def run_workers(url: str, workers: int, offset: float, total: int) -> tuple[float, float, float]:
+def run_workers(url: str, workers: int, offset: float, total: int) -> tuple[float, float, float, float | None]:
     """Start workers, wait until `total` timers have fired and their notices are delivered.
 
-    (fired_s, all_s, worker CPU seconds): the CPU time the workers used (not PostgreSQL's), which says what
-    an unloaded machine would do when the wall clock is stretched by other work on the shared cores."""
+    (fired_s, all_s, worker CPU seconds, PostgreSQL backend CPU seconds or None on SQLite): the CPU time the
+    workers used and, apart, that of the PostgreSQL backends serving them (every backend of the bench database but
+    this process's own), which say what an unloaded machine would do when the wall clock is stretched by other work
+    on the shared cores."""
     import resource
 
     from sqlalchemy import create_engine
+
+    from bench.procstats import cpu_ns
 
     def cpu() -> float:
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -163,6 +167,18 @@ def run_workers(url: str, workers: int, offset: float, total: int) -> tuple[floa
     cpu0 = cpu()
 
     engine = create_engine(url)
+    postgres = url.startswith("postgresql")
+    backends: dict[int, int] = {}  # backend pid -> its CPU ns at the last look (backends end with their workers)
+
+    def look(conn) -> None:  # type: ignore[no-untyped-def]
+        if postgres:
+            for (pid,) in conn.execute(text("select pid from pg_stat_activity where datname = current_database() "
+                                            "and pid <> pg_backend_pid()")):
+                backends[pid] = max(backends.get(pid, 0), cpu_ns([pid]))
+
+    with engine.connect() as conn:
+        look(conn)
+    before = dict(backends)  # the set-up's own backends: only what they do from now on counts
     ctx = multiprocessing.get_context("fork")
     procs = [ctx.Process(target=_work, args=(url, offset)) for _ in range(workers)]
     t0 = time.monotonic()
@@ -174,6 +190,7 @@ def run_workers(url: str, workers: int, offset: float, total: int) -> tuple[floa
             fired = conn.execute(text("select count(*) from timer where state='fired'")).scalar_one()
             pending = conn.execute(text("select count(*) from outbox where status in ('pending','sending')")
                                    ).scalar_one()
+            look(conn)
         if fired >= total and fired_at is None:
             fired_at = time.monotonic() - t0
         if fired >= total and pending == 0:
@@ -183,12 +200,15 @@ def run_workers(url: str, workers: int, offset: float, total: int) -> tuple[floa
             break
         time.sleep(0.2)
     done = time.monotonic() - t0
+    with engine.connect() as conn:
+        look(conn)
     for p in procs:
         os.kill(p.pid, signal.SIGTERM)
     for p in procs:
         p.join(30)
     engine.dispose()
-    return fired_at or done, done, cpu() - cpu0
+    backend_s = sum(ns - before.get(pid, 0) for pid, ns in backends.items()) / 1e9
+    return fired_at or done, done, cpu() - cpu0, backend_s if postgres else None
 
 
 def lateness(url: str) -> list[float]:
@@ -223,14 +243,17 @@ def scenario(name: str, db: str, workers: int, count: int, spread: float, lead: 
     create_instances(app, due_times, slow, analyze)
     print(f"  {count} instances created in {time.monotonic() - t0:.1f}s", flush=True)
     offset = (base - clock.now()).total_seconds() - lead  # the workers' clock reaches `base` after `lead` s
-    fired_s, all_s, cpu = run_workers(url, workers, offset, count)
+    fired_s, all_s, cpu, pg_cpu = run_workers(url, workers, offset, count)
     late = lateness(url)
     busy = fired_s - lead
     print(f"{name:<7} db={db:<10} workers={workers} timers={len(late)} spread={spread:.0f}s: "
           f"lateness p50={pct(late, 50):.3f}s p95={pct(late, 95):.3f}s p99={pct(late, 99):.3f}s "
           f"max={max(late):.3f}s; all fired {busy:.1f}s after the first was due "
           f"({len(late) / max(busy, 1e-9):.0f} timers/s); notices delivered {all_s - lead:.1f}s; "
-          f"worker CPU {cpu:.1f}s ({len(late) / max(cpu, 1e-9):.0f} timers per worker CPU-second); "
+          f"worker CPU {cpu:.1f}s ({len(late) / max(cpu, 1e-9):.0f} timers per worker CPU-second, "
+          f"{cpu / max(len(late), 1) * 1000:.2f} ms per timer); "
+          + (f"PostgreSQL backend CPU {pg_cpu:.1f}s ({pg_cpu / max(len(late), 1) * 1000:.2f} ms per timer); "
+             if pg_cpu is not None else "") +
           f"load {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
 
 

@@ -55,9 +55,9 @@ def test_a_claim_skips_the_instance_another_worker_holds(app, users, mini):
     other = other_session()
     try:
         second = timers.claim(other, clock.now())  # does not wait for the first worker's lock
-        assert second is not None and second[0].id != first[0].id
-        assert timers.fire_claimed(other, second[0], second[1], clock.now())
-        assert timers.fire_claimed(db.session, first[0], first[1], clock.now())
+        assert second is not None and second.instance.id != first.instance.id
+        assert timers.fire_claimed(other, second, clock.now())
+        assert timers.fire_claimed(db.session, first, clock.now())
         assert timers.fire_next(other) is not None and timers.fire_next(db.session) is None
     finally:
         other.close()
@@ -100,6 +100,32 @@ def test_two_workers_fire_every_due_timer_exactly_once(app, users, mini):
     fired_once_each(24)
 
 
+def test_a_claim_loads_the_instance_with_its_case_waiting_timers_and_open_tasks(app, users, mini):
+    due_grievances(2)
+    claimed = timers.claim(db.session, clock.now())
+    assert claimed is not None and claimed.case is not None and claimed.case.instance_id == claimed.instance.id
+    assert [(t.instance_id, t.state) for t in claimed.waiting] == [(claimed.instance.id, "waiting")]
+    assert [(t.instance_id, t.state) for t in claimed.open_tasks] == [(claimed.instance.id, "open")]
+    db.session.rollback()
+
+
+def test_a_claim_whose_instance_was_fired_since_its_snapshot_writes_nothing(app, users, mini):
+    """The claim's rows are one snapshot's; if another worker fired the instance after it (between the snapshot and
+    the lock on PostgreSQL), the version-checked write fails and nothing is written twice."""
+    due_grievances(1)
+    stale = timers.claim(db.session, clock.now())
+    assert stale is not None
+    db.session.commit()  # lets go of the lock, keeps the loaded rows as they were (expire_on_commit=False)
+    other = other_session()
+    try:
+        assert timers.fire_next(other) == stale.instance.id
+    finally:
+        other.close()
+    assert stale.waiting[0].state == "waiting"  # as the snapshot saw it: the firing runs and its write fails
+    assert not timers.fire_claimed(db.session, stale, clock.now())
+    fired_once_each(1)
+
+
 def test_firing_one_timer_takes_a_handful_of_statements(app, users, mini):
     due_grievances(1)
     statements: list[str] = []
@@ -114,9 +140,11 @@ def test_firing_one_timer_takes_a_handful_of_statements(app, users, mini):
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
         db.session.info.pop(notify.DEFER)
-    # claim, waiting timers, instance, case, open tasks, then the rows: one statement on PostgreSQL (CTEs), one per
-    # table on SQLite (timer end, outbox, event); no candidate list, no still-due probe, no definition reload
-    assert len(statements) == (6 if on_postgres() else 8), statements
+    # the claim (instance, case, waiting timers, open tasks), then the rows: one statement on PostgreSQL (the
+    # instance's and case's UPDATEs and the rest as CTEs), one per table on SQLite (instance, timer end, case,
+    # outbox, event); no candidate list, no still-due probe, no definition reload, no autoflush
+    assert statements == (["WITH", "WITH"] if on_postgres() else
+                          ["WITH", "UPDATE", "UPDATE", "UPDATE", "INSERT", "INSERT"]), statements
     fired_once_each(1)
 
 

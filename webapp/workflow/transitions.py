@@ -85,15 +85,17 @@ def complete_task(session: Session, task: HumanTask, data: dict[str, Any], actor
 def fire_instance_timers(session: Session, instance: Instance, actor: str = "timer") -> Outcome:
     """Fire the due timers of one instance (no commit)."""
     case = session.scalars(select(Case).where(Case.instance_id == instance.id)).first()
-    return fire_loaded(session, instance, case, None, actor)
+    return fire_loaded(session, instance, case, None, actor=actor)
 
 
 def fire_loaded(session: Session, instance: Instance, case: Case | None, waiting: list[Timer] | None,
-                actor: str = "timer") -> Outcome:
-    """Fire the due timers of an instance whose case (and waiting timer rows, if given) the caller read (no commit)."""
+                open_tasks: list[HumanTask] | None = None, actor: str = "timer") -> Outcome:
+    """Fire the due timers of an instance whose case (and waiting timer rows and open human tasks, if given) the
+    caller read (no commit)."""
     ctx = run_context(session, instance, case, actor)
     outcome = _engine.fire_timers(bundle_of(instance), instance.state or "", ctx)
-    _store(session, instance, case, outcome, actor, {"kind": "fire_timers"}, fired=True, waiting=waiting)
+    _store(session, instance, case, outcome, actor, {"kind": "fire_timers"}, fired=True, waiting=waiting,
+           open_tasks=open_tasks)
     return outcome
 
 
