@@ -100,6 +100,25 @@ def test_bad_input_is_4xx(web: Any, seeded: dict[str, str]) -> None:
     assert web.get(f"/reports/cases?metric=clock:K2:late&{QS}").status_code == 422
 
 
+@pytest.mark.parametrize("query", [
+    "to=0001-01-31", "to=0001-01-01&month=0000-00", "from=0001-03-01&to=0001-03-31", "month=0001-02",
+    "from=9999-12-01", "to=9999-12-31", "month=9999-12", "from=3000-01-01&to=3000-01-31",
+])
+def test_a_period_at_the_ends_of_the_calendar_is_a_422_not_a_500(web: Any, seeded: dict[str, str],
+                                                                  query: str) -> None:
+    """Found by the fuzz test: the report compares a period with the five before it, and a period at year 1 (or
+    ending at 9999-12-31) made the date arithmetic overflow into a 500. Dates from 1900 to 2999 are accepted."""
+    api = Api(web.client).as_("supervisor")
+    r = api.get(f"/api/v1/reports/kpis?{query}")
+    assert r.status_code == 422, r.get_data(as_text=True)
+    assert "between 1900-01-01 and 2999-12-31" in " ".join(r.get_json()["error"]["fields"].values())
+    web.login("supervisor")
+    page = web.get(f"/reports/?{query}")
+    assert page.status_code == 422 and "2999-12-31" in page.get_data(as_text=True)
+    assert api.get("/api/v1/reports/kpis?from=1900-01-01&to=1900-01-31").status_code == 200
+    assert api.get("/api/v1/reports/kpis?month=2999-12").status_code == 200
+
+
 def test_chinese_page(web: Any, seeded: dict[str, str]) -> None:
     """The page in Simplified Chinese."""
     web.login("supervisor")

@@ -14,6 +14,10 @@ from webapp.errors import Invalid
 from webapp.models import Case
 
 FILTER_KEYS = ("kind", "category", "grade", "channel", "tier", "department")
+# Dates a report may name: the comparison periods before the earliest and the day after the latest stay in range
+# (a period at year 1 or 9999 made Python's date arithmetic overflow: a 500 found by the fuzz test).
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+OUT_OF_RANGE = f"the date must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,14 @@ def _day(args: Mapping[str, str], key: str, errors: dict[str, str]) -> date | No
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors[key] = f"not a date (YYYY-MM-DD): {value!r}"
         return None
+    if not EARLIEST <= day <= LATEST:
+        errors[key] = f"{OUT_OF_RANGE}: {value!r}"
+        return None
+    return day
 
 
 def parse(args: Mapping[str, str], tz: str) -> tuple[Period, Filters]:
@@ -107,6 +115,8 @@ def parse(args: Mapping[str, str], tz: str) -> tuple[Period, Filters]:
             first = date.fromisoformat(month + "-01")
         except ValueError:
             errors["month"] = f"not a month (YYYY-MM): {month!r}"
+        if first and not EARLIEST <= first <= LATEST:
+            errors["month"], first = f"{OUT_OF_RANGE}: {month!r}", None
     if first and last is None:
         last = month_of(first, tz).last if (month or first.day == 1) else first
     default = month_of(now().astimezone(ZoneInfo(tz)).date(), tz)
