@@ -106,6 +106,21 @@ def test_search_by_number_name_phone_and_filters(web: Any, mini: Any) -> None:
     assert "No case matches." in web.text("/cases/?mine=1")
 
 
+def test_a_search_date_at_the_ends_of_the_calendar_is_refused_in_words_not_a_500(web: Any, mini: Any) -> None:
+    """`to=9999-12-31` searched up to the day after it, which Python cannot represent (a 500). Days outside
+    1900-01-01..2999-12-31 are now refused like a wrong date: said above the list, the filter left out."""
+    a = register()
+    web.login("agent")
+    for query in ("to=9999-12-31", "from=0001-01-01", "from=9999-12-31", "to=0001-01-01"):
+        r = web.get(f"/cases/?{query}")
+        assert r.status_code == 200, query
+        assert "A date from 1900-01-01 to 2999-12-31, please" in r.get_data(as_text=True), query
+        assert a.number in r.get_data(as_text=True), query  # the refused filter is left out
+    assert a.number in web.text("/cases/?from=1900-01-01&to=2999-12-31")
+    web.post("/language", {"language": "zh", "next": "/"})
+    assert "请填写 1900-01-01 至 2999-12-31 之间的日期" in web.text("/cases/?to=9999-12-31")
+
+
 def test_comments_are_added_and_shown_on_the_timeline(web: Any, mini: Any) -> None:
     case = register()
     web.login("handler1")

@@ -22,6 +22,7 @@ from webapp.cases.timeline import group_by_step
 from webapp.errors import Invalid, NotFound
 from webapp.extensions import db
 from webapp.lessons.service import similar
+from webapp.security.limits import EARLIEST_DAY, LATEST_DAY, day_in_range
 from webapp.tasks.formfields import build_fields, merge_for_display, parse_form
 from webapp.tasks.web_worklist import GRADES
 from webapp.workflow.forms import field_errors
@@ -89,10 +90,15 @@ def show(number: str) -> str:
 
 def _date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         flash(_("Not a date: %(v)s", v=value), "error")
         return None
+    if day is not None and not day_in_range(day):
+        flash(_("A date from %(first)s to %(last)s, please: %(v)s", first=EARLIEST_DAY.isoformat(),
+                last=LATEST_DAY.isoformat(), v=value), "error")
+        return None
+    return day
 
 
 @bp.get("/")

@@ -12,12 +12,11 @@ from sqlalchemy import ColumnElement
 from webapp.engine.clock import now
 from webapp.errors import Invalid
 from webapp.models import Case
+from webapp.security.limits import EARLIEST_DAY, LATEST_DAY, day_in_range
 
 FILTER_KEYS = ("kind", "category", "grade", "channel", "tier", "department")
-# Dates a report may name: the comparison periods before the earliest and the day after the latest stay in range
-# (a period at year 1 or 9999 made Python's date arithmetic overflow: a 500 found by the fuzz test).
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
-OUT_OF_RANGE = f"the date must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
+# a period at year 1 or 9999 made the comparison periods' date arithmetic overflow (a 500 found by the fuzz test)
+OUT_OF_RANGE = f"the date must lie between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ def _day(args: Mapping[str, str], key: str, errors: dict[str, str]) -> date | No
     except ValueError:
         errors[key] = f"not a date (YYYY-MM-DD): {value!r}"
         return None
-    if not EARLIEST <= day <= LATEST:
+    if not day_in_range(day):
         errors[key] = f"{OUT_OF_RANGE}: {value!r}"
         return None
     return day
@@ -115,7 +114,7 @@ def parse(args: Mapping[str, str], tz: str) -> tuple[Period, Filters]:
             first = date.fromisoformat(month + "-01")
         except ValueError:
             errors["month"] = f"not a month (YYYY-MM): {month!r}"
-        if first and not EARLIEST <= first <= LATEST:
+        if first and not day_in_range(first):
             errors["month"], first = f"{OUT_OF_RANGE}: {month!r}", None
     if first and last is None:
         last = month_of(first, tz).last if (month or first.day == 1) else first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 # ids, tiers and counters are 32-bit integer columns on PostgreSQL
@@ -12,6 +13,9 @@ MIN_INT = -(2**31)
 MAX_JSON_INT = 2**53
 MAX_JSON_DEPTH = 64
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+# days a person may search or report on: far enough from year 1 and 9999 that a day's bounds in any time zone, the day
+# after it and the comparison periods before it stay representable (beyond them Python's date arithmetic overflows)
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 class InputRefused(ValueError):
@@ -46,6 +50,11 @@ def check_int(field: str, value: int, low: int = MIN_INT, high: int = MAX_INT) -
     if not low <= value <= high:
         raise InputRefused(field, f"must be between {low} and {high}")
     return value
+
+
+def day_in_range(day: date) -> bool:
+    """Whether a day lies within EARLIEST_DAY..LATEST_DAY."""
+    return EARLIEST_DAY <= day <= LATEST_DAY
 
 
 def check_json(value: Any) -> None:
