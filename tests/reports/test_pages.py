@@ -115,6 +115,10 @@ def test_a_period_at_the_ends_of_the_calendar_is_a_422_not_a_500(web: Any, seede
     web.login("supervisor")
     page = web.get(f"/reports/?{query}")
     assert page.status_code == 422 and "2999-12-31" in page.get_data(as_text=True)
+    web.post("/language", {"language": "zh", "next": "/"})
+    page = web.get(f"/reports/?{query}")  # the manager reads what to fix in their language
+    assert page.status_code == 422 and "日期须在 1900-01-01 至 2999-12-31 之间" in page.get_data(as_text=True)
+    web.post("/language", {"language": "en", "next": "/"})
     assert api.get("/api/v1/reports/kpis?from=1900-01-01&to=1900-01-31").status_code == 200
     assert api.get("/api/v1/reports/kpis?month=2999-12").status_code == 200
 

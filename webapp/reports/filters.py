@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement
 
 from webapp.engine.clock import now
@@ -15,8 +16,6 @@ from webapp.models import Case
 from webapp.security.limits import EARLIEST_DAY, LATEST_DAY, day_in_range
 
 FILTER_KEYS = ("kind", "category", "grade", "channel", "tier", "department")
-# a period at year 1 or 9999 made the comparison periods' date arithmetic overflow (a 500 found by the fuzz test)
-OUT_OF_RANGE = f"the date must lie between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -92,12 +91,17 @@ def _day(args: Mapping[str, str], key: str, errors: dict[str, str]) -> date | No
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        errors[key] = f"not a date (YYYY-MM-DD): {value!r}"
+        errors[key] = _("not a date (YYYY-MM-DD): %(v)s", v=value)
         return None
-    if not day_in_range(day):
-        errors[key] = f"{OUT_OF_RANGE}: {value!r}"
+    if not day_in_range(day):  # a period at year 1 or 9999 made the comparison periods overflow (found by fuzzing)
+        errors[key] = _out_of_range(value)
         return None
     return day
+
+
+def _out_of_range(value: str) -> str:
+    return _("the date must lie between %(first)s and %(last)s: %(v)s", first=EARLIEST_DAY.isoformat(),
+             last=LATEST_DAY.isoformat(), v=value)
 
 
 def parse(args: Mapping[str, str], tz: str) -> tuple[Period, Filters]:
@@ -106,31 +110,31 @@ def parse(args: Mapping[str, str], tz: str) -> tuple[Period, Filters]:
     try:
         ZoneInfo(tz)
     except (ValueError, KeyError):
-        raise Invalid("unknown time zone", {"tz": f"not a time zone: {tz!r}"}) from None
+        raise Invalid("unknown time zone", {"tz": _("not a time zone: %(v)s", v=tz)}) from None
     first, last = _day(args, "from", errors), _day(args, "to", errors)
     month = (args.get("month") or "").strip()
     if month and not (first or last):
         try:
             first = date.fromisoformat(month + "-01")
         except ValueError:
-            errors["month"] = f"not a month (YYYY-MM): {month!r}"
+            errors["month"] = _("not a month (YYYY-MM): %(v)s", v=month)
         if first and not day_in_range(first):
-            errors["month"], first = f"{OUT_OF_RANGE}: {month!r}", None
+            errors["month"], first = _out_of_range(month), None
     if first and last is None:
         last = month_of(first, tz).last if (month or first.day == 1) else first
     default = month_of(now().astimezone(ZoneInfo(tz)).date(), tz)
     first, last = first or (default.first if last is None else last.replace(day=1)), last or default.last
     if first > last:
-        errors["to"] = "the end of the period is before its start"
+        errors["to"] = _("the end of the period is before its start")
     elif (last - first).days > 3660:
-        errors["to"] = "the period may span at most ten years"
+        errors["to"] = _("the period may span at most ten years")
     tier: int | None = None
     raw_tier = (args.get("tier") or "").strip()
     if raw_tier:
         if raw_tier in ("1", "2", "3"):
             tier = int(raw_tier)
         else:
-            errors["tier"] = "tier is 1, 2 or 3"
+            errors["tier"] = _("tier is 1, 2 or 3")
     if errors:
         raise Invalid("the report period or filters are wrong", errors)
     texts = {k: (args.get(k) or "").strip()[:200] for k in FILTER_KEYS if k != "tier"}
