@@ -164,3 +164,12 @@ def test_drill_down_shows_dates_in_the_users_zone_and_pages_by_keyset(web: Any, 
     finally:
         report_web.PAGE = saved
     assert web.get(f"/reports/cases?metric=valid&after=nonsense&{QS}").status_code == 422
+
+
+def test_a_next_page_key_at_the_ends_of_the_calendar_is_a_422_not_a_500(web: Any, seeded: dict[str, str]) -> None:
+    """`after=9999-12-31T23:59:00-12:00_1` overflowed converting the time to UTC for the query (a 500): a key outside
+    1900..2999 is refused like any key that is not one, pointing to the next-page link."""
+    web.login("supervisor")
+    for key in ("9999-12-31T23:59:00-12:00_1", "0001-01-01T00:00:00+14:00_1"):
+        r = web.get(f"/reports/cases?metric=registered&after={key}&{QS}")
+        assert r.status_code == 422 and "use the link to the next page" in r.get_data(as_text=True), key
