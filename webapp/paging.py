@@ -17,7 +17,7 @@ from sqlalchemy import Integer, Select, and_, bindparam, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from webapp.errors import Invalid
-from webapp.security.limits import check_int
+from webapp.security.limits import check_int, day_in_range
 
 
 def page_size(value: int | None, default: int = 50, most: int = 200) -> int:
@@ -64,6 +64,8 @@ def decode_cursor(cursor: str) -> tuple[int, datetime | None, int]:
     try:
         phase, due, ident = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         when = datetime.fromisoformat(due) if due else None
+        if when is not None and not day_in_range(when.date()):  # year 1 or 9999 overflowed converting to UTC
+            raise ValueError(due)
         return check_int("cursor", int(phase)), when, check_int("cursor", int(ident))
     except (ValueError, TypeError):
         raise Invalid("bad cursor", {"cursor": "use the next_cursor value of the previous page"}) from None

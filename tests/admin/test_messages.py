@@ -77,3 +77,15 @@ def test_message_pages_are_for_admins_only(mini, web):
     assert web.get(f"/admin/messages/{msg.id}").status_code == 403
     web.login("admin")
     assert web.get("/admin/messages/999999").status_code == 404
+
+
+def test_a_mail_naming_a_time_at_the_ends_of_the_calendar_previews_it_as_stored_not_a_500(mini, web):
+    """A deadline mail kept with a due time of 9999-12-31T20:00 UTC (from a promised reply typed before date-times
+    were bounded) has no time in Shanghai, the mails' zone: the message page overflowed rendering it (a 500)."""
+    msg = mail_of(closed_case())
+    msg.template = "deadline_warning"
+    msg.payload = {**(msg.payload or {}), "clock": "promised-reply", "due": "9999-12-31T20:00:00+00:00"}
+    db.session.commit()
+    web.login("admin")
+    page = web.text(f"/admin/messages/{msg.id}")
+    assert "9999-12-31 20:00 (UTC+00:00)" in page

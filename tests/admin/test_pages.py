@@ -193,3 +193,14 @@ def test_waiting_timer_and_current_task_are_marked_and_the_token_moves_back_from
     assert r.status_code == 303
     assert open_task(case).title == "Find the facts"
     assert "token moved back to &#39;Find the facts&#39;" in web.text(f"/admin/instances/{case.instance_id}")
+
+
+@pytest.mark.parametrize("query", ["older_than_days=999999", "older_than_days=2147483647", "idle_hours=-1e9"])
+def test_an_age_filter_beyond_the_calendar_is_refused_in_words_not_a_500(mini: Any, web: Web, query: str) -> None:
+    """`older_than_days=999999` counted back from now past year 1 (Python's dates overflowed: a 500); an age filter is
+    bounded by the span of days a person may name (1900..2999) and a larger one is a 422 saying the bound."""
+    web.login("admin")
+    r = web.get(f"/admin/instances?{query}")
+    assert r.status_code == 422
+    assert re.search(r"must be between -\d+ and \d+", r.get_data(as_text=True))
+    assert web.get("/admin/instances?older_than_days=36500&idle_hours=0.5").status_code == 200

@@ -164,3 +164,36 @@ def test_drill_down_shows_dates_in_the_users_zone_and_pages_by_keyset(web: Any, 
     finally:
         report_web.PAGE = saved
     assert web.get(f"/reports/cases?metric=valid&after=nonsense&{QS}").status_code == 422
+
+
+def test_a_next_page_key_at_the_ends_of_the_calendar_is_a_422_not_a_500(web: Any, seeded: dict[str, str]) -> None:
+    """`after=9999-12-31T23:59:00-12:00_1` overflowed converting the time to UTC for the query (a 500): a key outside
+    1900..2999 is refused like any key that is not one, pointing to the next-page link."""
+    web.login("supervisor")
+    for key in ("9999-12-31T23:59:00-12:00_1", "0001-01-01T00:00:00+14:00_1"):
+        r = web.get(f"/reports/cases?metric=registered&after={key}&{QS}")
+        assert r.status_code == 422 and "use the link to the next page" in r.get_data(as_text=True), key
+
+
+def test_a_deadline_stored_at_the_ends_of_the_calendar_is_exported_as_stored_not_a_500(
+        web: Any, seeded: dict[str, str]) -> None:
+    """A clock due at 9999-12-31T20:00 UTC (kept from a promised reply typed before date-times were bounded) has no
+    time in Shanghai: the case list's spreadsheet overflowed converting it (a 500); it shows the time as stored."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from tests.helpers import user
+    from webapp.deadlines.models import Deadline
+    from webapp.extensions import db
+
+    for row in db.session.scalars(select(Deadline)):
+        row.due_at = datetime(9999, 12, 31, 20, tzinfo=UTC)
+    user("supervisor").timezone = "Asia/Shanghai"
+    db.session.commit()
+    web.login("supervisor")
+    r = web.client.get(f"/reports/cases.xlsx?metric=registered&{QS}")
+    assert r.status_code == 200
+    cells = [str(c) for row in load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True) for c in row]
+    assert any("9999-12-31T20:00:00+00:00" in c for c in cells)
+    assert "9999-12-31T20:00:00+00:00" in web.get(f"/reports/cases.csv?metric=registered&{QS}").get_data(as_text=True)

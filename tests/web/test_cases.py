@@ -213,3 +213,27 @@ def test_real_estate_8_the_promised_reply_time_is_shown_in_the_staff_member_zone
     handler.timezone = "Europe/Berlin"
     db.session.commit()
     assert "2026-03-02 08:00" in web.text(f"/cases/{case.number}")
+
+
+def test_a_stored_time_at_the_ends_of_the_calendar_is_shown_as_stored_not_a_500(web: Any, pack: Any) -> None:
+    """A step's answer kept from before date-times were bounded (0001-01-01T00:00+08:00 is before the first moment
+    Python has in UTC, 9999-12-31T23:59-12:00 after the last in Shanghai) made the case page overflow converting it
+    to the staff member's zone (a 500): such a value is shown as it was stored, the page with it."""
+    from sqlalchemy.orm.attributes import flag_modified
+
+    from tests.helpers import user
+    from tests.process import answers as a
+
+    case = register(dict(GRIEVANCE))
+    complete(case, "Pre-judgement (step 1)", a.prejudgement(), "handler1")
+    complete(case, "Fact finding with the customer (step 2)", a.fact_finding(), "handler1")
+    done = db.session.scalars(select(Event).where(Event.case_id == case.id, Event.kind == "task_completed")
+                              .order_by(Event.id.desc())).first()
+    assert done is not None and "promised_reply_at" in done.data["data"]
+    done.data["data"].update(promised_reply_at="0001-01-01T00:00:00+08:00", incident_time="9999-12-31T23:59:00-12:00")
+    flag_modified(done, "data")
+    user("handler1").timezone = "Asia/Shanghai"
+    db.session.commit()
+    page = web.login("handler1").text(f"/cases/{case.number}")
+    assert "Reply promised by</dt><dd class=\"prewrap\">0001-01-01 00:00+08:00</dd>" in page
+    assert "When it happened</dt><dd class=\"prewrap\">9999-12-31 23:59-12:00</dd>" in page

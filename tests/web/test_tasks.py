@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from tests.helpers import register
@@ -141,3 +142,53 @@ def test_a_task_claimed_by_a_colleague_is_read_only(web_factory: Any, mini: Any)
 def test_unknown_task_is_404(web: Any, mini: Any) -> None:
     web.login("handler1")
     assert web.get("/tasks/99999").status_code == 404
+
+
+def _fact_finding_form(**changes: str) -> dict[str, str]:
+    """The pack's step-2 form (fact_finding.json) as the task page posts it."""
+    return {"action": "complete", "demand_confirmed": "An apology", "urgency": "normal",
+            "promised_reply_at": "2026-03-03T12:00", "contact_agreed": "phone", "facts.media_exposure": "none",
+            "facts.lawsuit": "none", "facts.households": "1", **changes}
+
+
+@pytest.mark.parametrize("value, zone", [
+    ("9999-12-31T23:59", "America/New_York"), ("9999-12-31T23:59-12:00", "UTC"),
+    ("0001-01-01T00:00", "Asia/Shanghai"), ("0001-01-01T00:00+14:00", "UTC"),
+    ("9999-12-31T23:59+00:00", "Asia/Shanghai"),
+])
+def test_a_date_time_at_the_ends_of_the_calendar_is_refused_next_to_the_field_not_a_500(
+        web: Any, api: Any, pack: Any, value: str, zone: str) -> None:
+    """A promised reply at 9999-12-31T23:59 (typed in New York, or with -12:00) started a deadline clock past the
+    last date Python has (a 500 on completing), and a draft or value at year 1 or 9999 made the task page and the
+    case page overflow converting it to the user's zone (a 500 on showing). Date-times from 1900 to 2999 are
+    accepted; others are refused at the field, in the web form and the API alike, and a draft keeps what was typed."""
+    from tests.helpers import GRIEVANCE, complete, user
+    from tests.process import answers as a
+
+    case = register(dict(GRIEVANCE))
+    complete(case, "Pre-judgement (step 1)", a.prejudgement(), "handler1")
+    task = _task(case, "Fact finding with the customer (step 2)")
+    user("handler1").timezone = zone
+    db.session.commit()
+    web.login("handler1")
+    web.get(f"/tasks/{task.id}")
+    for field in ("promised_reply_at", "incident_time"):
+        assert web.post(f"/tasks/{task.id}", _fact_finding_form(**{field: value}, action="draft")).status_code == 302
+        page = web.text(f"/tasks/{task.id}")
+        assert f'value="{value[:16]}"' in page, "the draft shows what was typed"
+        assert web.text(f"/cases/{case.number}")
+        r = web.post(f"/tasks/{task.id}", _fact_finding_form(**{field: value}))
+        assert r.status_code == 422, (field, r.status_code)
+        assert "enter a date from 1900-01-01 to 2999-12-31" in r.get_data(as_text=True)
+        assert _task(case, "Fact finding with the customer (step 2)").id == task.id, "nothing was completed"
+    refused = api.as_("handler1").post(f"/api/v1/tasks/{task.id}/complete", json={"data": a.fact_finding(
+        promised_reply_at="9999-12-31T23:59:00-12:00")})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"]["promised_reply_at"] == "must lie between 1900-01-01 and 2999-12-31"
+    web.post("/language", {"language": "zh", "next": "/"})
+    web.get(f"/tasks/{task.id}")
+    r = web.post(f"/tasks/{task.id}", _fact_finding_form(promised_reply_at=value))
+    assert r.status_code == 422 and "请填写 1900-01-01 至 2999-12-31 之间的日期" in r.get_data(as_text=True)
+    ok = web.post(f"/tasks/{task.id}", _fact_finding_form(promised_reply_at="2999-12-31T12:00",
+                                                         incident_time="1900-01-01T12:00"))
+    assert ok.status_code == 302, ok.get_data(as_text=True)[-2000:]

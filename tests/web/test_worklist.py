@@ -163,3 +163,18 @@ def test_a_unit_queue_shows_the_units_name_from_master_data_in_the_users_languag
     assert "部门：售后" in web.text(f"/tasks/{tasks[case.id].id}")
     web.login("admin")
     assert "Service point: sp_gone" in web.text(f"/cases/{other.number}")
+
+
+def test_a_paging_cursor_at_the_ends_of_the_calendar_is_refused_not_a_500(web: Any, mini: Any) -> None:
+    """A cursor naming a due time at year 1 or 9999 with an offset (0001-01-01T00:00+14:00) overflowed converting it
+    to UTC for the query (a 500): it is refused like any bad cursor, and the first page is shown."""
+    import base64
+    import json
+
+    case = register()
+    web.login("handler1")
+    for due in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:00-12:00"):
+        cursor = base64.urlsafe_b64encode(json.dumps([0, due, 1]).encode()).decode().rstrip("=")
+        r = web.get(f"/?tab=group&cursor={cursor}")
+        assert r.status_code == 200, due
+        assert "bad cursor" in r.get_data(as_text=True) and case.number in r.get_data(as_text=True)

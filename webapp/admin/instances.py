@@ -17,7 +17,7 @@ from webapp.engine.tracing import ProcessTraces, trace_processes
 from webapp.errors import Invalid, NotFound
 from webapp.models import Case, Event, HumanTask, Instance, Outbox, ProcessDefinition, Timer
 from webapp.paging import newest_first
-from webapp.security.limits import MAX_INT
+from webapp.security.limits import EARLIEST_DAY, LATEST_DAY, MAX_INT
 from webapp.workflow.definitions import bundle_for
 from webapp.workflow.models import STATUSES
 
@@ -45,9 +45,14 @@ class InstanceFilters:
             raise Invalid(f"unknown stuck rule '{self.rule}'", {"rule": "one of " + ", ".join(RULES)})
 
 
+# an age filter counts back from now: beyond the span of days a person may name (1900..2999) the cutoff left the
+# calendar Python has (older_than_days=999999 was a 500)
+MAX_AGE_DAYS = (LATEST_DAY - EARLIEST_DAY).days
+
+
 def filters_from(args: Any) -> InstanceFilters:
     """InstanceFilters from query parameters or a JSON object."""
-    def num(key: str) -> float | None:
+    def num(key: str, most: int = MAX_INT) -> float | None:
         value = args.get(key)
         if value in (None, ""):
             return None
@@ -55,8 +60,8 @@ def filters_from(args: Any) -> InstanceFilters:
             number = float(value)
         except (TypeError, ValueError):
             raise Invalid(f"'{key}' must be a number", {key: "number"}) from None
-        if not -MAX_INT <= number <= MAX_INT:  # also refuses inf and nan
-            raise Invalid(f"'{key}' is out of range", {key: f"between {-MAX_INT} and {MAX_INT}"})
+        if not -most <= number <= most:  # also refuses inf and nan
+            raise Invalid(f"'{key}' must be between {-most} and {most}", {key: f"between {-most} and {most}"})
         return number
 
     version = num("version")
@@ -64,7 +69,7 @@ def filters_from(args: Any) -> InstanceFilters:
         status=args.get("status") or None, stuck=str(args.get("stuck", "")).lower() in ("1", "true", "yes"),
         rule=args.get("rule") or None, process=args.get("process") or None,
         version=int(version) if version else None, grade=args.get("grade") or None,
-        older_than_days=num("older_than_days"), idle_hours=num("idle_hours"),
+        older_than_days=num("older_than_days", MAX_AGE_DAYS), idle_hours=num("idle_hours", MAX_AGE_DAYS * 24),
         error_text=args.get("error") or None, case_number=args.get("case") or None,
     )
 

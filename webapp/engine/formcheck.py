@@ -97,6 +97,8 @@ _SafeValidator = validators.extend(
     Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties})
 
 
-def safe_validator(schema: dict[str, Any]) -> Validator:
-    """A Draft 2020-12 validator that never fetches a $ref and runs patterns with RE2."""
-    return _SafeValidator(schema, registry=_LOCAL_ONLY, format_checker=FormatChecker())  # type: ignore[call-arg]
+def safe_validator(schema: dict[str, Any], formats: FormatChecker | None = None) -> Validator:
+    """A Draft 2020-12 validator that never fetches a $ref and runs patterns with RE2 (`formats`: the format
+    checks, jsonschema's own by default)."""
+    return _SafeValidator(schema, registry=_LOCAL_ONLY,  # type: ignore[call-arg]
+                          format_checker=FormatChecker() if formats is None else formats)

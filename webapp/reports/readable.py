@@ -84,7 +84,12 @@ def _local(iso: str, zone: ZoneInfo) -> str:
         at = datetime.fromisoformat(iso)
     except ValueError:
         return iso
-    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if at.tzinfo else iso
+    if not at.tzinfo:
+        return iso
+    try:
+        return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    except OverflowError:  # a time stored at the ends of the calendar has none in the reader's zone: as stored
+        return iso
 
 
 def _clock(part: str, zone: ZoneInfo) -> str:

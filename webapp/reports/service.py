@@ -14,6 +14,7 @@ from webapp.reports import metrics
 from webapp.reports.clocks import clock_figures
 from webapp.reports.filters import Filters, Period
 from webapp.reports.metrics import BREAKDOWNS, NONE, SURVEY_EVENTS
+from webapp.security.limits import day_in_range
 
 MONTHS_SHOWN = 6
 OUTCOMES = ("reopened", "followed_up", "repeats", "escalated", "crisis")
@@ -143,7 +144,7 @@ def parse_key(value: str | None) -> tuple[datetime, int] | None:
         at, number = datetime.fromisoformat(moment), int(ident)
     except ValueError:
         raise Invalid("not a page cursor", {"after": "use the link to the next page"}) from None
-    if at.tzinfo is None or not 0 < number < 2**62:
+    if at.tzinfo is None or not day_in_range(at.date()) or not 0 < number < 2**62:  # year 9999 overflowed in UTC
         raise Invalid("not a page cursor", {"after": "use the link to the next page"})
     return at, number
 

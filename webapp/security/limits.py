@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 # ids, tiers and counters are 32-bit integer columns on PostgreSQL
@@ -55,6 +55,16 @@ def check_int(field: str, value: int, low: int = MIN_INT, high: int = MAX_INT) -
 def day_in_range(day: date) -> bool:
     """Whether a day lies within EARLIEST_DAY..LATEST_DAY."""
     return EARLIEST_DAY <= day <= LATEST_DAY
+
+
+def moment_text_in_range(value: str) -> bool:
+    """Whether an ISO date-time text lies within EARLIEST_DAY..LATEST_DAY (text that is no ISO date-time passes:
+    whether it is one is the format check's question)."""
+    try:
+        day = datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        return True
+    return day_in_range(day)
 
 
 def check_json(value: Any) -> None:

@@ -18,6 +18,9 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from webapp.security.limits import EARLIEST_DAY, LATEST_DAY
+from webapp.workflow.forms import OUT_OF_RANGE
+
 TEXTAREA_ABOVE = 200
 
 
@@ -48,6 +51,8 @@ def localize_error(message: str) -> str:
         return _("this field is required")
     if message.startswith("choose one of: "):
         return _("choose one of: %(values)s", values=message[len("choose one of: "):])
+    if message == OUT_OF_RANGE:
+        return _("enter a date from %(first)s to %(last)s", first=EARLIEST_DAY.isoformat(), last=LATEST_DAY.isoformat())
     return message
 
 
@@ -117,11 +122,14 @@ def _display(widget: str, value: Any, tz: str) -> Any:
     if widget == "datetime" and isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if moment.tzinfo is not None:
-                moment = moment.astimezone(ZoneInfo(tz))
-            return moment.strftime("%Y-%m-%dT%H:%M")
         except ValueError:
             return value
+        if moment.tzinfo is not None:
+            try:
+                moment = moment.astimezone(ZoneInfo(tz))
+            except OverflowError:  # a draft at the ends of the calendar has no time in this zone: shown as typed
+                pass
+        return f"{moment.date().isoformat()}T{moment:%H:%M}"
     if widget == "lines" and isinstance(value, list):
         return "\n".join(_str(v) for v in value)
     if widget == "checkboxes" and isinstance(value, list):

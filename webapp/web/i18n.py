@@ -100,7 +100,10 @@ def when(value: datetime | None, fmt: str = "medium") -> str:
     ('medium', 'short'); an explicit pattern (e.g. 'yyyy-MM-dd HH:mm' in mails, read later) is kept absolute."""
     if value is None or fmt in ("medium", "short"):
         return human(value)
-    return format_datetime(value, fmt)
+    try:
+        return format_datetime(value, fmt)
+    except OverflowError:  # a stored time at the ends of the calendar has no local time: shown as stored
+        return _as_stored(value)
 
 
 def human(value: datetime | str | None) -> str:
@@ -113,7 +116,10 @@ def human(value: datetime | str | None) -> str:
             return str(value)
     if value is None:
         return ""
-    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(get_timezone())
+    try:
+        local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(get_timezone())
+    except OverflowError:  # a stored time at the ends of the calendar has no local time: shown as stored
+        return _as_stored(value)
     clock_time = local.strftime("%H:%M")
     days = (_today() - local.date()).days
     if days == 0:
@@ -123,6 +129,11 @@ def human(value: datetime | str | None) -> str:
     if days == -1:
         return gettext("tomorrow %(time)s", time=clock_time)
     return f"{human_date(local.date())} {clock_time}"
+
+
+def _as_stored(value: datetime) -> str:
+    """A date-time as it is stored ('9999-12-31 23:59+00:00'), for one the user's zone cannot represent."""
+    return value.isoformat(sep=" ", timespec="minutes")
 
 
 def _today() -> date:

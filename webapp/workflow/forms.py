@@ -8,15 +8,34 @@ import json
 from typing import Any
 
 import jsonschema
+from jsonschema import FormatChecker
 from jsonschema.protocols import Validator
 
 from webapp.engine.formcheck import safe_validator
 from webapp.errors import Invalid
+from webapp.security.limits import EARLIEST_DAY, LATEST_DAY, moment_text_in_range
+
+OUT_OF_RANGE = f"must lie between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}"
+
+
+def _format_checker() -> FormatChecker:
+    """jsonschema's format checks, with date-times kept within 1900-01-01..2999-12-31 (beyond them a time zone's
+    offset or a deadline's arithmetic overflows Python's dates: 9999-12-31T23:59-12:00 was a 500)."""
+    checker = FormatChecker()
+
+    def date_time_in_range(instance: object) -> bool:
+        return not isinstance(instance, str) or moment_text_in_range(instance)
+
+    checker.checks("date-time")(date_time_in_range)
+    return checker
+
+
+_FORMATS = _format_checker()
 
 
 @functools.lru_cache(maxsize=512)
 def _validator(schema_json: str) -> Validator:
-    return safe_validator(json.loads(schema_json))
+    return safe_validator(json.loads(schema_json), _FORMATS)
 
 
 def field_errors(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
@@ -39,6 +58,8 @@ def _message(err: jsonschema.ValidationError) -> str:
         return "choose one of: " + ", ".join(str(v) for v in err.validator_value)
     if err.validator == "type":
         return f"must be of type {err.validator_value}"
+    if err.validator == "format" and err.validator_value == "date-time" and not moment_text_in_range(str(err.instance)):
+        return OUT_OF_RANGE
     return err.message
 
 

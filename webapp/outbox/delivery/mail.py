@@ -37,9 +37,13 @@ def local_time(context: Context, value: Any) -> str:
         zone = ZoneInfo(str(context.get("timezone") or "UTC"))
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
-    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
+    local = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        local = local.astimezone(zone)
+    except OverflowError:  # a time at the ends of the calendar has none in this zone: said as stored
+        pass
     offset = local.strftime("%z")
-    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+    return f"{local.date().isoformat()} {local:%H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
 
 _env.filters["local"] = local_time
