@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 _offset = timedelta(0)
 _frozen: datetime | None = None
@@ -15,6 +15,14 @@ def now() -> datetime:
     if _frozen is not None:
         return _frozen
     return datetime.now(UTC) + _offset
+
+
+def in_zone(moment: datetime, zone: tzinfo) -> datetime | None:
+    """An aware moment in a time zone, or None when that zone's calendar cannot hold it (at year 1 or 9999)."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return None
 
 
 def freeze(at: datetime) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from webapp.engine.clock import in_zone
 from webapp.reports.export import Cell, Table
 from webapp.reports.labels import clock_label, figure_labels
 from webapp.web.i18n import choice_name, select_timezone
@@ -84,12 +85,8 @@ def _local(iso: str, zone: ZoneInfo) -> str:
         at = datetime.fromisoformat(iso)
     except ValueError:
         return iso
-    if not at.tzinfo:
-        return iso
-    try:
-        return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    except OverflowError:  # a time stored at the ends of the calendar has none in the reader's zone: as stored
-        return iso
+    local = in_zone(at, zone) if at.tzinfo else None  # None at the ends of the calendar: as stored
+    return local.strftime("%Y-%m-%d %H:%M") if local else iso
 
 
 def _clock(part: str, zone: ZoneInfo) -> str:

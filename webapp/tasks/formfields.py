@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from webapp.engine.clock import in_zone
 from webapp.security.limits import EARLIEST_DAY, LATEST_DAY
 from webapp.workflow.forms import OUT_OF_RANGE
 
@@ -124,11 +125,8 @@ def _display(widget: str, value: Any, tz: str) -> Any:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
-        if moment.tzinfo is not None:
-            try:
-                moment = moment.astimezone(ZoneInfo(tz))
-            except OverflowError:  # a draft at the ends of the calendar has no time in this zone: shown as typed
-                pass
+        if moment.tzinfo is not None:  # a draft at the ends of the calendar has no time in this zone: as typed
+            moment = in_zone(moment, ZoneInfo(tz)) or moment
         return f"{moment.date().isoformat()}T{moment:%H:%M}"
     if widget == "lines" and isinstance(value, list):
         return "\n".join(_str(v) for v in value)

@@ -25,6 +25,7 @@ from flask_login import current_user
 
 from webapp.accounts.groups import group_names
 from webapp.accounts.service import GROUPS
+from webapp.engine.clock import in_zone
 from webapp.extensions import db
 from webapp.masterdata import units
 from webapp.masterdata.choices import choices
@@ -116,9 +117,8 @@ def human(value: datetime | str | None) -> str:
             return str(value)
     if value is None:
         return ""
-    try:
-        local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(get_timezone())
-    except OverflowError:  # a stored time at the ends of the calendar has no local time: shown as stored
+    local = in_zone(value if value.tzinfo else value.replace(tzinfo=UTC), get_timezone())
+    if local is None:  # a stored time at the ends of the calendar has no local time: shown as stored
         return _as_stored(value)
     clock_time = local.strftime("%H:%M")
     days = (_today() - local.date()).days

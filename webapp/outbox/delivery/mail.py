@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import Environment, FileSystemLoader, TemplateNotFound, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from webapp.engine.clock import in_zone
 from webapp.outbox.delivery import DeliveryError, Envelope
 from webapp.outbox.delivery.settings import MailSettings
 
@@ -37,11 +38,8 @@ def local_time(context: Context, value: Any) -> str:
         zone = ZoneInfo(str(context.get("timezone") or "UTC"))
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
-    local = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    try:
-        local = local.astimezone(zone)
-    except OverflowError:  # a time at the ends of the calendar has none in this zone: said as stored
-        pass
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    local = in_zone(aware, zone) or aware  # a time at the ends of the calendar has none in this zone: as stored
     offset = local.strftime("%z")
     return f"{local.date().isoformat()} {local:%H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
